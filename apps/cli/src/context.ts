@@ -1,0 +1,65 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where a command writes, what it may read from the environment, and how it was invoked. */
+export interface CommandContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Set by Ctrl-C: long work stops after the step in flight. */
+  signal: AbortSignal;
+  /** Named profile (`--profile`, `AGENTLOGS_PROFILE`), `default` otherwise. */
+  profile: string;
+  /** The data directory of agentlogs for this invocation (see `resolveHome`). */
+  home: string;
+  /** Print a line to stdout. */
+  out(line: string): void;
+  /** Print a line to stderr. */
+  err(line: string): void;
+}
+
+/**
+ * The data directory: `$AGENTLOGS_HOME` when set, otherwise `$XDG_DATA_HOME/agentlogs`
+ * (default `~/.local/share/agentlogs`) on Linux, `~/Library/Application Support/agentlogs` on macOS,
+ * `%LOCALAPPDATA%\agentlogs` on Windows.
+ */
+export function resolveHome(env: NodeJS.ProcessEnv): string {
+  if (env.AGENTLOGS_HOME) return path.resolve(env.AGENTLOGS_HOME);
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'agentlogs');
+  if (process.platform === 'win32') {
+    return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'agentlogs');
+  }
+  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'agentlogs');
+}
+
+/** The directory of one profile's data: the home itself for `default`, `profiles/<name>` for others. */
+export function profileDir(home: string, profile: string): string {
+  return profile === 'default' ? home : path.join(home, 'profiles', profile);
+}
+
+export function createContext(options: {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdout?: CommandContext['stdout'];
+  stderr?: CommandContext['stderr'];
+  signal?: AbortSignal;
+  profile?: string;
+}): CommandContext {
+  const env = options.env ?? process.env;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const profile = options.profile ?? env.AGENTLOGS_PROFILE ?? 'default';
+  return {
+    env,
+    cwd: options.cwd ?? process.cwd(),
+    stdout,
+    stderr,
+    signal: options.signal ?? new AbortController().signal,
+    profile,
+    home: resolveHome(env),
+    out: (line) => stdout.write(`${line}\n`),
+    err: (line) => stderr.write(`${line}\n`),
+  };
+}
