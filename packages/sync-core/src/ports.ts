@@ -22,9 +22,15 @@ export interface SyncRecord {
   id: string;
   /** The record's edit counter: 1 when created, +1 by the device that edits it. Never assigned by the server. */
   version: number;
-  /** ISO-8601 UTC time of this version on the writing device's clock. A tie-breaker only, never a cursor. */
+  /**
+   * ISO-8601 UTC time of this version on the writing device's clock. A tie-breaker only, never a cursor;
+   * compared at millisecond precision (servers store it truncated to milliseconds).
+   */
   updatedAt: string;
-  /** ISO-8601 UTC time of deletion, or null. A deleted record (tombstone) keeps its id and version. */
+  /**
+   * ISO-8601 UTC time of deletion, or null. A deletion is a new version (version + 1) with `deletedAt` set;
+   * the tombstone keeps its id and syncs like any change. Hosts never edit a tombstoned record.
+   */
   deletedAt: string | null;
   /** Id of the device that wrote this version (the "origin device" of the version). */
   deviceId: string;
@@ -34,13 +40,21 @@ export interface SyncRecord {
 
 /** A record as the server stores it: with the commit-ordered sequence number the server assigned. */
 export interface ServerRecord extends SyncRecord {
-  /** Server-assigned, strictly increasing per user in commit order. The pull cursor. */
+  /**
+   * Server-assigned, per user: every accepted write gets its own value, strictly greater than every
+   * value assigned before it in commit order (a counter row locked inside the push transaction).
+   * Unique per user. The pull cursor.
+   */
   changeSeq: number;
 }
 
 export interface PushBatch {
   /** The pushing device. */
   deviceId: string;
+  /**
+   * At most one record per (table, id); in table order (parents first). The server decides each record
+   * under the conflict rule in one transaction and assigns change_seq to accepted writes in batch order.
+   */
   records: SyncRecord[];
 }
 
@@ -48,7 +62,7 @@ export interface AcceptedRecord {
   table: string;
   id: string;
   version: number;
-  /** The change_seq the server assigned (or already had, for an idempotent replay). */
+  /** The change_seq the server assigned (or already had, for an idempotent replay of the stored write). */
   changeSeq: number;
 }
 
@@ -61,6 +75,7 @@ export interface RejectedRecord {
   winner: ServerRecord;
 }
 
+/** Every record of the batch appears exactly once, in `accepted` or in `rejected`. */
 export interface PushResult {
   accepted: AcceptedRecord[];
   rejected: RejectedRecord[];
@@ -81,18 +96,28 @@ export interface PullPage {
   /** True when more records follow after nextCursor. */
   hasMore: boolean;
   /**
-   * Tombstones with changeSeq <= this value may have been purged. A client whose cursor is below it
-   * (and above 0) must do a full resync.
+   * The purge watermark of the caller: the highest change_seq of any tombstone the server has purged
+   * for this user (0 when none was ever purged). A client whose stored cursor is above 0 and below it
+   * may have missed a deletion and must do a full resync (cursor 0, then drop what the server no longer has).
    */
   oldestRetainedSeq: number;
 }
 
-/** Per-table summary used by `verify`: live and deleted counts and an order-independent checksum. */
+/**
+ * Per-table summary used by `verify`. `count` and `checksum` cover live records only (tombstones are
+ * purged on the server after the horizon but may be kept locally, so they are not compared); `deleted`
+ * is informational.
+ */
 export interface TableSummary {
   table: string;
+  /** Live (not deleted) records. */
   count: number;
+  /** Tombstones currently held. */
   deleted: number;
-  /** See `recordDigest` in the protocol: sum of per-record digests mod 2^32, as a number. */
+  /**
+   * Sum mod 2^32 of `recordDigest(table, id, version, false)` over live records (see the protocol):
+   * the first 32 bits of md5(`${table}:${id}:${version}:0`) read as an unsigned big-endian integer.
+   */
   checksum: number;
 }
 
@@ -101,7 +126,10 @@ export interface CallOptions {
   signal?: AbortSignalLike;
 }
 
-/** The server, as the engine sees it. */
+/**
+ * The server, as the engine sees it. Failures are thrown as sync-core errors (`SyncError` subclasses;
+ * adapters build them with `syncErrorFrom`), so the engine can tell transient from permanent ones.
+ */
 export interface Remote {
   push(batch: PushBatch, options?: CallOptions): Promise<PushResult>;
   pull(request: PullRequest, options?: CallOptions): Promise<PullPage>;
@@ -153,32 +181,52 @@ export interface LocalStore {
    * ordered by the given table order (parents first), at most `limit` records and about `maxBytes`
    * of JSON (always at least one record when any is pending).
    */
-  pendingChanges(options: { tables: readonly string[]; limit: number; maxBytes: number }): Promise<SyncRecord[]>;
+  pendingChanges(options: {
+    tables: readonly string[];
+    limit: number;
+    maxBytes: number;
+  }): Promise<SyncRecord[]>;
   /** Count of pending records per table (for status and progress). */
   pendingCounts(tables: readonly string[]): Promise<Record<string, number>>;
   /**
-   * Marks records acknowledged at (id, version). A record edited locally since it was read has a higher
-   * version and stays pending.
+   * Marks records acknowledged at (table, id, version). A record edited locally since it was read has a
+   * higher version and stays pending; an entry for a version the store no longer holds is ignored.
+   * Idempotent.
    */
   markPushed(accepted: AcceptedRecord[]): Promise<void>;
   /**
-   * Applies server records under the conflict rule against local copies (a local pending copy that wins
-   * is kept and stays pending), and, when `cursor` is given, stores it in the same transaction.
+   * Applies server records under the conflict rule (`compareVersions`) against local copies, in one
+   * transaction together with storing `cursor` when given:
+   * - no local copy, or the server record beats the local copy: the local copy becomes the server record,
+   *   acknowledged (not pending) — a losing pending edit is discarded;
+   * - the server record is the same write as the local copy (equal version, updatedAt, deviceId): the
+   *   local copy becomes acknowledged;
+   * - the local copy beats the server record: the local copy is kept unchanged (`keptLocal`), pending or not.
    * Used for pulled pages and for the winners of rejected pushes (without cursor).
    */
   applyServerRecords(records: ServerRecord[], cursor?: number): Promise<ApplyResult>;
   /** The last stored pull cursor (0 when never pulled). */
   getCursor(): Promise<number>;
   /**
-   * Prepares a full resync: cursor back to 0 and every acknowledged record marked "unconfirmed" so that
-   * `finishFullResync` can drop local acknowledged records the server no longer has (purged tombstones).
+   * Prepares a full resync: cursor back to 0 and every record that was ever acknowledged (it has an
+   * acknowledged version, even if a newer local edit is pending) marked "unconfirmed", so that
+   * `finishFullResync` can drop what the server no longer has (purged tombstones).
    */
   beginFullResync(): Promise<void>;
-  /** Ends a full resync: removes acknowledged records not seen since `beginFullResync`. */
+  /**
+   * Ends a full resync: removes every record still "unconfirmed" (ever acknowledged and not received
+   * by `applyServerRecords` since `beginFullResync`), including pending edits of such records — the
+   * record was deleted and purged on the server, and the deletion wins. Records never acknowledged stay.
+   */
   finishFullResync(): Promise<void>;
-  /** Parks records that failed permanently; they leave the pending set until retried or edited. */
+  /**
+   * Parks records that failed permanently at (table, id, version); they leave the pending set until a
+   * newer local version is written (which is pending again) or `retryDeadLetters` releases them.
+   */
   deadLetter(letters: DeadLetter[]): Promise<void>;
   listDeadLetters(): Promise<DeadLetter[]>;
+  /** Releases every dead letter back into the pending set; returns how many were released. */
+  retryDeadLetters(): Promise<number>;
   /** Per-table summaries of local records, same definition as `Remote.summarize`. */
   summarize(tables: readonly string[]): Promise<TableSummary[]>;
 }
