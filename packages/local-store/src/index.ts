@@ -1,1 +1,39 @@
-export {};
+export {
+  isLocalStoreBusyError,
+  isLocalStoreError,
+  isSqliteBusy,
+  LocalStoreBusyError,
+  LocalStoreError,
+  type LocalStoreErrorCode,
+  MigrationFailedError,
+  SchemaTooNewError,
+  translateSqliteError,
+} from './errors.js';
+export {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type Migration,
+  type MigrationContext,
+  type MigrationReport,
+  type MigrationStepReport,
+  type MigrationStepStatus,
+  readSchemaVersion,
+  runMigrations,
+} from './migrations.js';
+export {
+  DATABASE_FILE_NAME,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  LEGACY_DATABASE_PATH,
+  type LocalDatabase,
+  type OpenLocalStoreOptions,
+  openLocalDatabase,
+} from './open.js';
+export type * from './schema.js';
+export {
+  isSyncedTable,
+  LEGACY_SYNC_TABLES,
+  NOT_NULL_FILL,
+  PAYLOAD_COLUMNS,
+  SYNCED_TABLES,
+  type SyncedTable,
+} from './tables.js';

@@ -1,0 +1,460 @@
+/**
+ * Numbered migrations of the local database, following the agentlogs lineage:
+ * v1..v6 exactly as the earlier agentlogs CLI wrote them, v7..v10 as its later releases added them,
+ * v11 and on for this project (docs/decisions/0010-schema-lineage.md).
+ *
+ * The version is MAX(version) of `schema_version` (earlier releases left {5, 6} behind after an upgrade).
+ * Every step runs in its own IMMEDIATE transaction, skips columns and tables that already exist, and
+ * records its version; the runner reports each step and never throws halfway.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { LEGACY_SYNC_TABLES, SYNCED_TABLES } from './tables.js';
+
+type Sqlite = BetterSqlite3.Database;
+
+/** What one step's `up` did, so the report can tell an applied step from one whose columns were already there. */
+export interface MigrationContext {
+  readonly db: Sqlite;
+  /** Adds a column unless the table already has it. Returns true when it was added. */
+  addColumn(table: string, column: string, definition: string): boolean;
+  /** Runs DDL that is idempotent by itself (CREATE … IF NOT EXISTS) and counts it as a change when it created something. */
+  exec(sql: string): void;
+  /** The time the migration runs, ISO-8601 UTC. */
+  readonly now: string;
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(context: MigrationContext): void;
+}
+
+export type MigrationStepStatus = 'applied' | 'recorded' | 'failed';
+
+export interface MigrationStepReport {
+  version: number;
+  name: string;
+  /**
+   * `applied`: the step changed the schema. `recorded`: everything it adds was already there (a database whose
+   * earlier upgrade ran without recording its version), so only the version was recorded. `failed`: rolled back.
+   */
+  status: MigrationStepStatus;
+  durationMs: number;
+  error?: string;
+}
+
+export interface MigrationReport {
+  /** Version found when the run started (0 for a new file). */
+  fromVersion: number;
+  /** Version the database is at now (the last good version when a step failed). */
+  toVersion: number;
+  /** The newest version this code knows. */
+  latestVersion: number;
+  steps: MigrationStepReport[];
+  /** Set when a step failed; the database stays at `toVersion`. */
+  failure?: { version: number; name: string; message: string; cause: unknown };
+  /** Set when the database is newer than this code; nothing was changed. */
+  tooNew?: boolean;
+}
+
+const V1_TABLES = `
+create table if not exists cognitive_commits (id text primary key, git_hash text, started_at text not null, closed_at text not null,
+  closed_by text not null, parallel integer default 0, files_read text, files_changed text);
+create table if not exists sessions (id text primary key, commit_id text references cognitive_commits(id), started_at text not null, ended_at text not null);
+create table if not exists turns (id text primary key, session_id text references sessions(id), role text not null, content text,
+  timestamp text not null, tool_calls text, triggers_visual integer default 0);
+create table if not exists visuals (id text primary key, commit_id text references cognitive_commits(id), type text not null,
+  path text not null, captured_at text not null, caption text);
+create table if not exists daemon_state (key text primary key, value text);
+create table if not exists schema_version (version integer primary key);
+create index if not exists idx_sessions_commit on sessions(commit_id);
+create index if not exists idx_turns_session on turns(session_id);
+create index if not exists idx_visuals_commit on visuals(commit_id);
+create index if not exists idx_commits_git_hash on cognitive_commits(git_hash);
+create index if not exists idx_commits_started on cognitive_commits(started_at);
+`;
+
+/** Envelope columns every synced table carries (docs/data-model.md), plus the local pending marker. */
+const ENVELOPE: ReadonlyArray<readonly [string, string]> = [
+  ['version', 'integer not null default 1'],
+  ['updated_at', 'text'],
+  ['deleted_at', 'text'],
+  ['device_id', 'text'],
+  ['machine_id', 'text'],
+  ['synced_version', 'integer not null default 0'],
+];
+
+const TOKEN_COLUMNS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_tokens',
+  'cache_creation_1h_tokens',
+  'cache_read_tokens',
+  'reasoning_tokens',
+] as const;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'base tables: cognitive_commits, sessions, turns, visuals, daemon_state, schema_version',
+    up(c) {
+      c.exec(V1_TABLES);
+    },
+  },
+  {
+    version: 2,
+    name: 'cognitive_commits: published, hidden, display_order, title',
+    up(c) {
+      c.addColumn('cognitive_commits', 'published', 'integer default 0');
+      c.addColumn('cognitive_commits', 'hidden', 'integer default 0');
+      c.addColumn('cognitive_commits', 'display_order', 'integer default 0');
+      c.addColumn('cognitive_commits', 'title', 'text');
+    },
+  },
+  {
+    version: 3,
+    name: 'cognitive_commits: project_name',
+    up(c) {
+      c.addColumn('cognitive_commits', 'project_name', 'text');
+      c.exec('create index if not exists idx_commits_project on cognitive_commits(project_name)');
+    },
+  },
+  {
+    version: 4,
+    name: 'turns: model',
+    up(c) {
+      c.addColumn('turns', 'model', 'text');
+    },
+  },
+  {
+    version: 5,
+    name: 'cognitive_commits: source',
+    up(c) {
+      c.addColumn('cognitive_commits', 'source', "text default 'claude_code'");
+    },
+  },
+  {
+    version: 6,
+    name: 'legacy cloud sync columns (cloud_id, sync_status, cloud_version, local_version)',
+    up(c) {
+      for (const table of ['cognitive_commits', 'sessions', 'turns', 'visuals']) {
+        c.addColumn(table, 'cloud_id', 'text');
+        c.addColumn(table, 'sync_status', "text default 'pending'");
+        c.addColumn(table, 'cloud_version', 'integer default 0');
+        c.addColumn(table, 'local_version', 'integer default 1');
+      }
+      c.addColumn('cognitive_commits', 'last_synced_at', 'text');
+      c.addColumn('visuals', 'cloud_url', 'text');
+      c.exec(`
+        create index if not exists idx_commits_sync_status on cognitive_commits(sync_status);
+        create index if not exists idx_commits_cloud_id on cognitive_commits(cloud_id);
+        create index if not exists idx_sessions_sync_status on sessions(sync_status);
+        create index if not exists idx_turns_sync_status on turns(sync_status);
+        create index if not exists idx_visuals_sync_status on visuals(sync_status);
+      `);
+    },
+  },
+  {
+    version: 7,
+    name: 'cognitive_commits: prompt_count',
+    up(c) {
+      c.addColumn('cognitive_commits', 'prompt_count', 'integer default 0');
+    },
+  },
+  {
+    version: 8,
+    name: 'cognitive_commits: public_slug, published_at',
+    up(c) {
+      c.addColumn('cognitive_commits', 'public_slug', 'text');
+      c.addColumn('cognitive_commits', 'published_at', 'text');
+      c.exec('create unique index if not exists idx_commits_public_slug on cognitive_commits(public_slug)');
+    },
+  },
+  {
+    version: 9,
+    name: 'cognitive_commits: rejection_count, approval_count, sentiment_label',
+    up(c) {
+      c.addColumn('cognitive_commits', 'rejection_count', 'integer default 0');
+      c.addColumn('cognitive_commits', 'approval_count', 'integer default 0');
+      c.addColumn('cognitive_commits', 'sentiment_label', 'text');
+    },
+  },
+  {
+    version: 10,
+    name: 'turns: has_rejection, has_approval, is_question, has_code_block, char_count',
+    up(c) {
+      for (const column of ['has_rejection', 'has_approval', 'is_question', 'has_code_block', 'char_count']) {
+        c.addColumn('turns', column, 'integer default 0');
+      }
+    },
+  },
+  {
+    version: 11,
+    name: 'sync envelope on commits, sessions, turns, visuals; session, commit and token columns',
+    up(c) {
+      for (const table of LEGACY_SYNC_TABLES) {
+        for (const [column, definition] of ENVELOPE) c.addColumn(table, column, definition);
+      }
+      c.addColumn('sessions', 'source', "text default 'claude_code'");
+      c.addColumn('sessions', 'native_id', 'text');
+      c.addColumn('sessions', 'project_id', 'text');
+      c.addColumn('sessions', 'cwd', 'text');
+      c.addColumn('sessions', 'title', 'text');
+      c.addColumn('cognitive_commits', 'session_id', 'text');
+      c.addColumn('cognitive_commits', 'project_id', 'text');
+      c.addColumn('turns', 'commit_id', 'text');
+      c.addColumn('turns', 'message_id', 'text');
+      c.addColumn('turns', 'request_id', 'text');
+      c.addColumn('turns', 'is_sidechain', 'integer not null default 0');
+      c.addColumn('turns', 'agent_id', 'text');
+      c.addColumn('turns', 'cwd', 'text');
+      for (const column of TOKEN_COLUMNS) c.addColumn('turns', column, 'integer not null default 0');
+      c.addColumn('turns', 'cost_usd', 'real');
+      c.addColumn('turns', 'speed', 'text');
+
+      // Rows written by earlier releases: a version time from their own timestamps, and the fields the
+      // earlier schema implied. The earlier cloud never held these rows for this backend: all are pending.
+      const db = c.db;
+      db.prepare(
+        "update cognitive_commits set updated_at = coalesce(nullif(closed_at, ''), nullif(started_at, ''), ?) where updated_at is null",
+      ).run(c.now);
+      db.prepare(
+        "update sessions set updated_at = coalesce(nullif(ended_at, ''), nullif(started_at, ''), ?) where updated_at is null",
+      ).run(c.now);
+      db.prepare(
+        "update turns set updated_at = coalesce(nullif(timestamp, ''), ?) where updated_at is null",
+      ).run(c.now);
+      db.prepare(
+        "update visuals set updated_at = coalesce(nullif(captured_at, ''), ?) where updated_at is null",
+      ).run(c.now);
+      db.exec(`
+        update sessions set native_id = id where native_id is null and source = 'claude_code';
+        update cognitive_commits set session_id = coalesce(
+          (select s.id from sessions s where s.commit_id = cognitive_commits.id limit 1),
+          (select t.session_id from turns t
+             where t.timestamp >= cognitive_commits.started_at and t.timestamp <= cognitive_commits.closed_at
+               and t.session_id is not null
+             order by t.timestamp limit 1))
+        where session_id is null;
+        update turns set commit_id = (
+          select c.id from cognitive_commits c
+           where c.session_id = turns.session_id and turns.timestamp >= c.started_at and turns.timestamp <= c.closed_at
+           order by c.started_at limit 1)
+        where commit_id is null;
+        update cognitive_commits set sync_status = 'pending' where version > synced_version;
+        update sessions set sync_status = 'pending' where version > synced_version;
+        update turns set sync_status = 'pending' where version > synced_version;
+        update visuals set sync_status = 'pending' where version > synced_version;
+      `);
+    },
+  },
+  {
+    version: 12,
+    name: 'machines and projects',
+    up(c) {
+      const envelope = ENVELOPE.map(([column, definition]) => `${column} ${definition}`).join(', ');
+      c.exec(`
+        create table if not exists machines (id text primary key, name text, hostname text, platform text,
+          last_seen_at text, ${envelope});
+        create table if not exists projects (id text primary key, path text, name text, ${envelope});
+      `);
+    },
+  },
+  {
+    version: 13,
+    name: 'import cursors, sync state, dead letters, purged ids',
+    up(c) {
+      c.exec(`
+        create table if not exists import_files (
+          path text primary key,
+          source text not null,
+          size integer not null default 0,
+          mtime_ms integer not null default 0,
+          byte_offset integer not null default 0,
+          line_count integer not null default 0,
+          fingerprint text,
+          session_id text,
+          state text,
+          malformed_lines integer not null default 0,
+          imported_at text
+        );
+        create table if not exists sync_state (key text primary key, value text);
+        create table if not exists dead_letters (
+          table_name text not null,
+          id text not null,
+          version integer not null,
+          code text not null,
+          message text not null,
+          at text not null,
+          primary key (table_name, id)
+        );
+        create table if not exists resync_seen (table_name text not null, id text not null, primary key (table_name, id));
+        create table if not exists purged_records (
+          table_name text not null,
+          id text not null,
+          purged_at text not null,
+          primary key (table_name, id)
+        );
+      `);
+      // A record the server purged after its deletion stays deleted here: no insert may bring it back.
+      for (const table of SYNCED_TABLES) {
+        c.exec(`
+          create trigger if not exists ${table}_keep_purged before insert on ${table}
+          when exists (select 1 from purged_records where table_name = '${table}' and id = new.id)
+          begin select raise(ignore); end;
+        `);
+      }
+    },
+  },
+  {
+    version: 14,
+    name: 'indexes for import, stats and the outbox; legacy sync_status kept coherent',
+    up(c) {
+      c.exec(`
+        create index if not exists idx_turns_message on turns(message_id, request_id);
+        create index if not exists idx_turns_timestamp on turns(timestamp);
+        create index if not exists idx_turns_commit on turns(commit_id);
+        create index if not exists idx_sessions_native on sessions(source, native_id);
+        create index if not exists idx_sessions_project on sessions(project_id);
+        create index if not exists idx_sessions_started on sessions(started_at);
+        create index if not exists idx_commits_session on cognitive_commits(session_id);
+        create index if not exists idx_projects_path on projects(path);
+      `);
+      for (const table of SYNCED_TABLES) {
+        c.exec(
+          `create index if not exists idx_${table}_pending on ${table}(id) where version > synced_version`,
+        );
+      }
+      for (const table of LEGACY_SYNC_TABLES) {
+        c.exec(`
+          create trigger if not exists ${table}_sync_status after update of version, synced_version on ${table}
+          begin
+            update ${table} set
+              sync_status = case when new.version > new.synced_version then 'pending' else 'synced' end,
+              local_version = new.version,
+              cloud_version = new.synced_version
+            where rowid = new.rowid;
+          end;
+        `);
+      }
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The schema version of an open database: MAX(version) of `schema_version`, 0 when there is none. */
+export function readSchemaVersion(db: Sqlite): number {
+  const table = db
+    .prepare("select 1 from sqlite_master where type = 'table' and name = 'schema_version'")
+    .get();
+  if (!table) return 0;
+  const row = db.prepare('select max(version) as version from schema_version').get() as
+    | { version: number | null }
+    | undefined;
+  return row?.version ?? 0;
+}
+
+function columnsOf(db: Sqlite, table: string): Set<string> {
+  const rows = db.prepare(`select name from pragma_table_info(?)`).all(table) as { name: string }[];
+  return new Set(rows.map((r) => r.name));
+}
+
+function schemaObjectCount(db: Sqlite): number {
+  return (db.prepare('select count(*) as n from sqlite_master').get() as { n: number }).n;
+}
+
+/**
+ * Brings the database to `LATEST_SCHEMA_VERSION` (or `targetVersion`). Never throws: a failed step is rolled
+ * back and reported in `failure`, and the steps after it are not run; a database newer than the code is
+ * reported with `tooNew` and left untouched.
+ */
+export function runMigrations(
+  db: Sqlite,
+  options: { migrations?: readonly Migration[]; targetVersion?: number; now?: () => string } = {},
+): MigrationReport {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
+  const target = options.targetVersion ?? latestVersion;
+  const now = options.now ?? (() => new Date().toISOString());
+  let fromVersion: number;
+  try {
+    fromVersion = readSchemaVersion(db);
+  } catch (cause) {
+    return {
+      fromVersion: 0,
+      toVersion: 0,
+      latestVersion,
+      steps: [],
+      failure: { version: 0, name: 'read schema version', message: messageOf(cause), cause },
+    };
+  }
+  const report: MigrationReport = { fromVersion, toVersion: fromVersion, latestVersion, steps: [] };
+  if (fromVersion > latestVersion) {
+    report.tooNew = true;
+    return report;
+  }
+
+  for (const migration of migrations) {
+    if (migration.version > target) break;
+    if (migration.version <= report.toVersion) continue;
+    const started = performance.now();
+    let changed = false;
+    try {
+      db.exec('begin immediate');
+      try {
+        // Another process may have migrated while this one waited for the lock.
+        const current = readSchemaVersion(db);
+        if (current >= migration.version) {
+          db.exec('commit');
+          report.toVersion = current;
+          continue;
+        }
+        const context: MigrationContext = {
+          db,
+          now: now(),
+          addColumn(table, column, definition) {
+            if (columnsOf(db, table).has(column)) return false;
+            db.exec(`alter table ${table} add column ${column} ${definition}`);
+            changed = true;
+            return true;
+          },
+          exec(sql) {
+            const before = schemaObjectCount(db);
+            db.exec(sql);
+            if (schemaObjectCount(db) !== before) changed = true;
+          },
+        };
+        migration.up(context);
+        db.prepare('insert or ignore into schema_version (version) values (?)').run(migration.version);
+        db.exec('commit');
+      } catch (error) {
+        if (db.inTransaction) db.exec('rollback');
+        throw error;
+      }
+      report.toVersion = migration.version;
+      report.steps.push({
+        version: migration.version,
+        name: migration.name,
+        status: changed ? 'applied' : 'recorded',
+        durationMs: performance.now() - started,
+      });
+    } catch (cause) {
+      const message = messageOf(cause);
+      report.steps.push({
+        version: migration.version,
+        name: migration.name,
+        status: 'failed',
+        durationMs: performance.now() - started,
+        error: message,
+      });
+      report.failure = { version: migration.version, name: migration.name, message, cause };
+      break;
+    }
+  }
+  return report;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,180 @@
+/**
+ * Opening the local database: better-sqlite3 with WAL, a busy timeout and foreign keys enforced (as the
+ * earlier agentlogs driver had them), migrated to the latest schema, wrapped in a typed Kysely instance.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import { LocalStoreError, MigrationFailedError, SchemaTooNewError, translateSqliteError } from './errors.js';
+import {
+  LATEST_SCHEMA_VERSION,
+  type MigrationReport,
+  readSchemaVersion,
+  runMigrations,
+} from './migrations.js';
+import type { Database } from './schema.js';
+
+/** File name of the database inside the data directory. */
+export const DATABASE_FILE_NAME = 'agentlogs.db';
+
+/** Where earlier agentlogs releases kept their global database, relative to the home directory. */
+export const LEGACY_DATABASE_PATH = join('.agentlogs', 'global', 'data.db');
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export type OpenLocalStoreOptions = (
+  | { /** Data directory; the database is `<dir>/agentlogs.db` (the directory is created). */ dir: string }
+  | { /** An existing database file, e.g. one written by an earlier agentlogs release. */ path: string }
+) & {
+  /** How long a write waits for another connection's lock before `LocalStoreBusyError` (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Open without migrating or writing (the database must already be at the latest version). */
+  readonly?: boolean;
+};
+
+export interface LocalDatabase {
+  /** Typed query builder over the same connection as `sqlite`. */
+  readonly db: Kysely<Database>;
+  /** The raw better-sqlite3 connection, for prepared statements in hot paths. */
+  readonly sqlite: BetterSqlite3.Database;
+  /** Absolute or caller-given path of the database file. */
+  readonly path: string;
+  readonly busyTimeoutMs: number;
+  /** What opening did to the schema. */
+  readonly migration: MigrationReport;
+  /** Maps a raw driver error to a typed one (busy → `LocalStoreBusyError`), for callers of `sqlite`. */
+  translateError(error: unknown): unknown;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating when needed) and migrates the database. Throws `SchemaTooNewError` for a database written
+ * by a newer agentlogs, `MigrationFailedError` when a step fails (the file stays at the last good version),
+ * `LocalStoreBusyError` when another process holds the lock past the timeout.
+ */
+export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let path: string;
+  if ('dir' in options) {
+    mkdirSync(options.dir, { recursive: true });
+    path = join(options.dir, DATABASE_FILE_NAME);
+  } else {
+    path = options.path;
+  }
+  const readonly = options.readonly ?? false;
+  let sqlite: BetterSqlite3.Database;
+  try {
+    sqlite = new BetterSqlite3(path, {
+      timeout: busyTimeoutMs,
+      readonly,
+      fileMustExist: readonly || 'path' in options,
+    });
+  } catch (cause) {
+    throw new LocalStoreError(
+      'DATABASE_OPEN_FAILED',
+      `Cannot open the database ${path} (${cause instanceof Error ? cause.message : String(cause)}); check the path and its permissions.`,
+      { cause },
+    );
+  }
+  const translateError = (error: unknown) => translateSqliteError(error, path, busyTimeoutMs);
+  try {
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    sqlite.pragma('foreign_keys = ON');
+    if (!readonly) {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+    }
+  } catch (error) {
+    sqlite.close();
+    throw translateError(error);
+  }
+
+  let migration: MigrationReport;
+  if (readonly) {
+    const version = readSchemaVersion(sqlite);
+    migration = { fromVersion: version, toVersion: version, latestVersion: LATEST_SCHEMA_VERSION, steps: [] };
+    if (version > LATEST_SCHEMA_VERSION) {
+      sqlite.close();
+      throw new SchemaTooNewError(path, version, LATEST_SCHEMA_VERSION);
+    }
+  } else {
+    migration = runMigrations(sqlite);
+    if (migration.tooNew) {
+      sqlite.close();
+      throw new SchemaTooNewError(path, migration.fromVersion, LATEST_SCHEMA_VERSION);
+    }
+    if (migration.failure) {
+      sqlite.close();
+      const typed = translateError(migration.failure.cause);
+      if (typed !== migration.failure.cause) throw typed;
+      throw new MigrationFailedError(
+        path,
+        migration.failure.version,
+        migration.toVersion,
+        migration.failure.message,
+        { cause: migration.failure.cause },
+      );
+    }
+  }
+
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: translatingDatabase(sqlite, translateError) }),
+  });
+  return {
+    db,
+    sqlite,
+    path,
+    busyTimeoutMs,
+    migration,
+    translateError,
+    async close() {
+      await db.destroy();
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Kysely's view of the connection, with driver errors mapped to typed ones. */
+function translatingDatabase(
+  sqlite: BetterSqlite3.Database,
+  translate: (e: unknown) => unknown,
+): SqliteDatabase {
+  return {
+    close() {
+      if (sqlite.open) sqlite.close();
+    },
+    prepare(sql: string): SqliteStatement {
+      let statement: BetterSqlite3.Statement;
+      try {
+        statement = sqlite.prepare(sql);
+      } catch (error) {
+        throw translate(error);
+      }
+      return {
+        reader: statement.reader,
+        all(parameters) {
+          try {
+            return statement.all(...parameters);
+          } catch (error) {
+            throw translate(error);
+          }
+        },
+        run(parameters) {
+          try {
+            return statement.run(...parameters);
+          } catch (error) {
+            throw translate(error);
+          }
+        },
+        iterate(parameters) {
+          try {
+            return statement.iterate(...parameters) as IterableIterator<unknown>;
+          } catch (error) {
+            throw translate(error);
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * The typed shape of the local database at `LATEST_SCHEMA_VERSION`, for `Kysely<Database>`.
+ * Column names are those of docs/data-model.md. Booleans are integers 0/1; timestamps ISO-8601 text.
+ */
+import type { Generated } from 'kysely';
+
+/** Columns every synced table carries. */
+export interface SyncEnvelopeColumns {
+  id: string;
+  /** Edit counter: 1 at creation, +1 per local edit. */
+  version: Generated<number>;
+  updated_at: string | null;
+  deleted_at: string | null;
+  device_id: string | null;
+  machine_id: string | null;
+  /** Highest version the server acknowledged (0: never). Pending for push when `version > synced_version`. */
+  synced_version: Generated<number>;
+}
+
+/** Columns of schema v6 on the four original tables; kept coherent with `version`/`synced_version` by triggers. */
+export interface LegacySyncColumns {
+  cloud_id: string | null;
+  sync_status: Generated<string | null>;
+  cloud_version: Generated<number | null>;
+  local_version: Generated<number | null>;
+}
+
+export interface MachinesTable extends SyncEnvelopeColumns {
+  name: string | null;
+  hostname: string | null;
+  platform: string | null;
+  last_seen_at: string | null;
+}
+
+export interface ProjectsTable extends SyncEnvelopeColumns {
+  path: string | null;
+  name: string | null;
+}
+
+export interface SessionsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  commit_id: string | null;
+  started_at: string;
+  ended_at: string;
+  source: Generated<string | null>;
+  native_id: string | null;
+  project_id: string | null;
+  cwd: string | null;
+  title: string | null;
+}
+
+export interface CognitiveCommitsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  git_hash: string | null;
+  started_at: string;
+  closed_at: string;
+  closed_by: string;
+  parallel: Generated<number | null>;
+  files_read: string | null;
+  files_changed: string | null;
+  published: Generated<number | null>;
+  hidden: Generated<number | null>;
+  display_order: Generated<number | null>;
+  title: string | null;
+  project_name: string | null;
+  source: Generated<string | null>;
+  last_synced_at: string | null;
+  // Later agentlogs releases (schema v7..v10); local only.
+  prompt_count: Generated<number | null>;
+  public_slug: string | null;
+  published_at: string | null;
+  rejection_count: Generated<number | null>;
+  approval_count: Generated<number | null>;
+  sentiment_label: string | null;
+  // This project (v11).
+  session_id: string | null;
+  project_id: string | null;
+}
+
+export interface TurnsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  session_id: string | null;
+  role: string;
+  content: string | null;
+  timestamp: string;
+  tool_calls: string | null;
+  triggers_visual: Generated<number | null>;
+  model: string | null;
+  // Later agentlogs releases (schema v10); local only.
+  has_rejection: Generated<number | null>;
+  has_approval: Generated<number | null>;
+  is_question: Generated<number | null>;
+  has_code_block: Generated<number | null>;
+  char_count: Generated<number | null>;
+  // This project (v11).
+  commit_id: string | null;
+  message_id: string | null;
+  request_id: string | null;
+  is_sidechain: Generated<number>;
+  agent_id: string | null;
+  cwd: string | null;
+  input_tokens: Generated<number>;
+  output_tokens: Generated<number>;
+  /** All cache writes (5-minute and 1-hour). */
+  cache_creation_tokens: Generated<number>;
+  /** The 1-hour part of `cache_creation_tokens`. */
+  cache_creation_1h_tokens: Generated<number>;
+  cache_read_tokens: Generated<number>;
+  reasoning_tokens: Generated<number>;
+  /** The transcript's `costUSD`, or null when cost comes from the price table. */
+  cost_usd: number | null;
+  speed: string | null;
+}
+
+export interface VisualsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  commit_id: string | null;
+  type: string;
+  path: string;
+  captured_at: string;
+  caption: string | null;
+  cloud_url: string | null;
+}
+
+export interface DaemonStateTable {
+  key: string;
+  value: string | null;
+}
+
+export interface SchemaVersionTable {
+  version: number;
+}
+
+/** Per-file import cursor (one row per transcript file). */
+export interface ImportFilesTable {
+  /** Absolute path of the transcript file. */
+  path: string;
+  /** `claude_code` | `codex`. */
+  source: string;
+  /** File size in bytes when last read. */
+  size: Generated<number>;
+  /** File mtime in milliseconds when last read. */
+  mtime_ms: Generated<number>;
+  /** Byte offset just after the last complete line consumed; reading resumes here. */
+  byte_offset: Generated<number>;
+  /** Lines consumed up to `byte_offset` (for file:line in reports). */
+  line_count: Generated<number>;
+  /** Importer-defined hash of bytes before `byte_offset`, to detect a file rewritten before the offset. */
+  fingerprint: string | null;
+  /** Session the file belongs to. */
+  session_id: string | null;
+  /** Importer-defined JSON: parser state at `byte_offset` (the open message, the open commit segment…). */
+  state: string | null;
+  malformed_lines: Generated<number>;
+  imported_at: string | null;
+}
+
+export interface SyncStateTable {
+  key: string;
+  value: string | null;
+}
+
+export interface DeadLettersTable {
+  table_name: string;
+  id: string;
+  version: number;
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface ResyncSeenTable {
+  table_name: string;
+  id: string;
+}
+
+export interface PurgedRecordsTable {
+  table_name: string;
+  id: string;
+  purged_at: string;
+}
+
+export interface Database {
+  machines: MachinesTable;
+  projects: ProjectsTable;
+  sessions: SessionsTable;
+  cognitive_commits: CognitiveCommitsTable;
+  turns: TurnsTable;
+  visuals: VisualsTable;
+  daemon_state: DaemonStateTable;
+  schema_version: SchemaVersionTable;
+  import_files: ImportFilesTable;
+  sync_state: SyncStateTable;
+  dead_letters: DeadLettersTable;
+  resync_seen: ResyncSeenTable;
+  purged_records: PurgedRecordsTable;
+}
