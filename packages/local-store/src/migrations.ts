@@ -272,7 +272,7 @@ export const MIGRATIONS: readonly Migration[] = [
           mtime_ms integer not null default 0,
           byte_offset integer not null default 0,
           line_count integer not null default 0,
-          fingerprint text,
+          head_hash text,
           session_id text,
           state text,
           malformed_lines integer not null default 0,

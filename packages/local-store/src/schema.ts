@@ -141,8 +141,8 @@ export interface ImportFilesTable {
   byte_offset: Generated<number>;
   /** Lines consumed up to `byte_offset` (for file:line in reports). */
   line_count: Generated<number>;
-  /** Importer-defined hash of bytes before `byte_offset`, to detect a file rewritten before the offset. */
-  fingerprint: string | null;
+  /** Importer-defined hash of the file's first bytes, to notice a rewrite. */
+  head_hash: string | null;
   /** Session the file belongs to. */
   session_id: string | null;
   /** Importer-defined JSON: parser state at `byte_offset` (the open message, the open commit segment…). */
