@@ -29,6 +29,7 @@ export {
   openLocalDatabase,
 } from './open.js';
 export type * from './schema.js';
+export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {
   isSyncedTable,
   LEGACY_SYNC_TABLES,

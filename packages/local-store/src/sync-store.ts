@@ -1,0 +1,628 @@
+/**
+ * The SQLite implementation of sync-core's `LocalStore`, plus the local edits the CLI makes
+ * (title, hide, delete a cognitive commit). Rows map to records per docs/data-model.md: the payload is
+ * the table's payload columns; a row is pending when `version > synced_version`.
+ */
+import type {
+  AcceptedRecord,
+  ApplyResult,
+  DeadLetter,
+  LocalStore,
+  ServerRecord,
+  SyncRecord,
+  TableSummary,
+} from '@agentlogs/sync-core';
+import { addToChecksum, compareVersions, recordDigest } from '@agentlogs/sync-core';
+import type BetterSqlite3 from 'better-sqlite3';
+import { LocalStoreError } from './errors.js';
+import type { LocalDatabase } from './open.js';
+import {
+  isSyncedTable,
+  LEGACY_SYNC_TABLES,
+  NOT_NULL_FILL,
+  PAYLOAD_COLUMNS,
+  SYNCED_TABLES,
+  type SyncedTable,
+} from './tables.js';
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+const CURSOR_KEY = 'pull_cursor';
+const FULL_RESYNC_KEY = 'full_resync';
+const LEGACY_CLAIMED_KEY = 'legacy_rows_claimed';
+
+export interface SqliteSyncStoreOptions {
+  /** The device id written into every version this device creates. */
+  deviceId: string;
+  /** This machine's id (`machines.id`), recorded as the origin of rows this device creates. */
+  machineId: string;
+  /** Clock for `updated_at`/`deleted_at` of local edits (tests replace it). */
+  now?: () => Date;
+}
+
+/** Outcome of the last push or pull, as `status` shows it. */
+export interface SyncOutcome {
+  at: string;
+  ok: boolean;
+  /** Free-form counts and the error message, JSON-safe. */
+  [key: string]: unknown;
+}
+
+interface LocalStamp {
+  version: number;
+  updated_at: string | null;
+  device_id: string | null;
+  synced_version: number;
+  deleted_at: string | null;
+}
+
+type SqlValue = string | number | bigint | null | Buffer;
+
+export class SqliteSyncStore implements LocalStore {
+  readonly database: LocalDatabase;
+  private readonly sqlite: BetterSqlite3.Database;
+  private readonly device: string;
+  private readonly machine: string;
+  private readonly clock: () => Date;
+
+  constructor(database: LocalDatabase, options: SqliteSyncStoreOptions) {
+    if (!options.deviceId) throw new TypeError('SqliteSyncStore needs a deviceId');
+    if (!options.machineId) throw new TypeError('SqliteSyncStore needs a machineId');
+    this.database = database;
+    this.sqlite = database.sqlite;
+    this.device = options.deviceId;
+    this.machine = options.machineId;
+    this.clock = options.now ?? (() => new Date());
+    this.claimLegacyRows();
+  }
+
+  private nowIso(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction, mapping busy errors to `LocalStoreBusyError`. */
+  private write<T>(fn: () => T, options: { foreignKeysOff?: boolean } = {}): T {
+    const restoreForeignKeys =
+      options.foreignKeysOff && this.sqlite.pragma('foreign_keys', { simple: true }) === 1;
+    try {
+      // Pulled pages arrive in change_seq order, not parents first; the server's copy is the truth.
+      if (restoreForeignKeys) this.sqlite.pragma('foreign_keys = OFF');
+      return this.sqlite.transaction(fn).immediate();
+    } catch (error) {
+      throw this.database.translateError(error);
+    } finally {
+      if (restoreForeignKeys) this.sqlite.pragma('foreign_keys = ON');
+    }
+  }
+
+  private read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.database.translateError(error);
+    }
+  }
+
+  /**
+   * Rows written by earlier agentlogs releases carry no device or machine: they were recorded here, so they
+   * take this device's and machine's ids (once per database).
+   */
+  private claimLegacyRows(): void {
+    if (this.getState(LEGACY_CLAIMED_KEY) !== undefined) return;
+    const now = this.nowIso();
+    this.write(() => {
+      for (const table of SYNCED_TABLES) {
+        this.sqlite
+          .prepare(
+            `update ${table} set device_id = coalesce(device_id, ?), machine_id = coalesce(machine_id, ?),
+               updated_at = coalesce(updated_at, ?)
+             where device_id is null or machine_id is null or updated_at is null`,
+          )
+          .run(this.device, this.machine, now);
+      }
+      this.setStateInTransaction(LEGACY_CLAIMED_KEY, now);
+    });
+  }
+
+  // ---- sync_state ------------------------------------------------------------------------------
+
+  private getState(key: string): string | undefined {
+    const row = this.read(
+      () =>
+        this.sqlite.prepare('select value from sync_state where key = ?').get(key) as
+          | { value: string }
+          | undefined,
+    );
+    return row?.value ?? undefined;
+  }
+
+  private setStateInTransaction(key: string, value: string): void {
+    this.sqlite
+      .prepare(
+        'insert into sync_state (key, value) values (?, ?) on conflict (key) do update set value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  /** Stores the outcome of the last push or pull (`sync_state` keys `last_push`, `last_pull`). */
+  async recordOutcome(kind: 'push' | 'pull', outcome: SyncOutcome): Promise<void> {
+    this.write(() => this.setStateInTransaction(`last_${kind}`, JSON.stringify(outcome)));
+  }
+
+  async lastOutcome(kind: 'push' | 'pull'): Promise<SyncOutcome | undefined> {
+    const value = this.getState(`last_${kind}`);
+    return value === undefined ? undefined : (JSON.parse(value) as SyncOutcome);
+  }
+
+  // ---- LocalStore ------------------------------------------------------------------------------
+
+  async deviceId(): Promise<string> {
+    return this.device;
+  }
+
+  /** This machine's id (`machines.id`). */
+  machineId(): string {
+    return this.machine;
+  }
+
+  async pendingChanges(options: {
+    tables: readonly string[];
+    limit: number;
+    maxBytes: number;
+  }): Promise<SyncRecord[]> {
+    const records: SyncRecord[] = [];
+    let bytes = 0;
+    return this.read(() => {
+      for (const table of options.tables) {
+        const synced = tableOf(table);
+        const statement = this.sqlite.prepare(
+          `select ${selectList(synced)} from ${synced} t
+           where t.version > t.synced_version
+             and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+           order by t.id`,
+        );
+        for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
+          if (records.length >= options.limit) return records;
+          const record = this.recordOf(synced, row);
+          const size = Buffer.byteLength(JSON.stringify(record));
+          if (records.length > 0 && bytes + size > options.maxBytes) return records;
+          records.push(record);
+          bytes += size;
+        }
+      }
+      return records;
+    });
+  }
+
+  async pendingCounts(tables: readonly string[]): Promise<Record<string, number>> {
+    return this.read(() => {
+      const counts: Record<string, number> = {};
+      for (const table of tables) {
+        const synced = tableOf(table);
+        const row = this.sqlite
+          .prepare(
+            `select count(*) as n from ${synced} t
+             where t.version > t.synced_version
+               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)`,
+          )
+          .get(synced) as { n: number };
+        counts[table] = row.n;
+      }
+      return counts;
+    });
+  }
+
+  async markPushed(accepted: AcceptedRecord[]): Promise<void> {
+    if (accepted.length === 0) return;
+    const now = this.nowIso();
+    this.write(() => {
+      for (const entry of accepted) {
+        const table = tableOf(entry.table);
+        const legacy = (LEGACY_SYNC_TABLES as readonly string[]).includes(table);
+        const set = [
+          'synced_version = ?',
+          ...(legacy ? ['cloud_id = coalesce(cloud_id, id)'] : []),
+          ...(table === 'cognitive_commits' ? ['last_synced_at = ?'] : []),
+        ].join(', ');
+        const params: SqlValue[] = [entry.version];
+        if (table === 'cognitive_commits') params.push(now);
+        this.sqlite
+          .prepare(`update ${table} set ${set} where id = ? and version >= ? and synced_version < ?`)
+          .run(...params, entry.id, entry.version, entry.version);
+        this.sqlite
+          .prepare('delete from dead_letters where table_name = ? and id = ? and version <= ?')
+          .run(table, entry.id, entry.version);
+      }
+    });
+  }
+
+  async applyServerRecords(records: ServerRecord[], cursor?: number): Promise<ApplyResult> {
+    const result: ApplyResult = { applied: 0, keptLocal: 0 };
+    this.write(
+      () => {
+        const resyncing = this.getStateRaw(FULL_RESYNC_KEY) === '1';
+        for (const record of records) {
+          const table = tableOf(record.table);
+          const local = this.sqlite
+            .prepare(
+              `select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`,
+            )
+            .get(record.id) as LocalStamp | undefined;
+          if (resyncing) {
+            this.sqlite
+              .prepare('insert or ignore into resync_seen (table_name, id) values (?, ?)')
+              .run(table, record.id);
+          }
+          if (!local) {
+            this.sqlite
+              .prepare('delete from purged_records where table_name = ? and id = ?')
+              .run(table, record.id);
+            this.insertServerRecord(table, record);
+            result.applied += 1;
+            continue;
+          }
+          const order = compareVersions(record, {
+            version: local.version,
+            updatedAt: local.updated_at ?? EPOCH,
+            deviceId: local.device_id ?? this.device,
+          });
+          if (order > 0) {
+            this.updateFromServerRecord(table, record);
+            this.sqlite
+              .prepare('delete from dead_letters where table_name = ? and id = ?')
+              .run(table, record.id);
+            result.applied += 1;
+          } else if (order === 0) {
+            if (local.synced_version < record.version) {
+              this.sqlite
+                .prepare(`update ${table} set synced_version = ? where id = ?`)
+                .run(record.version, record.id);
+            }
+          } else {
+            result.keptLocal += 1;
+          }
+        }
+        if (cursor !== undefined) this.setStateInTransaction(CURSOR_KEY, String(cursor));
+      },
+      { foreignKeysOff: true },
+    );
+    return result;
+  }
+
+  async getCursor(): Promise<number> {
+    const value = this.getState(CURSOR_KEY);
+    return value === undefined ? 0 : Number(value);
+  }
+
+  async beginFullResync(): Promise<void> {
+    this.write(() => {
+      this.sqlite.prepare('delete from resync_seen').run();
+      this.setStateInTransaction(CURSOR_KEY, '0');
+      this.setStateInTransaction(FULL_RESYNC_KEY, '1');
+    });
+  }
+
+  async finishFullResync(): Promise<void> {
+    const now = this.nowIso();
+    this.write(
+      () => {
+        if (this.getStateRaw(FULL_RESYNC_KEY) !== '1') return;
+        for (const table of SYNCED_TABLES) {
+          const unconfirmed = `from ${table} t where t.synced_version > 0
+            and not exists (select 1 from resync_seen s where s.table_name = '${table}' and s.id = t.id)`;
+          this.sqlite
+            .prepare(
+              `insert or replace into purged_records (table_name, id, purged_at) select '${table}', t.id, ? ${unconfirmed}`,
+            )
+            .run(now);
+          this.sqlite.prepare(`delete from ${table} where id in (select t.id ${unconfirmed})`).run();
+          this.sqlite
+            .prepare(
+              `delete from dead_letters where table_name = ? and id in (select id from purged_records where table_name = ?)`,
+            )
+            .run(table, table);
+        }
+        this.sqlite.prepare('delete from resync_seen').run();
+        this.sqlite.prepare('delete from sync_state where key = ?').run(FULL_RESYNC_KEY);
+      },
+      { foreignKeysOff: true },
+    );
+  }
+
+  async deadLetter(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    this.write(() => {
+      for (const letter of letters) {
+        const table = tableOf(letter.table);
+        this.sqlite
+          .prepare(
+            `insert into dead_letters (table_name, id, version, code, message, at) values (?, ?, ?, ?, ?, ?)
+             on conflict (table_name, id) do update set version = excluded.version, code = excluded.code,
+               message = excluded.message, at = excluded.at`,
+          )
+          .run(table, letter.id, letter.version, letter.code, letter.message, letter.at);
+        if ((LEGACY_SYNC_TABLES as readonly string[]).includes(table)) {
+          this.sqlite
+            .prepare(`update ${table} set sync_status = 'error' where id = ? and version = ?`)
+            .run(letter.id, letter.version);
+        }
+      }
+    });
+  }
+
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    return this.read(() =>
+      (
+        this.sqlite
+          .prepare(
+            'select table_name, id, version, code, message, at from dead_letters order by at, table_name, id',
+          )
+          .all() as {
+          table_name: string;
+          id: string;
+          version: number;
+          code: string;
+          message: string;
+          at: string;
+        }[]
+      ).map((row) => ({
+        table: row.table_name,
+        id: row.id,
+        version: row.version,
+        code: row.code,
+        message: row.message,
+        at: row.at,
+      })),
+    );
+  }
+
+  async retryDeadLetters(): Promise<number> {
+    return this.write(() => {
+      const letters = this.sqlite.prepare('select table_name, id from dead_letters').all() as {
+        table_name: string;
+        id: string;
+      }[];
+      for (const letter of letters) {
+        if ((LEGACY_SYNC_TABLES as readonly string[]).includes(letter.table_name)) {
+          this.sqlite
+            .prepare(
+              `update ${letter.table_name} set sync_status = case when version > synced_version then 'pending' else 'synced' end where id = ?`,
+            )
+            .run(letter.id);
+        }
+      }
+      this.sqlite.prepare('delete from dead_letters').run();
+      return letters.length;
+    });
+  }
+
+  async summarize(tables: readonly string[]): Promise<TableSummary[]> {
+    return this.read(() =>
+      tables.map((table) => {
+        const synced = tableOf(table);
+        const summary: TableSummary = { table, count: 0, deleted: 0, checksum: 0 };
+        const rows = this.sqlite
+          .prepare(`select id, version, deleted_at is not null as deleted from ${synced}`)
+          .raw()
+          .iterate() as Iterable<[string, number, number]>;
+        for (const [id, version, deleted] of rows) {
+          if (deleted) {
+            summary.deleted += 1;
+          } else {
+            summary.count += 1;
+            summary.checksum = addToChecksum(summary.checksum, recordDigest(table, id, version, false));
+          }
+        }
+        return summary;
+      }),
+    );
+  }
+
+  // ---- local edits -----------------------------------------------------------------------------
+
+  /**
+   * Changes payload columns of a live record as a new local version (version + 1, updated_at now, this
+   * device). Throws `RECORD_NOT_FOUND` for an unknown or deleted id. Returns the new version.
+   */
+  async editRecord(table: string, id: string, changes: Record<string, unknown>): Promise<number> {
+    const synced = tableOf(table);
+    const allowed = PAYLOAD_COLUMNS[synced].filter((column) => column !== 'machine_id');
+    const columns = Object.keys(changes);
+    for (const column of columns) {
+      if (!allowed.includes(column)) {
+        throw new TypeError(`${column} is not an editable column of ${synced}`);
+      }
+    }
+    return this.write(() => {
+      const current = this.liveStamp(synced, id);
+      const version = current.version + 1;
+      const set = [
+        ...columns.map((column) => `${column} = ?`),
+        'version = ?',
+        'updated_at = ?',
+        'device_id = ?',
+      ];
+      this.sqlite
+        .prepare(`update ${synced} set ${set.join(', ')} where id = ?`)
+        .run(
+          ...columns.map((column) => toSqlValue(changes[column])),
+          version,
+          this.nowIso(),
+          this.device,
+          id,
+        );
+      return version;
+    });
+  }
+
+  /** Deletes a record: a tombstone (deleted_at now) as a new local version. Returns the new version. */
+  async deleteRecord(table: string, id: string): Promise<number> {
+    const synced = tableOf(table);
+    return this.write(() => this.tombstone(synced, id));
+  }
+
+  private tombstone(table: SyncedTable, id: string): number {
+    const current = this.liveStamp(table, id);
+    const now = this.nowIso();
+    const version = current.version + 1;
+    this.sqlite
+      .prepare(`update ${table} set deleted_at = ?, version = ?, updated_at = ?, device_id = ? where id = ?`)
+      .run(now, version, now, this.device, id);
+    return version;
+  }
+
+  private liveStamp(table: SyncedTable, id: string): LocalStamp {
+    const current = this.sqlite
+      .prepare(`select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`)
+      .get(id) as LocalStamp | undefined;
+    if (!current || current.deleted_at !== null) {
+      const what = table === 'cognitive_commits' ? 'commit' : `${table} record`;
+      throw new LocalStoreError(
+        'RECORD_NOT_FOUND',
+        current
+          ? `The ${what} ${id} is deleted; deleted records cannot be changed.`
+          : `No ${what} with id ${id}; list the ids with \`agentlogs commits list\`.`,
+      );
+    }
+    return current;
+  }
+
+  async setCommitTitle(id: string, title: string | null): Promise<number> {
+    return this.editRecord('cognitive_commits', id, { title });
+  }
+
+  async setCommitHidden(id: string, hidden: boolean): Promise<number> {
+    return this.editRecord('cognitive_commits', id, { hidden: hidden ? 1 : 0 });
+  }
+
+  /**
+   * Deletes a cognitive commit and its visuals (tombstones). Its turns stay: they are the usage record of
+   * the session and keep counting in stats (docs/decisions/0012-local-edits.md).
+   */
+  async deleteCommit(id: string): Promise<number> {
+    return this.write(() => {
+      const version = this.tombstone('cognitive_commits', id);
+      const visuals = this.sqlite
+        .prepare('select id from visuals where commit_id = ? and deleted_at is null')
+        .all(id) as { id: string }[];
+      for (const visual of visuals) this.tombstone('visuals', visual.id);
+      return version;
+    });
+  }
+
+  // ---- mapping ---------------------------------------------------------------------------------
+
+  private getStateRaw(key: string): string | undefined {
+    const row = this.sqlite.prepare('select value from sync_state where key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value ?? undefined;
+  }
+
+  private recordOf(table: SyncedTable, row: Record<string, unknown>): SyncRecord {
+    const payload: Record<string, unknown> = {};
+    for (const column of PAYLOAD_COLUMNS[table]) payload[column] = row[column] ?? null;
+    if (payload.machine_id === null) payload.machine_id = this.machine;
+    return {
+      table,
+      id: row.id as string,
+      version: row.version as number,
+      updatedAt: (row.updated_at as string | null) ?? EPOCH,
+      deletedAt: (row.deleted_at as string | null) ?? null,
+      deviceId: (row.device_id as string | null) ?? this.device,
+      payload,
+    };
+  }
+
+  private insertServerRecord(table: SyncedTable, record: ServerRecord): void {
+    const values = this.payloadValues(table, record, true);
+    const columns = [
+      ...values.keys(),
+      'id',
+      'version',
+      'updated_at',
+      'deleted_at',
+      'device_id',
+      'synced_version',
+    ];
+    const params: SqlValue[] = [
+      ...values.values(),
+      record.id,
+      record.version,
+      record.updatedAt,
+      record.deletedAt,
+      record.deviceId,
+      record.version,
+    ];
+    if ((LEGACY_SYNC_TABLES as readonly string[]).includes(table)) {
+      columns.push('cloud_id', 'sync_status', 'local_version', 'cloud_version');
+      params.push(record.id, 'synced', record.version, record.version);
+    }
+    this.sqlite
+      .prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+      .run(...params);
+  }
+
+  private updateFromServerRecord(table: SyncedTable, record: ServerRecord): void {
+    const values = this.payloadValues(table, record, false);
+    const set = [...values.keys(), 'version', 'updated_at', 'deleted_at', 'device_id', 'synced_version'];
+    this.sqlite
+      .prepare(`update ${table} set ${set.map((column) => `${column} = ?`).join(', ')} where id = ?`)
+      .run(
+        ...values.values(),
+        record.version,
+        record.updatedAt,
+        record.deletedAt,
+        record.deviceId,
+        record.version,
+        record.id,
+      );
+  }
+
+  /**
+   * The payload as column values. Keys the payload lacks are left out on update (the local value stays)
+   * and filled for NOT NULL columns on insert; unknown keys are ignored.
+   */
+  private payloadValues(table: SyncedTable, record: ServerRecord, inserting: boolean): Map<string, SqlValue> {
+    const values = new Map<string, SqlValue>();
+    const fill = NOT_NULL_FILL[table];
+    const payload = record.payload ?? {};
+    for (const column of PAYLOAD_COLUMNS[table]) {
+      const present = Object.hasOwn(payload, column);
+      if (!present && !inserting) continue;
+      let value = present ? toSqlValue(payload[column]) : null;
+      if (value === null && fill[column] !== undefined) value = fill[column];
+      if (value !== null || present) values.set(column, value);
+    }
+    return values;
+  }
+}
+
+function tableOf(table: string): SyncedTable {
+  if (!isSyncedTable(table)) {
+    throw new LocalStoreError(
+      'UNKNOWN_TABLE',
+      `This agentlogs does not know the table ${JSON.stringify(table)}; upgrade agentlogs on this machine.`,
+    );
+  }
+  return table;
+}
+
+function selectList(table: SyncedTable): string {
+  const columns = new Set([
+    'id',
+    'version',
+    'updated_at',
+    'deleted_at',
+    'device_id',
+    ...PAYLOAD_COLUMNS[table],
+  ]);
+  return [...columns].map((column) => `t.${column}`).join(', ');
+}
+
+function toSqlValue(value: unknown): SqlValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return value;
+  if (Buffer.isBuffer(value)) return value;
+  return JSON.stringify(value);
+}
