@@ -1,1 +1,43 @@
-export {};
+export {
+  SHARED_CLUSTER_URL_ENV,
+  SHARED_TEMPLATE_ENV,
+  setupTestPostgres,
+  startTestBackend,
+  type TestBackend,
+  type TestBackendOptions,
+} from './backend.js';
+export {
+  DEFAULT_AUTHENTICATOR_PASSWORD,
+  type Route,
+  type RouteHandler,
+  readBody,
+  type StandIn,
+  type StandInContext,
+  type StandInOptions,
+  sendJson,
+  startStandIn,
+} from './http.js';
+export { type JwtClaims, JwtError, signJwt, verifyJwt } from './jwt.js';
+export {
+  DEBIAN_15_BIN,
+  debian15Available,
+  engineFromEnv,
+  freePort,
+  type PostgresCluster,
+  type PostgresEngine,
+  startPostgres,
+  withDatabase,
+} from './postgres.js';
+export { statusForSqlState } from './postgrest.js';
+export {
+  applySqlFile,
+  BOOTSTRAP_SQL_PATH,
+  CLI_ENV,
+  cloneDatabase,
+  createMigratedTemplate,
+  findProjectRoot,
+  pushMigrations,
+  runSupabaseCli,
+  supabaseCliPath,
+} from './template.js';
+export { accessTokenClaims, createTestUser, type TestUser, type TestUserOptions } from './users.js';
