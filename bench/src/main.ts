@@ -1,1 +1,156 @@
-export {};
+/**
+ * `pnpm bench`: builds everything, then runs the parts selected with `--only` (default: all) and prints one
+ * table per part; the full result goes to bench/results/latest.json.
+ *
+ *   pnpm bench [-- --only ingest|sync|e2e[,…]] [--sessions N] [--seed N] [--runs N] [--limits]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runIngestBench } from './ingest-bench.js';
+import { rssMethod } from './measure.js';
+import { formatIngest } from './report.js';
+
+const PARTS = ['ingest', 'sync', 'e2e'] as const;
+type Part = (typeof PARTS)[number];
+
+const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e[,…]] [--sessions N] [--seed N] [--runs N] [--limits]
+  --only      parts to run (repeatable or comma-separated; default: all)
+  --sessions  sessions in the synthetic Claude Code tree (default 2000, about 200 MB)
+  --seed      generator seed (default 1)
+  --runs      repetitions of each timed step; medians are reported (default 3)
+  --limits    also measure the floors when every target is met`;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positiveInt(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`${flag} takes a positive integer, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      options: {
+        only: { type: 'string', multiple: true },
+        sessions: { type: 'string' },
+        seed: { type: 'string' },
+        runs: { type: 'string' },
+        limits: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    // `pnpm bench -- --only x` passes the `--` through; drop it.
+    values = parse(process.argv.slice(2).filter((a) => a !== '--')).values;
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const only = (values.only ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const part of only) if (!PARTS.includes(part as Part)) fail(`unknown part "${part}" for --only`);
+  const parts: Part[] = only.length > 0 ? (only as Part[]) : [...PARTS];
+  const sessions = positiveInt(values.sessions, 2000, '--sessions');
+  const seed = positiveInt(values.seed, 1, '--seed');
+  const runs = positiveInt(values.runs, 3, '--runs');
+  const log = (line: string) => process.stderr.write(`  · ${line}\n`);
+
+  const cpus = os.cpus();
+  const machine = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus.length,
+    cpu_model: cpus[0]?.model ?? 'unknown',
+    memory_gb: Math.round(os.totalmem() / 1024 ** 3),
+    rss_method: rssMethod,
+  };
+  process.stdout.write(
+    `agentlogs bench — ${machine.date}, Node ${machine.node}, ${machine.platform}, ${machine.cpus} cores ` +
+      `(${machine.cpu_model}), ${machine.memory_gb} GiB; peak RSS via ${rssMethod === 'gnu-time' ? 'GNU time %M' : '/proc VmHWM polling'}\n`,
+  );
+  const results: Record<string, unknown> = { machine, options: { parts, sessions, seed, runs } };
+
+  if (parts.includes('ingest')) {
+    process.stdout.write('\n== ingest: import + stats vs ccusage ==\n');
+    const ingest = await runIngestBench({
+      repoRoot,
+      sessions,
+      seed,
+      runs,
+      limits: values.limits ?? false,
+      log,
+    });
+    results.ingest = ingest;
+    process.stdout.write(`${formatIngest(ingest)}\n`);
+  }
+  if (parts.includes('sync')) {
+    process.stdout.write('\n== sync: push / pull through supabase-js → stand-in → Postgres ==\n');
+    results.sync = await runOptionalPart('sync-bench.js', 'runSyncBench', { repoRoot, log });
+  }
+  if (parts.includes('e2e')) {
+    process.stdout.write('\n== e2e: tree imported on A, pushed, pulled on B ==\n');
+    results.e2e = await runOptionalPart('e2e-bench.js', 'runE2eBench', { repoRoot, log, sessions, seed });
+  }
+
+  const outDir = path.join(repoRoot, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const outFile = path.join(outDir, 'latest.json');
+  fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), outFile) || outFile}\n`);
+}
+
+/**
+ * Hook for parts that live in their own module (`bench/src/sync-bench.ts`, `bench/src/e2e-bench.ts`): loaded
+ * only when built, so the runner works before they exist. The exported function receives
+ * `{ repoRoot, log, … }` and returns a JSON-serialisable result; a `table` string in it is printed.
+ */
+async function runOptionalPart(
+  file: string,
+  exportName: string,
+  options: Record<string, unknown>,
+): Promise<unknown> {
+  const url = new URL(`./${file}`, import.meta.url);
+  if (!fs.existsSync(fileURLToPath(url))) {
+    process.stdout.write(`not available (bench/src/${file.replace(/\.js$/, '.ts')} is not built yet)\n`);
+    return { available: false };
+  }
+  const mod = (await import(url.href)) as Record<string, unknown>;
+  const run = mod[exportName];
+  if (typeof run !== 'function') {
+    process.stdout.write(
+      `not available (bench/src/${file.replace(/\.js$/, '.ts')} does not export ${exportName})\n`,
+    );
+    return { available: false };
+  }
+  const result = (await (run as (o: Record<string, unknown>) => Promise<unknown>)(options)) as unknown;
+  if (result && typeof result === 'object' && typeof (result as { table?: unknown }).table === 'string') {
+    process.stdout.write(`${(result as { table: string }).table}\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
+  return result;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,419 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClaudeTreeManifest, TokenTotals } from './claude-tree.js';
+import { median, type ProcessRun, runMeasured } from './measure.js';
+import { ensureClaudeTree } from './tree-cache.js';
+
+export interface IngestBenchOptions {
+  repoRoot: string;
+  sessions: number;
+  seed: number;
+  runs: number;
+  /** Measure the floors even when every target is met. */
+  limits: boolean;
+  log: (line: string) => void;
+}
+
+export interface Step {
+  name: string;
+  command: string;
+  samples_ms: number[];
+  median_ms: number;
+  max_rss_kb: number;
+}
+
+export interface Target {
+  name: string;
+  measured: number;
+  target: number;
+  unit: 'ratio' | 'MB' | 'equal';
+  met: boolean;
+}
+
+export interface Limit {
+  name: string;
+  wall_ms: number;
+  max_rss_kb: number;
+  detail: Record<string, number>;
+}
+
+export interface IngestBenchResult {
+  tree: {
+    root: string;
+    generated: boolean;
+    generate_ms: number;
+    manifest: ClaudeTreeManifest;
+  };
+  ccusage: { version: string; step: Step; totals: TokenTotals; cost_usd: number };
+  agentlogs:
+    | {
+        available: true;
+        first_import: Step;
+        stats_after_import: Step;
+        noop_import: Step;
+        stats_after_noop: Step;
+        first_import_output: unknown;
+        noop_import_output: unknown;
+        totals: TokenTotals;
+        cost_usd: number;
+        sessions: number;
+        turns: number;
+        data_dir_bytes: number;
+        stored_turns: { rows: number; avg_content_bytes: number } | undefined;
+      }
+    | { available: false; reason: string };
+  targets: Target[];
+  limits: Limit[];
+}
+
+const TOKEN_KEYS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens'] as const;
+
+export async function runIngestBench(options: IngestBenchOptions): Promise<IngestBenchResult> {
+  const { repoRoot, log } = options;
+  const cacheDir = path.join(repoRoot, 'bench', '.cache');
+  log(`tree: ${options.sessions} sessions, seed ${options.seed} …`);
+  const tree = ensureClaudeTree(cacheDir, { sessions: options.sessions, seed: options.seed });
+  const manifest = tree.manifest;
+  log(
+    tree.generated
+      ? `tree: generated in ${(tree.generateMs / 1000).toFixed(1)} s (${mb(manifest.bytes)} MB) at ${tree.root}`
+      : `tree: cached at ${tree.root}`,
+  );
+  const projectsDir = path.join(tree.root, 'projects');
+  warmPageCache(projectsDir);
+
+  const runs = Math.max(1, options.runs);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlogs-bench-'));
+  try {
+    // ccusage reads HOME and CLAUDE_CONFIG_DIR; both point at the folder holding `projects/`, so no real
+    // home directory and no other agent's data is read.
+    const ccusageBin = path.join(repoRoot, 'bench', 'node_modules', '.bin', 'ccusage');
+    const ccusageEnv = baseEnv({ HOME: tree.root, CLAUDE_CONFIG_DIR: tree.root });
+    const version = (await runMeasured(ccusageBin, ['--version'], { env: ccusageEnv })).stdout.trim();
+    const ccusageRuns: ProcessRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      const run = await runMeasured(ccusageBin, ['daily', '--json', '--offline'], { env: ccusageEnv });
+      if (run.exitCode !== 0) throw new Error(`ccusage failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
+      ccusageRuns.push(run);
+      log(`ccusage daily --json --offline: ${seconds(run.wallMs)} s, ${mb(run.maxRssKb * 1024)} MB`);
+    }
+    const ccusageJson = JSON.parse(ccusageRuns[0]!.stdout) as {
+      totals: {
+        inputTokens: number;
+        outputTokens: number;
+        cacheCreationTokens: number;
+        cacheReadTokens: number;
+        totalCost: number;
+      };
+    };
+    const ccusageTotals: TokenTotals = {
+      input_tokens: ccusageJson.totals.inputTokens,
+      output_tokens: ccusageJson.totals.outputTokens,
+      cache_creation_tokens: ccusageJson.totals.cacheCreationTokens,
+      cache_read_tokens: ccusageJson.totals.cacheReadTokens,
+    };
+    const ccusageStep = step('ccusage daily --json --offline', ccusageRuns);
+
+    const ours = await runAgentlogs(options, tree.root, scratch, runs);
+    const targets: Target[] = [];
+    if (ours.available) {
+      const firstPlusStats = median(
+        ours.first_import.samples_ms.map((ms, i) => ms + ours.stats_after_import.samples_ms[i]!),
+      );
+      const noopPlusStats = median(
+        ours.noop_import.samples_ms.map((ms, i) => ms + ours.stats_after_noop.samples_ms[i]!),
+      );
+      const peakKb = Math.max(
+        ours.first_import.max_rss_kb,
+        ours.stats_after_import.max_rss_kb,
+        ours.noop_import.max_rss_kb,
+        ours.stats_after_noop.max_rss_kb,
+      );
+      targets.push(
+        ratioTarget('first import + stats vs ccusage', firstPlusStats / ccusageStep.median_ms, 2),
+        ratioTarget('no-op re-import + stats vs ccusage', noopPlusStats / ccusageStep.median_ms, 0.3),
+        {
+          name: 'peak RSS of any agentlogs process',
+          measured: peakKb / 1024,
+          target: 300,
+          unit: 'MB',
+          met: peakKb / 1024 <= 300,
+        },
+        {
+          name: 'token totals equal ccusage',
+          measured: TOKEN_KEYS.filter((k) => ours.totals[k] === ccusageTotals[k]).length,
+          target: TOKEN_KEYS.length,
+          unit: 'equal',
+          met: TOKEN_KEYS.every((k) => ours.totals[k] === ccusageTotals[k]),
+        },
+      );
+    }
+    const limits: Limit[] = [];
+    if (options.limits || targets.some((t) => !t.met) || !ours.available) {
+      limits.push(...(await measureLimits(options, projectsDir, scratch, ours, manifest)));
+    }
+    return {
+      tree: { root: tree.root, generated: tree.generated, generate_ms: tree.generateMs, manifest },
+      ccusage: { version, step: ccusageStep, totals: ccusageTotals, cost_usd: ccusageJson.totals.totalCost },
+      agentlogs: ours,
+      targets,
+      limits,
+    };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+type AgentlogsResult = IngestBenchResult['agentlogs'];
+
+interface StatsJson {
+  totals: TokenTotals & { cost_usd: number; sessions: number; turns: number };
+}
+
+async function runAgentlogs(
+  options: IngestBenchOptions,
+  treeRoot: string,
+  scratch: string,
+  runs: number,
+): Promise<AgentlogsResult> {
+  const { repoRoot, log } = options;
+  const bin = path.join(repoRoot, 'apps', 'cli', 'dist', 'bin.js');
+  if (!fs.existsSync(bin)) return { available: false, reason: `${bin} is missing: run pnpm build` };
+  const node = process.execPath;
+  const first: ProcessRun[] = [];
+  const statsAfterImport: ProcessRun[] = [];
+  const noop: ProcessRun[] = [];
+  const statsAfterNoop: ProcessRun[] = [];
+  let stats: StatsJson | undefined;
+  let firstOutput: unknown;
+  let noopOutput: unknown;
+  let dataDirBytes = 0;
+  let storedTurns: { rows: number; avg_content_bytes: number } | undefined;
+  for (let i = 0; i < runs; i++) {
+    // A fresh data directory and an empty HOME per run: nothing outside the tree is read, nothing is reused.
+    const home = fs.mkdtempSync(path.join(scratch, 'home-'));
+    const data = fs.mkdtempSync(path.join(scratch, 'data-'));
+    const env = baseEnv({ HOME: home, AGENTLOGS_HOME: data });
+    const cli = (args: string[]) => runMeasured(node, [bin, ...args], { env, cwd: home });
+    const importArgs = ['import', '--claude-dir', treeRoot, '--json'];
+    const a = await cli(importArgs);
+    if (a.exitCode !== 0) {
+      return {
+        available: false,
+        reason: `agentlogs import failed (exit ${a.exitCode}): ${firstLine(a.stderr)}`,
+      };
+    }
+    log(`agentlogs import (first): ${seconds(a.wallMs)} s, ${mb(a.maxRssKb * 1024)} MB`);
+    const b = await cli(['stats', '--json']);
+    if (b.exitCode !== 0) {
+      return {
+        available: false,
+        reason: `agentlogs stats failed (exit ${b.exitCode}): ${firstLine(b.stderr)}`,
+      };
+    }
+    log(`agentlogs stats --json: ${seconds(b.wallMs)} s, ${mb(b.maxRssKb * 1024)} MB`);
+    const c = await cli(importArgs);
+    if (c.exitCode !== 0) {
+      return {
+        available: false,
+        reason: `agentlogs re-import failed (exit ${c.exitCode}): ${firstLine(c.stderr)}`,
+      };
+    }
+    log(`agentlogs import (no-op): ${seconds(c.wallMs)} s, ${mb(c.maxRssKb * 1024)} MB`);
+    const d = await cli(['stats', '--json']);
+    log(`agentlogs stats --json: ${seconds(d.wallMs)} s`);
+    first.push(a);
+    statsAfterImport.push(b);
+    noop.push(c);
+    statsAfterNoop.push(d);
+    const afterImport = JSON.parse(b.stdout) as StatsJson;
+    const afterNoop = JSON.parse(d.stdout) as StatsJson;
+    for (const k of TOKEN_KEYS) {
+      if (afterImport.totals[k] !== afterNoop.totals[k]) {
+        throw new Error(
+          `stats ${k} changed after a no-op re-import: ${afterImport.totals[k]} → ${afterNoop.totals[k]}`,
+        );
+      }
+    }
+    if (i === 0) {
+      stats = afterImport;
+      firstOutput = parseJsonOrText(a.stdout);
+      noopOutput = parseJsonOrText(c.stdout);
+      dataDirBytes = directoryBytes(data);
+      storedTurns = readStoredTurns(data);
+    }
+    fs.rmSync(data, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  const totals = stats!.totals;
+  return {
+    available: true,
+    first_import: step('agentlogs import (first)', first),
+    stats_after_import: step('agentlogs stats --json', statsAfterImport),
+    noop_import: step('agentlogs import (no-op)', noop),
+    stats_after_noop: step('agentlogs stats --json (after no-op)', statsAfterNoop),
+    first_import_output: firstOutput,
+    noop_import_output: noopOutput,
+    totals: pickTokens(totals),
+    cost_usd: totals.cost_usd,
+    sessions: totals.sessions,
+    turns: totals.turns,
+    data_dir_bytes: dataDirBytes,
+    stored_turns: storedTurns,
+  };
+}
+
+/** The floors each target runs into, measured on their own in fresh Node processes. */
+async function measureLimits(
+  options: IngestBenchOptions,
+  projectsDir: string,
+  scratch: string,
+  ours: AgentlogsResult,
+  manifest: ClaudeTreeManifest,
+): Promise<Limit[]> {
+  const worker = path.join(options.repoRoot, 'bench', 'dist', 'limits-worker.js');
+  const env = baseEnv({});
+  const limits: Limit[] = [];
+  const measure = async (name: string, args: string[], repeat: number): Promise<void> => {
+    const samples: ProcessRun[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const run = await runMeasured(process.execPath, [worker, ...args], { env });
+      if (run.exitCode !== 0) throw new Error(`limit "${name}" failed: ${firstLine(run.stderr)}`);
+      samples.push(run);
+    }
+    const detail = JSON.parse(samples[0]!.stdout) as Record<string, number>;
+    const limit = {
+      name,
+      wall_ms: median(samples.map((s) => s.wallMs)),
+      max_rss_kb: Math.max(...samples.map((s) => s.maxRssKb)),
+      detail,
+    };
+    options.log(`limit ${name}: ${seconds(limit.wall_ms)} s`);
+    limits.push(limit);
+  };
+  await measure('Node start-up and exit', ['startup'], 5);
+  await measure('walk + stat every transcript (no-op floor)', ['stat', projectsDir], 3);
+  await measure('read every file, split into lines', ['read', projectsDir], 3);
+  await measure('… and JSON.parse every line, dedup usage', ['parse', projectsDir], 3);
+  const rows = ours.available && ours.stored_turns ? ours.stored_turns.rows : manifest.turns;
+  const bytes =
+    ours.available && ours.stored_turns
+      ? Math.round(ours.stored_turns.avg_content_bytes)
+      : Math.round(manifest.bytes / Math.max(1, manifest.turns));
+  const dbDir = fs.mkdtempSync(path.join(scratch, 'sqlite-'));
+  await measure(
+    `SQLite insert of ${rows} turn rows, ${bytes} B content each`,
+    ['sqlite', path.join(dbDir, 'floor.db'), String(rows), String(bytes)],
+    1,
+  );
+  return limits;
+}
+
+/** Row count and average content size of the imported turns, read from the store the CLI wrote. */
+function readStoredTurns(dataDir: string): { rows: number; avg_content_bytes: number } | undefined {
+  const db = findFile(dataDir, (name) => name.endsWith('.db') || name.endsWith('.sqlite'));
+  if (!db) return undefined;
+  try {
+    const require = createRequire(import.meta.url);
+    const Database = require('better-sqlite3') as new (
+      file: string,
+      options: { readonly: boolean },
+    ) => { prepare(sql: string): { get(): unknown }; close(): void };
+    const handle = new Database(db, { readonly: true });
+    try {
+      const row = handle
+        .prepare('SELECT count(*) AS n, avg(length(CAST(content AS BLOB))) AS avg FROM turns')
+        .get() as {
+        n: number;
+        avg: number | null;
+      };
+      return { rows: row.n, avg_content_bytes: row.avg ?? 0 };
+    } finally {
+      handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function findFile(dir: string, match: (name: string) => boolean): string | undefined {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isFile() && match(entry.name)) return full;
+    if (entry.isDirectory()) {
+      const found = findFile(full, match);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? directoryBytes(full) : fs.statSync(full).size;
+  }
+  return total;
+}
+
+/** Reads every transcript once so both tools start from the same warm page cache. */
+function warmPageCache(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) warmPageCache(full);
+    else fs.readFileSync(full);
+  }
+}
+
+/** A minimal environment: PATH, locale and time zone only, plus what the caller sets. */
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' };
+  for (const key of ['LANG', 'LC_ALL', 'TZ']) if (process.env[key]) env[key] = process.env[key];
+  return { ...env, ...extra };
+}
+
+function step(name: string, runs: ProcessRun[]): Step {
+  return {
+    name,
+    command: runs[0]!.command,
+    samples_ms: runs.map((r) => r.wallMs),
+    median_ms: median(runs.map((r) => r.wallMs)),
+    max_rss_kb: Math.max(...runs.map((r) => r.maxRssKb)),
+  };
+}
+
+function ratioTarget(name: string, measured: number, target: number): Target {
+  return { name, measured, target, unit: 'ratio', met: measured <= target };
+}
+
+function pickTokens(t: TokenTotals): TokenTotals {
+  return {
+    input_tokens: t.input_tokens,
+    output_tokens: t.output_tokens,
+    cache_creation_tokens: t.cache_creation_tokens,
+    cache_read_tokens: t.cache_read_tokens,
+  };
+}
+
+function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.trim();
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+export function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+export function seconds(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}

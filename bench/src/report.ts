@@ -1,0 +1,142 @@
+import type { TokenTotals } from './claude-tree.js';
+import { type IngestBenchResult, mb, seconds } from './ingest-bench.js';
+
+/** A plain-text table: first column left-aligned, the others right-aligned. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export function formatIngest(result: IngestBenchResult): string {
+  const m = result.tree.manifest;
+  const out: string[] = [];
+  out.push(
+    `tree: ${int(m.sessions)} sessions in ${int(m.projects)} projects, ${int(m.files)} files (${int(m.subagent_files)} subagent), ` +
+      `${mb(m.bytes)} MB, ${int(m.lines)} lines, ${int(m.turns)} turns (${int(m.assistant_messages)} responses on ` +
+      `${int(m.assistant_lines)} lines), ${int(m.git_commits)} git commits, ${m.first_timestamp.slice(0, 10)} … ${m.last_timestamp.slice(0, 10)}`,
+  );
+  out.push('');
+  const steps = [result.ccusage.step];
+  const ours = result.agentlogs;
+  if (ours.available)
+    steps.push(ours.first_import, ours.stats_after_import, ours.noop_import, ours.stats_after_noop);
+  out.push(
+    table(
+      ['step', 'wall s (median)', 'samples s', 'peak RSS MB'],
+      steps.map((s) => [
+        s.name,
+        seconds(s.median_ms),
+        s.samples_ms.map((ms) => seconds(ms)).join(' '),
+        mb(s.max_rss_kb * 1024),
+      ]),
+    ),
+  );
+  if (!ours.available) {
+    out.push('', `agentlogs: not measured — ${ours.reason}`);
+  }
+  out.push('');
+  const totalsRows: string[][] = [
+    totalsRow('generator (ground truth)', m.totals, undefined, m.sessions, m.turns),
+    totalsRow(
+      result.ccusage.version.startsWith('ccusage')
+        ? result.ccusage.version
+        : `ccusage ${result.ccusage.version}`,
+      result.ccusage.totals,
+      result.ccusage.cost_usd,
+    ),
+  ];
+  if (ours.available)
+    totalsRows.push(totalsRow('agentlogs', ours.totals, ours.cost_usd, ours.sessions, ours.turns));
+  out.push(
+    table(
+      ['totals', 'input', 'output', 'cache write', 'cache read', 'cost USD', 'sessions', 'turns'],
+      totalsRows,
+    ),
+  );
+  if (ours.available) {
+    const keys = Object.keys(ours.totals) as (keyof TokenTotals)[];
+    const diff = keys.filter((k) => ours.totals[k] !== result.ccusage.totals[k]);
+    out.push(
+      '',
+      diff.length === 0
+        ? 'check: agentlogs token totals EQUAL ccusage token totals (input, output, cache write, cache read)'
+        : `check: agentlogs token totals DIFFER from ccusage in ${diff
+            .map((k) => `${k} (${int(ours.totals[k])} vs ${int(result.ccusage.totals[k])})`)
+            .join(', ')}`,
+    );
+    out.push(
+      `store: ${mb(ours.data_dir_bytes)} MB data directory` +
+        (ours.stored_turns
+          ? `, ${int(ours.stored_turns.rows)} turn rows, ${int(ours.stored_turns.avg_content_bytes)} B average content`
+          : ''),
+    );
+  }
+  if (result.targets.length > 0) {
+    out.push('');
+    out.push(
+      table(
+        ['target', 'measured', 'target', 'status'],
+        result.targets.map((t) => [
+          t.name,
+          t.unit === 'ratio'
+            ? `${t.measured.toFixed(2)}×`
+            : t.unit === 'MB'
+              ? `${t.measured.toFixed(1)} MB`
+              : `${t.measured}/${t.target} equal`,
+          t.unit === 'ratio' ? `≤ ${t.target}×` : t.unit === 'MB' ? `≤ ${t.target} MB` : 'all equal',
+          t.met ? 'met' : 'MISSED',
+        ]),
+      ),
+    );
+  }
+  if (result.limits.length > 0) {
+    out.push('');
+    out.push(
+      table(
+        ['limit measured on its own (fresh node process)', 'wall s', 'peak RSS MB', 'rate'],
+        result.limits.map((l) => [
+          l.name,
+          seconds(l.wall_ms),
+          mb(l.max_rss_kb * 1024),
+          rate(l.detail, l.wall_ms),
+        ]),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+function rate(detail: Record<string, number>, wallMs: number): string {
+  if (detail.rows_per_s !== undefined) return `${int(detail.rows_per_s)} rows/s`;
+  if (detail.bytes !== undefined && detail.lines !== undefined) {
+    return `${(detail.bytes / 1024 / 1024 / (wallMs / 1000)).toFixed(0)} MB/s`;
+  }
+  if (detail.files !== undefined) return `${int(detail.files / (wallMs / 1000))} files/s`;
+  return '';
+}
+
+function totalsRow(
+  name: string,
+  t: TokenTotals,
+  cost: number | undefined,
+  sessions?: number,
+  turns?: number,
+): string[] {
+  return [
+    name,
+    int(t.input_tokens),
+    int(t.output_tokens),
+    int(t.cache_creation_tokens),
+    int(t.cache_read_tokens),
+    cost === undefined ? '' : cost.toFixed(2),
+    sessions === undefined ? '' : int(sessions),
+    turns === undefined ? '' : int(turns),
+  ];
+}
