@@ -1,1 +1,37 @@
-export {};
+export {
+  type ClaudeLine,
+  type ClaudeMessageLine,
+  isGitCommitCall,
+  parseGitCommitOutput,
+  readClaudeLine,
+  type ToolResult,
+  type ToolUse,
+} from './claude.js';
+export { ClaudeAssembler, type ClaudeFileState, type ClaudeResumeLookup } from './claude-assembler.js';
+export { CodexAssembler, type CodexFileState } from './codex.js';
+export { AGENTLOGS_NAMESPACE, rowId, uuidV5 } from './ids.js';
+export {
+  type FileFailure,
+  findTranscriptFiles,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+  importTranscripts,
+  type MalformedLineReport,
+} from './import.js';
+export { type LineVisit, readLinesFrom } from './lines.js';
+export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
+export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';
+export { RecordBatch } from './records.js';
+export { resolveClaudeRoots, resolveCodexRoots, TranscriptRootError } from './roots.js';
+export {
+  computeStats,
+  STATS_GROUPINGS,
+  type StatsFigures,
+  type StatsGrouping,
+  type StatsOptions,
+  type StatsReport,
+  type StatsRow,
+} from './stats.js';
+export { readClaudeUsage, type TokenUsage, usageTotal } from './usage.js';
+export { TranscriptWriter, type WriteCounts } from './writer.js';

@@ -1,0 +1,139 @@
+import {
+  type ImportResult,
+  importTranscripts,
+  resolveClaudeRoots,
+  resolveCodexRoots,
+  TranscriptRootError,
+} from '@agentlogs/ingest';
+import type { Command } from '../command.js';
+import { ProfileConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
+import { loadDevice } from '../device.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { openStore, storeError } from '../open-store.js';
+import { formatBytes, ProgressBar } from '../progress.js';
+
+const SHOWN_MALFORMED = 5;
+
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function summaryLine(r: ImportResult): string {
+  const seconds = (r.durationMs / 1000).toFixed(1);
+  if (r.filesFound === 0) return 'No transcripts found.';
+  if (r.turnsAdded === 0 && r.turnsUpdated === 0 && r.sessionsAdded === 0 && r.commitsAdded === 0) {
+    return `Nothing new: ${plural(r.filesFound, 'file')} checked, ${r.filesUnchanged} unchanged since the last import (${seconds} s).`;
+  }
+  const parts = [
+    `${plural(r.turnsAdded, 'new turn')}`,
+    `${r.turnsUpdated} updated`,
+    `${plural(r.sessionsAdded, 'new session')}`,
+    `${plural(r.commitsAdded, 'new commit')}`,
+  ];
+  return (
+    `Imported ${plural(r.filesRead, 'file')} (${formatBytes(r.bytesRead)}): ${parts.join(', ')}; ` +
+    `${r.filesUnchanged} unchanged${r.filesReread > 0 ? `, ${r.filesReread} re-read from the start` : ''} (${seconds} s).`
+  );
+}
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'Import Claude Code and Codex CLI transcripts into the local database',
+  usage: 'import [--claude-dir DIR]... [--codex-dir DIR]... [--json]',
+  help: `Options:
+  --claude-dir DIR   read Claude Code transcripts from DIR (a "projects" folder or a folder holding one);
+                     repeatable. Default: $CLAUDE_CONFIG_DIR (comma-separated), else ~/.config/claude/projects
+                     and ~/.claude/projects
+  --codex-dir DIR    read Codex CLI rollouts from DIR (a "sessions" folder or a folder holding one); repeatable.
+                     Default: $CODEX_HOME/sessions, else ~/.codex/sessions
+  --json             print the result as JSON
+
+With --claude-dir or --codex-dir, only the folders given are read. Imports are incremental: files unchanged
+since the last run are skipped, grown files are read from where the last run stopped. Transcripts are only
+read, never changed. Malformed lines are skipped and reported with file:line.
+
+Examples:
+  agentlogs import
+  agentlogs import --claude-dir ~/backup/.claude --json`,
+  options: {
+    'claude-dir': { type: 'string', multiple: true },
+    'codex-dir': { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  },
+  async run(ctx: CommandContext, args) {
+    const claudeDirs = list(args.values['claude-dir']);
+    const codexDirs = list(args.values['codex-dir']);
+    const onlyGiven = claudeDirs.length > 0 || codexDirs.length > 0;
+    let claudeRoots: string[];
+    let codexRoots: string[];
+    try {
+      claudeRoots = onlyGiven && claudeDirs.length === 0 ? [] : resolveClaudeRoots(ctx.env, claudeDirs);
+      codexRoots = onlyGiven && codexDirs.length === 0 ? [] : resolveCodexRoots(ctx.env, codexDirs);
+    } catch (error) {
+      if (error instanceof TranscriptRootError) {
+        throw usageError(
+          error.message,
+          'check the path; it may be a "projects"/"sessions" folder or the folder holding one',
+        );
+      }
+      throw error;
+    }
+    const json = args.values.json === true;
+    const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
+    const store = openStore(ctx);
+    const bar = new ProgressBar(ctx.stderr, 'importing');
+    let result: ImportResult;
+    try {
+      result = importTranscripts(store.sqlite, {
+        claudeRoots,
+        codexRoots,
+        deviceId: device.deviceId,
+        machine: { name: device.name, hostname: device.hostname, platform: device.platform },
+        signal: ctx.signal,
+        onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal, `${p.filesDone}/${p.filesTotal} files`),
+      });
+    } catch (error) {
+      throw storeError(store.translateError(error));
+    } finally {
+      bar.done();
+      await store.close();
+    }
+
+    if (json) {
+      ctx.out(JSON.stringify({ ...result, roots: { claude: claudeRoots, codex: codexRoots } }, null, 2));
+    } else {
+      if (result.filesFound === 0) {
+        const where = [...claudeRoots, ...codexRoots];
+        ctx.out(
+          where.length > 0
+            ? `No transcripts found in ${where.join(', ')}.`
+            : 'No transcripts found: no Claude Code or Codex CLI folder exists here; pass --claude-dir DIR or --codex-dir DIR.',
+        );
+      } else {
+        ctx.out(summaryLine(result));
+      }
+      if (result.malformedLines > 0) {
+        ctx.err(`${plural(result.malformedLines, 'malformed line')} skipped:`);
+        for (const m of result.malformed.slice(0, SHOWN_MALFORMED))
+          ctx.err(`  ${m.path}:${m.line}: ${m.reason}`);
+        if (result.malformedLines > SHOWN_MALFORMED)
+          ctx.err(`  … and ${result.malformedLines - SHOWN_MALFORMED} more`);
+      }
+      if (result.usageLinesNotCompact > 0) {
+        ctx.err(
+          `note: ${plural(result.usageLinesNotCompact, 'line')} carry usage written with spaces ("usage": {), which ccusage does not count; agentlogs counts them.`,
+        );
+      }
+      for (const f of result.filesFailed) ctx.err(`could not import ${f.path}: ${f.error}`);
+    }
+    if (result.interrupted)
+      throw new CliError('interrupted; run the import again to continue', { exitCode: ExitCode.interrupted });
+    return result.filesFailed.length > 0 ? ExitCode.failure : ExitCode.ok;
+  },
+};

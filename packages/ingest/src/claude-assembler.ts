@@ -1,0 +1,212 @@
+import { type ClaudeMessageLine, isGitCommitCall, parseGitCommitOutput, toolFiles } from './claude.js';
+import { rowId } from './ids.js';
+import { type CommitRecord, maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
+import { usageTotal } from './usage.js';
+
+/** What the assembler may ask the store about rows written by earlier runs. */
+export interface ClaudeResumeLookup {
+  /** The turn holding an earlier line of this response (same session, message id and request id). */
+  turnByMessage(sessionId: string, messageId: string, requestId: string | null): TurnRecord | null;
+  /** The session's trailing segment, still open (`closed_by = session_end`). */
+  openSegment(sessionId: string): CommitRecord | null;
+}
+
+/** Parser state carried from one import of a file to the next. */
+export interface ClaudeFileState {
+  /** Bash `git commit` tool calls whose result has not been seen yet: tool_use id → session row id. */
+  pendingGitCalls: [string, string][];
+}
+
+function messageKey(sessionId: string, messageId: string, requestId: string | null): string {
+  return `${sessionId}\u0000${messageId}\u0000${requestId ?? ''}`;
+}
+
+const RECENT_KEYS = 256;
+
+/**
+ * Turns the message lines of Claude Code transcripts into session, turn and cognitive-commit records:
+ * streamed lines of one response merge into one turn (largest usage wins), sidechain lines attach to
+ * the parent session, and a segment closes at a successful `git commit` tool result.
+ */
+export class ClaudeAssembler {
+  batch = new RecordBatch();
+  private readonly byMessage = new Map<string, TurnRecord>();
+  private readonly flushedKeys = new Set<string>();
+  private readonly open = new Map<string, CommitRecord | null>();
+  private readonly pendingGitCalls: Map<string, string>;
+
+  constructor(
+    private readonly fallbackSessionId: string,
+    private readonly lookup: ClaudeResumeLookup | null,
+    private readonly resumed: boolean,
+    state?: ClaudeFileState,
+  ) {
+    this.pendingGitCalls = new Map(state?.pendingGitCalls ?? []);
+  }
+
+  state(): ClaudeFileState {
+    return { pendingGitCalls: [...this.pendingGitCalls] };
+  }
+
+  /** Hands the records over for writing; keeps what later lines of the same file may still need. */
+  takeBatch(): RecordBatch {
+    const out = this.batch;
+    this.batch = new RecordBatch();
+    // Sessions and open segments stay known; turns are kept only for the most recent responses.
+    for (const [id, s] of out.sessions) this.batch.sessions.set(id, s);
+    for (const [id, p] of out.projects) this.batch.projects.set(id, p);
+    for (const [id, c] of out.commits) if (this.open.get(c.sessionId) === c) this.batch.commits.set(id, c);
+    if (this.byMessage.size > RECENT_KEYS) {
+      const drop = this.byMessage.size - RECENT_KEYS;
+      let i = 0;
+      for (const key of this.byMessage.keys()) {
+        if (i++ >= drop) break;
+        this.byMessage.delete(key);
+        this.flushedKeys.add(key);
+      }
+    }
+    return out;
+  }
+
+  add(line: ClaudeMessageLine, lineNumber: number): void {
+    const nativeSession = line.sessionId ?? this.fallbackSessionId;
+    const sessionId = rowId.claudeSession(nativeSession);
+    const batch = this.batch;
+
+    let projectId: string | null = null;
+    if (line.cwd) {
+      projectId = rowId.project(line.cwd);
+      batch.touchProject(line.cwd, projectId);
+    }
+    const session = batch.sessions.get(sessionId);
+    if (!session) {
+      batch.sessions.set(sessionId, {
+        id: sessionId,
+        source: 'claude_code',
+        nativeId: nativeSession,
+        projectId,
+        cwd: line.cwd,
+        startedAt: line.timestamp,
+        endedAt: line.timestamp,
+      });
+    } else {
+      session.startedAt = minIso(session.startedAt, line.timestamp);
+      session.endedAt = maxIso(session.endedAt, line.timestamp);
+      if (!session.cwd && line.cwd) {
+        session.cwd = line.cwd;
+        session.projectId = projectId;
+      }
+    }
+
+    let turn: TurnRecord | null = null;
+    let key: string | null = null;
+    if (line.role === 'assistant' && line.messageId) {
+      key = messageKey(sessionId, line.messageId, line.requestId);
+      turn = this.byMessage.get(key) ?? null;
+      if (!turn && this.lookup && (this.resumed || this.flushedKeys.has(key))) {
+        turn = this.lookup.turnByMessage(sessionId, line.messageId, line.requestId);
+        if (turn) this.byMessage.set(key, turn);
+      }
+    }
+
+    if (turn) {
+      // Another line of a streamed response: one content block more, and possibly the final usage.
+      if (line.text) turn.content = turn.content ? `${turn.content}\n${line.text}` : line.text;
+      if (line.toolUses.length > 0) turn.toolCalls = [...turn.toolCalls, ...line.toolUses];
+      if (line.usage) {
+        const current = turn.usage;
+        const better =
+          !current ||
+          usageTotal(line.usage) > usageTotal(current) ||
+          (usageTotal(line.usage) === usageTotal(current) && line.speed !== null && turn.speed === null);
+        if (better) {
+          turn.usage = line.usage;
+          turn.speed = line.speed;
+          turn.costUsd = line.costUSD;
+          if (line.model) turn.model = line.model;
+        }
+      }
+      if (!turn.model && line.model) turn.model = line.model;
+      batch.turns.set(turn.id, turn);
+    } else {
+      const first = line.uuid ?? (line.messageId ? `message:${line.messageId}` : `line:${lineNumber}`);
+      const id = rowId.claudeTurn(nativeSession, first);
+      if (batch.turns.has(id)) return; // the same line written twice
+      turn = {
+        id,
+        sessionId,
+        commitId: null,
+        role: line.role,
+        content: line.text.length > 0 ? line.text : null,
+        timestamp: line.timestamp,
+        toolCalls: line.toolUses,
+        model: line.model,
+        messageId: line.messageId,
+        requestId: line.requestId,
+        isSidechain: line.isSidechain,
+        agentId: line.agentId,
+        cwd: line.cwd,
+        usage: line.usage,
+        costUsd: line.costUSD,
+        speed: line.speed,
+      };
+      batch.turns.set(id, turn);
+      if (key) this.byMessage.set(key, turn);
+    }
+
+    if (line.isSidechain) return; // sidechain turns join the parent's segment after writing
+    this.placeInSegment(turn, line, sessionId);
+  }
+
+  private placeInSegment(turn: TurnRecord, line: ClaudeMessageLine, sessionId: string): void {
+    let segment = this.open.get(sessionId);
+    if (segment === undefined) {
+      segment = this.resumed && this.lookup ? this.lookup.openSegment(sessionId) : null;
+      this.open.set(sessionId, segment);
+    }
+    const session = this.batch.sessions.get(sessionId)!;
+    if (!segment) {
+      segment = {
+        id: rowId.commit(sessionId, turn.id),
+        sessionId,
+        projectId: session.projectId,
+        projectName: session.cwd ? (this.batch.projects.get(session.projectId ?? '')?.name ?? null) : null,
+        gitHash: null,
+        startedAt: turn.timestamp,
+        closedAt: turn.timestamp,
+        closedBy: 'session_end',
+        filesRead: new Set(),
+        filesChanged: new Set(),
+        title: null,
+        source: 'claude_code',
+      };
+      this.open.set(sessionId, segment);
+    }
+    this.batch.commits.set(segment.id, segment);
+    if (!turn.commitId) turn.commitId = segment.id;
+    segment.closedAt = maxIso(segment.closedAt, line.timestamp);
+    if (!segment.projectId && session.projectId) {
+      segment.projectId = session.projectId;
+      segment.projectName = this.batch.projects.get(session.projectId)?.name ?? null;
+    }
+    for (const tool of line.toolUses) {
+      const files = toolFiles(tool);
+      if (files.read) segment.filesRead.add(files.read);
+      if (files.changed) segment.filesChanged.add(files.changed);
+      if (isGitCommitCall(tool)) this.pendingGitCalls.set(tool.id, sessionId);
+    }
+    for (const result of line.toolResults) {
+      if (this.pendingGitCalls.get(result.toolUseId) !== sessionId) continue;
+      this.pendingGitCalls.delete(result.toolUseId);
+      if (result.isError) continue;
+      const commit = parseGitCommitOutput(result.text);
+      if (!commit) continue;
+      segment.closedBy = 'git_commit';
+      segment.gitHash = commit.hash;
+      segment.title = commit.subject;
+      segment.closedAt = line.timestamp;
+      this.open.set(sessionId, null);
+      break;
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import { readClaudeUsage, type TokenUsage } from './usage.js';
+
+export interface ToolUse {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+export interface ToolResult {
+  toolUseId: string;
+  isError: boolean;
+  text: string;
+}
+
+/** One user or assistant line of a Claude Code transcript, reduced to what the store keeps. */
+export interface ClaudeMessageLine {
+  kind: 'message';
+  role: 'user' | 'assistant';
+  sessionId: string | null;
+  uuid: string | null;
+  timestamp: string;
+  cwd: string | null;
+  model: string | null;
+  messageId: string | null;
+  requestId: string | null;
+  isSidechain: boolean;
+  agentId: string | null;
+  usage: TokenUsage | null;
+  speed: 'fast' | 'standard' | null;
+  costUSD: number | null;
+  text: string;
+  toolUses: ToolUse[];
+  toolResults: ToolResult[];
+  /** The usage object is written with spaces (`"usage": {`), a form ccusage 20 does not read. */
+  usageNotCompact: boolean;
+}
+
+/** A valid line that is not a message (summary, system, snapshot, progress, ...). */
+export interface ClaudeOtherLine {
+  kind: 'other';
+  type: string;
+  sessionId: string | null;
+  timestamp: string | null;
+  summary: string | null;
+}
+
+export interface MalformedLine {
+  kind: 'malformed';
+  reason: string;
+}
+
+export type ClaudeLine = ClaudeMessageLine | ClaudeOtherLine | MalformedLine;
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function blockText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const b of content) {
+    if (typeof b === 'string') parts.push(b);
+    else if (b && typeof b === 'object' && (b as { type?: unknown }).type === 'text') {
+      const t = (b as { text?: unknown }).text;
+      if (typeof t === 'string') parts.push(t);
+    }
+  }
+  return parts.join('\n');
+}
+
+/** Parses one transcript line. Never throws. */
+export function readClaudeLine(text: string): ClaudeLine | null {
+  if (text.length === 0 || text.trim().length === 0) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'malformed', reason: 'invalid JSON' };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { kind: 'malformed', reason: 'not a JSON object' };
+  }
+  const o = value as Record<string, unknown>;
+  let type = typeof o.type === 'string' ? o.type : null;
+  const message = o.message;
+  const role =
+    message && typeof message === 'object' && !Array.isArray(message)
+      ? (message as { role?: unknown }).role
+      : undefined;
+  if (type === null) {
+    // Older and hand-written transcripts omit `type` on message lines; the message role says what it is.
+    if (role === 'user' || role === 'assistant') type = role;
+    else return { kind: 'malformed', reason: 'missing "type"' };
+  }
+  const sessionId = str(o.sessionId);
+  const timestamp = str(o.timestamp);
+  if (type !== 'user' && type !== 'assistant') {
+    return { kind: 'other', type, sessionId, timestamp, summary: type === 'summary' ? str(o.summary) : null };
+  }
+  if (!message || typeof message !== 'object' || Array.isArray(message)) {
+    return { kind: 'malformed', reason: `${type} line without a message object` };
+  }
+  if (!timestamp || Number.isNaN(Date.parse(timestamp))) {
+    return { kind: 'malformed', reason: `${type} line without a valid timestamp` };
+  }
+  const m = message as Record<string, unknown>;
+  const toolUses: ToolUse[] = [];
+  const toolResults: ToolResult[] = [];
+  if (Array.isArray(m.content)) {
+    for (const b of m.content) {
+      if (!b || typeof b !== 'object') continue;
+      const block = b as Record<string, unknown>;
+      if (block.type === 'tool_use' && typeof block.id === 'string') {
+        toolUses.push({
+          id: block.id,
+          name: typeof block.name === 'string' ? block.name : '',
+          input: block.input,
+        });
+      } else if (block.type === 'tool_result' && typeof block.tool_use_id === 'string') {
+        toolResults.push({
+          toolUseId: block.tool_use_id,
+          isError: block.is_error === true,
+          text: blockText(block.content),
+        });
+      }
+    }
+  }
+  let usage: TokenUsage | null = null;
+  let speed: 'fast' | 'standard' | null = null;
+  if (m.usage !== undefined) {
+    const read = readClaudeUsage(m.usage);
+    if (read) {
+      usage = read.usage;
+      speed = read.speed;
+    }
+  }
+  const resultText = toolResults.map((r) => r.text).filter((t) => t.length > 0);
+  const ownText = blockText(m.content);
+  return {
+    kind: 'message',
+    role: type,
+    sessionId,
+    uuid: str(o.uuid),
+    timestamp,
+    cwd: str(o.cwd),
+    model: str(m.model),
+    messageId: str(m.id),
+    requestId: str(o.requestId),
+    isSidechain: o.isSidechain === true,
+    agentId: str(o.agentId),
+    usage,
+    speed,
+    costUSD: typeof o.costUSD === 'number' && Number.isFinite(o.costUSD) ? o.costUSD : null,
+    text: ownText.length > 0 ? ownText : resultText.join('\n'),
+    toolUses,
+    toolResults,
+    usageNotCompact: usage !== null && !text.includes('"usage":{'),
+  };
+}
+
+const GIT_COMMIT_COMMAND = /(^|[;&|(\s])git(\s+-[cC]\s+\S+|\s+--?[\w-]+(=\S+)?)*\s+commit(\s|$)/;
+const GIT_COMMIT_LINE = /^\[([^\]\n]+?) ([0-9a-f]{7,40})\] ([^\n]*)$/m;
+
+/** Whether a Bash tool call runs `git commit` (and not a dry run). */
+export function isGitCommitCall(tool: ToolUse): boolean {
+  if (tool.name !== 'Bash') return false;
+  const command = (tool.input as { command?: unknown } | null)?.command;
+  if (typeof command !== 'string') return false;
+  return GIT_COMMIT_COMMAND.test(command) && !/\s--dry-run(\s|$)/.test(command);
+}
+
+/** The hash and subject of git's `[<branch> <hash>] <subject>` line, if the text shows one. */
+export function parseGitCommitOutput(text: string): { hash: string; subject: string } | null {
+  const m = GIT_COMMIT_LINE.exec(text);
+  if (!m) return null;
+  return { hash: m[2]!, subject: m[3]!.trim() };
+}
+
+/** Paths a tool call reads or changes (Read → read; Edit, Write, MultiEdit, NotebookEdit → changed). */
+export function toolFiles(tool: ToolUse): { read?: string; changed?: string } {
+  const input = tool.input as { file_path?: unknown; notebook_path?: unknown } | null;
+  const path =
+    typeof input?.file_path === 'string'
+      ? input.file_path
+      : typeof input?.notebook_path === 'string'
+        ? input.notebook_path
+        : null;
+  if (!path) return {};
+  if (tool.name === 'Read') return { read: path };
+  if (
+    tool.name === 'Edit' ||
+    tool.name === 'Write' ||
+    tool.name === 'MultiEdit' ||
+    tool.name === 'NotebookEdit'
+  ) {
+    return { changed: path };
+  }
+  return {};
+}

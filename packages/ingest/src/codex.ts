@@ -1,0 +1,243 @@
+import { rowId } from './ids.js';
+import { maxIso, minIso, RecordBatch } from './records.js';
+import type { TokenUsage } from './usage.js';
+
+interface CodexTotals {
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+}
+
+/** Parser state of one Codex rollout carried across imports (token totals are cumulative). */
+export interface CodexFileState {
+  rolloutId: string | null;
+  cwd: string | null;
+  model: string | null;
+  previousTotals: CodexTotals | null;
+  segmentId: string | null;
+  segmentStartedAt: string | null;
+}
+
+export type CodexLineOutcome = 'used' | 'ignored' | { malformed: string };
+
+function n(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+function readTotals(raw: unknown): CodexTotals | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.input_tokens !== 'number' && typeof r.output_tokens !== 'number') return null;
+  return {
+    input: n(r.input_tokens),
+    cached: n(r.cached_input_tokens ?? r.cache_read_input_tokens),
+    output: n(r.output_tokens),
+    reasoning: n(r.reasoning_output_tokens),
+  };
+}
+
+function modelOf(payload: Record<string, unknown>): string | null {
+  const direct = payload.model;
+  if (typeof direct === 'string' && direct) return direct;
+  const info = payload.info as Record<string, unknown> | null | undefined;
+  if (info && typeof info.model === 'string' && info.model) return info.model;
+  return null;
+}
+
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((b) =>
+      b && typeof b === 'object' && typeof (b as { text?: unknown }).text === 'string'
+        ? (b as { text: string }).text
+        : '',
+    )
+    .filter((t) => t.length > 0)
+    .join('\n');
+}
+
+/**
+ * Turns the lines of one Codex CLI rollout into a session, its turns (one per user/assistant message and one per
+ * token_count event) and one open segment. Token totals are cumulative: each event's usage is the difference to the
+ * previous totals; input excludes cached input (counted as cache reads); reasoning is part of output.
+ */
+export class CodexAssembler {
+  batch = new RecordBatch();
+  readonly st: CodexFileState;
+
+  constructor(
+    private readonly fallbackRolloutId: string,
+    state?: CodexFileState,
+  ) {
+    this.st = state ?? {
+      rolloutId: null,
+      cwd: null,
+      model: null,
+      previousTotals: null,
+      segmentId: null,
+      segmentStartedAt: null,
+    };
+  }
+
+  takeBatch(): RecordBatch {
+    const out = this.batch;
+    this.batch = new RecordBatch();
+    for (const [id, s] of out.sessions) this.batch.sessions.set(id, s);
+    for (const [id, p] of out.projects) this.batch.projects.set(id, p);
+    for (const [id, c] of out.commits) this.batch.commits.set(id, c);
+    return out;
+  }
+
+  add(text: string, lineNumber: number): CodexLineOutcome {
+    if (text.trim().length === 0) return 'ignored';
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { malformed: 'invalid JSON' };
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      return { malformed: 'not a JSON object' };
+    const o = value as Record<string, unknown>;
+    if (typeof o.type !== 'string') return { malformed: 'missing "type"' };
+    const payload = (o.payload && typeof o.payload === 'object' ? o.payload : {}) as Record<string, unknown>;
+    const timestamp =
+      typeof o.timestamp === 'string' && !Number.isNaN(Date.parse(o.timestamp)) ? o.timestamp : null;
+    switch (o.type) {
+      case 'session_meta': {
+        if (typeof payload.id === 'string' && payload.id && !this.st.rolloutId)
+          this.st.rolloutId = payload.id;
+        if (typeof payload.cwd === 'string' && payload.cwd) this.st.cwd = payload.cwd;
+        return 'used';
+      }
+      case 'turn_context': {
+        const model = modelOf(payload);
+        if (model) this.st.model = model;
+        if (typeof payload.cwd === 'string' && payload.cwd && !this.st.cwd) this.st.cwd = payload.cwd;
+        return 'used';
+      }
+      case 'response_item': {
+        if (payload.type !== 'message' || (payload.role !== 'user' && payload.role !== 'assistant'))
+          return 'ignored';
+        if (!timestamp) return { malformed: 'message without a valid timestamp' };
+        this.turn(lineNumber, timestamp, payload.role, messageText(payload.content), null);
+        return 'used';
+      }
+      case 'event_msg': {
+        if (payload.type !== 'token_count') return 'ignored';
+        const info = payload.info as Record<string, unknown> | null | undefined;
+        if (!info) return 'ignored';
+        if (!timestamp) return { malformed: 'token_count without a valid timestamp' };
+        const model = modelOf(payload);
+        if (model) this.st.model = model;
+        const total = readTotals(info.total_token_usage);
+        const last = readTotals(info.last_token_usage);
+        let delta: CodexTotals | null;
+        if (total) {
+          const prev = this.st.previousTotals;
+          delta = prev
+            ? {
+                input: Math.max(0, total.input - prev.input),
+                cached: Math.max(0, total.cached - prev.cached),
+                output: Math.max(0, total.output - prev.output),
+                reasoning: Math.max(0, total.reasoning - prev.reasoning),
+              }
+            : total;
+          this.st.previousTotals = total;
+        } else {
+          delta = last;
+        }
+        if (!delta || delta.input + delta.cached + delta.output === 0) return 'ignored';
+        const cached = Math.min(delta.cached, delta.input);
+        const usage: TokenUsage = {
+          input: delta.input - cached,
+          output: delta.output,
+          cacheCreation: 0,
+          cacheCreation1h: 0,
+          cacheRead: cached,
+          reasoning: delta.reasoning,
+        };
+        this.turn(lineNumber, timestamp, 'assistant', null, usage);
+        return 'used';
+      }
+      default:
+        return 'ignored';
+    }
+  }
+
+  private turn(
+    lineNumber: number,
+    timestamp: string,
+    role: 'user' | 'assistant',
+    content: string | null,
+    usage: TokenUsage | null,
+  ): void {
+    const rollout = this.st.rolloutId ?? this.fallbackRolloutId;
+    const sessionId = rowId.codexSession(rollout);
+    const batch = this.batch;
+    let projectId: string | null = null;
+    if (this.st.cwd) {
+      projectId = rowId.project(this.st.cwd);
+      batch.touchProject(this.st.cwd, projectId);
+    }
+    const session = batch.sessions.get(sessionId);
+    if (session) {
+      session.startedAt = minIso(session.startedAt, timestamp);
+      session.endedAt = maxIso(session.endedAt, timestamp);
+    } else {
+      batch.sessions.set(sessionId, {
+        id: sessionId,
+        source: 'codex',
+        nativeId: rollout,
+        projectId,
+        cwd: this.st.cwd,
+        startedAt: timestamp,
+        endedAt: timestamp,
+      });
+    }
+    const id = rowId.codexTurn(rollout, lineNumber);
+    if (!this.st.segmentId) {
+      this.st.segmentId = rowId.commit(sessionId, id);
+      this.st.segmentStartedAt = timestamp;
+    }
+    const segmentId = this.st.segmentId;
+    const existing = batch.commits.get(segmentId);
+    if (existing) existing.closedAt = maxIso(existing.closedAt, timestamp);
+    else {
+      batch.commits.set(segmentId, {
+        id: segmentId,
+        sessionId,
+        projectId,
+        projectName: projectId ? (batch.projects.get(projectId)?.name ?? null) : null,
+        gitHash: null,
+        startedAt: this.st.segmentStartedAt ?? timestamp,
+        closedAt: timestamp,
+        closedBy: 'session_end',
+        filesRead: new Set(),
+        filesChanged: new Set(),
+        title: null,
+        source: 'codex',
+      });
+    }
+    batch.turns.set(id, {
+      id,
+      sessionId,
+      commitId: segmentId,
+      role,
+      content,
+      timestamp,
+      toolCalls: [],
+      model: role === 'assistant' ? this.st.model : null,
+      messageId: null,
+      requestId: null,
+      isSidechain: false,
+      agentId: null,
+      cwd: this.st.cwd,
+      usage,
+      costUsd: null,
+      speed: null,
+    });
+  }
+}

@@ -1,0 +1,363 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { readClaudeLine } from './claude.js';
+import { ClaudeAssembler, type ClaudeFileState } from './claude-assembler.js';
+import { CodexAssembler, type CodexFileState } from './codex.js';
+import { rowId } from './ids.js';
+import { readLinesFrom } from './lines.js';
+import type { RecordBatch, Source } from './records.js';
+import { TranscriptWriter, type WriteCounts } from './writer.js';
+
+export interface ImportOptions {
+  /** Claude Code `projects` folders (see `resolveClaudeRoots`). */
+  claudeRoots: string[];
+  /** Codex CLI `sessions` folders (see `resolveCodexRoots`). */
+  codexRoots: string[];
+  /** This device's id: written as `device_id` on every row this import writes. */
+  deviceId: string;
+  /** Origin machine id for new rows (default: the `machines` row id derived from `deviceId`). */
+  machineId?: string;
+  /** This machine's description, recorded in `machines` (name defaults to the hostname). */
+  machine?: { name: string; hostname: string; platform: string };
+  /** Progress after each file (and within large files). */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Stops after the file in flight. */
+  signal?: AbortSignal;
+  /** Clock, for tests. */
+  now?: () => Date;
+  /** Turns per write batch inside one file's transaction (default 2000). */
+  batchSize?: number;
+}
+
+export interface ImportProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  path: string;
+}
+
+export interface MalformedLineReport {
+  path: string;
+  line: number;
+  reason: string;
+}
+
+export interface FileFailure {
+  path: string;
+  error: string;
+}
+
+export interface ImportResult extends WriteCounts {
+  filesFound: number;
+  /** Files read (new, grown or rewritten). */
+  filesRead: number;
+  /** Files unchanged since the last import (not opened). */
+  filesUnchanged: number;
+  /** Files read again from the start because they shrank or were rewritten. */
+  filesReread: number;
+  filesFailed: FileFailure[];
+  linesRead: number;
+  bytesRead: number;
+  malformedLines: number;
+  /** The first malformed lines (at most 20), with file and line number. */
+  malformed: MalformedLineReport[];
+  /** Lines carrying usage that ccusage 20 does not read (usage written as `"usage": {` with a space). */
+  usageLinesNotCompact: number;
+  interrupted: boolean;
+  durationMs: number;
+}
+
+interface FileEntry {
+  path: string;
+  source: Source;
+  root: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface CursorRow {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  byte_offset: number;
+  line_count: number;
+  head_hash: string | null;
+  state: string | null;
+  malformed_lines: number;
+}
+
+const HEAD_BYTES = 4096;
+const MAX_REPORTED = 20;
+
+function walkJsonl(root: string, out: string[]): void {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const full = join(root, e.name);
+    if (e.isDirectory()) walkJsonl(full, out);
+    else if (e.isFile() && e.name.endsWith('.jsonl')) out.push(full);
+  }
+}
+
+/** Every transcript file under the roots, sorted for a stable order. */
+export function findTranscriptFiles(claudeRoots: string[], codexRoots: string[]): FileEntry[] {
+  const files: FileEntry[] = [];
+  const seen = new Set<string>();
+  const add = (roots: string[], source: Source) => {
+    for (const root of roots) {
+      const paths: string[] = [];
+      walkJsonl(root, paths);
+      paths.sort();
+      for (const path of paths) {
+        if (seen.has(path)) continue;
+        seen.add(path);
+        try {
+          const st = statSync(path);
+          files.push({ path, source, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+        } catch {
+          // vanished between listing and stat: nothing to import
+        }
+      }
+    }
+  };
+  add(claudeRoots, 'claude_code');
+  add(codexRoots, 'codex');
+  return files;
+}
+
+function headHash(path: string, length: number): string | null {
+  if (length <= 0) return null;
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const n = readSync(fd, buffer, 0, length, 0);
+    return createHash('sha1').update(buffer.subarray(0, n)).digest('hex');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isCompleteJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Imports Claude Code transcripts and Codex CLI rollouts into the local store. Incremental by file (size, mtime,
+ * byte offset); a file that shrank or was rewritten before its offset is read again from the start (rows are
+ * upserted by deterministic id, never deleted). Each file is imported in one transaction; one bad file never
+ * aborts the import. Transcripts are opened read-only.
+ */
+export function importTranscripts(db: BetterSqlite3.Database, options: ImportOptions): ImportResult {
+  const started = performance.now();
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  const machineId = options.machineId ?? rowId.machine(options.deviceId);
+  const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
+  if (options.machine) writer.touchMachine(options.machine);
+  const batchSize = options.batchSize ?? 2000;
+
+  const files = findTranscriptFiles(options.claudeRoots, options.codexRoots);
+  const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
+  const result: ImportResult = {
+    ...writer.counts,
+    filesFound: files.length,
+    filesRead: 0,
+    filesUnchanged: 0,
+    filesReread: 0,
+    filesFailed: [],
+    linesRead: 0,
+    bytesRead: 0,
+    malformedLines: 0,
+    malformed: [],
+    usageLinesNotCompact: 0,
+    interrupted: false,
+    durationMs: 0,
+  };
+
+  const selectCursor = db.prepare('select * from import_files where path = ?');
+  const saveCursor = db.prepare(`
+    insert into import_files (path, source, size, mtime_ms, byte_offset, line_count, head_hash, session_id, state,
+      malformed_lines, imported_at)
+    values (@path, @source, @size, @mtime_ms, @byte_offset, @line_count, @head_hash, @session_id, @state,
+      @malformed_lines, @imported_at)
+    on conflict(path) do update set source = excluded.source, size = excluded.size, mtime_ms = excluded.mtime_ms,
+      byte_offset = excluded.byte_offset, line_count = excluded.line_count, head_hash = excluded.head_hash,
+      session_id = excluded.session_id, state = excluded.state, malformed_lines = excluded.malformed_lines,
+      imported_at = excluded.imported_at`);
+
+  let filesDone = 0;
+  let bytesDone = 0;
+  const report = (path: string, extra = 0) =>
+    options.onProgress?.({
+      filesDone,
+      filesTotal: files.length,
+      bytesDone: bytesDone + extra,
+      bytesTotal,
+      path,
+    });
+
+  for (const file of files) {
+    if (options.signal?.aborted) {
+      result.interrupted = true;
+      break;
+    }
+    try {
+      const cursor = selectCursor.get(file.path) as CursorRow | undefined;
+      if (cursor && cursor.size === file.size && cursor.mtime_ms === file.mtimeMs) {
+        result.filesUnchanged++;
+      } else {
+        importFile(file, cursor);
+      }
+    } catch (error) {
+      result.filesFailed.push({
+        path: file.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    filesDone++;
+    bytesDone += file.size;
+    report(file.path);
+  }
+
+  Object.assign(result, writer.counts);
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+
+  function importFile(file: FileEntry, cursor: CursorRow | undefined): void {
+    let offset = 0;
+    let lineCount = 0;
+    let state: unknown;
+    let malformedInFile = 0;
+    if (cursor) {
+      const sameHead =
+        cursor.byte_offset === 0 ||
+        (file.size >= cursor.byte_offset &&
+          headHash(file.path, Math.min(HEAD_BYTES, cursor.byte_offset)) === cursor.head_hash);
+      if (sameHead) {
+        offset = cursor.byte_offset;
+        lineCount = cursor.line_count;
+        malformedInFile = cursor.malformed_lines;
+        state = cursor.state ? JSON.parse(cursor.state) : undefined;
+      } else {
+        result.filesReread++;
+      }
+      if (sameHead && offset >= file.size) {
+        // Touched but nothing new: remember the new mtime so the next run skips it cheaply.
+        saveCursor.run({
+          path: file.path,
+          source: file.source,
+          size: file.size,
+          mtime_ms: file.mtimeMs,
+          byte_offset: cursor.byte_offset,
+          line_count: cursor.line_count,
+          head_hash: cursor.head_hash,
+          session_id: null,
+          state: cursor.state,
+          malformed_lines: cursor.malformed_lines,
+          imported_at: now,
+        });
+        result.filesUnchanged++;
+        return;
+      }
+    }
+    const resumed = offset > 0;
+    result.filesRead++;
+
+    const run = db.transaction(() => {
+      const sessions = new Set<string>();
+      const flush = (batch: RecordBatch) => {
+        for (const id of batch.sessions.keys()) sessions.add(id);
+        writer.write(batch);
+      };
+      let read: { offset: number; line: number; size: number };
+      let newState: unknown;
+      const malformed = (line: number, reason: string) => {
+        malformedInFile++;
+        result.malformedLines++;
+        if (result.malformed.length < MAX_REPORTED) result.malformed.push({ path: file.path, line, reason });
+      };
+      if (file.source === 'claude_code') {
+        const fallback = basename(file.path, '.jsonl');
+        const assembler = new ClaudeAssembler(
+          fallback,
+          writer.resumeLookup(),
+          resumed,
+          state as ClaudeFileState | undefined,
+        );
+        read = readLinesFrom(
+          file.path,
+          offset,
+          lineCount,
+          ({ text, line, end }) => {
+            result.linesRead++;
+            const entry = readClaudeLine(text);
+            if (entry === null || entry.kind === 'other') return;
+            if (entry.kind === 'malformed') {
+              malformed(line, entry.reason);
+              return;
+            }
+            if (entry.usageNotCompact) result.usageLinesNotCompact++;
+            assembler.add(entry, line);
+            if (assembler.batch.size >= batchSize) {
+              flush(assembler.takeBatch());
+              report(file.path, end);
+            }
+          },
+          isCompleteJson,
+        );
+        flush(assembler.takeBatch());
+        newState = assembler.state();
+      } else {
+        const rel = relative(file.root, file.path)
+          .split(sep)
+          .join('/')
+          .replace(/\.jsonl$/, '');
+        const assembler = new CodexAssembler(rel, state as CodexFileState | undefined);
+        read = readLinesFrom(
+          file.path,
+          offset,
+          lineCount,
+          ({ text, line, end }) => {
+            result.linesRead++;
+            const outcome = assembler.add(text, line);
+            if (typeof outcome === 'object') malformed(line, outcome.malformed);
+            if (assembler.batch.size >= batchSize) {
+              flush(assembler.takeBatch());
+              report(file.path, end);
+            }
+          },
+          isCompleteJson,
+        );
+        flush(assembler.takeBatch());
+        newState = assembler.st;
+      }
+      writer.attachSidechainTurns(sessions);
+      result.bytesRead += read.offset - offset;
+      saveCursor.run({
+        path: file.path,
+        source: file.source,
+        size: read.size,
+        mtime_ms: file.mtimeMs,
+        byte_offset: read.offset,
+        line_count: read.line,
+        head_hash: headHash(file.path, Math.min(HEAD_BYTES, read.offset)),
+        session_id: sessions.size === 1 ? [...sessions][0]! : null,
+        state: JSON.stringify(newState),
+        malformed_lines: malformedInFile,
+        imported_at: now,
+      });
+    });
+    run.immediate();
+  }
+}

@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import type { TokenUsage } from './usage.js';
+
+/** Prices of one model in USD per token. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cache_write?: number;
+  cache_write_1h?: number;
+  cache_read?: number;
+  input_above_200k?: number;
+  output_above_200k?: number;
+  cache_write_above_200k?: number;
+  cache_read_above_200k?: number;
+  /** Multiplier for `speed: "fast"` responses. */
+  fast?: number;
+}
+
+export interface PriceTableFile {
+  source: string;
+  date: string;
+  fast_multiplier_overrides?: { exact?: Record<string, number>; normalized_prefix?: Record<string, number> };
+  models: Record<string, ModelPrice>;
+}
+
+const TIER_THRESHOLD = 200_000;
+const DATE_SUFFIX_DIGITS = 8;
+
+function tiered(tokens: number, base: number, above: number | undefined): number {
+  if (tokens <= 0) return 0;
+  if (above !== undefined && tokens > TIER_THRESHOLD)
+    return TIER_THRESHOLD * base + (tokens - TIER_THRESHOLD) * above;
+  return tokens * base;
+}
+
+const isBoundary = (ch: string | undefined) => ch === undefined || !/[A-Za-z0-9]/.test(ch);
+
+/** `key` occurs in `value` between non-alphanumeric boundaries, and not followed by a further version number. */
+function containsKey(value: string, key: string): boolean {
+  let from = 0;
+  for (;;) {
+    const i = value.indexOf(key, from);
+    if (i === -1) return false;
+    from = i + 1;
+    if (!isBoundary(i > 0 ? value[i - 1] : undefined)) continue;
+    const suffix = value.slice(i + key.length);
+    if (suffix.length === 0) return true;
+    if (!isBoundary(suffix[0])) continue;
+    if (/\d$/.test(key) && (suffix[0] === '-' || suffix[0] === '.')) {
+      const digits = /^\d+/.exec(suffix.slice(1))?.[0] ?? '';
+      if (digits.length > 0) {
+        const after = suffix[1 + digits.length];
+        // A date suffix (-20250514) is not a new version; -5 or .5 is.
+        if (!(digits.length === DATE_SUFFIX_DIGITS && isBoundary(after))) continue;
+      }
+    }
+    return true;
+  }
+}
+
+const normalize = (s: string) => s.replace(/[.@]/g, '-');
+
+/**
+ * The offline price table. Model names are matched exactly, then as ccusage 20 matches them (a table key
+ * contained in the model name or the other way round, at name boundaries, longest key first).
+ */
+export class PriceTable {
+  private readonly cache = new Map<string, ModelPrice | null>();
+  constructor(readonly file: PriceTableFile) {}
+
+  get source(): string {
+    return this.file.source;
+  }
+  get date(): string {
+    return this.file.date;
+  }
+
+  find(model: string): ModelPrice | null {
+    const cached = this.cache.get(model);
+    if (cached !== undefined) return cached;
+    const found = this.lookup(model);
+    this.cache.set(model, found);
+    return found;
+  }
+
+  private lookup(model: string): ModelPrice | null {
+    const models = this.file.models;
+    const exact = models[model];
+    if (exact) return this.withFast(model, exact);
+    const normalizedModel = normalize(model);
+    let best: string | null = null;
+    for (const candidate of Object.keys(models)) {
+      const nc = normalize(candidate);
+      const matches =
+        containsKey(model, candidate) ||
+        containsKey(candidate, model) ||
+        containsKey(normalizedModel, nc) ||
+        containsKey(nc, normalizedModel);
+      if (!matches) continue;
+      if (
+        best === null ||
+        candidate.length > best.length ||
+        (candidate.length === best.length && candidate < best)
+      ) {
+        best = candidate;
+      }
+    }
+    return best ? this.withFast(best, models[best]!) : null;
+  }
+
+  private withFast(name: string, price: ModelPrice): ModelPrice {
+    if (price.fast !== undefined) return price;
+    const overrides = this.file.fast_multiplier_overrides;
+    const exact = overrides?.exact?.[name];
+    if (exact !== undefined) return { ...price, fast: exact };
+    const normalized = normalize(name);
+    for (const part of normalized.split(/[/:]/)) {
+      for (const [base, multiplier] of Object.entries(overrides?.normalized_prefix ?? {})) {
+        const i = part.lastIndexOf(base);
+        if (i === -1) continue;
+        const suffix = part.slice(i);
+        if (suffix === base || suffix[base.length] === '-') return { ...price, fast: multiplier };
+      }
+    }
+    return price;
+  }
+
+  /**
+   * Cost of one response in USD, or null when the model is not in the table. Cache writes of one hour cost twice
+   * the input price (as ccusage prices them), five-minute writes the cache-write price; every kind of token
+   * above 200k in one response costs the >200k price where the model has one; `fast` multiplies the total.
+   */
+  cost(model: string | null, usage: TokenUsage, speed: string | null): number | null {
+    if (!model) return null;
+    const p = this.find(model);
+    if (!p) return null;
+    const cacheWrite = p.cache_write ?? p.input * 1.25;
+    const cacheRead = p.cache_read ?? p.input * 0.1;
+    const write1h = usage.cacheCreation1h;
+    const write5m = usage.cacheCreation - write1h;
+    const total =
+      tiered(usage.input, p.input, p.input_above_200k) +
+      tiered(usage.output, p.output, p.output_above_200k) +
+      tiered(write5m, cacheWrite, p.cache_write_above_200k) +
+      tiered(write1h, p.input * 2, p.input_above_200k !== undefined ? p.input_above_200k * 2 : undefined) +
+      tiered(usage.cacheRead, cacheRead, p.cache_read_above_200k);
+    return speed === 'fast' ? total * (p.fast ?? 1) : total;
+  }
+}
+
+let defaultTable: PriceTable | null = null;
+
+/** The vendored table in `data/prices.json` (see its `source` and `date`; refresh with scripts/refresh-prices.mjs). */
+export function loadPriceTable(path?: string): PriceTable {
+  if (!path && defaultTable) return defaultTable;
+  const file = path ?? new URL('../data/prices.json', import.meta.url);
+  const table = new PriceTable(JSON.parse(readFileSync(file, 'utf8')) as PriceTableFile);
+  if (!path) defaultTable = table;
+  return table;
+}
