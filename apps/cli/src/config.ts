@@ -281,9 +281,53 @@ export class CredentialStore {
     if (this.read(key) !== undefined) this.conf().delete(key);
   };
 
+  /** Removes every key that starts with `prefix` (the PKCE verifiers of a login that did not finish). */
+  removeWithPrefix(prefix: string): void {
+    for (const key of Object.keys(this.conf().store)) if (key.startsWith(prefix)) this.conf().delete(key);
+  }
+
+  /** The stored value of `key` parsed as JSON (supabase-js stores the session as a JSON string). */
+  readJson(key: string): unknown {
+    const raw = this.getItem(key);
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new CliError(`the file ${this.path} holds an unreadable session`, {
+        exitCode: ExitCode.config,
+        hint: "delete it and run 'agentlogs login' again",
+      });
+    }
+  }
+
   /** Deletes the whole file (logout). */
   clear(): void {
     rmSync(this.path, { force: true });
     this.store = undefined;
   }
+}
+
+/** The project client of this invocation: its settings, its session storage, a supabase-js client. */
+export interface ProjectConnection {
+  url: string;
+  anonKey: string;
+  credentials: CredentialStore;
+  storageKey: string;
+  client: import('@agentlogs/supabase-remote').ProjectClient;
+  remote: typeof import('@agentlogs/supabase-remote');
+}
+
+/**
+ * Opens the project of the invocation's profile with its stored session. supabase-js is loaded here, on
+ * demand, so commands that never talk to the server do not load it.
+ */
+export async function openProject(
+  ctx: Pick<CommandContext, 'home' | 'profile' | 'env'>,
+): Promise<ProjectConnection> {
+  const { url, anonKey } = projectSettings(ctx);
+  const remote = await import('@agentlogs/supabase-remote');
+  const credentials = new CredentialStore(ctx);
+  const storageKey = remote.sessionStorageKey(url);
+  const client = remote.createProjectClient({ url, anonKey, storage: credentials, storageKey });
+  return { url, anonKey, credentials, storageKey, client, remote };
 }

@@ -1,0 +1,90 @@
+import { rowId } from '@agentlogs/ingest';
+import type { Command } from '../command.js';
+import { openProject, ProfileConfig } from '../config.js';
+import { loadDevice } from '../device.js';
+import { CliError, ExitCode } from '../errors.js';
+
+interface StoredSession {
+  user?: { id?: string; email?: string; user_metadata?: Record<string, unknown> };
+}
+
+export const whoamiCommand: Command = {
+  name: 'whoami',
+  summary: 'Show who is logged in, on which project, from which machine',
+  usage: 'whoami [--json]',
+  help: `Checks the session with the server (refreshing an expired access token). Exits 1 when logged out.
+Offline, it shows the stored login and says it could not be checked.
+
+--json prints {user_id, github_login, email, machine_id, device_id, machine_name, project_url, profile, verified}.`,
+  options: { json: { type: 'boolean' } },
+  async run(ctx, args) {
+    const json = args.values.json === true;
+    const project = await openProject(ctx);
+    const { remote } = project;
+    const loggedOut = (why: string) => {
+      if (json) ctx.out(JSON.stringify({ logged_in: false, project_url: project.url, profile: ctx.profile }));
+      ctx.err(`agentlogs whoami: ${why}`);
+      ctx.err(`  hint: run 'agentlogs login'${ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`}`);
+      return ExitCode.failure;
+    };
+    const stored = project.credentials.readJson(project.storageKey) as StoredSession | undefined;
+    if (!stored?.user?.id) return loggedOut(`not logged in to ${project.url}`);
+
+    let user: { id: string; email?: string | undefined; user_metadata?: Record<string, unknown> } = {
+      id: stored.user.id,
+      email: stored.user.email,
+      user_metadata: stored.user.user_metadata ?? {},
+    };
+    let verified = true;
+    try {
+      user = (await remote.currentUser(project.client)).user;
+    } catch (error) {
+      const failure = remote.toAuthFailure(error);
+      if (failure.code === 'not_logged_in' || failure.code === 'session_revoked') {
+        project.credentials.clear();
+        return loggedOut(`the session for ${project.url} was revoked or has expired; you are logged out`);
+      }
+      if (failure.code === 'bad_api_key') {
+        throw new CliError(`${project.url} refused the anon key`, {
+          exitCode: ExitCode.config,
+          hint: "copy the anon key from Dashboard → Project Settings → API and run 'agentlogs config set supabase.anon_key <key>'",
+        });
+      }
+      if (failure.code !== 'network' && failure.code !== 'server') {
+        throw new CliError(`could not check the session: ${failure.message}`, { exitCode: ExitCode.auth });
+      }
+      verified = false;
+      ctx.err(
+        `agentlogs whoami: warning: ${failure.message}; showing the stored login, not checked with the server`,
+      );
+    }
+
+    const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
+    const meta = user.user_metadata ?? {};
+    const login = [meta.user_name, meta.preferred_username].find(
+      (v): v is string => typeof v === 'string' && v !== '',
+    );
+    const info = {
+      logged_in: true,
+      user_id: user.id,
+      github_login: login ?? null,
+      email: user.email ?? null,
+      machine_id: rowId.machine(device.deviceId),
+      device_id: device.deviceId,
+      machine_name: device.name,
+      project_url: project.url,
+      profile: ctx.profile,
+      verified,
+    };
+    if (json) {
+      ctx.out(JSON.stringify(info, null, 2));
+      return ExitCode.ok;
+    }
+    ctx.out(`Logged in to ${info.project_url} as ${info.github_login ?? info.email ?? info.user_id}`);
+    ctx.out(`  user id:   ${info.user_id}`);
+    if (info.email) ctx.out(`  email:     ${info.email}`);
+    ctx.out(`  machine:   ${info.machine_name} (${info.machine_id})`);
+    ctx.out(`  profile:   ${info.profile}`);
+    return ExitCode.ok;
+  },
+};
