@@ -41,3 +41,15 @@ export {
   supabaseCliPath,
 } from './template.js';
 export { accessTokenClaims, createTestUser, type TestUser, type TestUserOptions } from './users.js';
+export {
+  type AuthCounters,
+  type AuthSettings,
+  AuthStandIn,
+  type AuthUser,
+  DEFAULT_AUTH_SETTINGS,
+  DEFAULT_GITHUB_ACCOUNT,
+  FAKE_GITHUB_PREFIX,
+  FakeGitHub,
+  type GitHubAccount,
+  isRedirectUrlAllowed,
+} from './auth/index.js';
