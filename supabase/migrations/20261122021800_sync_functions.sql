@@ -110,14 +110,27 @@ begin
       using errcode = '22023', hint = 'Split the push into smaller batches.';
   end if;
 
-  select coalesce(r.id, '(no id)') into bad
-    from jsonb_to_recordset(records) as r("table" text, id text, version integer, "updatedAt" text, "deviceId" text)
-   where r."table" is null or r.id is null or r.version is null or r.version < 1
-      or r."updatedAt" is null or r."deviceId" is null
+  select coalesce(r."table", '?') || '/' || coalesce(r.id, '?') into bad
+    from jsonb_to_recordset(records)
+         as r("table" text, id text, version integer, "updatedAt" text, "deviceId" text, payload jsonb)
+   where r."table" is null or r.id is null or r.id = '' or r.version is null or r.version < 1
+      or r."updatedAt" is null or r."deviceId" is null or r."deviceId" = ''
+      or jsonb_typeof(r.payload) is distinct from 'object'
    limit 1;
   if found then
-    raise exception 'sync_push: record % lacks table, id, version >= 1, updatedAt or deviceId', bad
+    raise exception 'sync_push: record % needs table, a non-empty id and deviceId, version >= 1, updatedAt and a payload object', bad
       using errcode = '22023';
+  end if;
+
+  select t.name || '/' || t.id into bad
+    from (select r."table" as name, r.id
+            from jsonb_to_recordset(records) as r("table" text, id text)
+           group by 1, 2
+          having count(*) > 1) as t
+   limit 1;
+  if found then
+    raise exception 'sync_push: the batch holds % twice', bad
+      using errcode = '21000', hint = 'Send at most one version of a record per batch.';
   end if;
 
   select r."table" into bad
@@ -132,7 +145,7 @@ begin
   select k.tbl || '.' || k.key into bad
     from (select distinct r."table" as tbl, keys.key
             from jsonb_to_recordset(records) as r("table" text, payload jsonb),
-                 lateral jsonb_object_keys(coalesce(r.payload, '{}'::jsonb)) as keys(key)) as k
+                 lateral jsonb_object_keys(r.payload) as keys(key)) as k
    where not exists (select 1 from private.payload_columns(k.tbl) c where c.column_name = k.key)
    limit 1;
   if found then
@@ -157,15 +170,13 @@ begin
 
     execute format($sql$
       with incoming as (
-        select distinct on (r.id)
-               r.id, r.version, date_trunc('milliseconds', r."updatedAt") as updated_at,
-               r."deletedAt" as deleted_at, r."deviceId" collate "C" as device_id, e.ord, %3$s
+        select r.id, r.version, date_trunc('milliseconds', r."updatedAt") as updated_at,
+               date_trunc('milliseconds', r."deletedAt") as deleted_at, r."deviceId" collate "C" as device_id, e.ord, %3$s
           from jsonb_array_elements($1) with ordinality as e(value, ord)
           cross join lateral jsonb_to_record(e.value) as r("table" text, id text, version integer,
                  "updatedAt" timestamptz, "deletedAt" timestamptz, "deviceId" text, payload jsonb)
-          cross join lateral jsonb_populate_record(null::public.%1$I, coalesce(r.payload, '{}'::jsonb)) as p
+          cross join lateral jsonb_populate_record(null::public.%1$I, r.payload) as p
          where r."table" = %1$L
-         order by r.id, r.version desc, 3 desc, 5 desc
       ),
       winners as (
         select i.*, row_number() over (order by i.ord) as rn
@@ -244,6 +255,9 @@ begin
   if uid is null then
     raise exception 'sync_pull needs a signed-in user' using errcode = '42501';
   end if;
+  if $1 is null or $1 < 0 then
+    raise exception 'sync_pull: cursor must be an integer >= 0' using errcode = '22023';
+  end if;
   if page_size is null or page_size < 1 then
     raise exception 'sync_pull: lim must be at least 1' using errcode = '22023';
   end if;
@@ -293,8 +307,9 @@ begin
   end if;
   foreach tbl in array coalesce(tables, '{}'::text[]) loop
     if not exists (select 1 from private.synced_tables s where s.name = tbl) then
-      raise exception 'sync_summary: unknown table "%"', tbl
-        using errcode = '42P01', hint = 'Apply the latest agentlogs schema to the project (supabase db push).';
+      -- A table this server does not hold has no records (as in the reference model).
+      result := result || jsonb_build_array(jsonb_build_object('table', tbl, 'count', 0, 'deleted', 0, 'checksum', 0));
+      continue;
     end if;
     execute format($sql$
       select count(*) filter (where t.deleted_at is null),
@@ -450,7 +465,7 @@ begin
     execute format($sql$
       with gone as (
         delete from public.%1$I t
-         where t.deleted_at is not null and t.synced_at < now() - $1
+         where t.deleted_at is not null and t.synced_at <= now() - $1
         returning t.user_id, t.change_seq
       ),
       per_user as (select g.user_id, max(g.change_seq) as top, count(*) as n from gone g group by g.user_id),

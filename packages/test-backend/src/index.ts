@@ -1,4 +1,16 @@
 export {
+  type AuthCounters,
+  type AuthSettings,
+  AuthStandIn,
+  type AuthUser,
+  DEFAULT_AUTH_SETTINGS,
+  DEFAULT_GITHUB_ACCOUNT,
+  FAKE_GITHUB_PREFIX,
+  FakeGitHub,
+  type GitHubAccount,
+  isRedirectUrlAllowed,
+} from './auth/index.js';
+export {
   SHARED_CLUSTER_URL_ENV,
   SHARED_TEMPLATE_ENV,
   setupTestPostgres,
@@ -41,15 +53,3 @@ export {
   supabaseCliPath,
 } from './template.js';
 export { accessTokenClaims, createTestUser, type TestUser, type TestUserOptions } from './users.js';
-export {
-  type AuthCounters,
-  type AuthSettings,
-  AuthStandIn,
-  type AuthUser,
-  DEFAULT_AUTH_SETTINGS,
-  DEFAULT_GITHUB_ACCOUNT,
-  FAKE_GITHUB_PREFIX,
-  FakeGitHub,
-  type GitHubAccount,
-  isRedirectUrlAllowed,
-} from './auth/index.js';
