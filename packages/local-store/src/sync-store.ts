@@ -293,10 +293,10 @@ export class SqliteSyncStore implements LocalStore {
     return value === undefined ? 0 : Number(value);
   }
 
+  /** Starts (or restarts) a full resync. The stored cursor stays until the engine stores the new one. */
   async beginFullResync(): Promise<void> {
     this.write(() => {
       this.sqlite.prepare('delete from resync_seen').run();
-      this.setStateInTransaction(CURSOR_KEY, '0');
       this.setStateInTransaction(FULL_RESYNC_KEY, '1');
     });
   }
@@ -415,6 +415,18 @@ export class SqliteSyncStore implements LocalStore {
         return summary;
       }),
     );
+  }
+
+  /** A record as sync sees it (envelope and payload), tombstones included; null when the id is unknown. */
+  async readRecord(table: string, id: string): Promise<SyncRecord | null> {
+    const synced = tableOf(table);
+    const row = this.read(
+      () =>
+        this.sqlite.prepare(`select ${selectList(synced)} from ${synced} t where t.id = ?`).get(id) as
+          | Record<string, unknown>
+          | undefined,
+    );
+    return row ? this.recordOf(synced, row) : null;
   }
 
   // ---- local edits -----------------------------------------------------------------------------
