@@ -75,6 +75,18 @@ export class SqliteSyncStore implements LocalStore {
     this.claimLegacyRows();
   }
 
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  /** Prepared statements are cached per SQL text (the SQL of this class is built from a fixed set of tables). */
+  private prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.sqlite.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private nowIso(): string {
     return this.clock().toISOString();
   }
@@ -111,13 +123,11 @@ export class SqliteSyncStore implements LocalStore {
     const now = this.nowIso();
     this.write(() => {
       for (const table of SYNCED_TABLES) {
-        this.sqlite
-          .prepare(
-            `update ${table} set device_id = coalesce(device_id, ?), machine_id = coalesce(machine_id, ?),
+        this.prepare(
+          `update ${table} set device_id = coalesce(device_id, ?), machine_id = coalesce(machine_id, ?),
                updated_at = coalesce(updated_at, ?)
              where device_id is null or machine_id is null or updated_at is null`,
-          )
-          .run(this.device, this.machine, now);
+        ).run(this.device, this.machine, now);
       }
       this.setStateInTransaction(LEGACY_CLAIMED_KEY, now);
     });
@@ -128,19 +138,15 @@ export class SqliteSyncStore implements LocalStore {
   private getState(key: string): string | undefined {
     const row = this.read(
       () =>
-        this.sqlite.prepare('select value from sync_state where key = ?').get(key) as
-          | { value: string }
-          | undefined,
+        this.prepare('select value from sync_state where key = ?').get(key) as { value: string } | undefined,
     );
     return row?.value ?? undefined;
   }
 
   private setStateInTransaction(key: string, value: string): void {
-    this.sqlite
-      .prepare(
-        'insert into sync_state (key, value) values (?, ?) on conflict (key) do update set value = excluded.value',
-      )
-      .run(key, value);
+    this.prepare(
+      'insert into sync_state (key, value) values (?, ?) on conflict (key) do update set value = excluded.value',
+    ).run(key, value);
   }
 
   /** Stores the outcome of the last push or pull (`sync_state` keys `last_push`, `last_pull`). */
@@ -174,7 +180,7 @@ export class SqliteSyncStore implements LocalStore {
     return this.read(() => {
       for (const table of options.tables) {
         const synced = tableOf(table);
-        const statement = this.sqlite.prepare(
+        const statement = this.prepare(
           `select ${selectList(synced)} from ${synced} t
            where t.version > t.synced_version
              and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
@@ -198,13 +204,11 @@ export class SqliteSyncStore implements LocalStore {
       const counts: Record<string, number> = {};
       for (const table of tables) {
         const synced = tableOf(table);
-        const row = this.sqlite
-          .prepare(
-            `select count(*) as n from ${synced} t
+        const row = this.prepare(
+          `select count(*) as n from ${synced} t
              where t.version > t.synced_version
                and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)`,
-          )
-          .get(synced) as { n: number };
+        ).get(synced) as { n: number };
         counts[table] = row.n;
       }
       return counts;
@@ -225,12 +229,17 @@ export class SqliteSyncStore implements LocalStore {
         ].join(', ');
         const params: SqlValue[] = [entry.version];
         if (table === 'cognitive_commits') params.push(now);
-        this.sqlite
-          .prepare(`update ${table} set ${set} where id = ? and version >= ? and synced_version < ?`)
-          .run(...params, entry.id, entry.version, entry.version);
-        this.sqlite
-          .prepare('delete from dead_letters where table_name = ? and id = ? and version <= ?')
-          .run(table, entry.id, entry.version);
+        this.prepare(`update ${table} set ${set} where id = ? and version >= ? and synced_version < ?`).run(
+          ...params,
+          entry.id,
+          entry.version,
+          entry.version,
+        );
+        this.prepare('delete from dead_letters where table_name = ? and id = ? and version <= ?').run(
+          table,
+          entry.id,
+          entry.version,
+        );
       }
     });
   }
@@ -242,20 +251,17 @@ export class SqliteSyncStore implements LocalStore {
         const resyncing = this.getStateRaw(FULL_RESYNC_KEY) === '1';
         for (const record of records) {
           const table = tableOf(record.table);
-          const local = this.sqlite
-            .prepare(
-              `select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`,
-            )
-            .get(record.id) as LocalStamp | undefined;
+          const local = this.prepare(
+            `select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`,
+          ).get(record.id) as LocalStamp | undefined;
           if (resyncing) {
-            this.sqlite
-              .prepare('insert or ignore into resync_seen (table_name, id) values (?, ?)')
-              .run(table, record.id);
+            this.prepare('insert or ignore into resync_seen (table_name, id) values (?, ?)').run(
+              table,
+              record.id,
+            );
           }
           if (!local) {
-            this.sqlite
-              .prepare('delete from purged_records where table_name = ? and id = ?')
-              .run(table, record.id);
+            this.prepare('delete from purged_records where table_name = ? and id = ?').run(table, record.id);
             this.insertServerRecord(table, record);
             result.applied += 1;
             continue;
@@ -267,15 +273,14 @@ export class SqliteSyncStore implements LocalStore {
           });
           if (order > 0) {
             this.updateFromServerRecord(table, record);
-            this.sqlite
-              .prepare('delete from dead_letters where table_name = ? and id = ?')
-              .run(table, record.id);
+            this.prepare('delete from dead_letters where table_name = ? and id = ?').run(table, record.id);
             result.applied += 1;
           } else if (order === 0) {
             if (local.synced_version < record.version) {
-              this.sqlite
-                .prepare(`update ${table} set synced_version = ? where id = ?`)
-                .run(record.version, record.id);
+              this.prepare(`update ${table} set synced_version = ? where id = ?`).run(
+                record.version,
+                record.id,
+              );
             }
           } else {
             result.keptLocal += 1;
@@ -296,7 +301,7 @@ export class SqliteSyncStore implements LocalStore {
   /** Starts (or restarts) a full resync. The stored cursor stays until the engine stores the new one. */
   async beginFullResync(): Promise<void> {
     this.write(() => {
-      this.sqlite.prepare('delete from resync_seen').run();
+      this.prepare('delete from resync_seen').run();
       this.setStateInTransaction(FULL_RESYNC_KEY, '1');
     });
   }
@@ -309,20 +314,16 @@ export class SqliteSyncStore implements LocalStore {
         for (const table of SYNCED_TABLES) {
           const unconfirmed = `from ${table} t where t.synced_version > 0
             and not exists (select 1 from resync_seen s where s.table_name = '${table}' and s.id = t.id)`;
-          this.sqlite
-            .prepare(
-              `insert or replace into purged_records (table_name, id, purged_at) select '${table}', t.id, ? ${unconfirmed}`,
-            )
-            .run(now);
-          this.sqlite.prepare(`delete from ${table} where id in (select t.id ${unconfirmed})`).run();
-          this.sqlite
-            .prepare(
-              `delete from dead_letters where table_name = ? and id in (select id from purged_records where table_name = ?)`,
-            )
-            .run(table, table);
+          this.prepare(
+            `insert or replace into purged_records (table_name, id, purged_at) select '${table}', t.id, ? ${unconfirmed}`,
+          ).run(now);
+          this.prepare(`delete from ${table} where id in (select t.id ${unconfirmed})`).run();
+          this.prepare(
+            `delete from dead_letters where table_name = ? and id in (select id from purged_records where table_name = ?)`,
+          ).run(table, table);
         }
-        this.sqlite.prepare('delete from resync_seen').run();
-        this.sqlite.prepare('delete from sync_state where key = ?').run(FULL_RESYNC_KEY);
+        this.prepare('delete from resync_seen').run();
+        this.prepare('delete from sync_state where key = ?').run(FULL_RESYNC_KEY);
       },
       { foreignKeysOff: true },
     );
@@ -333,17 +334,16 @@ export class SqliteSyncStore implements LocalStore {
     this.write(() => {
       for (const letter of letters) {
         const table = tableOf(letter.table);
-        this.sqlite
-          .prepare(
-            `insert into dead_letters (table_name, id, version, code, message, at) values (?, ?, ?, ?, ?, ?)
+        this.prepare(
+          `insert into dead_letters (table_name, id, version, code, message, at) values (?, ?, ?, ?, ?, ?)
              on conflict (table_name, id) do update set version = excluded.version, code = excluded.code,
                message = excluded.message, at = excluded.at`,
-          )
-          .run(table, letter.id, letter.version, letter.code, letter.message, letter.at);
+        ).run(table, letter.id, letter.version, letter.code, letter.message, letter.at);
         if ((LEGACY_SYNC_TABLES as readonly string[]).includes(table)) {
-          this.sqlite
-            .prepare(`update ${table} set sync_status = 'error' where id = ? and version = ?`)
-            .run(letter.id, letter.version);
+          this.prepare(`update ${table} set sync_status = 'error' where id = ? and version = ?`).run(
+            letter.id,
+            letter.version,
+          );
         }
       }
     });
@@ -352,11 +352,9 @@ export class SqliteSyncStore implements LocalStore {
   async listDeadLetters(): Promise<DeadLetter[]> {
     return this.read(() =>
       (
-        this.sqlite
-          .prepare(
-            'select table_name, id, version, code, message, at from dead_letters order by at, table_name, id',
-          )
-          .all() as {
+        this.prepare(
+          'select table_name, id, version, code, message, at from dead_letters order by at, table_name, id',
+        ).all() as {
           table_name: string;
           id: string;
           version: number;
@@ -377,20 +375,18 @@ export class SqliteSyncStore implements LocalStore {
 
   async retryDeadLetters(): Promise<number> {
     return this.write(() => {
-      const letters = this.sqlite.prepare('select table_name, id from dead_letters').all() as {
+      const letters = this.prepare('select table_name, id from dead_letters').all() as {
         table_name: string;
         id: string;
       }[];
       for (const letter of letters) {
         if ((LEGACY_SYNC_TABLES as readonly string[]).includes(letter.table_name)) {
-          this.sqlite
-            .prepare(
-              `update ${letter.table_name} set sync_status = case when version > synced_version then 'pending' else 'synced' end where id = ?`,
-            )
-            .run(letter.id);
+          this.prepare(
+            `update ${letter.table_name} set sync_status = case when version > synced_version then 'pending' else 'synced' end where id = ?`,
+          ).run(letter.id);
         }
       }
-      this.sqlite.prepare('delete from dead_letters').run();
+      this.prepare('delete from dead_letters').run();
       return letters.length;
     });
   }
@@ -400,8 +396,7 @@ export class SqliteSyncStore implements LocalStore {
       tables.map((table) => {
         const synced = tableOf(table);
         const summary: TableSummary = { table, count: 0, deleted: 0, checksum: 0 };
-        const rows = this.sqlite
-          .prepare(`select id, version, deleted_at is not null as deleted from ${synced}`)
+        const rows = this.prepare(`select id, version, deleted_at is not null as deleted from ${synced}`)
           .raw()
           .iterate() as Iterable<[string, number, number]>;
         for (const [id, version, deleted] of rows) {
@@ -422,7 +417,7 @@ export class SqliteSyncStore implements LocalStore {
     const synced = tableOf(table);
     const row = this.read(
       () =>
-        this.sqlite.prepare(`select ${selectList(synced)} from ${synced} t where t.id = ?`).get(id) as
+        this.prepare(`select ${selectList(synced)} from ${synced} t where t.id = ?`).get(id) as
           | Record<string, unknown>
           | undefined,
     );
@@ -453,15 +448,13 @@ export class SqliteSyncStore implements LocalStore {
         'updated_at = ?',
         'device_id = ?',
       ];
-      this.sqlite
-        .prepare(`update ${synced} set ${set.join(', ')} where id = ?`)
-        .run(
-          ...columns.map((column) => toSqlValue(changes[column])),
-          version,
-          this.nowIso(),
-          this.device,
-          id,
-        );
+      this.prepare(`update ${synced} set ${set.join(', ')} where id = ?`).run(
+        ...columns.map((column) => toSqlValue(changes[column])),
+        version,
+        this.nowIso(),
+        this.device,
+        id,
+      );
       return version;
     });
   }
@@ -476,16 +469,16 @@ export class SqliteSyncStore implements LocalStore {
     const current = this.liveStamp(table, id);
     const now = this.nowIso();
     const version = current.version + 1;
-    this.sqlite
-      .prepare(`update ${table} set deleted_at = ?, version = ?, updated_at = ?, device_id = ? where id = ?`)
-      .run(now, version, now, this.device, id);
+    this.prepare(
+      `update ${table} set deleted_at = ?, version = ?, updated_at = ?, device_id = ? where id = ?`,
+    ).run(now, version, now, this.device, id);
     return version;
   }
 
   private liveStamp(table: SyncedTable, id: string): LocalStamp {
-    const current = this.sqlite
-      .prepare(`select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`)
-      .get(id) as LocalStamp | undefined;
+    const current = this.prepare(
+      `select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`,
+    ).get(id) as LocalStamp | undefined;
     if (!current || current.deleted_at !== null) {
       const what = table === 'cognitive_commits' ? 'commit' : `${table} record`;
       throw new LocalStoreError(
@@ -513,9 +506,9 @@ export class SqliteSyncStore implements LocalStore {
   async deleteCommit(id: string): Promise<number> {
     return this.write(() => {
       const version = this.tombstone('cognitive_commits', id);
-      const visuals = this.sqlite
-        .prepare('select id from visuals where commit_id = ? and deleted_at is null')
-        .all(id) as { id: string }[];
+      const visuals = this.prepare('select id from visuals where commit_id = ? and deleted_at is null').all(
+        id,
+      ) as { id: string }[];
       for (const visual of visuals) this.tombstone('visuals', visual.id);
       return version;
     });
@@ -524,7 +517,7 @@ export class SqliteSyncStore implements LocalStore {
   // ---- mapping ---------------------------------------------------------------------------------
 
   private getStateRaw(key: string): string | undefined {
-    const row = this.sqlite.prepare('select value from sync_state where key = ?').get(key) as
+    const row = this.prepare('select value from sync_state where key = ?').get(key) as
       | { value: string }
       | undefined;
     return row?.value ?? undefined;
@@ -569,25 +562,23 @@ export class SqliteSyncStore implements LocalStore {
       columns.push('cloud_id', 'sync_status', 'local_version', 'cloud_version');
       params.push(record.id, 'synced', record.version, record.version);
     }
-    this.sqlite
-      .prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
-      .run(...params);
+    this.prepare(
+      `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    ).run(...params);
   }
 
   private updateFromServerRecord(table: SyncedTable, record: ServerRecord): void {
     const values = this.payloadValues(table, record, false);
     const set = [...values.keys(), 'version', 'updated_at', 'deleted_at', 'device_id', 'synced_version'];
-    this.sqlite
-      .prepare(`update ${table} set ${set.map((column) => `${column} = ?`).join(', ')} where id = ?`)
-      .run(
-        ...values.values(),
-        record.version,
-        record.updatedAt,
-        record.deletedAt,
-        record.deviceId,
-        record.version,
-        record.id,
-      );
+    this.prepare(`update ${table} set ${set.map((column) => `${column} = ?`).join(', ')} where id = ?`).run(
+      ...values.values(),
+      record.version,
+      record.updatedAt,
+      record.deletedAt,
+      record.deviceId,
+      record.version,
+      record.id,
+    );
   }
 
   /**
