@@ -272,7 +272,6 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       }
     }
     const resumed = offset > 0;
-    result.filesRead++;
 
     const run = db.transaction(() => {
       const sessions = new Set<string>();
@@ -359,5 +358,6 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       });
     });
     run.immediate();
+    result.filesRead++;
   }
 }

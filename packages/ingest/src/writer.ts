@@ -145,8 +145,10 @@ export class TranscriptWriter {
     this.attachSidechain = db.prepare(`
       update turns set commit_id = (
         select c.id from cognitive_commits c
-         where c.session_id = turns.session_id and c.deleted_at is null and c.started_at <= turns.timestamp
-         order by c.started_at desc limit 1)
+         where c.session_id = turns.session_id and c.deleted_at is null
+         order by (c.started_at <= turns.timestamp) desc,
+                  case when c.started_at <= turns.timestamp then c.started_at end desc, c.started_at
+         limit 1)
       where session_id = ? and is_sidechain = 1 and commit_id is null and deleted_at is null`);
   }
 
@@ -222,7 +224,7 @@ export class TranscriptWriter {
     }
   }
 
-  /** Sidechain (subagent) turns join the parent segment open at their time. */
+  /** Sidechain (subagent) turns join the parent's segment open at their time (or its first one, if they came earlier). */
   attachSidechainTurns(sessionIds: Iterable<string>): void {
     for (const id of sessionIds) this.attachSidechain.run(id);
   }

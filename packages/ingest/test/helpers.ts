@@ -1,0 +1,52 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LocalDatabase, openLocalDatabase } from '@agentlogs/local-store';
+import { afterEach } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The shared sample transcripts, beside the project checkout. */
+export const SHARED = resolve(here, '../../../../shared/fixtures/transcripts');
+export const OWN = join(here, 'fixtures');
+
+const open: LocalDatabase[] = [];
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+});
+
+export function tempDir(prefix = 'agentlogs-ingest-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function freshStore(): LocalDatabase {
+  const db = openLocalDatabase({ dir: tempDir() });
+  open.push(db);
+  return db;
+}
+
+/** Copies fixture files into `<root>/<project>/` (a Claude `projects` layout) and returns the root. */
+export function projectsTree(files: Record<string, string[]>): string {
+  const root = join(tempDir(), 'projects');
+  for (const [project, paths] of Object.entries(files)) {
+    const dir = join(root, project);
+    mkdirSync(dir, { recursive: true });
+    for (const p of paths) cpSync(p, join(dir, p.split('/').pop()!));
+  }
+  return root;
+}
+
+export function jsonLines(path: string): unknown[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return undefined;
+      }
+    });
+}
+
+export const DEVICE = '0f5c2a9e-7d0b-8c41-9e2f-3a6b5c4d2e10';

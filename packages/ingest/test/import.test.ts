@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rowId } from '../src/ids.js';
+import { importTranscripts } from '../src/import.js';
+import { DEVICE, freshStore, OWN, SHARED, tempDir } from './helpers.js';
+
+const GIT_FIXTURE = join(OWN, 'git-commit-session.jsonl');
+
+function run(db: ReturnType<typeof freshStore>, claudeRoots: string[], codexRoots: string[] = []) {
+  return importTranscripts(db.sqlite, {
+    claudeRoots,
+    codexRoots,
+    deviceId: DEVICE,
+    now: () => new Date('2026-11-01T00:00:00Z'),
+  });
+}
+
+/** Everything an import derives, in a comparable form. */
+function snapshot(db: ReturnType<typeof freshStore>) {
+  return {
+    turns: db.sqlite
+      .prepare(
+        `select id, session_id, commit_id, role, content, timestamp, tool_calls, model, message_id, request_id, is_sidechain,
+                input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, speed
+           from turns order by id`,
+      )
+      .all(),
+    commits: db.sqlite
+      .prepare(
+        'select id, session_id, git_hash, started_at, closed_at, closed_by, files_read, files_changed, title from cognitive_commits order by id',
+      )
+      .all(),
+    sessions: db.sqlite
+      .prepare('select id, native_id, started_at, ended_at, cwd, project_id from sessions order by id')
+      .all(),
+  };
+}
+
+function layout(files: string[]): { root: string; dir: string } {
+  const root = join(tempDir(), 'projects');
+  const dir = join(root, 'demo');
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) cpSync(f, join(dir, f.split('/').pop()!));
+  return { root, dir };
+}
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('importTranscripts', () => {
+  it('is idempotent: a second run adds nothing and reports every file unchanged', () => {
+    const { root } = layout([
+      join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
+      join(SHARED, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl'),
+      join(SHARED, 'marot-spotter/tool_heavy.jsonl'),
+      GIT_FIXTURE,
+    ]);
+    const db = freshStore();
+    const first = run(db, [root]);
+    expect(first.filesRead).toBe(4);
+    expect(first.turnsAdded).toBeGreaterThan(0);
+    const before = snapshot(db);
+    const second = run(db, [root]);
+    expect(second).toMatchObject({
+      filesRead: 0,
+      filesUnchanged: 4,
+      turnsAdded: 0,
+      turnsUpdated: 0,
+      sessionsAdded: 0,
+      commitsAdded: 0,
+    });
+    expect(snapshot(db)).toEqual(before);
+  });
+
+  it('stamps every row with this device and machine', () => {
+    const { root } = layout([GIT_FIXTURE]);
+    const db = freshStore();
+    run(db, [root]);
+    const machine = rowId.machine(DEVICE);
+    for (const table of ['turns', 'sessions', 'cognitive_commits', 'projects']) {
+      const rows = db.sqlite.prepare(`select device_id, machine_id, version from ${table}`).all() as {
+        device_id: string;
+        machine_id: string;
+        version: number;
+      }[];
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) expect(r).toEqual({ device_id: DEVICE, machine_id: machine, version: 1 });
+    }
+  });
+
+  it('never changes the transcripts (content and mtime unchanged)', () => {
+    const { root, dir } = layout([GIT_FIXTURE, join(SHARED, 'marot-spotter/short.jsonl')]);
+    const files = ['git-commit-session.jsonl', 'short.jsonl'].map((f) => join(dir, f));
+    const old = new Date('2025-01-01T00:00:00Z');
+    for (const f of files) utimesSync(f, old, old);
+    const before = files.map((f) => [sha(f), statSync(f).mtimeMs]);
+    run(freshStore(), [root]);
+    expect(files.map((f) => [sha(f), statSync(f).mtimeMs])).toEqual(before);
+  });
+
+  it('resumes an appended file from its byte offset: at every cut point the result equals one full import', () => {
+    const full = readFileSync(GIT_FIXTURE, 'utf8').split('\n').filter(Boolean);
+    const reference = freshStore();
+    run(reference, [layout([GIT_FIXTURE]).root]);
+    const expected = snapshot(reference);
+    for (let cut = 1; cut < full.length; cut++) {
+      const { root, dir } = layout([]);
+      const file = join(dir, 'git-commit-session.jsonl');
+      writeFileSync(file, `${full.slice(0, cut).join('\n')}\n`);
+      const db = freshStore();
+      const first = run(db, [root]);
+      expect(first.filesRead).toBe(1);
+      appendFileSync(file, `${full.slice(cut).join('\n')}\n`);
+      const second = run(db, [root]);
+      expect(second.filesRead).toBe(1);
+      expect(second.filesReread).toBe(0);
+      expect(second.bytesRead).toBe(
+        statSync(file).size - Buffer.byteLength(`${full.slice(0, cut).join('\n')}\n`),
+      );
+      expect(snapshot(db), `cut after line ${cut}`).toEqual(expected);
+    }
+  });
+
+  it('a last line still being written is left for the next run', () => {
+    const full = readFileSync(GIT_FIXTURE, 'utf8').split('\n').filter(Boolean);
+    const { root, dir } = layout([]);
+    const file = join(dir, 'x.jsonl');
+    writeFileSync(file, `${full.slice(0, 3).join('\n')}\n${full[3]!.slice(0, 40)}`);
+    const db = freshStore();
+    const first = run(db, [root]);
+    expect(first.malformedLines).toBe(0);
+    appendFileSync(file, `${full[3]!.slice(40)}\n`);
+    const second = run(db, [root]);
+    expect(second.malformedLines).toBe(0);
+    expect(second.turnsAdded).toBe(1); // u-002
+  });
+
+  it('a file that shrank or was rewritten is read again from the start: nothing lost, nothing doubled', () => {
+    const full = readFileSync(GIT_FIXTURE, 'utf8').split('\n').filter(Boolean);
+    const { root, dir } = layout([GIT_FIXTURE]);
+    const file = join(dir, 'git-commit-session.jsonl');
+    const db = freshStore();
+    run(db, [root]);
+    const before = snapshot(db);
+
+    // Shrink: the transcript was cut (e.g. compaction rewrote it shorter).
+    writeFileSync(file, `${full.slice(0, 5).join('\n')}\n`);
+    const shrunk = run(db, [root]);
+    expect(shrunk.filesReread).toBe(1);
+    expect(shrunk.turnsAdded).toBe(0);
+    expect(snapshot(db).turns.map((t) => (t as { id: string }).id)).toEqual(
+      before.turns.map((t) => (t as { id: string }).id),
+    );
+
+    // Rewrite before the offset with the same size: a changed first line.
+    const rewritten = [full[0]!.replace('Add a parser', 'Add a PARSER'), ...full.slice(1)];
+    writeFileSync(file, `${rewritten.join('\n')}\n`);
+    const again = run(db, [root]);
+    expect(again.filesReread).toBe(1);
+    expect(again.turnsAdded).toBe(0);
+    const after = snapshot(db);
+    expect(after.turns).toHaveLength(before.turns.length);
+    const firstTurn = after.turns.find(
+      (t) => (t as { id: string }).id === rowId.claudeTurn('5b0e2f4e-1c1d-4b8e-9a53-2f6f0c2d7a10', 'u-001'),
+    ) as {
+      content: string;
+    };
+    expect(firstTurn.content).toContain('Add a PARSER');
+  });
+
+  it('never recreates or revives a tombstoned row', () => {
+    const { root, dir } = layout([GIT_FIXTURE]);
+    const file = join(dir, 'git-commit-session.jsonl');
+    const db = freshStore();
+    run(db, [root]);
+    const id = rowId.claudeTurn('5b0e2f4e-1c1d-4b8e-9a53-2f6f0c2d7a10', 'u-001');
+    db.sqlite
+      .prepare("update turns set deleted_at = '2026-11-01T00:00:00Z', content = null where id = ?")
+      .run(id);
+    // Force a full re-read, then import the same transcript from a second folder too.
+    writeFileSync(file, `${readFileSync(GIT_FIXTURE, 'utf8')}`.replace('Add a parser', 'Add a parzer'));
+    const other = layout([GIT_FIXTURE]).root;
+    run(db, [root, other]);
+    const rows = db.sqlite.prepare('select deleted_at, content from turns where id = ?').all(id);
+    expect(rows).toEqual([{ deleted_at: '2026-11-01T00:00:00Z', content: null }]);
+  });
+
+  it('one bad file never aborts the import', () => {
+    const { root, dir } = layout([
+      GIT_FIXTURE,
+      join(SHARED, 'marot-spotter/short.jsonl'),
+      join(SHARED, 'marot-spotter/tool_heavy.jsonl'),
+    ]);
+    const db = freshStore();
+    const result = importTranscripts(db.sqlite, {
+      claudeRoots: [root],
+      codexRoots: [],
+      deviceId: DEVICE,
+      // The first file done, a transcript disappears before it is read (Claude Code deletes old ones).
+      onProgress: (p) => {
+        if (p.filesDone === 1) rmSync(join(dir, 'short.jsonl'), { force: true });
+      },
+    });
+    expect(result.filesFailed).toHaveLength(1);
+    expect(result.filesFailed[0]!.path).toBe(join(dir, 'short.jsonl'));
+    expect(result.filesRead).toBe(2);
+  });
+
+  it('counts malformed lines with file:line and keeps the rest', () => {
+    const { root, dir } = layout([join(SHARED, 'daaain-claude-code-log/edge_cases.jsonl')]);
+    const result = run(freshStore(), [root]);
+    expect(result.malformedLines).toBe(5);
+    expect(result.malformed.map((m) => `${m.path}:${m.line}`)).toEqual(
+      [11, 13, 14, 15, 16].map((n) => `${join(dir, 'edge_cases.jsonl')}:${n}`),
+    );
+    expect(result.turnsAdded).toBeGreaterThan(0);
+  });
+
+  it('subagent files join the parent session and its open segment', () => {
+    const { root } = layout([
+      join(SHARED, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl'),
+      join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
+    ]);
+    const db = freshStore();
+    run(db, [root]);
+    const sessions = db.sqlite.prepare('select native_id from sessions').all();
+    expect(sessions).toEqual([{ native_id: 'c45af7b1-cb7c-4e51-93db-8cbb250a877a' }]);
+    const side = db.sqlite.prepare('select commit_id from turns where is_sidechain = 1').all() as {
+      commit_id: string | null;
+    }[];
+    expect(side).toHaveLength(2);
+    for (const t of side) expect(t.commit_id).not.toBeNull();
+  });
+
+  it('Codex rollouts: cumulative totals become per-event usage; input excludes cached input', () => {
+    const codex = join(tempDir(), 'sessions');
+    mkdirSync(join(codex, 'project-alpha'), { recursive: true });
+    const file = join(codex, 'project-alpha', 'session-alpha.jsonl');
+    const lines = readFileSync(
+      join(SHARED, 'ccusage-fixtures/codex/sessions/project-alpha/session-alpha.jsonl'),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean);
+    writeFileSync(file, `${lines.slice(0, 2).join('\n')}\n`);
+    const db = freshStore();
+    run(db, [], [codex]);
+    appendFileSync(file, `${lines.slice(2).join('\n')}\n`);
+    run(db, [], [codex]);
+    const turns = db.sqlite
+      .prepare(
+        'select model, input_tokens, cache_read_tokens, output_tokens, reasoning_tokens from turns order by timestamp',
+      )
+      .all();
+    expect(turns).toEqual([
+      {
+        model: 'gpt-5.2-codex',
+        input_tokens: 750,
+        cache_read_tokens: 250,
+        output_tokens: 125,
+        reasoning_tokens: 75,
+      },
+      {
+        model: 'gpt-5.3-codex',
+        input_tokens: 2000,
+        cache_read_tokens: 500,
+        output_tokens: 300,
+        reasoning_tokens: 200,
+      },
+    ]);
+    const session = db.sqlite.prepare('select source, native_id from sessions').get();
+    expect(session).toEqual({ source: 'codex', native_id: 'project-alpha/session-alpha' });
+  });
+});
