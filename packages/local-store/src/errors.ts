@@ -7,6 +7,7 @@ export type LocalStoreErrorCode =
   | 'SQLITE_BUSY'
   | 'SCHEMA_TOO_NEW'
   | 'MIGRATION_FAILED'
+  | 'SCHEMA_NEEDS_UPGRADE'
   | 'UNKNOWN_TABLE'
   | 'RECORD_NOT_FOUND'
   | 'DATABASE_OPEN_FAILED';

@@ -98,6 +98,13 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
       sqlite.close();
       throw new SchemaTooNewError(path, version, LATEST_SCHEMA_VERSION);
     }
+    if (version < LATEST_SCHEMA_VERSION) {
+      sqlite.close();
+      throw new LocalStoreError(
+        'SCHEMA_NEEDS_UPGRADE',
+        `The database ${path} has schema version ${version} and must be upgraded to ${LATEST_SCHEMA_VERSION}; open it once without read-only (any agentlogs command that writes, e.g. import).`,
+      );
+    }
   } else {
     migration = runMigrations(sqlite);
     if (migration.tooNew) {

@@ -576,6 +576,22 @@ describe('a database in an unexpected state', () => {
     check.close();
   });
 
+  it('opens read-only only a database at the latest version', async () => {
+    const path = copyFixture('agentlogs-v5.db', dir);
+    expect(() => openLocalDatabase({ path, readonly: true })).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_NEEDS_UPGRADE' }),
+    );
+    expect(readAllRows(path).schema_version).toEqual([{ version: 5 }]);
+    await openLocalDatabase({ path }).close();
+    const reader = openLocalDatabase({ path, readonly: true });
+    try {
+      expect(await reader.db.selectFrom('turns').select('id').execute()).toHaveLength(4);
+      expect(() => reader.sqlite.exec("insert into daemon_state values ('k', 'v')")).toThrow(/readonly/);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('opens a missing legacy path with a clear error instead of creating it', () => {
     expect(() => openLocalDatabase({ path: join(dir, 'nope', 'data.db') })).toThrow(
       /Cannot open the database/,
