@@ -281,9 +281,11 @@ export class CredentialStore {
     if (this.read(key) !== undefined) this.conf().delete(key);
   };
 
-  /** Removes every key that starts with `prefix` (the PKCE verifiers of a login that did not finish). */
-  removeWithPrefix(prefix: string): void {
-    for (const key of Object.keys(this.conf().store)) if (key.startsWith(prefix)) this.conf().delete(key);
+  /** Removes the PKCE verifiers stored for `storageKey` (a login that did not finish). */
+  removePendingLogins(storageKey: string): void {
+    for (const key of Object.keys(this.conf().store)) {
+      if (key.startsWith(`${storageKey}-`) && key.endsWith('code-verifier')) this.conf().delete(key);
+    }
   }
 
   /** The stored value of `key` parsed as JSON (supabase-js stores the session as a JSON string). */

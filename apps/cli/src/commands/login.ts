@@ -362,7 +362,7 @@ See docs/login.md, also for the Supabase dashboard settings.`,
     } finally {
       clearTimeout(timer);
       stopPaste();
-      if (!finished) project.credentials.removeWithPrefix(`${project.storageKey}-code-verifier`);
+      if (!finished) project.credentials.removePendingLogins(project.storageKey);
       // Let the outcome page reach the browser, then drop whatever is left.
       const closed = new Promise<void>((resolve) => loopback.server.close(() => resolve()));
       loopback.server.closeIdleConnections();
