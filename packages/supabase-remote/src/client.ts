@@ -1,6 +1,9 @@
 import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 
+/** The supabase-js client type this package creates. */
+export type ProjectClient = SupabaseClient;
+
 /** Where supabase-js keeps the session and the PKCE verifier: any string key-value store (sync or async). */
 export type SessionStorage = SupportedStorage;
 
