@@ -82,10 +82,12 @@ async function main(): Promise<void> {
     cpu_model: cpus[0]?.model ?? 'unknown',
     memory_gb: Math.round(os.totalmem() / 1024 ** 3),
     rss_method: rssMethod,
+    /** Other work on the machine makes wall times noisy; the CPU-time columns are steadier. */
+    load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
   };
   process.stdout.write(
     `agentlogs bench — ${machine.date}, Node ${machine.node}, ${machine.platform}, ${machine.cpus} cores ` +
-      `(${machine.cpu_model}), ${machine.memory_gb} GiB; peak RSS via ${rssMethod === 'gnu-time' ? 'GNU time %M' : '/proc VmHWM polling'}\n`,
+      `(${machine.cpu_model}), ${machine.memory_gb} GiB, load ${machine.load_average_1m}; peak RSS via ${rssMethod === 'gnu-time' ? 'GNU time %M' : '/proc VmHWM polling'}\n`,
   );
   const results: Record<string, unknown> = { machine, options: { parts, sessions, seed, runs } };
 

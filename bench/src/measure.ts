@@ -8,6 +8,8 @@ export interface ProcessRun {
   wallMs: number;
   /** Peak resident set size in KiB of the process and the children it waited for (see `rssMethod`). */
   maxRssKb: number;
+  /** User + system CPU time in ms of the process and its waited-for children (GNU time only, else NaN). */
+  cpuMs: number;
   exitCode: number | null;
   stdout: string;
   stderr: string;
@@ -45,7 +47,7 @@ export async function runMeasured(
   if (rssMethod === 'gnu-time') {
     rssFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentlogs-bench-rss-')), 'rss');
     spawnFile = GNU_TIME;
-    spawnArgs = ['-f', '%M', '-o', rssFile, file, ...args];
+    spawnArgs = ['-f', '%M %U %S', '-o', rssFile, file, ...args];
   }
   const started = performance.now();
   const child = spawn(spawnFile, spawnArgs, {
@@ -71,15 +73,20 @@ export async function runMeasured(
   const wallMs = performance.now() - started;
   if (poll) clearInterval(poll);
   let maxRssKb = polledKb;
+  let cpuMs = Number.NaN;
   if (rssFile) {
+    // GNU time writes "Command exited with non-zero status N" first when the command fails.
     const text = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
-    maxRssKb = Number(text[text.length - 1]);
+    const [rss, user, system] = (text[text.length - 1] ?? '').split(' ').map(Number);
+    maxRssKb = rss ?? Number.NaN;
+    cpuMs = ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000;
     fs.rmSync(path.dirname(rssFile), { recursive: true, force: true });
   }
   return {
     command,
     wallMs,
     maxRssKb,
+    cpuMs,
     exitCode,
     stdout: Buffer.concat(out).toString('utf8'),
     stderr: Buffer.concat(err).toString('utf8'),

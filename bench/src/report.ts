@@ -29,11 +29,12 @@ export function formatIngest(result: IngestBenchResult): string {
     steps.push(ours.first_import, ours.stats_after_import, ours.noop_import, ours.stats_after_noop);
   out.push(
     table(
-      ['step', 'wall s (median)', 'samples s', 'peak RSS MB'],
+      ['step', 'wall s (median)', 'samples s', 'CPU s (median)', 'peak RSS MB'],
       steps.map((s) => [
         s.name,
         seconds(s.median_ms),
         s.samples_ms.map((ms) => seconds(ms)).join(' '),
+        Number.isNaN(s.median_cpu_ms) ? '' : seconds(s.median_cpu_ms),
         mb(s.max_rss_kb * 1024),
       ]),
     ),
@@ -91,7 +92,7 @@ export function formatIngest(result: IngestBenchResult): string {
     out.push('');
     out.push(
       table(
-        ['target', 'measured', 'target', 'status'],
+        ['target', 'measured', 'target', 'status', 'same ratio by CPU time'],
         result.targets.map((t) => [
           t.name,
           t.unit === 'ratio'
@@ -101,6 +102,7 @@ export function formatIngest(result: IngestBenchResult): string {
               : `${t.measured}/${t.target} equal`,
           t.unit === 'ratio' ? `≤ ${t.target}×` : t.unit === 'MB' ? `≤ ${t.target} MB` : 'all equal',
           t.met ? 'met' : 'MISSED',
+          t.cpu_ratio === undefined || Number.isNaN(t.cpu_ratio) ? '' : `${t.cpu_ratio.toFixed(2)}×`,
         ]),
       ),
     );
@@ -109,10 +111,11 @@ export function formatIngest(result: IngestBenchResult): string {
     out.push('');
     out.push(
       table(
-        ['limit measured on its own (fresh node process)', 'wall s', 'peak RSS MB', 'rate'],
+        ['limit measured on its own (fresh node process)', 'wall s', 'CPU s', 'peak RSS MB', 'rate'],
         result.limits.map((l) => [
           l.name,
           seconds(l.wall_ms),
+          Number.isNaN(l.cpu_ms) ? '' : seconds(l.cpu_ms),
           mb(l.max_rss_kb * 1024),
           rate(l.detail, l.wall_ms),
         ]),
@@ -126,7 +129,7 @@ export function formatIngest(result: IngestBenchResult): string {
 function rate(detail: Record<string, number>, wallMs: number): string {
   if (detail.rows_per_s !== undefined) return `${int(detail.rows_per_s)} rows/s`;
   if (detail.bytes !== undefined && detail.lines !== undefined) {
-    return `${(detail.bytes / 1024 / 1024 / (wallMs / 1000)).toFixed(0)} MB/s`;
+    return `${(detail.bytes / 1e6 / (wallMs / 1000)).toFixed(0)} MB/s`;
   }
   if (detail.files !== undefined) return `${int(detail.files / (wallMs / 1000))} files/s`;
   return '';
