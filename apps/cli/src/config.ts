@@ -281,6 +281,11 @@ export class CredentialStore {
     if (this.read(key) !== undefined) this.conf().delete(key);
   };
 
+  /** Opens the file now, so a corrupt one is reported before supabase-js reads it. */
+  check(): void {
+    this.read('');
+  }
+
   /** Removes the PKCE verifiers stored for `storageKey` (a login that did not finish). */
   removePendingLogins(storageKey: string): void {
     for (const key of Object.keys(this.conf().store)) {
@@ -329,6 +334,7 @@ export async function openProject(
   const { url, anonKey } = projectSettings(ctx);
   const remote = await import('@agentlogs/supabase-remote');
   const credentials = new CredentialStore(ctx);
+  credentials.check();
   const storageKey = remote.sessionStorageKey(url);
   const client = remote.createProjectClient({ url, anonKey, storage: credentials, storageKey });
   return { url, anonKey, credentials, storageKey, client, remote };
