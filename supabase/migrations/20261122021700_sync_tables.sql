@@ -4,7 +4,9 @@
 -- duplicated push of the same record can never create a second row; `version`, `updated_at` and
 -- `device_id` order the versions of a record (the conflict rule); `deleted_at` marks a tombstone;
 -- `change_seq` is the per-user, commit-ordered sequence number the pull cursor follows; `synced_at` is
--- the server time of the last accepted write (the tombstone purge horizon counts from it).
+-- the server time of the last accepted write (the tombstone purge horizon counts from it); `purged_at`
+-- marks a tombstone whose payload was purged: it leaves pulls and summaries but keeps its key and
+-- version stamp, so a stale write of the record is still rejected.
 --
 -- Clients never write these tables directly: `sync_push` and the other functions in
 -- 20261122021800_sync_functions.sql are the only write path. `authenticated` may read its own rows.
@@ -59,6 +61,7 @@ create table public.machines (
   device_id text collate "C" not null,
   change_seq bigint not null,
   synced_at timestamptz not null default now(),
+  purged_at timestamptz,
   machine_id text,
   name text,
   hostname text,
@@ -76,6 +79,7 @@ create table public.projects (
   device_id text collate "C" not null,
   change_seq bigint not null,
   synced_at timestamptz not null default now(),
+  purged_at timestamptz,
   machine_id text,
   path text,
   name text,
@@ -91,6 +95,7 @@ create table public.sessions (
   device_id text collate "C" not null,
   change_seq bigint not null,
   synced_at timestamptz not null default now(),
+  purged_at timestamptz,
   machine_id text,
   source text,
   native_id text,
@@ -112,6 +117,7 @@ create table public.cognitive_commits (
   device_id text collate "C" not null,
   change_seq bigint not null,
   synced_at timestamptz not null default now(),
+  purged_at timestamptz,
   machine_id text,
   session_id text,
   project_id text,
@@ -140,6 +146,7 @@ create table public.turns (
   device_id text collate "C" not null,
   change_seq bigint not null,
   synced_at timestamptz not null default now(),
+  purged_at timestamptz,
   machine_id text,
   session_id text,
   commit_id text,
@@ -174,6 +181,7 @@ create table public.visuals (
   device_id text collate "C" not null,
   change_seq bigint not null,
   synced_at timestamptz not null default now(),
+  purged_at timestamptz,
   machine_id text,
   commit_id text,
   type text,
@@ -193,12 +201,12 @@ create unique index sessions_user_seq on public.sessions (user_id, change_seq);
 create unique index cognitive_commits_user_seq on public.cognitive_commits (user_id, change_seq);
 create unique index turns_user_seq on public.turns (user_id, change_seq);
 create unique index visuals_user_seq on public.visuals (user_id, change_seq);
-create index machines_tombstones on public.machines (synced_at) where deleted_at is not null;
-create index projects_tombstones on public.projects (synced_at) where deleted_at is not null;
-create index sessions_tombstones on public.sessions (synced_at) where deleted_at is not null;
-create index cognitive_commits_tombstones on public.cognitive_commits (synced_at) where deleted_at is not null;
-create index turns_tombstones on public.turns (synced_at) where deleted_at is not null;
-create index visuals_tombstones on public.visuals (synced_at) where deleted_at is not null;
+create index machines_tombstones on public.machines (synced_at) where deleted_at is not null and purged_at is null;
+create index projects_tombstones on public.projects (synced_at) where deleted_at is not null and purged_at is null;
+create index sessions_tombstones on public.sessions (synced_at) where deleted_at is not null and purged_at is null;
+create index cognitive_commits_tombstones on public.cognitive_commits (synced_at) where deleted_at is not null and purged_at is null;
+create index turns_tombstones on public.turns (synced_at) where deleted_at is not null and purged_at is null;
+create index visuals_tombstones on public.visuals (synced_at) where deleted_at is not null and purged_at is null;
 
 -- Row-level security: each user reads only their own rows; nobody writes through the table API.
 alter table private.sync_state enable row level security;

@@ -29,7 +29,7 @@ as $$
     from pg_catalog.pg_attribute a
    where a.attrelid = pg_catalog.to_regclass(pg_catalog.format('public.%I', table_name))
      and a.attnum > 0 and not a.attisdropped
-     and a.attname not in ('user_id', 'id', 'version', 'updated_at', 'deleted_at', 'device_id', 'change_seq', 'synced_at')
+     and a.attname not in ('user_id', 'id', 'version', 'updated_at', 'deleted_at', 'device_id', 'change_seq', 'synced_at', 'purged_at')
    order by a.attnum
 $$;
 
@@ -122,6 +122,18 @@ begin
       using errcode = '22023';
   end if;
 
+  -- ISO-8601 with a time zone only: Postgres would also take 'yesterday', 'epoch' or a zoneless local time.
+  select coalesce(r."table", '?') || '/' || coalesce(r.id, '?') into bad
+    from jsonb_to_recordset(records) as r("table" text, id text, "updatedAt" text, "deletedAt" text)
+   where r."updatedAt" !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$'
+      or (r."deletedAt" is not null
+          and r."deletedAt" !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$')
+   limit 1;
+  if found then
+    raise exception 'sync_push: record % has an updatedAt or deletedAt that is not an ISO-8601 time with a time zone', bad
+      using errcode = '22007';
+  end if;
+
   select t.name || '/' || t.id into bad
     from (select r."table" as name, r.id
             from jsonb_to_recordset(records) as r("table" text, id text)
@@ -193,7 +205,7 @@ begin
         on conflict (user_id, id) do update
            set version = excluded.version, updated_at = excluded.updated_at,
                deleted_at = excluded.deleted_at, device_id = excluded.device_id,
-               change_seq = excluded.change_seq, synced_at = excluded.synced_at, %4$s
+               change_seq = excluded.change_seq, synced_at = excluded.synced_at, purged_at = null, %4$s
         returning 1
       )
       select count(*) from written
@@ -265,7 +277,8 @@ begin
 
   select string_agg(
            format('(select %1$L::text as tbl, t.id, t.change_seq, %2$s as rec from public.%1$I t '
-                  'where t.user_id = $1 and t.change_seq > $2 order by t.change_seq limit $3 + 1)',
+                  'where t.user_id = $1 and t.change_seq > $2 and t.purged_at is null '
+                  'order by t.change_seq limit $3 + 1)',
                   s.name, private.record_json_sql(s.name, 't', 'json')),
            ' union all ' order by s.push_order)
     into page_sql
@@ -317,7 +330,7 @@ begin
              coalesce(sum(('x' || left(md5(%1$L || ':' || t.id || ':' || t.version || ':0'), 8))::bit(32)::bigint)
                         filter (where t.deleted_at is null), 0) %% 4294967296
         from public.%1$I t
-       where t.user_id = $1
+       where t.user_id = $1 and t.purged_at is null
     $sql$, tbl)
     using uid
     into live, dead, checksum;
@@ -443,9 +456,11 @@ $$;
 comment on function public.upsert_profile() is
   'Creates or refreshes the caller''s profile from their GitHub identity; returns {userId, githubLogin, email, displayName, avatarUrl, version, updatedAt}.';
 
--- Deletes tombstones that reached the server more than `horizon` ago, for every user, and raises each
--- user's purge watermark (oldestRetainedSeq) to the highest purged change_seq. Service role only.
--- Schedule it daily with pg_cron:
+-- Purges tombstones that reached the server more than `horizon` ago, for every user: the payload is
+-- dropped and the tombstone leaves pulls and summaries, but its key and version stamp stay, so a stale
+-- write of the record is still rejected (with the purged tombstone as winner). Each user's purge
+-- watermark (oldestRetainedSeq) rises to the highest purged change_seq. Returns how many were purged.
+-- Service role only. Schedule it daily with pg_cron:
 --   select cron.schedule('agentlogs-purge-tombstones', '17 3 * * *', 'select public.purge_tombstones()');
 create function public.purge_tombstones(horizon interval default interval '30 days') returns bigint
 language plpgsql volatile security invoker
@@ -453,6 +468,7 @@ set search_path = ''
 as $$
 declare
   tbl text;
+  cleared text;
   purged bigint;
   total bigint := 0;
 begin
@@ -462,10 +478,12 @@ begin
   -- Same lock as every writer, taken in key order: no push interleaves with the purge.
   perform 1 from private.sync_state s order by s.user_id for update;
   for tbl in select s.name from private.synced_tables s order by s.push_order loop
+    select string_agg(format('%I = null', c.column_name), ', ') into cleared
+      from private.payload_columns(tbl) as c;
     execute format($sql$
       with gone as (
-        delete from public.%1$I t
-         where t.deleted_at is not null and t.synced_at <= now() - $1
+        update public.%1$I t set purged_at = now(), %2$s
+         where t.deleted_at is not null and t.purged_at is null and t.synced_at <= now() - $1
         returning t.user_id, t.change_seq
       ),
       per_user as (select g.user_id, max(g.change_seq) as top, count(*) as n from gone g group by g.user_id),
@@ -475,7 +493,7 @@ begin
         returning 1
       )
       select coalesce(sum(p.n), 0)::bigint from per_user p
-    $sql$, tbl)
+    $sql$, tbl, cleared)
     using horizon
     into purged;
     total := total + purged;
@@ -484,7 +502,7 @@ begin
 end;
 $$;
 comment on function public.purge_tombstones(interval) is
-  'Service role: deletes tombstones older than the horizon (default 30 days) and advances each user''s oldestRetainedSeq.';
+  'Service role: purges tombstones older than the horizon (default 30 days): payload dropped, out of pulls, version stamp kept; advances each user''s oldestRetainedSeq.';
 
 -- Execution rights: nothing for anon (Supabase grants functions to anon by default), the sync API for
 -- authenticated, the purge for service_role.

@@ -1,2 +1,3 @@
 export * from './client.js';
+export * from './remote.js';
 export * from './session.js';

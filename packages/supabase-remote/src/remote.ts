@@ -1,0 +1,224 @@
+import {
+  type AcceptedRecord,
+  type CallOptions,
+  type PullPage,
+  type PullRequest,
+  type PushBatch,
+  type PushResult,
+  type RejectedRecord,
+  type Remote,
+  type ServerRecord,
+  SyncAbortedError,
+  type SyncError,
+  SyncProtocolError,
+  syncErrorFrom,
+  type TableSummary,
+} from '@agentlogs/sync-core';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+
+/** The RPC names and argument names of the agentlogs schema (supabase/migrations). */
+export const SYNC_RPC = {
+  push: 'sync_push',
+  pull: 'sync_pull',
+  summary: 'sync_summary',
+} as const;
+
+export interface SupabaseRemoteOptions {
+  /** Milliseconds before a call is abandoned with a transient timeout error (default 60 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * sync-core's `Remote` over a Supabase project: three supabase-js `rpc()` calls (`sync_push`, `sync_pull`,
+ * `sync_summary`). The client carries the user's session (or access token); the server decides everything
+ * for `auth.uid()`. Failures are thrown as sync-core errors (transient / permanent), never returned.
+ */
+export class SupabaseRemote implements Remote {
+  readonly #client: SupabaseClient;
+  readonly #timeoutMs: number;
+
+  constructor(client: SupabaseClient, options: SupabaseRemoteOptions = {}) {
+    this.#client = client;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  async push(batch: PushBatch, options: CallOptions = {}): Promise<PushResult> {
+    if (batch.records.length === 0) return { accepted: [], rejected: [] };
+    const data = await this.#call(SYNC_RPC.push, { batch }, options);
+    const result = asObject(data, 'sync_push result');
+    const accepted = asArray(result.accepted, 'sync_push accepted').map(readAccepted);
+    const rejected = asArray(result.rejected, 'sync_push rejected').map(readRejected);
+    if (accepted.length + rejected.length !== batch.records.length) {
+      throw new SyncProtocolError(
+        `sync_push answered for ${accepted.length + rejected.length} of ${batch.records.length} records`,
+      );
+    }
+    return { accepted, rejected };
+  }
+
+  async pull(request: PullRequest, options: CallOptions = {}): Promise<PullPage> {
+    const data = await this.#call(SYNC_RPC.pull, { cursor: request.cursor, lim: request.limit }, options);
+    const page = asObject(data, 'sync_pull result');
+    if (typeof page.hasMore !== 'boolean') throw new SyncProtocolError('sync_pull: hasMore is missing');
+    return {
+      records: asArray(page.records, 'sync_pull records').map(readServerRecord),
+      nextCursor: asSeq(page.nextCursor, 'nextCursor'),
+      hasMore: page.hasMore,
+      oldestRetainedSeq: asSeq(page.oldestRetainedSeq, 'oldestRetainedSeq'),
+    };
+  }
+
+  async summarize(tables: string[], options: CallOptions = {}): Promise<TableSummary[]> {
+    const data = await this.#call(SYNC_RPC.summary, { tables }, options);
+    return asArray(data, 'sync_summary result').map((item) => {
+      const row = asObject(item, 'summary');
+      return {
+        table: asString(row.table, 'summary table'),
+        count: asSeq(row.count, 'count'),
+        deleted: asSeq(row.deleted, 'deleted'),
+        checksum: asSeq(row.checksum, 'checksum'),
+      };
+    });
+  }
+
+  async #call(fn: string, args: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+    const external = options.signal;
+    if (external?.aborted) throw new SyncAbortedError(`${fn} cancelled`, { cause: external.reason });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#timeoutMs);
+    const onAbort = () => controller.abort();
+    external?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let response: {
+        data: unknown;
+        error: { message: string; code?: string; hint?: string | null } | null;
+        status: number;
+      };
+      try {
+        response = await this.#client.rpc(fn, args).abortSignal(controller.signal);
+      } catch (error) {
+        // supabase-js rethrows aborts; anything else is a failure to reach the server.
+        throw classifyThrown(fn, error, external?.aborted === true, timedOut);
+      }
+      if (response.error) {
+        if (external?.aborted) throw new SyncAbortedError(`${fn} cancelled`, { cause: external.reason });
+        if (timedOut) {
+          throw syncErrorFrom({ message: `${fn} timed out after ${this.#timeoutMs} ms`, timedOut: true });
+        }
+        const { error, status } = response;
+        const hint = error.hint ? ` (${error.hint})` : '';
+        return Promise.reject(
+          syncErrorFrom({
+            status: status === 0 ? undefined : status,
+            code: error.code || undefined,
+            message: `${fn}: ${error.message}${hint}`,
+            network: status === 0,
+            cause: error,
+          }),
+        );
+      }
+      return response.data;
+    } finally {
+      clearTimeout(timer);
+      external?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function classifyThrown(fn: string, error: unknown, aborted: boolean, timedOut: boolean): SyncError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (aborted) return new SyncAbortedError(`${fn} cancelled`, { cause: error });
+  if (timedOut) return syncErrorFrom({ message: `${fn} timed out`, timedOut: true, cause: error });
+  return syncErrorFrom({ message: `${fn}: ${message}`, network: true, cause: error });
+}
+
+export interface SupabaseRemoteConfig extends SupabaseRemoteOptions {
+  /** Project URL, e.g. `https://abcd.supabase.co`. */
+  url: string;
+  /** The project's anon (publishable) key. */
+  anonKey: string;
+  /** The signed-in user's current access token (called before every request). */
+  accessToken: () => Promise<string | null>;
+}
+
+/** A `SupabaseRemote` on a client of its own that sends `accessToken()` with every call. */
+export function createSupabaseRemote(config: SupabaseRemoteConfig): SupabaseRemote {
+  const hasNativeWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
+  const client = createClient(config.url, config.anonKey, {
+    accessToken: config.accessToken,
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    ...(hasNativeWebSocket ? {} : { realtime: { transport: WebSocket as never } }),
+  });
+  return new SupabaseRemote(client, config);
+}
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown, what: string): Json {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SyncProtocolError(`${what}: expected an object`);
+  }
+  return value as Json;
+}
+
+function asArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new SyncProtocolError(`${what}: expected an array`);
+  return value;
+}
+
+function asString(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new SyncProtocolError(`${what}: expected a string`);
+  return value;
+}
+
+/** Postgres bigints may arrive as numbers or strings; both become safe integers. */
+function asSeq(value: unknown, what: string): number {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+    throw new SyncProtocolError(`${what}: expected an integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function readAccepted(value: unknown): AcceptedRecord {
+  const row = asObject(value, 'accepted record');
+  return {
+    table: asString(row.table, 'accepted table'),
+    id: asString(row.id, 'accepted id'),
+    version: asSeq(row.version, 'accepted version'),
+    changeSeq: asSeq(row.changeSeq, 'accepted changeSeq'),
+  };
+}
+
+function readRejected(value: unknown): RejectedRecord {
+  const row = asObject(value, 'rejected record');
+  return {
+    table: asString(row.table, 'rejected table'),
+    id: asString(row.id, 'rejected id'),
+    version: asSeq(row.version, 'rejected version'),
+    winner: readServerRecord(row.winner),
+  };
+}
+
+function readServerRecord(value: unknown): ServerRecord {
+  const row = asObject(value, 'record');
+  const deletedAt = row.deletedAt;
+  if (deletedAt !== null && typeof deletedAt !== 'string') {
+    throw new SyncProtocolError('record deletedAt: expected a string or null');
+  }
+  return {
+    table: asString(row.table, 'record table'),
+    id: asString(row.id, 'record id'),
+    version: asSeq(row.version, 'record version'),
+    updatedAt: asString(row.updatedAt, 'record updatedAt'),
+    deletedAt,
+    deviceId: asString(row.deviceId, 'record deviceId'),
+    changeSeq: asSeq(row.changeSeq, 'record changeSeq'),
+    payload: asObject(row.payload ?? {}, 'record payload'),
+  };
+}
