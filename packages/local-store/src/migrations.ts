@@ -10,6 +10,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { LEGACY_SYNC_TABLES, SYNCED_TABLES } from './tables.js';
 
+/** SQL of the trigger that ignores an INSERT of an id listed in `purged_records` for `table`. */
+export function purgedGuardSql(table: string): string {
+  return `create trigger if not exists ${table}_keep_purged before insert on ${table}
+    when exists (select 1 from purged_records where table_name = '${table}' and id = new.id)
+    begin select raise(ignore); end`;
+}
+
 type Sqlite = BetterSqlite3.Database;
 
 /** What one step's `up` did, so the report can tell an applied step from one whose columns were already there. */
@@ -296,14 +303,8 @@ export const MIGRATIONS: readonly Migration[] = [
           primary key (table_name, id)
         );
       `);
-      // A record the server purged after its deletion stays deleted here: no insert may bring it back.
-      for (const table of SYNCED_TABLES) {
-        c.exec(`
-          create trigger if not exists ${table}_keep_purged before insert on ${table}
-          when exists (select 1 from purged_records where table_name = '${table}' and id = new.id)
-          begin select raise(ignore); end;
-        `);
-      }
+      // The guard that keeps purged ids out (a trigger per table) is installed when the first id is purged:
+      // it would slow every insert of the importer for databases that never need it.
     },
   },
   {

@@ -15,6 +15,7 @@ import type {
 import { addToChecksum, compareVersions, recordDigest } from '@agentlogs/sync-core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
+import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
 import {
   isSyncedTable,
@@ -314,9 +315,10 @@ export class SqliteSyncStore implements LocalStore {
         for (const table of SYNCED_TABLES) {
           const unconfirmed = `from ${table} t where t.synced_version > 0
             and not exists (select 1 from resync_seen s where s.table_name = '${table}' and s.id = t.id)`;
-          this.prepare(
+          const purged = this.prepare(
             `insert or replace into purged_records (table_name, id, purged_at) select '${table}', t.id, ? ${unconfirmed}`,
           ).run(now);
+          if (purged.changes > 0) this.sqlite.exec(purgedGuardSql(table));
           this.prepare(`delete from ${table} where id in (select t.id ${unconfirmed})`).run();
           this.prepare(
             `delete from dead_letters where table_name = ? and id in (select id from purged_records where table_name = ?)`,
