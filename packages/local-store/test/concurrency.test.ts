@@ -5,7 +5,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   isLocalStoreBusyError,
+  LATEST_SCHEMA_VERSION,
   LocalStoreBusyError,
+  MIGRATIONS,
   openLocalDatabase,
   SqliteSyncStore,
   translateSqliteError,
@@ -134,6 +136,42 @@ describe('two processes on one database', () => {
     }
     const check = new BetterSqlite3(join(dir, 'agentlogs.db'), { readonly: true });
     expect(check.prepare('select count(*) as n from daemon_state').get()).toEqual({ n: 2 * rowsEach });
+    check.close();
+  });
+});
+
+describe('several processes opening a new database at once', () => {
+  it('all succeed; each migration step runs once', async () => {
+    const run = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(here, 'fixtures', 'open-database.mjs'), dir], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+        });
+        child.stderr.on('data', (chunk) => {
+          err += chunk;
+        });
+        child.on('close', (code) => resolve({ code, out, err }));
+      });
+    const results = await Promise.all([run(), run(), run()]);
+    for (const result of results) {
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.out).to).toBe(LATEST_SCHEMA_VERSION);
+    }
+    // Every step was applied by exactly one of them.
+    const applied = results.map((r) => JSON.parse(r.out).steps as number).reduce((a, b) => a + b, 0);
+    expect(applied).toBe(MIGRATIONS.length);
+    const check = new BetterSqlite3(join(dir, 'agentlogs.db'), { readonly: true });
+    expect(check.prepare('select count(*) as n, max(version) as v from schema_version').get()).toEqual({
+      n: MIGRATIONS.length,
+      v: LATEST_SCHEMA_VERSION,
+    });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
   });
 });
