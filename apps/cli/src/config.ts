@@ -339,3 +339,43 @@ export async function openProject(
   const client = remote.createProjectClient({ url, anonKey, storage: credentials, storageKey });
   return { url, anonKey, credentials, storageKey, client, remote };
 }
+
+/**
+ * `openProject` plus a usable session (refreshed silently when its access token expired): what `push`, `pull`
+ * and `sync` need. Not logged in, or a session the server revoked → exit 4; server unreachable → exit 5.
+ */
+export async function openLoggedInProject(
+  ctx: Pick<CommandContext, 'home' | 'profile' | 'env'>,
+): Promise<ProjectConnection> {
+  const project = await openProject(ctx);
+  const login = `agentlogs login${ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`}`;
+  try {
+    await project.remote.currentSession(project.client);
+  } catch (error) {
+    const failure = project.remote.toAuthFailure(error);
+    if (failure.code === 'not_logged_in') {
+      throw new CliError(`not logged in to ${project.url}`, {
+        exitCode: ExitCode.auth,
+        hint: `run '${login}'`,
+      });
+    }
+    if (failure.code === 'session_revoked') {
+      project.credentials.clear();
+      throw new CliError(`the session for ${project.url} was revoked or has expired`, {
+        exitCode: ExitCode.auth,
+        hint: `run '${login}'`,
+      });
+    }
+    if (failure.code === 'network' || failure.code === 'server') {
+      throw new CliError(failure.message, {
+        exitCode: ExitCode.unavailable,
+        hint: 'check your network, then try again',
+      });
+    }
+    throw new CliError(`the session could not be used: ${failure.message}`, {
+      exitCode: ExitCode.auth,
+      hint: `run '${login}'`,
+    });
+  }
+  return project;
+}

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthStandIn, freePort, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLoggedInProject } from '../src/config.js';
+import { CliError } from '../src/errors.js';
 
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 
@@ -456,6 +458,31 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
     expect(statSync(path.join(home, 'profiles', 'work', 'credentials', 'session.json')).mode & 0o777).toBe(
       0o600,
     );
+  });
+
+  it('gives other commands a logged-in client (openLoggedInProject), or exit 4 when logged out', async () => {
+    const home = newHome();
+    const ctx = { home, profile: 'default', env: cliEnv(home) };
+    await expect(openLoggedInProject(ctx)).rejects.toMatchObject({
+      exitCode: 4,
+      message: `not logged in to ${backend.url}`,
+    });
+    const previous = auth.github.account;
+    auth.github.account = { id: 777, login: 'monalisa', email: 'monalisa@github.example' };
+    try {
+      expect((await login(home)).code).toBe(0);
+    } finally {
+      auth.github.account = previous;
+    }
+    const project = await openLoggedInProject(ctx);
+    // The session is the user's: an RPC as them sees their own machine row.
+    const { data, error } = await project.client.rpc('sync_summary', { tables: ['machines'] });
+    expect(error).toBeNull();
+    expect(data).toEqual([expect.objectContaining({ table: 'machines', count: 1 })]);
+    expect((await runCli(['logout'], cliEnv(home))).code).toBe(0);
+    const after = await openLoggedInProject(ctx).catch((e: unknown) => e);
+    expect(after).toBeInstanceOf(CliError);
+    expect((after as CliError).exitCode).toBe(4);
   });
 
   it('never prints a token', () => {
