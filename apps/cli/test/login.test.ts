@@ -237,6 +237,11 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
     expect(statSync(credentialsFile(home)).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(credentialsFile(home))).mode & 0o777).toBe(0o700);
 
+    // Logging in again replaces the session and says so.
+    const second = await login(home);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('Already logged in as octocat; this login replaces that session.');
+
     // The device id is stable across runs.
     const again = JSON.parse((await runCli(['whoami', '--json'], cliEnv(home))).stdout) as Whoami;
     expect(again.device_id).toBe(info.device_id);
@@ -321,6 +326,14 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
     const viaRelay = { AGENTLOGS_SUPABASE_URL: relay.url };
     expect((await login(home, [], viaRelay)).code).toBe(0);
     await relay.close();
+    const offlineWho = await runCli(['whoami', '--json'], cliEnv(home, viaRelay));
+    expect(offlineWho.code).toBe(0);
+    expect(JSON.parse(offlineWho.stdout)).toMatchObject({
+      logged_in: true,
+      github_login: 'octocat',
+      verified: false,
+    });
+    expect(offlineWho.stderr).toContain('showing the stored login, not checked with the server');
     const out = await runCli(['logout'], cliEnv(home, viaRelay));
     expect(out.code).toBe(0);
     expect(out.stderr).toContain('agentlogs logout: warning: cannot reach the server');

@@ -274,6 +274,14 @@ See docs/login.md, also for the Supabase dashboard settings.`,
       });
     }
 
+    const previous = project.credentials.readJson(project.storageKey) as
+      | { user?: { email?: string; user_metadata?: Record<string, unknown> } }
+      | undefined;
+    if (previous?.user) {
+      const who = previous.user.user_metadata?.user_name ?? previous.user.email ?? 'another user';
+      ctx.err(`Already logged in as ${String(who)}; this login replaces that session.`);
+    }
+
     const loopback = await startLoopback(port);
     const redirectTo = `http://127.0.0.1:${loopback.port}/callback`;
     let stopPaste: () => void = () => {};
