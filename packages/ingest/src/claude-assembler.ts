@@ -34,6 +34,8 @@ export class ClaudeAssembler {
   private readonly flushedKeys = new Set<string>();
   private readonly open = new Map<string, CommitRecord | null>();
   private readonly pendingGitCalls: Map<string, string>;
+  private readonly sessionIds = new Map<string, string>();
+  private readonly projectIds = new Map<string, string>();
 
   constructor(
     private readonly fallbackSessionId: string,
@@ -70,12 +72,20 @@ export class ClaudeAssembler {
 
   add(line: ClaudeMessageLine, lineNumber: number): void {
     const nativeSession = line.sessionId ?? this.fallbackSessionId;
-    const sessionId = rowId.claudeSession(nativeSession);
+    let sessionId = this.sessionIds.get(nativeSession);
+    if (sessionId === undefined) {
+      sessionId = rowId.claudeSession(nativeSession);
+      this.sessionIds.set(nativeSession, sessionId);
+    }
     const batch = this.batch;
 
     let projectId: string | null = null;
     if (line.cwd) {
-      projectId = rowId.project(line.cwd);
+      projectId = this.projectIds.get(line.cwd) ?? null;
+      if (projectId === null) {
+        projectId = rowId.project(line.cwd);
+        this.projectIds.set(line.cwd, projectId);
+      }
       batch.touchProject(line.cwd, projectId);
     }
     const session = batch.sessions.get(sessionId);

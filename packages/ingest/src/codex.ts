@@ -66,6 +66,7 @@ function messageText(content: unknown): string {
 export class CodexAssembler {
   batch = new RecordBatch();
   readonly st: CodexFileState;
+  private ids: { rollout: string; cwd: string | null; session: string; project: string | null } | null = null;
 
   constructor(
     private readonly fallbackRolloutId: string,
@@ -175,11 +176,19 @@ export class CodexAssembler {
     usage: TokenUsage | null,
   ): void {
     const rollout = this.st.rolloutId ?? this.fallbackRolloutId;
-    const sessionId = rowId.codexSession(rollout);
+    if (this.ids?.rollout !== rollout || this.ids.cwd !== this.st.cwd) {
+      this.ids = {
+        rollout,
+        cwd: this.st.cwd,
+        session: rowId.codexSession(rollout),
+        project: this.st.cwd ? rowId.project(this.st.cwd) : null,
+      };
+    }
+    const sessionId = this.ids.session;
     const batch = this.batch;
     let projectId: string | null = null;
     if (this.st.cwd) {
-      projectId = rowId.project(this.st.cwd);
+      projectId = this.ids.project as string;
       batch.touchProject(this.st.cwd, projectId);
     }
     const session = batch.sessions.get(sessionId);

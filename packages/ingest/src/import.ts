@@ -91,6 +91,7 @@ interface CursorRow {
 
 const HEAD_BYTES = 4096;
 const MAX_REPORTED = 20;
+const GROUP_BYTES = 16 * 1024 * 1024;
 
 function walkJsonl(root: string, out: string[]): void {
   let entries: import('node:fs').Dirent[];
@@ -163,6 +164,8 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   const started = performance.now();
   const now = (options.now ?? (() => new Date()))().toISOString();
   const machineId = options.machineId ?? rowId.machine(options.deviceId);
+  // A larger page cache keeps the id indexes in memory while thousands of rows go in.
+  db.pragma('cache_size = -65536');
   const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
   if (options.machine) writer.touchMachine(options.machine);
   const batchSize = options.batchSize ?? 2000;
@@ -207,34 +210,51 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       path,
     });
 
-  for (const file of files) {
-    if (options.signal?.aborted) {
-      result.interrupted = true;
-      break;
-    }
-    try {
-      const cursor = selectCursor.get(file.path) as CursorRow | undefined;
-      if (cursor && cursor.size === file.size && cursor.mtime_ms === file.mtimeMs) {
-        result.filesUnchanged++;
-      } else {
-        importFile(file, cursor);
+  // Small files are written in groups: one transaction per group, a savepoint per file (a file that fails
+  // rolls back alone). A group ends after GROUP_BYTES of input so the write lock is never held for long.
+  let groupBytes = 0;
+  const commitGroup = () => {
+    if (db.inTransaction) db.exec('COMMIT');
+    groupBytes = 0;
+  };
+  try {
+    for (const file of files) {
+      if (options.signal?.aborted) {
+        result.interrupted = true;
+        break;
       }
-    } catch (error) {
-      result.filesFailed.push({
-        path: file.path,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      try {
+        const cursor = selectCursor.get(file.path) as CursorRow | undefined;
+        if (cursor && cursor.size === file.size && cursor.mtime_ms === file.mtimeMs) {
+          result.filesUnchanged++;
+        } else {
+          if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
+          groupBytes += importFile(file, cursor);
+          if (groupBytes >= GROUP_BYTES) commitGroup();
+        }
+      } catch (error) {
+        // A locked database is not a bad file: stop and let the caller report it.
+        const code = (error as { code?: unknown })?.code;
+        if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) throw error;
+        result.filesFailed.push({
+          path: file.path,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      filesDone++;
+      bytesDone += file.size;
+      report(file.path);
     }
-    filesDone++;
-    bytesDone += file.size;
-    report(file.path);
+  } finally {
+    commitGroup();
   }
 
   Object.assign(result, writer.counts);
   result.durationMs = Math.round(performance.now() - started);
   return result;
 
-  function importFile(file: FileEntry, cursor: CursorRow | undefined): void {
+  /** Imports one file inside the open group transaction (as a savepoint); returns the bytes read. */
+  function importFile(file: FileEntry, cursor: CursorRow | undefined): number {
     let offset = 0;
     let lineCount = 0;
     let state: unknown;
@@ -268,7 +288,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           imported_at: now,
         });
         result.filesUnchanged++;
-        return;
+        return 0;
       }
     }
     const resumed = offset > 0;
@@ -356,8 +376,10 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         malformed_lines: malformedInFile,
         imported_at: now,
       });
+      return read.offset - offset;
     });
-    run.immediate();
+    const bytes = run();
     result.filesRead++;
+    return bytes;
   }
 }

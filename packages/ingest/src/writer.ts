@@ -49,10 +49,15 @@ export class TranscriptWriter {
   private readonly upsertSession: BetterSqlite3.Statement;
   private readonly upsertCommit: BetterSqlite3.Statement;
   private readonly upsertTurn: BetterSqlite3.Statement;
+  private readonly insertTurn: BetterSqlite3.Statement;
   private readonly selectTurnByMessage: BetterSqlite3.Statement;
   private readonly selectOpenSegment: BetterSqlite3.Statement;
   private readonly attachSidechain: BetterSqlite3.Statement;
   private readonly upsertMachine: BetterSqlite3.Statement;
+  private readonly existsSession: BetterSqlite3.Statement;
+  private readonly existsCommit: BetterSqlite3.Statement;
+  /** Session and commit ids already written in this run (their existence is known). */
+  private readonly known = new Set<string>();
   readonly counts = emptyCounts();
 
   constructor(
@@ -69,8 +74,7 @@ export class TranscriptWriter {
     this.upsertProject = db.prepare(`
       insert into projects (id, path, name, version, updated_at, device_id, machine_id)
       values (@id, @path, @name, 1, @now, @device, @machine)
-      on conflict(id) do nothing
-      returning version`);
+      on conflict(id) do nothing`);
     this.upsertSession = db.prepare(`
       insert into sessions (id, source, native_id, project_id, cwd, started_at, ended_at, version, updated_at, device_id, machine_id)
       values (@id, @source, @native_id, @project_id, @cwd, @started_at, @ended_at, 1, @now, @device, @machine)
@@ -83,8 +87,7 @@ export class TranscriptWriter {
       where sessions.deleted_at is null and (
         excluded.started_at < sessions.started_at or excluded.ended_at > sessions.ended_at
         or (sessions.project_id is null and excluded.project_id is not null)
-        or (sessions.cwd is null and excluded.cwd is not null))
-      returning version`);
+        or (sessions.cwd is null and excluded.cwd is not null))`);
     this.upsertCommit = db.prepare(`
       insert into cognitive_commits (id, session_id, project_id, project_name, git_hash, started_at, closed_at, closed_by,
         parallel, files_read, files_changed, published, hidden, display_order, title, source,
@@ -107,8 +110,7 @@ export class TranscriptWriter {
         excluded.started_at < cognitive_commits.started_at or excluded.closed_at > cognitive_commits.closed_at
         or excluded.closed_by is not cognitive_commits.closed_by or excluded.git_hash is not cognitive_commits.git_hash
         or excluded.files_read is not cognitive_commits.files_read
-        or excluded.files_changed is not cognitive_commits.files_changed)
-      returning version`);
+        or excluded.files_changed is not cognitive_commits.files_changed)`);
     this.upsertTurn = db.prepare(`
       insert into turns (id, session_id, commit_id, role, content, timestamp, tool_calls, triggers_visual, model,
         message_id, request_id, is_sidechain, agent_id, cwd, input_tokens, output_tokens, cache_creation_tokens,
@@ -134,8 +136,17 @@ export class TranscriptWriter {
           or turns.cache_creation_tokens <> excluded.cache_creation_tokens
           or turns.cache_read_tokens <> excluded.cache_read_tokens or turns.cost_usd is not excluded.cost_usd
           or turns.speed is not excluded.speed
-          or (excluded.commit_id is not null and turns.commit_id is not excluded.commit_id))
-      returning version`);
+          or (excluded.commit_id is not null and turns.commit_id is not excluded.commit_id))`);
+    // The hot path: a new turn is one plain insert with positional parameters (an upsert with named
+    // parameters costs several times more per row); only an existing id goes through the upsert above.
+    this.insertTurn = db.prepare(`
+      insert or ignore into turns (id, session_id, commit_id, role, content, timestamp, tool_calls, triggers_visual, model,
+        message_id, request_id, is_sidechain, agent_id, cwd, input_tokens, output_tokens, cache_creation_tokens,
+        cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, speed,
+        version, updated_at, device_id, machine_id)
+      values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`);
+    this.existsSession = db.prepare('select 1 from sessions where id = ?').pluck();
+    this.existsCommit = db.prepare('select 1 from cognitive_commits where id = ?').pluck();
     this.selectTurnByMessage = db.prepare(`
       select * from turns where session_id = ? and message_id = ? and request_id is ? and deleted_at is null
       order by timestamp limit 1`);
@@ -160,10 +171,10 @@ export class TranscriptWriter {
   write(batch: RecordBatch): void {
     const env = { now: this.now, device: this.deviceId, machine: this.machineId };
     for (const p of batch.projects.values()) {
-      if (this.upsertProject.get({ ...p, ...env })) this.counts.projectsAdded++;
+      if (this.upsertProject.run({ ...p, ...env }).changes === 1) this.counts.projectsAdded++;
     }
     for (const s of batch.sessions.values()) {
-      const r = this.upsertSession.get({
+      const params = {
         id: s.id,
         source: s.source,
         native_id: s.nativeId,
@@ -172,11 +183,19 @@ export class TranscriptWriter {
         started_at: s.startedAt,
         ended_at: s.endedAt,
         ...env,
-      }) as { version: number } | undefined;
-      if (r?.version === 1) this.counts.sessionsAdded++;
+      };
+      if (this.known.has(s.id)) this.upsertSession.run(params);
+      else if (this.existsSession.get(s.id) === undefined) {
+        this.upsertSession.run(params);
+        this.counts.sessionsAdded++;
+        this.known.add(s.id);
+      } else {
+        this.upsertSession.run(params);
+        this.known.add(s.id);
+      }
     }
     for (const c of batch.commits.values()) {
-      const r = this.upsertCommit.get({
+      const params = {
         id: c.id,
         session_id: c.sessionId,
         project_id: c.projectId,
@@ -190,19 +209,52 @@ export class TranscriptWriter {
         title: c.title,
         source: c.source,
         ...env,
-      }) as { version: number } | undefined;
-      if (r?.version === 1) this.counts.commitsAdded++;
+      };
+      if (!this.known.has(c.id) && this.existsCommit.get(c.id) === undefined) this.counts.commitsAdded++;
+      this.known.add(c.id);
+      this.upsertCommit.run(params);
     }
     for (const t of batch.turns.values()) {
       const u = t.usage;
-      const r = this.upsertTurn.get({
+      const toolCalls = t.toolCalls.length > 0 ? JSON.stringify(t.toolCalls) : null;
+      const inserted = this.insertTurn.run(
+        t.id,
+        t.sessionId,
+        t.commitId,
+        t.role,
+        t.content,
+        t.timestamp,
+        toolCalls,
+        t.model,
+        t.messageId,
+        t.requestId,
+        t.isSidechain ? 1 : 0,
+        t.agentId,
+        t.cwd,
+        u?.input ?? 0,
+        u?.output ?? 0,
+        u?.cacheCreation ?? 0,
+        u?.cacheCreation1h ?? 0,
+        u?.cacheRead ?? 0,
+        u?.reasoning ?? 0,
+        t.costUsd,
+        t.speed,
+        this.now,
+        this.deviceId,
+        this.machineId,
+      ).changes;
+      if (inserted === 1) {
+        this.counts.turnsAdded++;
+        continue;
+      }
+      const updated = this.upsertTurn.run({
         id: t.id,
         session_id: t.sessionId,
         commit_id: t.commitId,
         role: t.role,
         content: t.content,
         timestamp: t.timestamp,
-        tool_calls: t.toolCalls.length > 0 ? JSON.stringify(t.toolCalls) : null,
+        tool_calls: toolCalls,
         model: t.model,
         message_id: t.messageId,
         request_id: t.requestId,
@@ -218,9 +270,8 @@ export class TranscriptWriter {
         cost_usd: t.costUsd,
         speed: t.speed,
         ...env,
-      }) as { version: number } | undefined;
-      if (r?.version === 1) this.counts.turnsAdded++;
-      else if (r) this.counts.turnsUpdated++;
+      }).changes;
+      if (updated === 1) this.counts.turnsUpdated++;
     }
   }
 
