@@ -1,4 +1,10 @@
+export { type AbortControllerLike, createAbortController, linkedAbortController } from './abort.js';
+export * from './backoff.js';
+export { systemClock, systemRandom } from './clock.js';
 export * from './conflict.js';
 export * from './digest.js';
+export * from './engine.js';
 export * from './errors.js';
 export type * from './ports.js';
+export { recordByteSize, utf8Length } from './size.js';
+export * from './state-machine.js';

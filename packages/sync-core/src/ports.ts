@@ -97,8 +97,9 @@ export interface PullPage {
   hasMore: boolean;
   /**
    * The purge watermark of the caller: the highest change_seq of any tombstone the server has purged
-   * for this user (0 when none was ever purged). A client whose stored cursor is above 0 and below it
-   * may have missed a deletion and must do a full resync (cursor 0, then drop what the server no longer has).
+   * for this user (0 when none was ever purged). Purged tombstones are no longer sent by pulls (the server
+   * keeps only their key and version stamp, so no stale write can bring them back). A client whose stored
+   * cursor is above 0 and below the watermark may have missed a deletion and must do a full resync.
    */
   oldestRetainedSeq: number;
 }
@@ -112,7 +113,7 @@ export interface TableSummary {
   table: string;
   /** Live (not deleted) records. */
   count: number;
-  /** Tombstones currently held. */
+  /** Tombstones currently held (on the server: not yet purged). */
   deleted: number;
   /**
    * Sum mod 2^32 of `recordDigest(table, id, version, false)` over live records (see the protocol):
@@ -208,15 +209,17 @@ export interface LocalStore {
   /** The last stored pull cursor (0 when never pulled). */
   getCursor(): Promise<number>;
   /**
-   * Prepares a full resync: cursor back to 0 and every record that was ever acknowledged (it has an
-   * acknowledged version, even if a newer local edit is pending) marked "unconfirmed", so that
-   * `finishFullResync` can drop what the server no longer has (purged tombstones).
+   * Prepares a full resync: every record that has an acknowledged local copy (not pending) is marked
+   * "unconfirmed", so that `finishFullResync` can drop what the server no longer sends (purged tombstones).
+   * The stored cursor is left unchanged: the engine pulls from 0, applies pages without a cursor, calls
+   * `finishFullResync`, and only then stores the new cursor, so a resync interrupted by a crash is detected
+   * again and starts over. Calling it twice is harmless.
    */
   beginFullResync(): Promise<void>;
   /**
-   * Ends a full resync: removes every record still "unconfirmed" (ever acknowledged and not received
-   * by `applyServerRecords` since `beginFullResync`), including pending edits of such records — the
-   * record was deleted and purged on the server, and the deletion wins. Records never acknowledged stay.
+   * Ends a full resync: removes every record still "unconfirmed" (not received by `applyServerRecords`
+   * since `beginFullResync`) and not pending now. Pending local edits always stay: they are
+   * pushed and the server decides them against what it remembers of purged records.
    */
   finishFullResync(): Promise<void>;
   /**
