@@ -286,11 +286,19 @@ export class CredentialStore {
     this.read('');
   }
 
-  /** Removes the PKCE verifiers stored for `storageKey` (a login that did not finish). */
+  /** Removes what a login that did not finish left under keys starting with `storageKey` (its PKCE verifiers). */
   removePendingLogins(storageKey: string): void {
     for (const key of Object.keys(this.conf().store)) {
-      if (key.startsWith(`${storageKey}-`) && key.endsWith('code-verifier')) this.conf().delete(key);
+      if (key.startsWith(storageKey) && key.endsWith('code-verifier')) this.conf().delete(key);
     }
+  }
+
+  /** Moves the session a login stored under `fromKey` to `toKey`, replacing the session stored there. */
+  adoptSession(fromKey: string, toKey: string): void {
+    const session = this.getItem(fromKey);
+    if (session === null) return;
+    this.setItem(toKey, session);
+    for (const key of Object.keys(this.conf().store)) if (key.startsWith(fromKey)) this.conf().delete(key);
   }
 
   /** The stored value of `key` parsed as JSON (supabase-js stores the session as a JSON string). */
@@ -314,14 +322,50 @@ export class CredentialStore {
   }
 }
 
-/** The project client of this invocation: its settings, its session storage, a supabase-js client. */
+/** The project of this invocation: its settings, its session storage, a supabase-js client made on first use. */
 export interface ProjectConnection {
   url: string;
   anonKey: string;
   credentials: CredentialStore;
   storageKey: string;
-  client: import('@agentlogs/supabase-remote').ProjectClient;
   remote: typeof import('@agentlogs/supabase-remote');
+  /** The supabase-js client with the stored session (created on first access). */
+  readonly client: import('@agentlogs/supabase-remote').ProjectClient;
+  /** The stored session as supabase-js keeps it, without asking the server. */
+  storedSession(): StoredSession | undefined;
+  /**
+   * When the stored access token must be refreshed before use, checks quickly that the project answers
+   * (supabase-js would retry an offline refresh for ~25 s). Resolves with the failure, or undefined.
+   */
+  checkReachableForRefresh(): Promise<import('@agentlogs/supabase-remote').AuthFailure | undefined>;
+}
+
+/** The parts of a stored supabase-js session the CLI reads. */
+export interface StoredSession {
+  expires_at?: number;
+  user?: { id?: string; email?: string; user_metadata?: Record<string, unknown> };
+}
+
+let authLogsQuieted = false;
+/**
+ * supabase-js also logs the auth errors it returns (with stack traces) on the console; the CLI reports each
+ * failure itself in one line, so those copies are dropped. Other console output passes through.
+ */
+function quietAuthErrorLogs(): void {
+  if (authLogsQuieted) return;
+  authLogsQuieted = true;
+  for (const level of ['warn', 'error'] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      if (
+        args.some(
+          (a) => typeof a === 'object' && a !== null && (a as { __isAuthError?: unknown }).__isAuthError,
+        )
+      )
+        return;
+      original(...args);
+    };
+  }
 }
 
 /**
@@ -333,11 +377,30 @@ export async function openProject(
 ): Promise<ProjectConnection> {
   const { url, anonKey } = projectSettings(ctx);
   const remote = await import('@agentlogs/supabase-remote');
+  quietAuthErrorLogs();
   const credentials = new CredentialStore(ctx);
   credentials.check();
   const storageKey = remote.sessionStorageKey(url);
-  const client = remote.createProjectClient({ url, anonKey, storage: credentials, storageKey });
-  return { url, anonKey, credentials, storageKey, client, remote };
+  let client: import('@agentlogs/supabase-remote').ProjectClient | undefined;
+  const storedSession = () => credentials.readJson(storageKey) as StoredSession | undefined;
+  return {
+    url,
+    anonKey,
+    credentials,
+    storageKey,
+    remote,
+    get client() {
+      client ??= remote.createProjectClient({ url, anonKey, storage: credentials, storageKey });
+      return client;
+    },
+    storedSession,
+    async checkReachableForRefresh() {
+      const stored = storedSession();
+      if (!stored || !remote.sessionNeedsRefresh(stored)) return undefined;
+      const failure = await remote.checkReachable(url, anonKey);
+      return failure && (failure.code === 'network' || failure.code === 'server') ? failure : undefined;
+    },
+  };
 }
 
 /**
@@ -349,6 +412,19 @@ export async function openLoggedInProject(
 ): Promise<ProjectConnection> {
   const project = await openProject(ctx);
   const login = `agentlogs login${ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`}`;
+  if (!project.storedSession()) {
+    throw new CliError(`not logged in to ${project.url}`, {
+      exitCode: ExitCode.auth,
+      hint: `run '${login}'`,
+    });
+  }
+  const offline = await project.checkReachableForRefresh();
+  if (offline) {
+    throw new CliError(offline.message, {
+      exitCode: ExitCode.unavailable,
+      hint: 'check your network, then try again',
+    });
+  }
   try {
     await project.remote.currentSession(project.client);
   } catch (error) {

@@ -344,6 +344,43 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
     expect(who.code).toBe(1);
   });
 
+  it('offline with an expired token: whoami answers at once from the stored login', async () => {
+    const home = newHome();
+    const relay = await startRelay(backend.url);
+    const viaRelay = { AGENTLOGS_SUPABASE_URL: relay.url };
+    auth.settings.accessTokenTtlSeconds = 1;
+    try {
+      expect((await login(home, [], viaRelay)).code).toBe(0);
+    } finally {
+      auth.settings.accessTokenTtlSeconds = 3600;
+    }
+    await relay.close();
+    const started = Date.now();
+    const who = await runCli(['whoami', '--json'], cliEnv(home, viaRelay));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(who.code).toBe(0);
+    expect(JSON.parse(who.stdout)).toMatchObject({ logged_in: true, verified: false });
+    expect(who.stderr).toContain(`cannot reach ${relay.url}`);
+  });
+
+  it('logs in again over a stored session the server already revoked', async () => {
+    const home = newHome();
+    const other = newHome();
+    auth.settings.accessTokenTtlSeconds = 1;
+    try {
+      expect((await login(home)).code).toBe(0);
+    } finally {
+      auth.settings.accessTokenTtlSeconds = 3600;
+    }
+    expect((await login(other)).code).toBe(0);
+    expect((await runCli(['logout'], cliEnv(other))).code).toBe(0);
+    // `home` still holds an expired session whose refresh token is revoked.
+    const again = await login(home);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/AuthApiError|at .*\.js:\d+/);
+    expect((await runCli(['whoami'], cliEnv(home))).code).toBe(0);
+  });
+
   it('keeps a session per project URL', async () => {
     const home = newHome();
     expect((await login(home)).code).toBe(0);

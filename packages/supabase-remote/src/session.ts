@@ -107,7 +107,8 @@ export async function fetchAuthSettings(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
-    if ((error as { name?: string })?.name === 'AbortError') throw error;
+    const name = (error as { name?: string })?.name;
+    if (name === 'AbortError' || name === 'TimeoutError') throw error;
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
     const reason = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
     throw new AuthFailure('network', `cannot reach ${url}: ${reason}`, { cause: error });
@@ -178,7 +179,14 @@ export async function currentSession(client: SupabaseClient): Promise<Session> {
 export async function currentUser(client: SupabaseClient): Promise<{ user: User; session: Session }> {
   const session = await currentSession(client);
   const { data, error } = await client.auth.getUser(session.access_token);
-  if (error || !data.user) throw toAuthFailure(error ?? new Error('no user'));
+  if (error || !data.user) {
+    const failure = toAuthFailure(error ?? new Error('no user'));
+    // supabase-js turns `session_not_found` into "session missing": there was a session, the server ended it.
+    if (failure.code === 'not_logged_in') {
+      throw new AuthFailure('session_revoked', 'the session was revoked or has expired', { cause: error });
+    }
+    throw failure;
+  }
   return { user: data.user, session };
 }
 
@@ -196,4 +204,50 @@ export function githubLogin(user: User): string | undefined {
   const meta = user.user_metadata ?? {};
   const login = meta.user_name ?? meta.preferred_username;
   return typeof login === 'string' && login ? login : undefined;
+}
+
+/**
+ * The access token getter a `Remote` takes: the stored session's token, refreshed first when it has expired.
+ * Rejects with an `AuthFailure` (`not_logged_in`, `session_revoked`, `network`, `server`).
+ */
+export function sessionAccessToken(client: SupabaseClient): () => Promise<string> {
+  return async () => (await currentSession(client)).access_token;
+}
+
+/** supabase-js refreshes an access token this close to its expiry (its `EXPIRY_MARGIN_MS`). */
+const REFRESH_MARGIN_MS = 90_000;
+
+/** Whether reading a stored session (supabase-js's JSON of it) will first refresh its access token. */
+export function sessionNeedsRefresh(stored: unknown, now = Date.now()): boolean {
+  const expiresAt = (stored as { expires_at?: unknown } | undefined)?.expires_at;
+  return typeof expiresAt !== 'number' || expiresAt * 1000 - now < REFRESH_MARGIN_MS;
+}
+
+/**
+ * A quick check that the project answers (`GET /auth/v1/settings`, `timeoutMs`). supabase-js retries a refresh
+ * that fails on the network for about 25 s; checking first lets a command that is offline say so at once.
+ * Resolves with the failure (`network`, `server`, `bad_api_key`, …) or undefined when the project answered.
+ */
+export async function checkReachable(
+  url: string,
+  anonKey: string,
+  options: { timeoutMs?: number; fetch?: typeof fetch } = {},
+): Promise<AuthFailure | undefined> {
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  try {
+    await fetchAuthSettings(url, anonKey, { signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    return undefined;
+  } catch (error) {
+    const name = (error as { name?: string })?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new AuthFailure(
+        'network',
+        `cannot reach ${url}: no answer within ${options.timeoutMs ?? 10_000} ms`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return toAuthFailure(error);
+  }
 }

@@ -274,9 +274,7 @@ See docs/login.md, also for the Supabase dashboard settings.`,
       });
     }
 
-    const previous = project.credentials.readJson(project.storageKey) as
-      | { user?: { email?: string; user_metadata?: Record<string, unknown> } }
-      | undefined;
+    const previous = project.storedSession();
     if (previous?.user) {
       const who = previous.user.user_metadata?.user_name ?? previous.user.email ?? 'another user';
       ctx.err(`Already logged in as ${String(who)}; this login replaces that session.`);
@@ -288,7 +286,16 @@ See docs/login.md, also for the Supabase dashboard settings.`,
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
     try {
-      const { url: authorizeUrl, flowId } = await remote.startGitHubLogin(project.client, redirectTo);
+      // The login runs under a key of its own: a stored session stays untouched (and cannot interfere, e.g. by
+      // a failed refresh clearing the verifier) until the new one replaces it.
+      const loginKey = `${project.storageKey}:login`;
+      const loginClient = remote.createProjectClient({
+        url: project.url,
+        anonKey: project.anonKey,
+        storage: project.credentials,
+        storageKey: loginKey,
+      });
+      const { url: authorizeUrl, flowId } = await remote.startGitHubLogin(loginClient, redirectTo);
       const wantBrowser = args.values['no-browser'] !== true && browserAvailable(ctx.env);
       const opened = wantBrowser && (await openBrowser(authorizeUrl));
       ctx.err(
@@ -340,12 +347,13 @@ See docs/login.md, also for the Supabase dashboard settings.`,
       }
       let session: Awaited<ReturnType<typeof remote.finishGitHubLogin>>;
       try {
-        session = await remote.finishGitHubLogin(project.client, result.code, flowId);
+        session = await remote.finishGitHubLogin(loginClient, result.code, flowId);
       } catch (error) {
         const failure = loginFailure(remote.toAuthFailure(error), project.url);
         pending.respond(false, `${failure.message}.`);
         throw failure;
       }
+      project.credentials.adoptSession(loginKey, project.storageKey);
       const login = remote.githubLogin(session.user) ?? session.user.email ?? session.user.id;
       let registered: Awaited<ReturnType<typeof registerWithBackend>>;
       try {

@@ -21,13 +21,14 @@ session stored on this machine. Offline, it deletes the local session and warns 
       );
       return ExitCode.ok;
     }
-    const stored = project.credentials.readJson(project.storageKey);
+    const stored = project.storedSession();
     if (stored === undefined) {
       project.credentials.clear();
       ctx.out(`Not logged in to ${project.url}; nothing to do.`);
       return ExitCode.ok;
     }
-    const failure = await project.remote.signOutEverywhere(project.client);
+    const failure =
+      (await project.checkReachableForRefresh()) ?? (await project.remote.signOutEverywhere(project.client));
     project.credentials.clear();
     if (failure && (failure.code === 'network' || failure.code === 'server')) {
       ctx.err(

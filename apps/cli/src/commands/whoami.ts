@@ -4,10 +4,6 @@ import { openProject, ProfileConfig } from '../config.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 
-interface StoredSession {
-  user?: { id?: string; email?: string; user_metadata?: Record<string, unknown> };
-}
-
 export const whoamiCommand: Command = {
   name: 'whoami',
   summary: 'Show who is logged in, on which project, from which machine',
@@ -27,7 +23,7 @@ Offline, it shows the stored login and says it could not be checked.
       ctx.err(`  hint: run 'agentlogs login'${ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`}`);
       return ExitCode.failure;
     };
-    const stored = project.credentials.readJson(project.storageKey) as StoredSession | undefined;
+    const stored = project.storedSession();
     if (!stored?.user?.id) return loggedOut(`not logged in to ${project.url}`);
 
     let user: { id: string; email?: string | undefined; user_metadata?: Record<string, unknown> } = {
@@ -37,6 +33,8 @@ Offline, it shows the stored login and says it could not be checked.
     };
     let verified = true;
     try {
+      const offline = await project.checkReachableForRefresh();
+      if (offline) throw offline;
       user = (await remote.currentUser(project.client)).user;
     } catch (error) {
       const failure = remote.toAuthFailure(error);
