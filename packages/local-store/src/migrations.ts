@@ -329,6 +329,8 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const table of LEGACY_SYNC_TABLES) {
         c.exec(`
           create trigger if not exists ${table}_sync_status after update of version, synced_version on ${table}
+          when new.local_version is not new.version or new.cloud_version is not new.synced_version
+            or new.sync_status is not (case when new.version > new.synced_version then 'pending' else 'synced' end)
           begin
             update ${table} set
               sync_status = case when new.version > new.synced_version then 'pending' else 'synced' end,

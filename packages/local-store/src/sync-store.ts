@@ -220,27 +220,32 @@ export class SqliteSyncStore implements LocalStore {
     if (accepted.length === 0) return;
     const now = this.nowIso();
     this.write(() => {
+      const anyDeadLetter = this.prepare('select exists (select 1 from dead_letters) as any').get() as {
+        any: number;
+      };
       for (const entry of accepted) {
         const table = tableOf(entry.table);
-        const legacy = (LEGACY_SYNC_TABLES as readonly string[]).includes(table);
-        const set = [
-          'synced_version = ?',
-          ...(legacy ? ['cloud_id = coalesce(cloud_id, id)'] : []),
-          ...(table === 'cognitive_commits' ? ['last_synced_at = ?'] : []),
-        ].join(', ');
-        const params: SqlValue[] = [entry.version];
-        if (table === 'cognitive_commits') params.push(now);
-        this.prepare(`update ${table} set ${set} where id = ? and version >= ? and synced_version < ?`).run(
-          ...params,
-          entry.id,
-          entry.version,
-          entry.version,
-        );
-        this.prepare('delete from dead_letters where table_name = ? and id = ? and version <= ?').run(
-          table,
-          entry.id,
-          entry.version,
-        );
+        const set = ['synced_version = @version'];
+        if ((LEGACY_SYNC_TABLES as readonly string[]).includes(table)) {
+          // Written here so that the coherence trigger has nothing left to do.
+          set.push(
+            'cloud_id = coalesce(cloud_id, id)',
+            'local_version = version',
+            'cloud_version = @version',
+            "sync_status = case when version > @version then 'pending' else 'synced' end",
+          );
+        }
+        if (table === 'cognitive_commits') set.push('last_synced_at = @now');
+        this.prepare(
+          `update ${table} set ${set.join(', ')} where id = @id and version >= @version and synced_version < @version`,
+        ).run({ version: entry.version, id: entry.id, ...(table === 'cognitive_commits' ? { now } : {}) });
+        if (anyDeadLetter.any) {
+          this.prepare('delete from dead_letters where table_name = ? and id = ? and version <= ?').run(
+            table,
+            entry.id,
+            entry.version,
+          );
+        }
       }
     });
   }
@@ -572,13 +577,20 @@ export class SqliteSyncStore implements LocalStore {
   private updateFromServerRecord(table: SyncedTable, record: ServerRecord): void {
     const values = this.payloadValues(table, record, false);
     const set = [...values.keys(), 'version', 'updated_at', 'deleted_at', 'device_id', 'synced_version'];
-    this.prepare(`update ${table} set ${set.map((column) => `${column} = ?`).join(', ')} where id = ?`).run(
+    const params: SqlValue[] = [
       ...values.values(),
       record.version,
       record.updatedAt,
       record.deletedAt,
       record.deviceId,
       record.version,
+    ];
+    if ((LEGACY_SYNC_TABLES as readonly string[]).includes(table)) {
+      set.push('local_version', 'cloud_version', 'sync_status');
+      params.push(record.version, record.version, 'synced');
+    }
+    this.prepare(`update ${table} set ${set.map((column) => `${column} = ?`).join(', ')} where id = ?`).run(
+      ...params,
       record.id,
     );
   }
