@@ -1,28 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStandIn, isRedirectUrlAllowed } from '../src/auth/index.js';
-import { type StandIn, startStandIn } from '../src/http.js';
-import { type PostgresCluster, startPostgres } from '../src/postgres.js';
+import { startTestBackend, type TestBackend } from '../src/backend.js';
+import type { StandIn } from '../src/http.js';
 
-let cluster: PostgresCluster;
+let backend: TestBackend;
 let server: StandIn;
 let auth: AuthStandIn;
 const loopback = 'http://127.0.0.1:43123/callback';
 
 beforeAll(async () => {
-  cluster = await startPostgres();
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query('create database auth_stand_in');
-  await admin.end();
-  const url = cluster.databaseUrl('auth_stand_in');
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  await db.query(await readFile(new URL('../sql/supabase-bootstrap.sql', import.meta.url), 'utf8'));
-  await db.end();
-  server = await startStandIn({ databaseUrl: url });
+  backend = await startTestBackend();
+  server = backend.standIn;
   auth = new AuthStandIn({
     siteUrl: 'https://app.example.com',
     uriAllowList: ['http://localhost:*/callback'],
@@ -30,8 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await server?.close();
-  await cluster?.stop();
+  await backend?.close();
 });
 
 const base64url = (b: Buffer) => b.toString('base64url');
@@ -274,13 +262,14 @@ describe('Auth stand-in: GitHub login with PKCE', () => {
 
   it('signs access tokens the PostgREST stand-in accepts as the user', async () => {
     const session = await login();
-    // Any RPC the stand-in serves resolves the role from the token: an unknown one gives PGRST202, not PGRST301.
-    const response = await fetch(`${server.url}/rest/v1/rpc/no_such_function`, {
+    // upsert_profile() reads the caller's GitHub identity from auth.identities through auth.uid().
+    const response = await fetch(`${server.url}/rest/v1/rpc/upsert_profile`, {
       method: 'POST',
       headers: headers({ authorization: `Bearer ${session.access_token}` }),
       body: '{}',
     });
-    expect(((await response.json()) as { code: string }).code).toBe('PGRST202');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ userId: session.user.id, githubLogin: 'octocat' });
   });
 
   it('requires the apikey on API endpoints but not on the browser endpoints', async () => {
