@@ -318,7 +318,8 @@ export class SqliteSyncStore implements LocalStore {
       () => {
         if (this.getStateRaw(FULL_RESYNC_KEY) !== '1') return;
         for (const table of SYNCED_TABLES) {
-          const unconfirmed = `from ${table} t where t.synced_version > 0
+          // Acknowledged and not pending now: a pending edit is pushed and the server decides it.
+          const unconfirmed = `from ${table} t where t.synced_version > 0 and t.version <= t.synced_version
             and not exists (select 1 from resync_seen s where s.table_name = '${table}' and s.id = t.id)`;
           const purged = this.prepare(
             `insert or replace into purged_records (table_name, id, purged_at) select '${table}', t.id, ? ${unconfirmed}`,
