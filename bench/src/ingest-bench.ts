@@ -100,12 +100,15 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
     // One untimed run first: the native binary and its launcher come from disk on the very first start.
     await runMeasured(ccusageBin, ['daily', '--json', '--offline'], { env: ccusageEnv });
     const ccusageRuns: ProcessRun[] = [];
-    for (let i = 0; i < runs; i++) {
+    const runCcusage = async () => {
       const run = await runMeasured(ccusageBin, ['daily', '--json', '--offline'], { env: ccusageEnv });
       if (run.exitCode !== 0) throw new Error(`ccusage failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
       ccusageRuns.push(run);
       log(`ccusage daily --json --offline: ${seconds(run.wallMs)} s, ${mb(run.maxRssKb * 1024)} MB`);
-    }
+    };
+    // ccusage and agentlogs runs alternate, so a change in the machine's load affects both sides alike.
+    const ours = await runAgentlogs(options, tree.root, scratch, runs, runCcusage);
+    while (ccusageRuns.length < runs) await runCcusage();
     const ccusageJson = JSON.parse(ccusageRuns[0]!.stdout) as {
       totals: {
         inputTokens: number;
@@ -123,7 +126,6 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
     };
     const ccusageStep = step('ccusage daily --json --offline', ccusageRuns);
 
-    const ours = await runAgentlogs(options, tree.root, scratch, runs);
     const targets: Target[] = [];
     if (ours.available) {
       const firstPlusStats = median(
@@ -191,6 +193,7 @@ async function runAgentlogs(
   treeRoot: string,
   scratch: string,
   runs: number,
+  beforeEachRun: () => Promise<void>,
 ): Promise<AgentlogsResult> {
   const { repoRoot, log } = options;
   const bin = path.join(repoRoot, 'apps', 'cli', 'dist', 'bin.js');
@@ -206,6 +209,7 @@ async function runAgentlogs(
   let dataDirBytes = 0;
   let storedTurns: { rows: number; avg_content_bytes: number } | undefined;
   for (let i = 0; i < runs; i++) {
+    await beforeEachRun();
     // A fresh data directory and an empty HOME per run: nothing outside the tree is read, nothing is reused.
     const home = fs.mkdtempSync(path.join(scratch, 'home-'));
     const data = fs.mkdtempSync(path.join(scratch, 'data-'));

@@ -133,6 +133,74 @@ describe('synthetic Claude Code tree', () => {
     expect(new Set([...usage.values()].map((u) => u.model)).size).toBeGreaterThan(1);
   });
 
+  it('contains every line shape it promises on a modest tree', () => {
+    const dir = path.join(temp, 'shapes');
+    const manifest = writeClaudeTree(dir, { sessions: 80, seed: 1 });
+    const seen = new Set<string>();
+    const models = new Set<string>();
+    let oldLayout = 0;
+    let newLayout = 0;
+    for (const [file, content] of readTree(dir)) {
+      if (/^[^/]+\/agent-/.test(file)) oldLayout++;
+      if (file.includes('/subagents/agent-')) newLayout++;
+      for (const text of content.slice(0, -1).split('\n')) {
+        const line = JSON.parse(text) as Line;
+        const kind = String(line.type) + (line.subtype ? `/${String(line.subtype)}` : '');
+        seen.add(kind);
+        const message = line.message as { model?: string; content?: unknown } | undefined;
+        if (line.type === 'assistant' && message?.model) models.add(message.model);
+        if (line.isCompactSummary) seen.add('compact-summary');
+        if (line.isMeta) seen.add('meta');
+        if (line.isApiErrorMessage) seen.add('api-error');
+        if (Array.isArray(message?.content)) {
+          for (const block of message.content as { type?: string; content?: unknown }[]) {
+            seen.add(`block:${String(block.type)}`);
+            if (block.type === 'tool_result' && /^\[[^\]\s]+ [0-9a-f]{7}\] /.test(String(block.content))) {
+              seen.add('git-commit-result');
+            }
+          }
+        }
+      }
+    }
+    for (const kind of [
+      'user',
+      'assistant',
+      'summary',
+      'file-history-snapshot',
+      'progress',
+      'queue-operation',
+      'system/stop_hook_summary',
+      'system/local_command',
+      'system/compact_boundary',
+      'compact-summary',
+      'meta',
+      'api-error',
+      'block:thinking',
+      'block:text',
+      'block:tool_use',
+      'block:tool_result',
+      'git-commit-result',
+    ]) {
+      expect(seen, kind).toContain(kind);
+    }
+    expect(oldLayout).toBeGreaterThan(0);
+    expect(newLayout).toBeGreaterThan(0);
+    expect(models).toEqual(
+      new Set([
+        'claude-opus-4-6',
+        'claude-opus-4-5-20251101',
+        'claude-sonnet-4-6',
+        'claude-sonnet-4-5-20250929',
+        'claude-haiku-4-5-20251001',
+        '<synthetic>',
+      ]),
+    );
+    expect(manifest.git_commits).toBeGreaterThan(0);
+    const days = (Date.parse(manifest.last_timestamp) - Date.parse(manifest.first_timestamp)) / 86_400_000;
+    expect(days).toBeGreaterThan(60);
+    expect(days).toBeLessThanOrEqual(91);
+  });
+
   it('caches a tree under its generator version and seed', () => {
     const cache = path.join(temp, 'cache');
     const first = ensureClaudeTree(cache, { sessions: 2, seed: 5 });
