@@ -8,6 +8,7 @@ import { CodexAssembler, type CodexFileState } from './codex.js';
 import { rowId } from './ids.js';
 import { readLinesFrom } from './lines.js';
 import type { RecordBatch, Source } from './records.js';
+import { STATS_INDEX_SQL } from './stats.js';
 import { TranscriptWriter, type WriteCounts } from './writer.js';
 
 export interface ImportOptions {
@@ -166,6 +167,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   const machineId = options.machineId ?? rowId.machine(options.deviceId);
   // A larger page cache keeps the id indexes in memory while thousands of rows go in.
   db.pragma('cache_size = -65536');
+  db.exec(STATS_INDEX_SQL);
   const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
   if (options.machine) writer.touchMachine(options.machine);
   const batchSize = options.batchSize ?? 2000;
@@ -235,7 +237,8 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       } catch (error) {
         // A locked database is not a bad file: stop and let the caller report it.
         const code = (error as { code?: unknown })?.code;
-        if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) throw error;
+        if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
+          throw error;
         result.filesFailed.push({
           path: file.path,
           error: error instanceof Error ? error.message : String(error),

@@ -46,23 +46,29 @@ export interface StatsReport {
   prices: { source: string; date: string };
 }
 
-interface TurnStatsRow {
-  session_id: string;
-  session_native: string | null;
-  timestamp: string;
-  model: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_creation_1h_tokens: number;
-  cache_read_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number | null;
-  speed: string | null;
-  counted: number;
-  project: string | null;
-  machine: string | null;
-}
+/** Columns of a turn that stats reads (covered by the `idx_turns_usage` index). */
+type TurnStatsRow = [
+  sessionId: string,
+  timestamp: string,
+  model: string | null,
+  messageId: string | null,
+  requestId: string | null,
+  isSidechain: number,
+  speed: string | null,
+  input: number,
+  output: number,
+  cacheCreation: number,
+  cacheCreation1h: number,
+  cacheRead: number,
+  reasoning: number,
+  costUsd: number | null,
+  machineId: string | null,
+];
+
+/** A covering index for stats: the scan never touches the turn rows themselves (their content is most of the file). */
+export const STATS_INDEX_SQL = `create index if not exists idx_turns_usage on turns(message_id, request_id, is_sidechain,
+  session_id, timestamp, model, speed, input_tokens, output_tokens, cache_creation_tokens, cache_creation_1h_tokens,
+  cache_read_tokens, reasoning_tokens, cost_usd, machine_id, deleted_at)`;
 
 class Accumulator {
   input = 0;
@@ -127,38 +133,66 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
   const by = options.by ?? 'day';
   const prices = options.prices ?? loadPriceTable();
   const localDate = localDateFormatter(options.timeZone);
+  const sessions = new Map<string, { native: string | null; project: string | null }>();
+  const projectPaths = new Map<string, string | null>();
+  for (const [id, path] of db
+    .prepare('select id, path from projects where deleted_at is null')
+    .raw()
+    .all() as [string, string | null][]) {
+    projectPaths.set(id, path);
+  }
+  for (const [id, native, cwd, projectId] of db
+    .prepare('select id, native_id, cwd, project_id from sessions where deleted_at is null')
+    .raw()
+    .all() as [string, string | null, string | null, string | null][]) {
+    sessions.set(id, { native, project: (projectId ? projectPaths.get(projectId) : null) ?? cwd });
+  }
+  const machines = new Map<string, string | null>();
+  for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
+    string,
+    string | null,
+  ][]) {
+    machines.set(id, name);
+  }
   const rows = db
     .prepare(
-      `with live as (
-         select t.id, t.session_id, s.native_id as session_native, t.timestamp, t.model, t.message_id, t.request_id, t.is_sidechain, t.speed,
-                t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_creation_1h_tokens,
-                t.cache_read_tokens, t.reasoning_tokens, t.cost_usd,
-                coalesce(p.path, s.cwd, t.cwd) as project,
-                coalesce(m.name, t.machine_id) as machine
-           from turns t
-           join sessions s on s.id = t.session_id
-           left join projects p on p.id = s.project_id
-           left join machines m on m.id = t.machine_id
-          where t.deleted_at is null and s.deleted_at is null
-       ),
-       ranked as (
-         select live.*,
-                case when message_id is null then 1
-                     else row_number() over (
-                       partition by message_id, coalesce(request_id, '')
-                       order by is_sidechain,
-                                (input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) desc,
-                                (speed is not null) desc, id) = 1 end as counted
-           from live
-       )
-       select * from ranked`,
+      `select session_id, timestamp, model, message_id, request_id, is_sidechain, speed, input_tokens, output_tokens,
+              cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id
+         from turns where deleted_at is null`,
     )
+    .raw()
     .all() as TurnStatsRow[];
+
+  // One response's usage counts once: among the turns carrying the same message id and request id, the
+  // non-sidechain one with the largest usage (then the one with a speed, then the first) is kept.
+  const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
+  const winner = new Map<string, number>();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r[3] === null || total(r) === 0) continue;
+    const key = `${r[3]}\u0000${r[4] ?? ''}`;
+    const j = winner.get(key);
+    if (j === undefined) {
+      winner.set(key, i);
+      continue;
+    }
+    const w = rows[j]!;
+    const better =
+      r[5] !== w[5]
+        ? r[5] < w[5]
+        : total(r) !== total(w)
+          ? total(r) > total(w)
+          : r[6] !== null && w[6] === null;
+    if (better) winner.set(key, i);
+  }
 
   const totals = new Accumulator();
   const groups = new Map<string, Accumulator>();
-  for (const r of rows) {
-    const day = localDate(r.timestamp);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const session = sessions.get(r[0]);
+    if (!session) continue; // its session is tombstoned
+    const day = localDate(r[1]);
     if (!day) continue;
     if (options.since && day < options.since) continue;
     if (options.until && day > options.until) continue;
@@ -171,16 +205,16 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
         key = day.slice(0, 7);
         break;
       case 'model':
-        key = r.model ?? '(none)';
+        key = r[2] ?? '(none)';
         break;
       case 'project':
-        key = r.project ?? '(unknown)';
+        key = session.project ?? '(unknown)';
         break;
       case 'session':
-        key = r.session_native ?? r.session_id;
+        key = session.native ?? r[0];
         break;
       case 'machine':
-        key = r.machine ?? '(unknown)';
+        key = (r[14] ? (machines.get(r[14]) ?? r[14]) : null) ?? '(unknown)';
         break;
     }
     let group = groups.get(key);
@@ -188,33 +222,32 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
       group = new Accumulator();
       groups.set(key, group);
     }
-    for (const acc of [group, totals]) {
-      acc.turns++;
-      acc.sessions.add(r.session_id);
-    }
-    const tokens = r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens;
-    if (!r.counted || tokens === 0) continue;
-    let cost: number | null = r.cost_usd;
-    if (cost === null) {
-      cost = prices.cost(
-        r.model,
+    group.turns++;
+    group.sessions.add(r[0]);
+    totals.turns++;
+    totals.sessions.add(r[0]);
+    if (total(r) === 0) continue;
+    if (r[3] !== null && winner.get(`${r[3]}\u0000${r[4] ?? ''}`) !== i) continue;
+    const cost =
+      r[13] ??
+      prices.cost(
+        r[2],
         {
-          input: r.input_tokens,
-          output: r.output_tokens,
-          cacheCreation: r.cache_creation_tokens,
-          cacheCreation1h: r.cache_creation_1h_tokens,
-          cacheRead: r.cache_read_tokens,
-          reasoning: r.reasoning_tokens,
+          input: r[7],
+          output: r[8],
+          cacheCreation: r[9],
+          cacheCreation1h: r[10],
+          cacheRead: r[11],
+          reasoning: r[12],
         },
-        r.speed,
+        r[6],
       );
-    }
     for (const acc of [group, totals]) {
-      acc.input += r.input_tokens;
-      acc.output += r.output_tokens;
-      acc.cacheCreation += r.cache_creation_tokens;
-      acc.cacheRead += r.cache_read_tokens;
-      if (cost === null) acc.unpriced.add(r.model ?? '(unknown model)');
+      acc.input += r[7];
+      acc.output += r[8];
+      acc.cacheCreation += r[9];
+      acc.cacheRead += r[11];
+      if (cost === null) acc.unpriced.add(r[2] ?? '(unknown model)');
       else acc.cost += cost;
     }
   }
