@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     });
     results.ingest = ingest;
     process.stdout.write(`${formatIngest(ingest)}\n`);
+    // Speed targets are reported, not enforced; different token totals are a correctness failure.
+    if (ingest.targets.some((t) => t.unit === 'equal' && !t.met)) process.exitCode = 1;
   }
   if (parts.includes('sync')) {
     process.stdout.write('\n== sync: push / pull through supabase-js → stand-in → Postgres ==\n');
