@@ -467,6 +467,26 @@ describe('local edits', () => {
   });
 });
 
+describe('sync state', () => {
+  it('keeps the last push and pull outcome and the cursor across reopening', async () => {
+    expect(await store.lastOutcome('push')).toBeUndefined();
+    await store.recordOutcome('push', { at: '2026-03-01T12:00:00.000Z', ok: true, accepted: 3, rejected: 0 });
+    await store.recordOutcome('pull', { at: '2026-03-01T12:00:01.000Z', ok: false, error: 'network down' });
+    await store.applyServerRecords([], 12);
+    await database.close();
+    database = openLocalDatabase({ dir });
+    const reopened = new SqliteSyncStore(database, { deviceId: 'device-a', machineId: 'machine-a' });
+    expect(await reopened.lastOutcome('push')).toEqual({
+      at: '2026-03-01T12:00:00.000Z',
+      ok: true,
+      accepted: 3,
+      rejected: 0,
+    });
+    expect(await reopened.lastOutcome('pull')).toMatchObject({ ok: false, error: 'network down' });
+    expect(await reopened.getCursor()).toBe(12);
+  });
+});
+
 describe('a database upgraded from an earlier release', () => {
   it('claims legacy rows for this device and machine and offers them all for push', async () => {
     const legacyDir = tempDir();
@@ -493,6 +513,12 @@ describe('a database upgraded from an earlier release', () => {
         const commit = records.find((r) => r.id === '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01')!;
         expect(commit).toMatchObject({ version: 1, updatedAt: '2026-01-20T09:42:10.512Z' });
         expect(commit.payload).toMatchObject({ title: 'Add parser', git_hash: '3f2a9c1', published: 1 });
+        // Claimed once: a later store with other ids does not take them over.
+        const later = new SqliteSyncStore(legacy, { deviceId: 'device-x', machineId: 'machine-x' });
+        const again = await later.pendingChanges({ tables: ALL, limit: 100, maxBytes: 1e6 });
+        expect(again.every((r) => r.deviceId === 'device-l' && r.payload.machine_id === 'machine-l')).toBe(
+          true,
+        );
       } finally {
         await legacy.close();
       }
