@@ -200,6 +200,42 @@ describe('Auth stand-in: GitHub login with PKCE', () => {
     }
   });
 
+  it('hands back the active token when the parent of the current refresh token is replayed', async () => {
+    const first = await login();
+    const refresh = async (token: string) =>
+      (await (
+        await fetch(`${server.url}/auth/v1/token?grant_type=refresh_token`, {
+          method: 'POST',
+          headers: headers(),
+          body: JSON.stringify({ refresh_token: token }),
+        })
+      ).json()) as { refresh_token: string };
+    const second = await refresh(first.refresh_token);
+    // The client lost that response and retries with the old token: same active token, no new family member.
+    const replay = await refresh(first.refresh_token);
+    expect(replay.refresh_token).toBe(second.refresh_token);
+  });
+
+  it('turns a sign-up into access_denied when sign-ups are disabled', async () => {
+    auth.settings.disableSignup = true;
+    const account = auth.github.account;
+    auth.github.account = { id: 99, login: 'newcomer', email: 'newcomer@github.example' };
+    try {
+      const back = await browse(loopback, pkcePair().challenge);
+      expect(back.searchParams.get('error')).toBe('access_denied');
+      expect(back.searchParams.get('error_code')).toBe('signup_disabled');
+      expect(back.searchParams.get('error_description')).toBe('Signups not allowed for this instance');
+      const { rows } = await server.adminPool.query(`select 1 from auth.identities where provider_id = '99'`);
+      expect(rows).toEqual([]);
+      // Existing users still sign in.
+      auth.github.account = account;
+      expect((await browse(loopback, pkcePair().challenge)).searchParams.get('code')).toBeTruthy();
+    } finally {
+      auth.settings.disableSignup = false;
+      auth.github.account = account;
+    }
+  });
+
   it('GET /user needs a valid, unexpired token of a live session; logout?scope=global revokes everything', async () => {
     const session = await login();
     const other = await login();
