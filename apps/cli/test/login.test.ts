@@ -404,6 +404,25 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
     expect(browser.page).toContain('Login failed');
   });
 
+  it('says when the project does not take new sign-ups', async () => {
+    const account = auth.github.account;
+    auth.settings.disableSignup = true;
+    auth.github.account = { id: 31337, login: 'stranger', email: 'stranger@github.example' };
+    try {
+      const cli = spawnCli(['login', '--no-browser', '--timeout', '60'], cliEnv(newHome()));
+      const browser = await browse(await printedUrl(cli.stderr, cli.child));
+      const result = await cli.done;
+      expect(result.code).toBe(4);
+      expect(result.stderr).toContain(
+        'agentlogs login: your Supabase project does not allow new users to sign up',
+      );
+      expect(browser.page).toContain('Login failed');
+    } finally {
+      auth.settings.disableSignup = false;
+      auth.github.account = account;
+    }
+  });
+
   it('checks the GitHub provider before opening anything', async () => {
     auth.settings.githubEnabled = false;
     try {
