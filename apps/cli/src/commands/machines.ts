@@ -1,0 +1,143 @@
+import { computeStats } from '@agentlogs/ingest';
+import type { Command } from '../command.js';
+import { openLoggedInProject } from '../config.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode } from '../errors.js';
+import { storeError } from '../open-store.js';
+import { ProjectQueries, type RemoteMachine } from '../sync/server.js';
+import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
+
+export interface MachineView {
+  id: string;
+  name: string | null;
+  hostname: string | null;
+  platform: string | null;
+  this_machine: boolean;
+  /** When the machine last finished a sync, as the server recorded it (null: never, or not asked). */
+  last_sync_at: string | null;
+  /** Rows whose origin is this machine, in the local database. */
+  sessions: number;
+  turns: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+async function remoteMachines(
+  ctx: CommandContext,
+): Promise<{ machines: RemoteMachine[] | null; note: string | null }> {
+  try {
+    assertSyncEnabled(ctx, 'machines');
+    const project = await openLoggedInProject(ctx);
+    return {
+      machines: await new ProjectQueries(project.client).machines(AbortSignal.timeout(15_000)),
+      note: null,
+    };
+  } catch (error) {
+    return { machines: null, note: (error as Error).message };
+  }
+}
+
+export const machinesCommand: Command = {
+  name: 'machines',
+  summary: 'List your machines with their last sync and totals of the sessions recorded on each',
+  usage: 'machines [--offline] [--json]',
+  help: `Lists every machine known here (this one and those pulled from your other machines) with the totals
+of the rows each recorded first (sessions, turns, tokens, cost) and, from the server, when each last
+finished a sync. Totals cover what this machine has pulled: run 'agentlogs sync' first for everyone's.
+
+Options:
+  --offline   do not ask the server (last sync times are then unknown)
+  --json      print an array of {id, name, hostname, platform, this_machine, last_sync_at, sessions, turns,
+              input_tokens, output_tokens, cost_usd}`,
+  options: { offline: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run(ctx, args) {
+    const json = args.values.json === true;
+    const local = openLocalSyncStore(ctx);
+    let views: MachineView[];
+    try {
+      const rows = local.database.sqlite
+        .prepare(
+          `select m.id, m.name, m.hostname, m.platform,
+                  (select count(*) from sessions s where s.machine_id = m.id and s.deleted_at is null) as sessions,
+                  (select count(*) from turns t where t.machine_id = m.id and t.deleted_at is null) as turns,
+                  (select coalesce(sum(t.input_tokens), 0) from turns t where t.machine_id = m.id and t.deleted_at is null) as input_tokens,
+                  (select coalesce(sum(t.output_tokens), 0) from turns t where t.machine_id = m.id and t.deleted_at is null) as output_tokens
+             from machines m where m.deleted_at is null order by m.name, m.id`,
+        )
+        .all() as Record<string, unknown>[];
+      const costs = new Map(
+        computeStats(local.database.sqlite, { by: 'machine' }).rows.map((r) => [r.key, r.cost_usd]),
+      );
+      views = rows.map((r) => ({
+        id: String(r.id),
+        name: (r.name as string | null) ?? null,
+        hostname: (r.hostname as string | null) ?? null,
+        platform: (r.platform as string | null) ?? null,
+        this_machine: r.id === local.machineId,
+        last_sync_at: null,
+        sessions: Number(r.sessions),
+        turns: Number(r.turns),
+        input_tokens: Number(r.input_tokens),
+        output_tokens: Number(r.output_tokens),
+        cost_usd: costs.get(String(r.name ?? r.id)) ?? 0,
+      }));
+    } catch (error) {
+      throw storeError(local.database.translateError(error));
+    } finally {
+      await local.database.close();
+    }
+    if (args.values.offline !== true) {
+      const remote = await remoteMachines(ctx);
+      if (remote.machines) {
+        for (const m of remote.machines) {
+          const view = views.find((v) => v.id === m.machineId);
+          if (view) view.last_sync_at = m.lastSyncAt;
+          else {
+            views.push({
+              id: m.machineId,
+              name: m.name,
+              hostname: m.hostname,
+              platform: m.platform,
+              this_machine: m.machineId === local.machineId,
+              last_sync_at: m.lastSyncAt,
+              sessions: 0,
+              turns: 0,
+              input_tokens: 0,
+              output_tokens: 0,
+              cost_usd: 0,
+            });
+          }
+        }
+      } else if (remote.note) {
+        ctx.err(`agentlogs machines: last sync times unknown: ${remote.note}`);
+      }
+    }
+    if (json) {
+      ctx.out(JSON.stringify(views, null, 2));
+      return ExitCode.ok;
+    }
+    if (views.length === 0) {
+      ctx.out(
+        "No machines yet: run 'agentlogs import' here, or 'agentlogs sync' to fetch your other machines.",
+      );
+      return ExitCode.ok;
+    }
+    const header = ['machine', 'platform', 'last sync', 'sessions', 'turns', 'cost'];
+    const table = views.map((v) => [
+      `${v.name ?? v.id}${v.this_machine ? ' (this one)' : ''}`,
+      v.platform ?? '-',
+      v.last_sync_at ? v.last_sync_at.slice(0, 16).replace('T', ' ') : 'never',
+      v.sessions.toLocaleString('en-US'),
+      v.turns.toLocaleString('en-US'),
+      `$${v.cost_usd.toFixed(2)}`,
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+    const fmt = (r: string[]) =>
+      r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    ctx.out(fmt(header));
+    ctx.out(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const r of table) ctx.out(fmt(r));
+    return ExitCode.ok;
+  },
+};

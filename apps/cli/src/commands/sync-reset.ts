@@ -1,0 +1,57 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from '../command.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { markEverythingPending } from '../sync/run.js';
+import { openLocalSyncStore } from '../sync/session.js';
+
+export const syncResetCommand: Command = {
+  name: 'sync reset',
+  summary: 'Start over: the next sync downloads everything and re-sends everything',
+  usage: 'sync reset [--yes]',
+  help: `Sets this machine's pull cursor back to the beginning and marks every local record to be pushed again;
+dead letters are released. Nothing is deleted, here or on the server: the next 'agentlogs sync' compares
+every record with the server's copy under the conflict rule. Use it when 'agentlogs sync status' or your
+stats look wrong after a restore from backup or a switch of project.
+
+Options:
+  --yes   do not ask for confirmation (needed when stdin is not a terminal)`,
+  options: { yes: { type: 'boolean' } },
+  async run(ctx, args) {
+    if (args.values.yes !== true) {
+      if (!process.stdin.isTTY || ctx.stdout !== process.stdout) {
+        throw usageError('sync reset needs confirmation', "run 'agentlogs sync reset --yes' to confirm");
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const onAbort = () => rl.close();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      let answer = '';
+      try {
+        answer = await rl.question(
+          'The next sync will download and compare every record again. Continue? [y/N] ',
+        );
+      } catch {
+        answer = '';
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+        rl.close();
+      }
+      if (ctx.signal.aborted)
+        throw new CliError('interrupted; nothing was changed', { exitCode: ExitCode.interrupted });
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        ctx.out('Nothing was changed.');
+        return ExitCode.failure;
+      }
+    }
+    const session = openLocalSyncStore(ctx);
+    try {
+      const count = await markEverythingPending(session);
+      await session.store.applyServerRecords([], 0);
+      ctx.out(
+        `Reset: ${count.toLocaleString('en-US')} records will be compared with the server and the pull starts from the beginning. Run 'agentlogs sync'.`,
+      );
+    } finally {
+      await session.database.close();
+    }
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,69 @@
+/** The shared body of `push`, `pull` and `sync`: dry run or real run, human or JSON output. */
+import type { ParsedArgs } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode } from '../errors.js';
+import {
+  describePullPlan,
+  describePushPlan,
+  describeResult,
+  markEverythingPending,
+  type PullPlan,
+  type PushPlan,
+  planPull,
+  planPush,
+  resultExitCode,
+  runOperation,
+  type SyncOperation,
+  syncCliError,
+} from './run.js';
+import { openSyncSession } from './session.js';
+
+export const DRY_RUN_HELP = `  --dry-run   ask the server what would move and print the counts; changes nothing here or there`;
+
+export async function executeOperation(
+  ctx: CommandContext,
+  args: ParsedArgs,
+  operation: SyncOperation,
+): Promise<number> {
+  const json = args.values.json === true;
+  const dryRun = args.values['dry-run'] === true;
+  const force = args.values.force === true;
+  const session = await openSyncSession(ctx, operation);
+  try {
+    if (dryRun) {
+      let push: PushPlan | undefined;
+      let pull: PullPlan | undefined;
+      try {
+        if (operation !== 'push') pull = await planPull(ctx, session);
+        if (operation !== 'pull') push = await planPush(ctx, session, { all: force });
+      } catch (error) {
+        throw syncCliError(error, session);
+      }
+      if (json) {
+        ctx.out(
+          JSON.stringify(
+            { operation, dryRun: true, ...(pull ? { pull } : {}), ...(push ? { push } : {}) },
+            null,
+            2,
+          ),
+        );
+      } else {
+        if (pull) for (const line of describePullPlan(pull)) ctx.out(line);
+        if (push) for (const line of describePushPlan(push)) ctx.out(line);
+        ctx.out('Dry run: nothing was changed.');
+      }
+      return ExitCode.ok;
+    }
+    if (force) {
+      const count = await markEverythingPending(session);
+      if (!json)
+        ctx.err(`Re-sending everything: ${count.toLocaleString('en-US')} records marked to push again.`);
+    }
+    const result = await runOperation(ctx, session, operation);
+    if (json) ctx.out(JSON.stringify(result, null, 2));
+    else for (const line of describeResult(result)) ctx.out(line);
+    return resultExitCode(result);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * Runs push, pull and sync once for a command: progress bars on a terminal, retries with backoff on
+ * transient failures, the outcome stored for `sync status`, errors turned into one-line CLI errors.
+ */
+import {
+  backoffDelay,
+  isSyncAbortedError,
+  isSyncError,
+  type PullReport,
+  type PushReport,
+  type SyncEvent,
+  type SyncRecord,
+} from '@agentlogs/sync-core';
+import type { CommandContext } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import { storeError } from '../open-store.js';
+import { formatBytes, ProgressBar } from '../progress.js';
+import type { PullPreview, PushPreviewTable } from './server.js';
+import { SYNC_TABLES, type SyncSession } from './session.js';
+
+export type SyncOperation = 'push' | 'pull' | 'sync';
+
+export interface OperationResult {
+  operation: SyncOperation;
+  ok: boolean;
+  durationMs: number;
+  /** pull → push rounds (`sync` only). */
+  rounds?: number;
+  pull?: PullReport;
+  push?: PushReport;
+  /** Records parked as dead letters after the run (all of them, not only this run's). */
+  deadLetters: number;
+  /** Records still waiting to be pushed after the run, per table. */
+  pending: Record<string, number>;
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+const int = (n: number) => n.toLocaleString('en-US');
+const plural = (n: number, word: string, many = `${word}s`) => `${int(n)} ${n === 1 ? word : many}`;
+
+/** Sleeps `ms`, or rejects when the command is interrupted. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Calls `fn`, retrying transient failures with the session's backoff; says on stderr when it waits. */
+export async function withRetries<T>(
+  ctx: CommandContext,
+  session: Pick<SyncSession, 'retry'>,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const transient = isSyncError(error) && error.transient && !isSyncAbortedError(error);
+      if (!transient || attempt > session.retry.retries || ctx.signal.aborted) throw error;
+      const delay = backoffDelay(
+        attempt,
+        Math.random,
+        { baseMs: 15_000, maxMs: 300_000, jitter: 0.2, ...session.retry.backoff },
+        error.retryAfterMs,
+      );
+      ctx.err(
+        `agentlogs ${what}: ${error.message}; retrying in ${(delay / 1000).toFixed(1)} s (retry ${attempt} of ${session.retry.retries})`,
+      );
+      await sleep(delay, ctx.signal);
+    }
+  }
+}
+
+/** Runs one operation with progress and retries; stores its outcome; reports the machine's sync to the server. */
+export async function runOperation(
+  ctx: CommandContext,
+  session: SyncSession,
+  operation: SyncOperation,
+): Promise<OperationResult> {
+  const { engine, store } = session;
+  const started = Date.now();
+  const pushBar = new ProgressBar(ctx.stderr, 'pushing');
+  const pullBar = new ProgressBar(ctx.stderr, 'pulling');
+  let pushTotal = sum(await store.pendingCounts(SYNC_TABLES));
+  let pullTotal = 0;
+  if (pullBar.enabled && operation !== 'push') {
+    // Only for the bar: how many records are waiting on the server.
+    try {
+      const preview = await session.queries.pullPreview(await store.getCursor());
+      pullTotal = preview.tables.reduce((n, t) => n + t.live + t.deleted, 0);
+    } catch {
+      // The run itself reports connection problems.
+    }
+  }
+  const unsubscribe = engine.subscribe((event: SyncEvent) => {
+    if (event.type === 'pushProgress') {
+      pushTotal = Math.max(pushTotal, event.pushedRecords);
+      pushBar.update(event.pushedRecords, pushTotal, `${int(event.pushedRecords)}/${int(pushTotal)} records`);
+    } else if (event.type === 'pullProgress') {
+      pullTotal = Math.max(pullTotal, event.pulledRecords);
+      pullBar.update(event.pulledRecords, pullTotal, `${int(event.pulledRecords)} records`);
+    } else if (event.type === 'fullResync' && event.phase === 'start') {
+      pullBar.done();
+      ctx.err(
+        'The server no longer holds some deletions this machine has not seen: downloading everything again.',
+      );
+    }
+  });
+  const signal = ctx.signal;
+  const result: OperationResult = { operation, ok: false, durationMs: 0, deadLetters: 0, pending: {} };
+  try {
+    if (operation === 'push') {
+      result.push = await withRetries(ctx, session, 'push', () => engine.push({ signal }));
+    } else if (operation === 'pull') {
+      result.pull = await withRetries(ctx, session, 'pull', () => engine.pull({ signal }));
+    } else {
+      const report = await withRetries(ctx, session, 'sync', () => engine.sync({ signal }));
+      result.pull = report.pull;
+      result.push = report.push;
+      result.rounds = report.rounds;
+    }
+    result.ok = true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const failed = { at: new Date().toISOString(), ok: false, operation, error: message };
+    try {
+      if (operation !== 'pull') await store.recordOutcome('push', failed);
+      if (operation !== 'push') await store.recordOutcome('pull', failed);
+    } catch {
+      // The original error matters more.
+    }
+    throw syncCliError(error, session);
+  } finally {
+    unsubscribe();
+    pushBar.done();
+    pullBar.done();
+  }
+  result.durationMs = Date.now() - started;
+  result.deadLetters = (await store.listDeadLetters()).length;
+  result.pending = await store.pendingCounts(SYNC_TABLES);
+  const at = new Date().toISOString();
+  if (result.push) {
+    await store.recordOutcome('push', {
+      at,
+      ok: result.push.deadLettered === 0,
+      operation,
+      accepted: result.push.accepted,
+      rejected: result.push.rejected,
+      deadLettered: result.push.deadLettered,
+      records: result.push.records,
+      bytes: result.push.bytes,
+    });
+  }
+  if (result.pull) {
+    await store.recordOutcome('pull', {
+      at,
+      ok: true,
+      operation,
+      records: result.pull.records,
+      applied: result.pull.applied,
+      keptLocal: result.pull.keptLocal,
+      cursor: result.pull.cursor,
+      fullResync: result.pull.fullResync,
+    });
+  }
+  try {
+    await session.queries.machineSeen(session.machineId, {
+      operation,
+      pushed: result.push?.accepted ?? 0,
+      pulled: result.pull?.records ?? 0,
+    });
+  } catch (error) {
+    // Only `agentlogs machines` reads it; a project without the function still syncs.
+    if (ctx.env.AGENTLOGS_DEBUG)
+      ctx.err(`agentlogs: could not record the sync time: ${(error as Error).message}`);
+  }
+  return result;
+}
+
+/** Maps a sync failure to the CLI's one-line error and exit code (docs/cli.md). */
+export function syncCliError(error: unknown, session?: Pick<SyncSession, 'project' | 'retry'>): unknown {
+  if (error instanceof CliError) return error;
+  if (!isSyncError(error)) return storeError(error);
+  const url = session?.project.url ?? 'the project';
+  switch (error.code) {
+    case 'aborted':
+      return new CliError(
+        'interrupted; what was sent or received so far is kept, run the command again to continue',
+        {
+          exitCode: ExitCode.interrupted,
+        },
+      );
+    case 'network':
+    case 'timeout':
+    case 'server_unavailable':
+    case 'rate_limited':
+      return new CliError(`${url} could not be reached: ${error.message}`, {
+        exitCode: ExitCode.unavailable,
+        hint: `nothing was lost; check your network and run the command again${
+          session ? ` (gave up after ${session.retry.retries} retries)` : ''
+        }`,
+        cause: error,
+      });
+    case 'auth_required':
+    case 'permission_denied':
+      return new CliError(`${url} refused the session: ${error.message}`, {
+        exitCode: ExitCode.auth,
+        hint: "run 'agentlogs login' again",
+        cause: error,
+      });
+    case 'schema_mismatch':
+      return new CliError(`${url} does not have the agentlogs schema this version needs: ${error.message}`, {
+        exitCode: ExitCode.config,
+        hint: "apply it from the agentlogs repository: 'supabase link --project-ref <ref>' then 'supabase db push --remote'",
+        cause: error,
+      });
+    default:
+      return new CliError(`sync failed: ${error.message}`, { exitCode: ExitCode.failure, cause: error });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- dry run
+
+/**
+ * Makes every record pending again and releases the dead letters (`push --force`, `sync reset`): the next
+ * push re-sends all of them; the server takes back what it already holds as the same write.
+ */
+export async function markEverythingPending(
+  session: Pick<SyncSession, 'store' | 'database'>,
+): Promise<number> {
+  await session.store.retryDeadLetters();
+  const { sqlite } = session.database;
+  let count = 0;
+  sqlite
+    .transaction(() => {
+      for (const table of SYNC_TABLES) {
+        count += sqlite
+          .prepare(`update ${table} set synced_version = 0 where synced_version <> 0`)
+          .run().changes;
+      }
+    })
+    .immediate();
+  return count;
+}
+
+/**
+ * The envelope of every pending record (what `push` would send): same definition as the store's
+ * `pendingChanges` — version above the acknowledged one, not parked as a dead letter.
+ */
+export function pendingEnvelopes(session: SyncSession, options: { all?: boolean } = {}): SyncRecord[] {
+  const records: SyncRecord[] = [];
+  for (const table of SYNC_TABLES) {
+    const rows = session.database.sqlite
+      .prepare(
+        options.all
+          ? `select t.id, t.version, t.updated_at, t.deleted_at, t.device_id from ${table} t where ? is not null`
+          : `select t.id, t.version, t.updated_at, t.deleted_at, t.device_id from ${table} t
+              where t.version > t.synced_version
+                and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)`,
+      )
+      .all(table) as {
+      id: string;
+      version: number;
+      updated_at: string | null;
+      deleted_at: string | null;
+      device_id: string | null;
+    }[];
+    for (const row of rows) {
+      records.push({
+        table,
+        id: row.id,
+        version: row.version,
+        updatedAt: row.updated_at ?? '1970-01-01T00:00:00.000Z',
+        deletedAt: row.deleted_at,
+        deviceId: row.device_id ?? session.device.deviceId,
+        payload: {},
+      });
+    }
+  }
+  return records;
+}
+
+export interface PushPlan {
+  records: number;
+  /** Would be accepted (new + update + same). */
+  accepted: number;
+  /** The server's copy would win. */
+  serverWins: number;
+  tables: PushPreviewTable[];
+}
+
+export interface PullPlan {
+  records: number;
+  live: number;
+  deleted: number;
+  cursor: number;
+  fullResync: boolean;
+  tables: PullPreview['tables'];
+}
+
+export async function planPush(
+  ctx: CommandContext,
+  session: SyncSession,
+  options: { all?: boolean } = {},
+): Promise<PushPlan> {
+  const records = pendingEnvelopes(session, options);
+  const tables =
+    records.length === 0
+      ? []
+      : await withRetries(ctx, session, 'push --dry-run', () =>
+          session.queries.pushPreview(records, session.device.deviceId, ctx.signal),
+        );
+  const ordered = SYNC_TABLES.map((t) => tables.find((x) => x.table === t)).filter(
+    (t): t is PushPreviewTable => t !== undefined,
+  );
+  return {
+    records: records.length,
+    accepted: ordered.reduce((n, t) => n + t.new + t.update + t.same, 0),
+    serverWins: ordered.reduce((n, t) => n + t.serverWins, 0),
+    tables: ordered,
+  };
+}
+
+export async function planPull(ctx: CommandContext, session: SyncSession): Promise<PullPlan> {
+  const cursor = await session.store.getCursor();
+  const preview = await withRetries(ctx, session, 'pull --dry-run', () =>
+    session.queries.pullPreview(cursor, ctx.signal),
+  );
+  const live = preview.tables.reduce((n, t) => n + t.live, 0);
+  const deleted = preview.tables.reduce((n, t) => n + t.deleted, 0);
+  return {
+    records: live + deleted,
+    live,
+    deleted,
+    cursor: preview.cursor,
+    fullResync: preview.fullResync,
+    tables: preview.tables.filter((t) => t.live + t.deleted > 0),
+  };
+}
+
+export function describePushPlan(plan: PushPlan): string[] {
+  if (plan.records === 0) return ['Nothing to push.'];
+  const lines = [
+    `Would push ${plural(plan.records, 'record')}: ${int(plan.accepted)} taken by the server, ${int(plan.serverWins)} conflicts the server's copy wins.`,
+  ];
+  for (const t of plan.tables) {
+    const parts = [`${int(t.new)} new`, `${int(t.update)} updated`];
+    if (t.same > 0) parts.push(`${int(t.same)} already there`);
+    if (t.serverWins > 0) parts.push(`${int(t.serverWins)} server wins`);
+    lines.push(`  ${t.table.padEnd(18)} ${parts.join(', ')}`);
+  }
+  return lines;
+}
+
+export function describePullPlan(plan: PullPlan): string[] {
+  if (plan.records === 0) return ['Nothing to pull: this machine has everything the server holds.'];
+  const lines = [
+    `Would pull ${plural(plan.records, 'record')} (${int(plan.live)} changed, ${int(plan.deleted)} deleted)${
+      plan.fullResync ? ', downloading everything again (full resync)' : ''
+    }.`,
+  ];
+  for (const t of plan.tables) {
+    lines.push(`  ${t.table.padEnd(18)} ${int(t.live)} changed, ${int(t.deleted)} deleted`);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------- summaries
+
+export function describePush(push: PushReport): string {
+  if (push.records === 0) return 'Nothing to push.';
+  const parts = [`${int(push.accepted)} accepted`];
+  parts.push(
+    push.rejected > 0
+      ? `${plural(push.rejected, 'conflict')} won by the server (its copy replaced the local one)`
+      : '0 conflicts',
+  );
+  parts.push(`${int(push.deadLettered)} dead-lettered`);
+  if (push.unresolved > 0) parts.push(`${int(push.unresolved)} left pending`);
+  return `Pushed ${plural(push.records, 'record')} (${formatBytes(push.bytes)} in ${plural(push.batches, 'request')}): ${parts.join(', ')}.`;
+}
+
+export function describePull(pull: PullReport): string {
+  if (pull.records === 0) return 'Pulled nothing: already up to date.';
+  const kept = pull.keptLocal > 0 ? `, ${plural(pull.keptLocal, 'conflict')} kept the newer local copy` : '';
+  return `Pulled ${plural(pull.records, 'record')} (${formatBytes(pull.bytes)}): ${int(pull.applied)} applied${kept}${
+    pull.fullResync ? ' (full resync)' : ''
+  }.`;
+}
+
+/** The human summary of a run, one line per part, plus what is left. */
+export function describeResult(result: OperationResult): string[] {
+  const lines: string[] = [];
+  if (result.pull) lines.push(describePull(result.pull));
+  if (result.push) lines.push(describePush(result.push));
+  const pending = sum(result.pending);
+  const tail: string[] = [];
+  if (pending > 0) tail.push(`${plural(pending, 'record')} still pending`);
+  if (result.deadLetters > 0)
+    tail.push(`${plural(result.deadLetters, 'dead letter')} (see 'agentlogs sync status')`);
+  lines.push(
+    `${result.operation === 'sync' ? `Sync done in ${plural(result.rounds ?? 1, 'round')}` : 'Done'}, ${(result.durationMs / 1000).toFixed(1)} s${
+      tail.length > 0 ? `; ${tail.join(', ')}` : ''
+    }.`,
+  );
+  return lines;
+}
+
+/** Exit code of a finished run: 1 when records were parked as dead letters (the goal was not fully reached). */
+export function resultExitCode(result: OperationResult): number {
+  return (result.push?.deadLettered ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
+}

@@ -1,0 +1,183 @@
+/**
+ * `agentlogs sync --watch`: keeps this machine in sync until stopped. Watches the transcript folders
+ * (recursive `fs.watch`, plus a periodic scan because watchers miss events on some file systems and after
+ * sleep), imports new lines, and lets the sync engine's continuous mode push them (debounced) and pull on a
+ * timer, backing off on errors. Ctrl-C or SIGTERM stops it after the request in flight.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import {
+  importTranscripts,
+  resolveClaudeRoots,
+  resolveCodexRoots,
+  TranscriptRootError,
+} from '@agentlogs/ingest';
+import type { SyncEvent, SyncState } from '@agentlogs/sync-core';
+import type { ParsedArgs } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { syncCliError } from './run.js';
+import { openSyncSession, syncTimings } from './session.js';
+
+/** States in which no request is in flight: stopping there loses nothing. */
+const RESTING: ReadonlySet<SyncState> = new Set(['idle', 'backingOff', 'offline', 'failed', 'stopped']);
+/** Longest wait for the request in flight when stopping. */
+const STOP_GRACE_MS = 30_000;
+
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
+function stamp(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const claudeDirs = list(args.values['claude-dir']);
+  const codexDirs = list(args.values['codex-dir']);
+  const onlyGiven = claudeDirs.length > 0 || codexDirs.length > 0;
+  let claudeRoots: string[];
+  let codexRoots: string[];
+  try {
+    claudeRoots = onlyGiven && claudeDirs.length === 0 ? [] : resolveClaudeRoots(ctx.env, claudeDirs);
+    codexRoots = onlyGiven && codexDirs.length === 0 ? [] : resolveCodexRoots(ctx.env, codexDirs);
+  } catch (error) {
+    if (error instanceof TranscriptRootError) throw usageError(error.message, 'check the path');
+    throw error;
+  }
+  const timings = syncTimings(ctx.env);
+  const session = await openSyncSession(ctx, 'sync --watch', { pollIntervalMs: timings.pollIntervalMs });
+  const { engine, database, device } = session;
+  const log = (line: string) => ctx.err(`[${stamp()}] ${line}`);
+
+  let stopping = false;
+  let importTimer: NodeJS.Timeout | undefined;
+  const watchers: FSWatcher[] = [];
+
+  const importNow = () => {
+    importTimer = undefined;
+    if (stopping) return;
+    try {
+      const result = importTranscripts(database.sqlite, {
+        claudeRoots,
+        codexRoots,
+        deviceId: device.deviceId,
+        machineId: session.machineId,
+        machine: { name: device.name, hostname: device.hostname, platform: device.platform },
+      });
+      const changed = result.turnsAdded + result.turnsUpdated + result.sessionsAdded + result.commitsAdded;
+      if (changed > 0) {
+        log(
+          `imported ${result.turnsAdded} new turns, ${result.turnsUpdated} updated, ${result.sessionsAdded} new sessions`,
+        );
+        engine.notifyLocalChange();
+      }
+      for (const f of result.filesFailed) log(`could not import ${f.path}: ${f.error}`);
+    } catch (error) {
+      log(`import failed: ${(error as Error).message}; trying again at the next change`);
+    }
+  };
+  const scheduleImport = (delayMs: number) => {
+    if (stopping || importTimer) return;
+    importTimer = setTimeout(importNow, delayMs);
+  };
+
+  for (const root of [...claudeRoots, ...codexRoots]) {
+    try {
+      const watcher = watch(root, { recursive: true }, (_event, file) => {
+        if (!file || String(file).endsWith('.jsonl')) scheduleImport(100);
+      });
+      watcher.on('error', (error) =>
+        log(`watching ${root} stopped (${error.message}); the periodic scan goes on`),
+      );
+      watchers.push(watcher);
+    } catch (error) {
+      log(
+        `cannot watch ${root} (${(error as Error).message}); scanning it every ${timings.scanIntervalMs / 1000} s`,
+      );
+    }
+  }
+  const scan = setInterval(() => scheduleImport(0), timings.scanIntervalMs);
+
+  // What happened since the engine last rested, for one summary line per round.
+  let pushed = 0;
+  let pulled = 0;
+  let lastState: SyncState = engine.state;
+  let fatal: unknown;
+  const restingWaiters: (() => void)[] = [];
+  const unsubscribe = engine.subscribe((event: SyncEvent) => {
+    if (event.type === 'pushProgress') pushed += event.accepted + event.rejected;
+    else if (event.type === 'pullProgress') pulled += event.records;
+    else if (event.type === 'retryScheduled') {
+      log(`sync failed (${event.error.message}); retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+    } else if (event.type === 'deadLettered') {
+      for (const l of event.letters)
+        log(`the server refused ${l.table}/${l.id} (${l.code}: ${l.message}); parked as a dead letter`);
+    } else if (event.type === 'error') {
+      fatal = event.error;
+    } else if (event.type === 'state') {
+      lastState = event.to;
+      if (event.to === 'idle') {
+        if (pushed + pulled > 0) log(`synced: pushed ${pushed}, pulled ${pulled}`);
+        const outcome = { at: new Date().toISOString(), ok: true, operation: 'watch', pushed, pulled };
+        pushed = 0;
+        pulled = 0;
+        void session.store.recordOutcome('push', outcome).catch(() => undefined);
+        void session.store.recordOutcome('pull', outcome).catch(() => undefined);
+        void session.queries.machineSeen(session.machineId, outcome).catch(() => undefined);
+      }
+      if (event.to === 'failed') {
+        log(`sync stopped: ${(fatal as Error)?.message ?? 'a permanent error'}`);
+        finish();
+      }
+      if (RESTING.has(event.to)) for (const wake of restingWaiters.splice(0)) wake();
+    }
+  });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  function finish() {
+    if (stopping) return;
+    stopping = true;
+    resolveDone();
+  }
+  const onSigterm = () => {
+    log('stopping after the request in flight');
+    finish();
+  };
+  process.on('SIGTERM', onSigterm);
+  ctx.signal.addEventListener('abort', finish, { once: true });
+
+  const roots = [...claudeRoots, ...codexRoots];
+  log(
+    `watching ${roots.length > 0 ? roots.join(', ') : 'no transcript folder (none found)'}; syncing with ${session.project.url} as ${device.name}; Ctrl-C to stop`,
+  );
+  importNow();
+  engine.start();
+  if (ctx.signal.aborted) finish();
+  await done;
+
+  // Stop: no new work, let the request in flight finish (bounded), then stop the engine.
+  if (importTimer) clearTimeout(importTimer);
+  clearInterval(scan);
+  for (const w of watchers) w.close();
+  process.off('SIGTERM', onSigterm);
+  if (!RESTING.has(lastState)) {
+    await Promise.race([
+      new Promise<void>((resolve) => restingWaiters.push(resolve)),
+      new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref()),
+    ]);
+  }
+  await engine.stop();
+  unsubscribe();
+  await session.close();
+  if (fatal !== undefined) {
+    const error = syncCliError(fatal, session);
+    if (error instanceof CliError) throw error;
+    throw fatal;
+  }
+  log('stopped');
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+}
