@@ -495,8 +495,8 @@ export class SyncEngine {
     }
     let stalled = 0;
     for (;;) {
-      checkPage(page);
-      const next = Math.max(cursor, page.nextCursor);
+      checkPage(page, cursor);
+      const next = page.nextCursor;
       const applied = await this.store.applyServerRecords(page.records, next);
       this.countPage(report, page.records, applied.applied, applied.keptLocal, next);
       stalled = next > cursor || page.records.length > 0 ? 0 : stalled + 1;
@@ -534,8 +534,8 @@ export class SyncEngine {
         (s) => this.remote.pull({ cursor, limit: this.pullLimit }, { signal: s }),
         signal,
       );
-      checkPage(page);
-      const next = Math.max(cursor, page.nextCursor);
+      checkPage(page, cursor);
+      const next = page.nextCursor;
       const applied = await this.store.applyServerRecords(page.records);
       this.countPage(report, page.records, applied.applied, applied.keptLocal, next);
       stalled = next > cursor || page.records.length > 0 ? 0 : stalled + 1;
@@ -721,13 +721,28 @@ export class SyncEngine {
   }
 }
 
-function checkPage(page: PullPage): void {
+/**
+ * A page must answer the request it was sent for: every record after the requested cursor, ascending,
+ * and `nextCursor` at the last record (or at the requested cursor when empty). Anything else is a
+ * stale or misrouted response; applying it could end a full resync early, so it is retried instead.
+ */
+function checkPage(page: PullPage, requested: number): void {
   if (
     !Array.isArray(page.records) ||
     typeof page.nextCursor !== 'number' ||
     typeof page.hasMore !== 'boolean'
   ) {
     throw new SyncProtocolError('malformed pull page');
+  }
+  let previous = requested;
+  for (const record of page.records) {
+    if (!(record.changeSeq > previous)) {
+      throw new SyncNetworkError(`pull response does not answer the request for cursor ${requested}`);
+    }
+    previous = record.changeSeq;
+  }
+  if (page.nextCursor !== previous) {
+    throw new SyncNetworkError(`pull response does not answer the request for cursor ${requested}`);
   }
 }
 

@@ -45,6 +45,8 @@ export interface SimulationOptions {
   steps?: number;
   /** Probability of a fault per request. Default 0.25 (split between the fault kinds). */
   faultRate?: number;
+  /** Keep every event in the failure's trace (default: the last 200). */
+  fullTrace?: boolean;
 }
 
 export interface SimulationStats {
@@ -105,7 +107,12 @@ const recordKey = (r: { table: string; id: string }) => `${r.table}/${r.id}`;
 class FaultyNetwork implements Remote {
   faultsOn = true;
   killed = false;
-  private readonly recentPages: PullPage[] = [];
+  /**
+   * The last response to each distinct pull request (cursor, limit) during the current operation: a
+   * duplicated response arrives while the client is still working, not weeks later (a transport that
+   * replays old responses, like a cache in front of the RPC endpoint, is outside the protocol).
+   */
+  readonly earlierResponses = new Map<string, string>();
 
   constructor(
     private readonly sim: Simulation,
@@ -160,12 +167,14 @@ class FaultyNetwork implements Remote {
     const kind = this.fault(['requestLost', 'staleResponse', 'unavailable']);
     if (kind === 'requestLost') throw new SyncNetworkError('request lost');
     if (kind === 'unavailable') throw new ServerUnavailableError('503', { status: 503 });
-    if (kind === 'staleResponse' && this.recentPages.length > 0) {
-      return JSON.parse(JSON.stringify(this.random.pick(this.recentPages))) as PullPage;
+    const requestKey = `${request.cursor}:${request.limit}`;
+    const earlier = this.earlierResponses.get(requestKey);
+    if (kind === 'staleResponse' && earlier) {
+      // A duplicate of an earlier response to the same request, delivered again (possibly long after).
+      return JSON.parse(earlier) as PullPage;
     }
     const page = await this.inner.pull(request);
-    this.recentPages.push(JSON.parse(JSON.stringify(page)) as PullPage);
-    if (this.recentPages.length > 4) this.recentPages.shift();
+    this.earlierResponses.set(requestKey, JSON.stringify(page));
     let last = request.cursor;
     for (const record of page.records) {
       if (record.changeSeq <= last) this.sim.fail(`pull page not ascending after cursor ${request.cursor}`);
@@ -233,7 +242,7 @@ class Simulation {
 
   log(line: string): void {
     this.trace.push(`${new Date(this.clock.time).toISOString()} ${line}`);
-    if (this.trace.length > 200) this.trace.shift();
+    if (this.trace.length > 200 && !this.options.fullTrace) this.trace.shift();
   }
 
   fail(message: string): never {
@@ -368,6 +377,7 @@ class Simulation {
 
   private async syncOnce(machine: Machine, mode: 'sync' | 'push' | 'pull'): Promise<void> {
     this.stats.syncs += 1;
+    machine.network.earlierResponses.clear();
     try {
       if (mode === 'sync') await machine.engine.sync();
       else if (mode === 'push') await machine.engine.push();
