@@ -9,6 +9,7 @@ export {
   SchemaTooNewError,
   translateSqliteError,
 } from './errors.js';
+export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid } from './ids.js';
 export {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,

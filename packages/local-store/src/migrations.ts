@@ -8,6 +8,7 @@
  * records its version; the runner reports each step and never throws halfway.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { agentlogsUuid } from './ids.js';
 import { LEGACY_SYNC_TABLES, SYNCED_TABLES } from './tables.js';
 
 /** SQL of the trigger that ignores an INSERT of an id listed in `purged_records` for `table`. */
@@ -218,6 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const column of TOKEN_COLUMNS) c.addColumn('turns', column, 'integer not null default 0');
       c.addColumn('turns', 'cost_usd', 'real');
       c.addColumn('turns', 'speed', 'text');
+      for (const table of ['sessions', 'cognitive_commits', 'turns']) c.addColumn(table, 'legacy_id', 'text');
 
       // Rows written by earlier releases: a version time from their own timestamps, and the fields the
       // earlier schema implied. The earlier cloud never held these rows for this backend: all are pending.
@@ -253,6 +255,7 @@ export const MIGRATIONS: readonly Migration[] = [
         update turns set sync_status = 'pending' where version > synced_version;
         update visuals set sync_status = 'pending' where version > synced_version;
       `);
+      adoptDeterministicIds(db);
     },
   },
   {
@@ -343,6 +346,68 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
 ];
+
+/**
+ * Gives rows of earlier releases the ids the importer derives for the same transcript lines
+ * (docs/decisions/0013-legacy-rows-take-deterministic-ids.md): a session `claude:session:<id>` (earlier
+ * releases used the session id as row id), a turn `claude:turn:<session id>:<id>` (they used the line's
+ * uuid), a commit `commit:<session row id>:<row id of its first turn>`. The earlier id is kept in
+ * `legacy_id`; references follow. Visuals keep their random ids. Foreign keys are checked at commit.
+ */
+function adoptDeterministicIds(db: Sqlite): void {
+  db.pragma('defer_foreign_keys = ON');
+  const sessionIds = new Map<string, string>();
+  for (const { id } of db.prepare('select id from sessions where legacy_id is null').all() as {
+    id: string;
+  }[]) {
+    sessionIds.set(id, agentlogsUuid(`claude:session:${id}`));
+  }
+  const turns = db
+    .prepare(
+      'select id, session_id, commit_id, timestamp from turns where legacy_id is null order by timestamp, id',
+    )
+    .all() as { id: string; session_id: string | null; commit_id: string | null; timestamp: string }[];
+  const turnIds = new Map<string, string>();
+  const firstTurnOfCommit = new Map<string, string>();
+  for (const turn of turns) {
+    if (turn.session_id === null) continue;
+    const id = agentlogsUuid(`claude:turn:${turn.session_id}:${turn.id}`);
+    turnIds.set(turn.id, id);
+    if (turn.commit_id !== null && !firstTurnOfCommit.has(turn.commit_id))
+      firstTurnOfCommit.set(turn.commit_id, id);
+  }
+  const commitIds = new Map<string, string>();
+  const commits = db
+    .prepare('select id, session_id from cognitive_commits where legacy_id is null')
+    .all() as {
+    id: string;
+    session_id: string | null;
+  }[];
+  for (const commit of commits) {
+    const firstTurn = firstTurnOfCommit.get(commit.id);
+    if (commit.session_id === null || firstTurn === undefined) continue;
+    const sessionRowId =
+      sessionIds.get(commit.session_id) ?? agentlogsUuid(`claude:session:${commit.session_id}`);
+    commitIds.set(commit.id, agentlogsUuid(`commit:${sessionRowId}:${firstTurn}`));
+  }
+
+  const rekey = (table: string, ids: Map<string, string>) => {
+    const update = db.prepare(`update ${table} set legacy_id = id, id = ? where id = ?`);
+    for (const [from, to] of ids) update.run(to, from);
+  };
+  const follow = (table: string, column: string, ids: Map<string, string>) => {
+    const update = db.prepare(`update ${table} set ${column} = ? where ${column} = ?`);
+    for (const [from, to] of ids) update.run(to, from);
+  };
+  rekey('sessions', sessionIds);
+  rekey('turns', turnIds);
+  rekey('cognitive_commits', commitIds);
+  follow('turns', 'session_id', sessionIds);
+  follow('cognitive_commits', 'session_id', sessionIds);
+  follow('turns', 'commit_id', commitIds);
+  follow('sessions', 'commit_id', commitIds);
+  follow('visuals', 'commit_id', commitIds);
+}
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -46,6 +46,8 @@ export interface SessionsTable extends SyncEnvelopeColumns, LegacySyncColumns {
   project_id: string | null;
   cwd: string | null;
   title: string | null;
+  /** The row's id in an earlier release's database (before it took its deterministic id). Local only. */
+  legacy_id: string | null;
 }
 
 export interface CognitiveCommitsTable extends SyncEnvelopeColumns, LegacySyncColumns {
@@ -73,6 +75,8 @@ export interface CognitiveCommitsTable extends SyncEnvelopeColumns, LegacySyncCo
   // This project (v11).
   session_id: string | null;
   project_id: string | null;
+  /** The row's id in an earlier release's database. Local only. */
+  legacy_id: string | null;
 }
 
 export interface TurnsTable extends SyncEnvelopeColumns, LegacySyncColumns {
@@ -107,6 +111,8 @@ export interface TurnsTable extends SyncEnvelopeColumns, LegacySyncColumns {
   /** The transcript's `costUSD`, or null when cost comes from the price table. */
   cost_usd: number | null;
   speed: string | null;
+  /** The row's id in an earlier release's database. Local only. */
+  legacy_id: string | null;
 }
 
 export interface VisualsTable extends SyncEnvelopeColumns, LegacySyncColumns {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  agentlogsUuid,
   DATABASE_FILE_NAME,
   isLocalStoreError,
   LATEST_SCHEMA_VERSION,
@@ -207,16 +208,32 @@ const V5_ORIGINAL_COLUMNS = {
   daemon_state: ['key', 'value'],
 } as const;
 
-/** Asserts that every row of `before` is in `after` with the same values in the original columns. */
+/**
+ * Asserts that every row of `before` is in `after` with the same values in the original columns, reading
+ * ids and references through `legacy_id` (rows of earlier releases take deterministic ids on upgrade).
+ */
 function expectRowsKept(
   before: Record<string, Record<string, unknown>[]>,
   after: Record<string, Record<string, unknown>[]>,
   columnsOf: Record<string, readonly string[]>,
 ) {
+  const legacyOf = new Map<unknown, unknown>();
+  for (const table of ['sessions', 'cognitive_commits', 'turns']) {
+    for (const row of after[table]!) if (row.legacy_id) legacyOf.set(row.id, row.legacy_id);
+  }
+  const asBefore = (row: Record<string, unknown>) => {
+    const copy = { ...row };
+    for (const column of ['id', 'session_id', 'commit_id']) {
+      if (legacyOf.has(copy[column])) copy[column] = legacyOf.get(copy[column]);
+    }
+    return copy;
+  };
   for (const [table, cols] of Object.entries(columnsOf)) {
     const original = before[table]!;
     expect(original.length).toBeGreaterThan(0);
-    expect(after[table]!.map((row) => pick(row, cols))).toEqual(original.map((row) => pick(row, cols)));
+    expect(after[table]!.map((row) => pick(asBefore(row), cols))).toEqual(
+      original.map((row) => pick(row, cols)),
+    );
   }
 }
 
@@ -240,7 +257,7 @@ describe('upgrading the v5 database of an earlier release', () => {
     const commits = after.cognitive_commits!;
     expect(commits).toHaveLength(2);
     expect(commits[0]).toMatchObject({
-      id: '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01',
+      legacy_id: '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01',
       git_hash: '3f2a9c1',
       closed_by: 'git_commit',
       closed_at: '2026-01-20T09:42:10.512Z',
@@ -297,16 +314,47 @@ describe('upgrading the v5 database of an earlier release', () => {
       native_id: '4d5611e5-241a-462a-8d15-5122611a9569',
       source: 'claude_code',
     });
-    expect(commits.map((c) => c.session_id)).toEqual([
-      '4d5611e5-241a-462a-8d15-5122611a9569',
-      '4d5611e5-241a-462a-8d15-5122611a9569',
-    ]);
-    expect(turns.map((t) => t.commit_id)).toEqual([
-      '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01',
-      '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01',
-      '7e2f4a90-1c3b-4d5e-8f60-9a1b2c3d4e02',
-      '7e2f4a90-1c3b-4d5e-8f60-9a1b2c3d4e02',
-    ]);
+    // Rows take the ids the importer derives for the same transcript lines (values computed with the
+    // importer's UUIDv5 of docs/data-model.md); the earlier ids stay in legacy_id.
+    const session = '44e50171-1030-5eac-959e-8dead57724d9'; // claude:session:4d5611e5-…
+    const firstTurn = '1b76b364-bfc1-5527-9aa5-c33ce082de67'; // claude:turn:4d5611e5-…:a1000000-…-000000000001
+    const firstCommit = 'e148836c-e30c-5bf5-9054-868d3ab86e35'; // commit:<session>:<first turn>
+    expect(after.sessions![0]).toMatchObject({
+      id: session,
+      legacy_id: '4d5611e5-241a-462a-8d15-5122611a9569',
+    });
+    expect(turns[0]).toMatchObject({ id: firstTurn, legacy_id: 'a1000000-0000-4000-8000-000000000001' });
+    expect(commits[0]).toMatchObject({ id: firstCommit, legacy_id: '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01' });
+    expect(commits.map((c) => c.session_id)).toEqual([session, session]);
+    expect(turns.map((t) => t.session_id)).toEqual([session, session, session, session]);
+    expect(turns.map((t) => t.commit_id)).toEqual([firstCommit, firstCommit, commits[1]!.id, commits[1]!.id]);
+    expect(commits[1]!.id).not.toBe('7e2f4a90-1c3b-4d5e-8f60-9a1b2c3d4e02');
+    expect(after.sessions![0]!.commit_id).toBe(commits[1]!.id);
+    expect(after.visuals![0]!.commit_id).toBe(firstCommit);
+    expect(agentlogsUuid('claude:session:4d5611e5-241a-462a-8d15-5122611a9569')).toBe(session);
+
+    // Importing the same transcript afterwards lands on these rows instead of adding new ones.
+    const reopened = openLocalDatabase({ path });
+    try {
+      const insertTurn = reopened.sqlite.prepare(
+        `insert into turns (id, session_id, role, content, timestamp, input_tokens) values (?, ?, 'user', 'Add a JSONL parser', '2026-01-20T09:00:00.000Z', 12)
+         on conflict (id) do update set input_tokens = excluded.input_tokens`,
+      );
+      insertTurn.run(
+        agentlogsUuid(
+          'claude:turn:4d5611e5-241a-462a-8d15-5122611a9569:a1000000-0000-4000-8000-000000000001',
+        ),
+        session,
+      );
+      expect(
+        reopened.sqlite.prepare('select count(*) as n, sum(input_tokens) as input from turns').get(),
+      ).toEqual({
+        n: 4,
+        input: 12,
+      });
+    } finally {
+      await reopened.close();
+    }
     expect(turns.every((t) => t.input_tokens === 0 && t.cost_usd === null)).toBe(true);
   });
 
@@ -480,7 +528,14 @@ describe('upgrading a v5 database built from the v1..v5 DDL', () => {
       hidden: 1,
       display_order: 2,
     });
-    expect(after.turns!.map((t) => t.commit_id)).toEqual(['c-1', 'c-1', 'c-2']);
+    const commitIds = after.cognitive_commits!.map((c) => [c.legacy_id, c.id]);
+    const byLegacy = Object.fromEntries(commitIds);
+    expect(after.turns!.map((t) => t.commit_id)).toEqual([byLegacy['c-1'], byLegacy['c-1'], byLegacy['c-2']]);
+    expect(after.turns!.map((t) => t.legacy_id)).toEqual(['t-1', 't-2', 't-3']);
+    expect(after.visuals![0]!.commit_id).toBe(byLegacy['c-1']);
+    const check = new BetterSqlite3(path, { readonly: true });
+    expect(check.pragma('foreign_key_check')).toEqual([]);
+    check.close();
     expect(after.cognitive_commits!.map((c) => c.prompt_count)).toEqual([0, 0]);
     expect(after.machines).toEqual([]);
     expect(after.projects).toEqual([]);

@@ -510,7 +510,7 @@ describe('a database upgraded from an earlier release', () => {
         expect(records.every((r) => r.deviceId === 'device-l' && r.payload.machine_id === 'machine-l')).toBe(
           true,
         );
-        const commit = records.find((r) => r.id === '0b9d1c7e-5f1a-4c3e-9a52-3f7e2b1d8c01')!;
+        const commit = records.find((r) => r.id === 'e148836c-e30c-5bf5-9054-868d3ab86e35')!;
         expect(commit).toMatchObject({ version: 1, updatedAt: '2026-01-20T09:42:10.512Z' });
         expect(commit.payload).toMatchObject({ title: 'Add parser', git_hash: '3f2a9c1', published: 1 });
         // Claimed once: a later store with other ids does not take them over.
