@@ -31,7 +31,8 @@ const RECENT_KEYS = 256;
 export class ClaudeAssembler {
   batch = new RecordBatch();
   private readonly byMessage = new Map<string, TurnRecord>();
-  private readonly flushedKeys = new Set<string>();
+  /** Responses were dropped from memory: a response not found there may be in the store. */
+  private evicted = false;
   private readonly open = new Map<string, CommitRecord | null>();
   private readonly pendingGitCalls: Map<string, string>;
   private readonly sessionIds = new Map<string, string>();
@@ -42,6 +43,8 @@ export class ClaudeAssembler {
     private readonly lookup: ClaudeResumeLookup | null,
     private readonly resumed: boolean,
     state?: ClaudeFileState,
+    /** Responses kept in memory across batches (older ones are looked up in the store). */
+    private readonly recentResponses = RECENT_KEYS,
   ) {
     this.pendingGitCalls = new Map(state?.pendingGitCalls ?? []);
   }
@@ -58,13 +61,13 @@ export class ClaudeAssembler {
     for (const [id, s] of out.sessions) this.batch.sessions.set(id, s);
     for (const [id, p] of out.projects) this.batch.projects.set(id, p);
     for (const [id, c] of out.commits) if (this.open.get(c.sessionId) === c) this.batch.commits.set(id, c);
-    if (this.byMessage.size > RECENT_KEYS) {
-      const drop = this.byMessage.size - RECENT_KEYS;
+    if (this.byMessage.size > this.recentResponses) {
+      const drop = this.byMessage.size - this.recentResponses;
       let i = 0;
       for (const key of this.byMessage.keys()) {
         if (i++ >= drop) break;
         this.byMessage.delete(key);
-        this.flushedKeys.add(key);
+        this.evicted = true;
       }
     }
     return out;
@@ -113,7 +116,7 @@ export class ClaudeAssembler {
     if (line.role === 'assistant' && line.messageId) {
       key = messageKey(sessionId, line.messageId, line.requestId);
       turn = this.byMessage.get(key) ?? null;
-      if (!turn && this.lookup && (this.resumed || this.flushedKeys.has(key))) {
+      if (!turn && this.lookup && (this.resumed || this.evicted)) {
         turn = this.lookup.turnByMessage(sessionId, line.messageId, line.requestId);
         if (turn) this.byMessage.set(key, turn);
       }
@@ -121,8 +124,15 @@ export class ClaudeAssembler {
 
     if (turn) {
       // Another line of a streamed response: one content block more, and possibly the final usage.
-      if (line.text) turn.content = turn.content ? `${turn.content}\n${line.text}` : line.text;
-      if (line.toolUses.length > 0) turn.toolCalls = [...turn.toolCalls, ...line.toolUses];
+      // Merging is idempotent: a line seen again (a replayed copy, or a file read once more) adds nothing.
+      if (line.text && !turn.content?.includes(line.text)) {
+        turn.content = turn.content ? `${turn.content}\n${line.text}` : line.text;
+      }
+      if (line.toolUses.length > 0) {
+        const known = new Set(turn.toolCalls.map((c) => c.id));
+        const added = line.toolUses.filter((c) => !known.has(c.id));
+        if (added.length > 0) turn.toolCalls = [...turn.toolCalls, ...added];
+      }
       if (line.usage) {
         const current = turn.usage;
         const better =

@@ -166,7 +166,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   const now = (options.now ?? (() => new Date()))().toISOString();
   const machineId = options.machineId ?? rowId.machine(options.deviceId);
   // A larger page cache keeps the id indexes in memory while thousands of rows go in.
-  db.pragma('cache_size = -65536');
+  db.pragma('cache_size = -32768');
   db.exec(STATS_INDEX_SQL);
   const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
   if (options.machine) writer.touchMachine(options.machine);
@@ -316,6 +316,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           writer.resumeLookup(),
           resumed,
           state as ClaudeFileState | undefined,
+          Math.min(256, batchSize),
         );
         read = readLinesFrom(
           file.path,

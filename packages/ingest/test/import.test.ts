@@ -131,6 +131,28 @@ describe('importTranscripts', () => {
     }
   });
 
+  it('writing in small batches (as for a very large file) gives the same rows as one batch', () => {
+    // A response line written again much later (a replay with a new uuid) still belongs to its turn.
+    const replay = join(tempDir(), 'replay.jsonl');
+    const lines = readFileSync(GIT_FIXTURE, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(
+      replay,
+      `${[...lines, lines[2]!.replace('"uuid":"a-002"', '"uuid":"a-902"')].join('\n')}\n`,
+    );
+    const files = [GIT_FIXTURE, replay, join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl')];
+    const whole = freshStore();
+    run(whole, [layout(files).root]);
+    const small = freshStore();
+    importTranscripts(small.sqlite, {
+      claudeRoots: [layout(files).root],
+      codexRoots: [],
+      deviceId: DEVICE,
+      now: () => new Date('2026-11-01T00:00:00Z'),
+      batchSize: 1,
+    });
+    expect(snapshot(small)).toEqual(snapshot(whole));
+  });
+
   it('a last line still being written is left for the next run', () => {
     const full = readFileSync(GIT_FIXTURE, 'utf8').split('\n').filter(Boolean);
     const { root, dir } = layout([]);
