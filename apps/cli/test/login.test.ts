@@ -4,7 +4,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuthStandIn, freePort, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
+import {
+  AuthStandIn,
+  freePort,
+  playBrowserLogin,
+  startTestBackend,
+  type TestBackend,
+} from '@agentlogs/test-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLoggedInProject } from '../src/config.js';
 import { CliError } from '../src/errors.js';
@@ -87,33 +93,11 @@ async function printedUrl(stderr: () => string, child: ChildProcessWithoutNullSt
   throw new Error(`no authorize URL printed; stderr: ${stderr()}`);
 }
 
-/**
- * Plays the browser: authorize → GitHub's consent page → Authorize/Cancel → Supabase callback. Returns the
- * address the browser is finally sent to (the CLI's loopback callback), without loading it.
- */
-async function browseToCallback(
-  authorizeUrl: string,
-  decision: 'authorize' | 'cancel' = 'authorize',
-): Promise<string> {
-  const toGitHub = await fetch(authorizeUrl, { redirect: 'manual' });
-  expect(toGitHub.status).toBe(302);
-  const consentUrl = new URL(toGitHub.headers.get('location') ?? '');
-  const consent = await (await fetch(consentUrl)).text();
-  const link = new RegExp(`id="${decision}" href="([^"]+)"`).exec(consent)?.[1]?.replaceAll('&#38;', '&');
-  if (!link) throw new Error(`no ${decision} link on the consent page`);
-  const toCallback = await fetch(new URL(link, consentUrl), { redirect: 'manual' });
-  expect(toCallback.status).toBe(302);
-  const toCli = await fetch(toCallback.headers.get('location') ?? '', { redirect: 'manual' });
-  expect(toCli.status).toBe(302);
-  return toCli.headers.get('location') ?? '';
-}
-
-/** Plays the browser to the end: also loads the loopback page. */
+/** Plays the browser to the end (also loads the loopback page) and checks where it was sent. */
 async function browse(authorizeUrl: string, decision: 'authorize' | 'cancel' = 'authorize') {
-  const last = await browseToCallback(authorizeUrl, decision);
-  expect(last).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
-  const response = await fetch(last);
-  return { status: response.status, page: await response.text() };
+  const { callbackUrl, status, page } = await playBrowserLogin(authorizeUrl, { decision });
+  expect(callbackUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
+  return { status, page };
 }
 
 function credentialsFile(home: string): string {
@@ -482,7 +466,7 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
     const url = await printedUrl(cli.stderr, cli.child);
     expect(cli.stderr()).toContain('paste its full address here');
     // The laptop's browser cannot reach the server's loopback address; the user copies it from the address bar.
-    const address = await browseToCallback(url);
+    const { callbackUrl: address } = await playBrowserLogin(url, { load: false });
     cli.child.stdin.write(`${address}\n`);
     const result = await cli.done;
     expect(result.code).toBe(0);

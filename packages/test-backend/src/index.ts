@@ -3,12 +3,15 @@ export {
   type AuthSettings,
   AuthStandIn,
   type AuthUser,
+  type BrowserLogin,
   DEFAULT_AUTH_SETTINGS,
+  findAuthorizeUrl,
   DEFAULT_GITHUB_ACCOUNT,
   FAKE_GITHUB_PREFIX,
   FakeGitHub,
   type GitHubAccount,
   isRedirectUrlAllowed,
+  playBrowserLogin,
 } from './auth/index.js';
 export {
   SHARED_CLUSTER_URL_ENV,
@@ -40,6 +43,7 @@ export {
   startPostgres,
   withDatabase,
 } from './postgres.js';
+export { type Pg15CheckResult, pg15ChecksUnavailable, runPg15Checks } from './pg15-checks.js';
 export { statusForSqlState } from './postgrest.js';
 export {
   applySqlFile,

@@ -7,6 +7,7 @@ import { redirectTarget } from './redirect.js';
 import { AuthHttpError, redirect, sendAuthError, sendJson } from './respond.js';
 import { type AuthUser, findUser, gitHubUserExists, upsertGitHubUser } from './users.js';
 
+export { type BrowserLogin, findAuthorizeUrl, playBrowserLogin } from './browser.js';
 export { DEFAULT_GITHUB_ACCOUNT, FAKE_GITHUB_PREFIX, FakeGitHub, type GitHubAccount } from './github.js';
 export { isRedirectUrlAllowed } from './redirect.js';
 export type { AuthUser } from './users.js';
