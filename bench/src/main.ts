@@ -119,7 +119,18 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const outFile = path.join(outDir, 'latest.json');
   fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), outFile) || outFile}\n`);
+  // Each part also keeps its own latest result, so running one part does not lose the others' figures.
+  for (const part of parts) {
+    const partFile = path.join(outDir, `${part}-latest.json`);
+    fs.writeFileSync(
+      partFile,
+      `${JSON.stringify({ machine, options: results.options, [part]: results[part] }, null, 2)}\n`,
+    );
+  }
+  const shown = (file: string) => path.relative(process.cwd(), file) || file;
+  process.stdout.write(
+    `\nresults written to ${shown(outFile)} and ${parts.map((p) => shown(path.join(outDir, `${p}-latest.json`))).join(', ')}\n`,
+  );
 }
 
 /**
