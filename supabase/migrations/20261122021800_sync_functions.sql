@@ -34,7 +34,8 @@ as $$
 $$;
 
 -- SQL text of an expression building the ServerRecord JSON of row `alias` of `table_name`
--- (`json` or `jsonb` flavour).
+-- (`json` or `jsonb` flavour). Timestamps are formatted inline like private.iso (a function call per
+-- value would cost more than the rest of the row).
 create function private.record_json_sql(table_name text, alias text, flavour text) returns text
 language plpgsql stable
 set search_path = ''
@@ -45,7 +46,8 @@ begin
   select coalesce(string_agg(
            pg_catalog.format('%L, %s', c.column_name,
              case
-               when c.is_timestamp then pg_catalog.format('private.iso(%I.%I)', alias, c.column_name)
+               when c.is_timestamp then pg_catalog.format(
+                 'to_char(%I.%I at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'')', alias, c.column_name)
                when c.is_boolean then pg_catalog.format('%I.%I::integer', alias, c.column_name)
                else pg_catalog.format('%I.%I', alias, c.column_name)
              end), ', '), '')
@@ -53,7 +55,8 @@ begin
     from private.payload_columns(table_name) as c;
   return pg_catalog.format(
     '%2$s_build_object(''table'', %1$L::text, ''id'', %3$I.id, ''version'', %3$I.version, '
-    '''updatedAt'', private.iso(%3$I.updated_at), ''deletedAt'', private.iso(%3$I.deleted_at), '
+    '''updatedAt'', to_char(%3$I.updated_at at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"''), '
+    '''deletedAt'', to_char(%3$I.deleted_at at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"''), '
     '''deviceId'', %3$I.device_id, ''changeSeq'', %3$I.change_seq, ''payload'', %2$s_build_object(%4$s))',
     table_name, flavour, alias, payload);
 end;
@@ -74,9 +77,15 @@ begin
 end;
 $$;
 
+-- Existing rows are looked up one by one on the primary key (lateral subqueries, and planner settings
+-- that rule out the alternatives): while a bulk push has left the table's statistics behind, the planner
+-- would otherwise scan all of a user's rows for every batch and make a large first sync quadratic.
 create function private.apply_push(batch jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
+set enable_hashjoin = off
+set enable_mergejoin = off
+set enable_seqscan = off
 as $$
 declare
   uid uuid := auth.uid();
@@ -85,13 +94,15 @@ declare
   seq bigint;
   tbl text;
   bad text;
+  problem text;
+  known_columns text[];
   column_list text;
   select_list text;
   update_list text;
   record_sql text;
   written bigint;
-  accepted jsonb := '[]';
-  rejected jsonb := '[]';
+  accepted jsonb := '[]'::jsonb;
+  rejected jsonb := '[]'::jsonb;
   part_accepted jsonb;
   part_rejected jsonb;
 begin
@@ -110,59 +121,49 @@ begin
       using errcode = '22023', hint = 'Split the push into smaller batches.';
   end if;
 
-  select coalesce(r."table", '?') || '/' || coalesce(r.id, '?') into bad
-    from jsonb_to_recordset(records)
-         as r("table" text, id text, version integer, "updatedAt" text, "deviceId" text, payload jsonb)
+  -- One pass over the envelopes. Times must be ISO-8601 with a zone: Postgres alone would also take
+  -- 'yesterday', 'epoch' or a zoneless local time.
+  select coalesce(r."table", '?') || '/' || coalesce(r.id, '?'),
+         case
+           when r."table" is null or r.id is null or r.id = '' or r.version is null or r.version < 1
+             or r."updatedAt" is null or r."deviceId" is null or r."deviceId" = ''
+             or jsonb_typeof(e.value -> 'payload') is distinct from 'object' then 'envelope'
+           else 'time'
+         end
+    into bad, problem
+    from jsonb_array_elements(records) as e(value)
+    cross join lateral jsonb_to_record(e.value)
+         as r("table" text, id text, version integer, "updatedAt" text, "deletedAt" text, "deviceId" text)
    where r."table" is null or r.id is null or r.id = '' or r.version is null or r.version < 1
       or r."updatedAt" is null or r."deviceId" is null or r."deviceId" = ''
-      or jsonb_typeof(r.payload) is distinct from 'object'
-   limit 1;
-  if found then
-    raise exception 'sync_push: record % needs table, a non-empty id and deviceId, version >= 1, updatedAt and a payload object', bad
-      using errcode = '22023';
-  end if;
-
-  -- ISO-8601 with a time zone only: Postgres would also take 'yesterday', 'epoch' or a zoneless local time.
-  select coalesce(r."table", '?') || '/' || coalesce(r.id, '?') into bad
-    from jsonb_to_recordset(records) as r("table" text, id text, "updatedAt" text, "deletedAt" text)
-   where r."updatedAt" !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$'
+      or jsonb_typeof(e.value -> 'payload') is distinct from 'object'
+      or r."updatedAt" !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$'
       or (r."deletedAt" is not null
           and r."deletedAt" !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$')
    limit 1;
-  if found then
+  if problem = 'envelope' then
+    raise exception 'sync_push: record % needs table, a non-empty id and deviceId, version >= 1, updatedAt and a payload object', bad
+      using errcode = '22023';
+  elsif problem = 'time' then
     raise exception 'sync_push: record % has an updatedAt or deletedAt that is not an ISO-8601 time with a time zone', bad
       using errcode = '22007';
   end if;
 
-  select t.name || '/' || t.id into bad
-    from (select r."table" as name, r.id
+  -- One pass over the keys: each (table, id) at most once, every table known.
+  select g.tbl || '/' || g.id, case when g.n > 1 then 'twice' else 'table' end
+    into bad, problem
+    from (select r."table" as tbl, r.id, count(*) as n
             from jsonb_to_recordset(records) as r("table" text, id text)
-           group by 1, 2
-          having count(*) > 1) as t
+           group by 1, 2) as g
+   where g.n > 1 or not exists (select 1 from private.synced_tables s where s.name = g.tbl)
+   order by g.n desc
    limit 1;
-  if found then
+  if problem = 'twice' then
     raise exception 'sync_push: the batch holds % twice', bad
       using errcode = '21000', hint = 'Send at most one version of a record per batch.';
-  end if;
-
-  select r."table" into bad
-    from jsonb_to_recordset(records) as r("table" text)
-   where not exists (select 1 from private.synced_tables s where s.name = r."table")
-   limit 1;
-  if found then
-    raise exception 'sync_push: unknown table "%"', bad
+  elsif problem = 'table' then
+    raise exception 'sync_push: unknown table "%"', split_part(bad, '/', 1)
       using errcode = '42P01', hint = 'Apply the latest agentlogs schema to the project (supabase db push).';
-  end if;
-
-  select k.tbl || '.' || k.key into bad
-    from (select distinct r."table" as tbl, keys.key
-            from jsonb_to_recordset(records) as r("table" text, payload jsonb),
-                 lateral jsonb_object_keys(r.payload) as keys(key)) as k
-   where not exists (select 1 from private.payload_columns(k.tbl) c where c.column_name = k.key)
-   limit 1;
-  if found then
-    raise exception 'sync_push: unknown column "%"', bad
-      using errcode = '42703', hint = 'Apply the latest agentlogs schema to the project (supabase db push).';
   end if;
 
   seq := private.lock_sync_state(uid);
@@ -174,15 +175,26 @@ begin
              group by 1) as t
      order by t.first_seen
   loop
-    select string_agg(format('%I', c.column_name), ', '),
+    select array_agg(c.column_name),
+           string_agg(format('%I', c.column_name), ', '),
            string_agg(format('p.%I', c.column_name), ', '),
            string_agg(format('%1$I = excluded.%1$I', c.column_name), ', ')
-      into column_list, select_list, update_list
+      into known_columns, column_list, select_list, update_list
       from private.payload_columns(tbl) as c;
+
+    select k.key into bad
+      from jsonb_to_recordset(records) as r("table" text, payload jsonb),
+           lateral jsonb_object_keys(r.payload - known_columns) as k(key)
+     where r."table" = tbl
+     limit 1;
+    if found then
+      raise exception 'sync_push: unknown column "%.%"', tbl, bad
+        using errcode = '42703', hint = 'Apply the latest agentlogs schema to the project (supabase db push).';
+    end if;
 
     execute format($sql$
       with incoming as (
-        select r.id, r.version, date_trunc('milliseconds', r."updatedAt") as updated_at,
+        select r.id collate "C" as id, r.version, date_trunc('milliseconds', r."updatedAt") as updated_at,
                date_trunc('milliseconds', r."deletedAt") as deleted_at, r."deviceId" collate "C" as device_id, e.ord, %3$s
           from jsonb_array_elements($1) with ordinality as e(value, ord)
           cross join lateral jsonb_to_record(e.value) as r("table" text, id text, version integer,
@@ -193,7 +205,9 @@ begin
       winners as (
         select i.*, row_number() over (order by i.ord) as rn
           from incoming i
-          left join public.%1$I t on t.user_id = $2 and t.id = i.id
+          left join lateral (
+                 select t.id, t.version, t.updated_at, t.device_id from public.%1$I t
+                  where t.user_id = $2 and t.id = i.id offset 0) as t on true
          where t.id is null
             or (i.version, i.updated_at, i.device_id) > (t.version, t.updated_at, t.device_id)
       ),
@@ -225,11 +239,15 @@ begin
         from (select r.id, r.version, e.ord, t.change_seq,
                      (t.version, t.updated_at, t.device_id)
                        = (r.version, date_trunc('milliseconds', r."updatedAt"), r."deviceId" collate "C") as same,
-                     %2$s as winner
+                     case when (t.version, t.updated_at, t.device_id)
+                                 = (r.version, date_trunc('milliseconds', r."updatedAt"), r."deviceId" collate "C")
+                          then null else %2$s end as winner
                 from jsonb_array_elements($1) with ordinality as e(value, ord)
                 cross join lateral jsonb_to_record(e.value)
                        as r("table" text, id text, version integer, "updatedAt" timestamptz, "deviceId" text)
-                join public.%1$I t on t.user_id = $2 and t.id = r.id
+                cross join lateral (
+                       select * from public.%1$I t
+                        where t.user_id = $2 and t.id = r.id collate "C" offset 0) as t
                where r."table" = %1$L) as o
     $sql$, tbl, record_sql)
     using records, uid
@@ -255,19 +273,23 @@ comment on function public.sync_push(jsonb) is
 create function public.sync_pull(cursor bigint, lim integer) returns json
 language plpgsql stable security invoker
 set search_path = ''
+set enable_hashjoin = off
+set enable_mergejoin = off
+set enable_seqscan = off
 as $$
 declare
   uid uuid := auth.uid();
-  after_seq bigint := coalesce($1, 0);
+  after_seq bigint := $1;
   page_size integer := least($2, 10000);
-  page_sql text;
+  keys_sql text;
+  records_sql text;
   oldest bigint;
   page json;
 begin
   if uid is null then
     raise exception 'sync_pull needs a signed-in user' using errcode = '42501';
   end if;
-  if $1 is null or $1 < 0 then
+  if after_seq is null or after_seq < 0 then
     raise exception 'sync_pull: cursor must be an integer >= 0' using errcode = '22023';
   end if;
   if page_size is null or page_size < 1 then
@@ -275,26 +297,34 @@ begin
   end if;
   select coalesce(max(s.oldest_retained_seq), 0) into oldest from private.sync_state s where s.user_id = uid;
 
+  -- First the page's keys (index scans on (user_id, change_seq), no row built), then the JSON of just
+  -- those rows. change_seq is unique per user across tables, so it alone orders the page.
   select string_agg(
-           format('(select %1$L::text as tbl, t.id, t.change_seq, %2$s as rec from public.%1$I t '
+           format('(select %1$L::text as tbl, t.change_seq from public.%1$I t '
                   'where t.user_id = $1 and t.change_seq > $2 and t.purged_at is null '
-                  'order by t.change_seq limit $3 + 1)',
+                  'order by t.change_seq limit $3 + 1)', s.name),
+           ' union all ' order by s.push_order),
+         string_agg(
+           format('select k.change_seq, %2$s as rec from keys k cross join lateral '
+                  '(select * from public.%1$I t where t.user_id = $1 and t.change_seq = k.change_seq offset 0) as t '
+                  'where k.tbl = %1$L and k.rn <= $3',
                   s.name, private.record_json_sql(s.name, 't', 'json')),
            ' union all ' order by s.push_order)
-    into page_sql
+    into keys_sql, records_sql
     from private.synced_tables s;
 
   execute format($sql$
+    with keys as materialized (
+      select u.tbl, u.change_seq, row_number() over (order by u.change_seq) as rn
+        from (select a.tbl, a.change_seq from (%s) as a order by a.change_seq limit $3 + 1) as u
+    ),
+    recs as (%s)
     select json_build_object(
-             'records', coalesce(json_agg(p.rec order by p.change_seq, p.tbl, p.id) filter (where p.rn <= $3), '[]'::json),
-             'nextCursor', coalesce(max(p.change_seq) filter (where p.rn <= $3), $2),
-             'hasMore', count(*) > $3,
+             'records', coalesce((select json_agg(r.rec order by r.change_seq) from recs r), '[]'::json),
+             'nextCursor', coalesce((select max(k.change_seq) from keys k where k.rn <= $3), $2),
+             'hasMore', (select count(*) from keys k) > $3,
              'oldestRetainedSeq', $4::bigint)
-      from (select u.*, row_number() over (order by u.change_seq, u.tbl, u.id) as rn
-              from (%s) as u
-             order by u.change_seq, u.tbl, u.id
-             limit $3 + 1) as p
-  $sql$, page_sql)
+  $sql$, keys_sql, records_sql)
   using uid, after_seq, page_size, oldest
   into page;
   return page;
@@ -313,7 +343,7 @@ declare
   live bigint;
   dead bigint;
   checksum bigint;
-  result jsonb := '[]';
+  result jsonb := '[]'::jsonb;
 begin
   if uid is null then
     raise exception 'sync_summary needs a signed-in user' using errcode = '42501';

@@ -112,15 +112,13 @@ export class SupabaseRemote implements Remote {
         }
         const { error, status } = response;
         const hint = error.hint ? ` (${error.hint})` : '';
-        return Promise.reject(
-          syncErrorFrom({
-            status: status === 0 ? undefined : status,
-            code: error.code || undefined,
-            message: `${fn}: ${error.message}${hint}`,
-            network: status === 0,
-            cause: error,
-          }),
-        );
+        throw syncErrorFrom({
+          status: status === 0 ? undefined : status,
+          code: error.code || undefined,
+          message: `${fn}: ${error.message}${hint}`,
+          network: status === 0,
+          cause: error,
+        });
       }
       return response.data;
     } finally {
@@ -144,6 +142,8 @@ export interface SupabaseRemoteConfig extends SupabaseRemoteOptions {
   anonKey: string;
   /** The signed-in user's current access token (called before every request). */
   accessToken: () => Promise<string | null>;
+  /** A fetch to use instead of the global one. */
+  fetch?: typeof fetch;
 }
 
 /** A `SupabaseRemote` on a client of its own that sends `accessToken()` with every call. */
@@ -153,6 +153,7 @@ export function createSupabaseRemote(config: SupabaseRemoteConfig): SupabaseRemo
     accessToken: config.accessToken,
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     ...(hasNativeWebSocket ? {} : { realtime: { transport: WebSocket as never } }),
+    ...(config.fetch ? { global: { fetch: config.fetch } } : {}),
   });
   return new SupabaseRemote(client, config);
 }

@@ -5,10 +5,10 @@ export {
   type AuthUser,
   type BrowserLogin,
   DEFAULT_AUTH_SETTINGS,
-  findAuthorizeUrl,
   DEFAULT_GITHUB_ACCOUNT,
   FAKE_GITHUB_PREFIX,
   FakeGitHub,
+  findAuthorizeUrl,
   type GitHubAccount,
   isRedirectUrlAllowed,
   playBrowserLogin,
@@ -33,6 +33,7 @@ export {
   startStandIn,
 } from './http.js';
 export { type JwtClaims, JwtError, signJwt, verifyJwt } from './jwt.js';
+export { type Pg15CheckResult, pg15ChecksUnavailable, runPg15Checks } from './pg15-checks.js';
 export {
   DEBIAN_15_BIN,
   debian15Available,
@@ -43,7 +44,6 @@ export {
   startPostgres,
   withDatabase,
 } from './postgres.js';
-export { type Pg15CheckResult, pg15ChecksUnavailable, runPg15Checks } from './pg15-checks.js';
 export { statusForSqlState } from './postgrest.js';
 export {
   applySqlFile,

@@ -1,0 +1,348 @@
+/**
+ * The sync part of `pnpm bench`: 100,000 turn rows, as the synthetic Claude Code tree yields them after
+ * import (content included), pushed through supabase-js → the PostgREST stand-in → PostgreSQL 17 and
+ * pulled back; on the same server in the same run, the raw limit (one `INSERT … SELECT … FROM
+ * jsonb_to_recordset(…)` of the same rows); and the cost of a sync with nothing to do (round trips).
+ */
+import { ClaudeAssembler, readClaudeLine, type TurnRecord } from '@agentlogs/ingest';
+import { createSupabaseRemote } from '@agentlogs/supabase-remote';
+import { recordByteSize, type ServerRecord, SyncEngine, type SyncRecord } from '@agentlogs/sync-core';
+import { MemoryLocalStore } from '@agentlogs/sync-core/testing';
+import { startTestBackend } from '@agentlogs/test-backend';
+import pg from 'pg';
+import { generateSession, treeProjects } from './claude-tree.js';
+
+export interface SyncBenchOptions {
+  log?: (message: string) => void;
+  /** Turn rows to push (default 100,000, or `AGENTLOGS_BENCH_SYNC_ROWS`). */
+  rows?: number;
+  seed?: number;
+}
+
+export interface SyncBenchResult {
+  available: true;
+  rows: number;
+  avgRowBytes: number;
+  totalMB: number;
+  postgres: string;
+  push: { seconds: number; rowsPerSecond: number; requests: number; batchRows: number; batchBytes: number };
+  pull: { seconds: number; rowsPerSecond: number; requests: number; pageRows: number };
+  raw: { seconds: number; rowsPerSecond: number; statement: string };
+  /** sync_pull called over a plain pg connection: the SQL's share of the pull. */
+  serverPull: { seconds: number; rowsPerSecond: number };
+  pushVsRaw: number;
+  noopSync: { roundTrips: number; milliseconds: number };
+  engineCatchUp: { seconds: number; rowsPerSecond: number };
+  targets: {
+    pushRowsPerSecond: number;
+    pushVsRaw: number;
+    pullRowsPerSecond: number;
+    noopRoundTrips: number;
+  };
+  met: { push: boolean; pushVsRaw: boolean; pull: boolean; noop: boolean };
+  table: string;
+}
+
+const DEVICE = 'bench-device-0001';
+const BATCH_ROWS = 500; // SyncEngine's default batchSize
+const BATCH_BYTES = 1024 * 1024; // SyncEngine's default batchBytes
+const PAGE_ROWS = 1000; // SyncEngine's default pullLimit
+
+/** Turn rows from generated sessions, assembled by the importer's own ClaudeAssembler. */
+export function benchTurnRows(count: number, seed = 1): SyncRecord[] {
+  const projects = treeProjects(seed);
+  const rows: SyncRecord[] = [];
+  for (let index = 0; rows.length < count; index++) {
+    const { files } = generateSession(seed, index, projects);
+    for (const file of files) {
+      const assembler = new ClaudeAssembler(file.relativePath, null, false);
+      const lines = file.content.split('\n');
+      for (let n = 0; n < lines.length; n++) {
+        const line = readClaudeLine(lines[n] ?? '');
+        if (line?.kind === 'message') assembler.add(line, n + 1);
+      }
+      for (const turn of assembler.takeBatch().turns.values()) {
+        rows.push(turnRecord(turn));
+        if (rows.length >= count) break;
+      }
+      if (rows.length >= count) break;
+    }
+  }
+  return rows;
+}
+
+function turnRecord(t: TurnRecord): SyncRecord {
+  return {
+    table: 'turns',
+    id: t.id,
+    version: 1,
+    updatedAt: new Date(Date.parse(t.timestamp)).toISOString(),
+    deletedAt: null,
+    deviceId: DEVICE,
+    payload: {
+      machine_id: 'bench-machine',
+      session_id: t.sessionId,
+      commit_id: t.commitId,
+      role: t.role,
+      content: t.content,
+      timestamp: new Date(Date.parse(t.timestamp)).toISOString(),
+      tool_calls: t.toolCalls.length > 0 ? JSON.stringify(t.toolCalls) : null,
+      triggers_visual: 0,
+      model: t.model,
+      message_id: t.messageId,
+      request_id: t.requestId,
+      is_sidechain: t.isSidechain ? 1 : 0,
+      agent_id: t.agentId,
+      cwd: t.cwd,
+      input_tokens: t.usage?.input ?? null,
+      output_tokens: t.usage?.output ?? null,
+      cache_creation_tokens: t.usage?.cacheCreation ?? null,
+      cache_creation_1h_tokens: t.usage?.cacheCreation1h ?? null,
+      cache_read_tokens: t.usage?.cacheRead ?? null,
+      reasoning_tokens: t.usage?.reasoning ?? null,
+      cost_usd: t.costUsd,
+      speed: t.speed,
+    },
+  };
+}
+
+function batches(records: SyncRecord[]): SyncRecord[][] {
+  const out: SyncRecord[][] = [];
+  let current: SyncRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordByteSize(record);
+    if (current.length > 0 && (current.length >= BATCH_ROWS || bytes + size > BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+export async function runSyncBench(options: SyncBenchOptions = {}): Promise<SyncBenchResult> {
+  const log = options.log ?? (() => {});
+  const count = options.rows ?? Number(process.env.AGENTLOGS_BENCH_SYNC_ROWS ?? 100_000);
+  log(`sync: building ${count} turn rows from the synthetic tree`);
+  const records = benchTurnRows(count, options.seed ?? 1);
+  const totalBytes = records.reduce((sum, r) => sum + recordByteSize(r), 0);
+  const avgRowBytes = Math.round(totalBytes / records.length);
+
+  log('sync: starting PostgreSQL and the stand-in (schema pushed with the Supabase CLI)');
+  const backend = await startTestBackend();
+  try {
+    let requests = 0;
+    const countingFetch: typeof fetch = (input, init) => {
+      requests += 1;
+      return fetch(input, init);
+    };
+    const user = await backend.createUser({ githubLogin: 'bench' });
+    const remote = createSupabaseRemote({
+      url: backend.url,
+      anonKey: backend.anonKey,
+      accessToken: async () => user.accessToken,
+      fetch: countingFetch,
+      timeoutMs: 300_000,
+    });
+    const { rows: version } = await backend.standIn.adminPool.query<{ v: string }>('select version() as v');
+
+    // Push, as the engine batches it.
+    const pushBatches = batches(records);
+    log(`sync: pushing ${records.length} rows in ${pushBatches.length} requests`);
+    requests = 0;
+    let start = process.hrtime.bigint();
+    let accepted = 0;
+    for (const batch of pushBatches) {
+      const result = await remote.push({ deviceId: DEVICE, records: batch });
+      accepted += result.accepted.length;
+    }
+    const pushSeconds = seconds(start);
+    const pushRequests = requests;
+    if (accepted !== records.length) throw new Error(`push accepted ${accepted} of ${records.length}`);
+
+    // Pull everything back, page by page.
+    log('sync: pulling them back');
+    requests = 0;
+    start = process.hrtime.bigint();
+    let cursor = 0;
+    let pulled = 0;
+    let last: ServerRecord | undefined;
+    for (;;) {
+      const page = await remote.pull({ cursor, limit: PAGE_ROWS });
+      pulled += page.records.length;
+      last = page.records.at(-1) ?? last;
+      cursor = page.nextCursor;
+      if (!page.hasMore) break;
+    }
+    const pullSeconds = seconds(start);
+    const pullRequests = requests;
+    if (pulled !== records.length) throw new Error(`pulled ${pulled} of ${records.length}`);
+    if (last && JSON.stringify(last.payload.content) === undefined)
+      throw new Error('pulled rows lack content');
+
+    // The same pages straight from Postgres (no HTTP, no supabase-js): the server's own share of a pull.
+    const serverPull = await sqlOnlyPull(backend.databaseUrl, user.id, records.length);
+
+    // The raw limit: the same rows in one INSERT … SELECT … FROM jsonb_to_recordset(…), same server.
+    log('sync: raw bulk insert of the same rows');
+    const raw = await rawInsert(
+      backend.databaseUrl,
+      await backend.createUser({ githubLogin: 'bench-raw' }),
+      records,
+    );
+
+    // The engine catching a fresh device up, then a sync with nothing to do.
+    log('sync: a fresh device catches up through SyncEngine, then syncs with nothing to do');
+    const store = new MemoryLocalStore({ deviceId: 'bench-device-0002' });
+    const engine = new SyncEngine({
+      store,
+      remote,
+      tables: ['machines', 'projects', 'sessions', 'cognitive_commits', 'turns', 'visuals'],
+    });
+    start = process.hrtime.bigint();
+    const catchUp = await engine.sync();
+    const catchUpSeconds = seconds(start);
+    if (catchUp.pull.records !== records.length) throw new Error(`catch-up pulled ${catchUp.pull.records}`);
+    requests = 0;
+    start = process.hrtime.bigint();
+    await engine.sync();
+    const noopMs = seconds(start) * 1000;
+    const noopTrips = requests;
+
+    const pushRate = records.length / pushSeconds;
+    const pullRate = records.length / pullSeconds;
+    const pushVsRaw = pushRate / raw.rowsPerSecond;
+    const result: Omit<SyncBenchResult, 'table'> = {
+      available: true,
+      rows: records.length,
+      avgRowBytes,
+      totalMB: Math.round(totalBytes / 1e5) / 10,
+      postgres: version[0]?.v.split(' on ')[0] ?? 'PostgreSQL',
+      push: {
+        seconds: pushSeconds,
+        rowsPerSecond: pushRate,
+        requests: pushRequests,
+        batchRows: BATCH_ROWS,
+        batchBytes: BATCH_BYTES,
+      },
+      pull: { seconds: pullSeconds, rowsPerSecond: pullRate, requests: pullRequests, pageRows: PAGE_ROWS },
+      raw,
+      serverPull,
+      pushVsRaw,
+      noopSync: { roundTrips: noopTrips, milliseconds: noopMs },
+      engineCatchUp: { seconds: catchUpSeconds, rowsPerSecond: records.length / catchUpSeconds },
+      targets: { pushRowsPerSecond: 20_000, pushVsRaw: 0.5, pullRowsPerSecond: 40_000, noopRoundTrips: 1 },
+      met: {
+        push: pushRate >= 20_000,
+        pushVsRaw: pushVsRaw >= 0.5,
+        pull: pullRate >= 40_000,
+        noop: noopTrips <= 1,
+      },
+    };
+    return { ...result, table: formatSyncBench(result) };
+  } finally {
+    await backend.close();
+  }
+}
+
+async function sqlOnlyPull(
+  databaseUrl: string,
+  userId: string,
+  expected: number,
+): Promise<SyncBenchResult['serverPull']> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`select set_config('request.jwt.claims', $1, false)`, [
+      JSON.stringify({ sub: userId, role: 'authenticated' }),
+    ]);
+    const start = process.hrtime.bigint();
+    let cursor = 0;
+    let rows = 0;
+    for (;;) {
+      const { rows: result } = await client.query<{ page: string }>(
+        'select public.sync_pull($1, $2)::text as page',
+        [cursor, PAGE_ROWS],
+      );
+      const page = JSON.parse(result[0]?.page ?? '{}') as {
+        records: unknown[];
+        nextCursor: number;
+        hasMore: boolean;
+      };
+      rows += page.records.length;
+      cursor = page.nextCursor;
+      if (!page.hasMore) break;
+    }
+    const elapsed = seconds(start);
+    if (rows !== expected) throw new Error(`server-only pull read ${rows} of ${expected}`);
+    return { seconds: elapsed, rowsPerSecond: rows / elapsed };
+  } finally {
+    await client.end();
+  }
+}
+
+async function rawInsert(
+  databaseUrl: string,
+  user: { id: string },
+  records: SyncRecord[],
+): Promise<SyncBenchResult['raw']> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: columns } = await client.query<{ name: string; type: string }>(
+      `select a.attname::text as name, format_type(a.atttypid, a.atttypmod) as type
+         from pg_attribute a join private.payload_columns('turns') c on c.column_name = a.attname
+        where a.attrelid = 'public.turns'::regclass order by a.attnum`,
+    );
+    const names = columns.map((c) => `"${c.name}"`).join(', ');
+    const definitions = columns.map((c) => `"${c.name}" ${c.type}`).join(', ');
+    const statement =
+      `insert into public.turns (user_id, id, version, updated_at, deleted_at, device_id, change_seq, synced_at, ${names}) ` +
+      `select $2, r.id, r.version, r.updated_at, r.deleted_at, r.device_id, r.change_seq, now(), ${columns.map((c) => `r."${c.name}"`).join(', ')} ` +
+      `from jsonb_to_recordset($1::jsonb) as r(id text, version integer, updated_at timestamptz, deleted_at timestamptz, device_id text, change_seq bigint, ${definitions})`;
+    const flat = records.map((r, i) => ({
+      id: r.id,
+      version: r.version,
+      updated_at: r.updatedAt,
+      deleted_at: r.deletedAt,
+      device_id: r.deviceId,
+      change_seq: i + 1,
+      ...r.payload,
+    }));
+    const start = process.hrtime.bigint();
+    const json = JSON.stringify(flat);
+    const result = await client.query(statement, [json, user.id]);
+    const elapsed = seconds(start);
+    if (result.rowCount !== records.length) throw new Error(`raw insert wrote ${result.rowCount}`);
+    return {
+      seconds: elapsed,
+      rowsPerSecond: records.length / elapsed,
+      statement:
+        'one INSERT … SELECT … FROM jsonb_to_recordset($1) of all rows, over one pg connection (JSON encoding included)',
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+function formatSyncBench(r: Omit<SyncBenchResult, 'table'>): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  return [
+    `rows: ${n(r.rows)} turns, average ${n(r.avgRowBytes)} bytes of JSON each (${r.totalMB} MB); ${r.postgres}`,
+    'measure                         value             target          ',
+    `push (supabase-js → stand-in)   ${n(r.push.rowsPerSecond).padStart(8)} rows/s   ≥ 20,000 rows/s  ${mark(r.met.push)}  (${r.push.requests} requests of ≤ ${r.push.batchRows} rows / 1 MiB, ${r.push.seconds.toFixed(2)} s)`,
+    `raw bulk insert, same server    ${n(r.raw.rowsPerSecond).padStart(8)} rows/s                    (${r.raw.seconds.toFixed(2)} s)`,
+    `push / raw                      ${(r.pushVsRaw * 100).toFixed(0).padStart(8)} %        ≥ 50 %           ${mark(r.met.pushVsRaw)}`,
+    `pull                            ${n(r.pull.rowsPerSecond).padStart(8)} rows/s   ≥ 40,000 rows/s  ${mark(r.met.pull)}  (${r.pull.requests} pages of ≤ ${r.pull.pageRows}, ${r.pull.seconds.toFixed(2)} s)`,
+    `  the SQL alone (pg, no HTTP) ${n(r.serverPull.rowsPerSecond).padStart(8)} rows/s                    (sync_pull pages over one pg connection: the server's share)`,
+    `sync with nothing to do         ${String(r.noopSync.roundTrips).padStart(8)} round trip(s) ≤ 1          ${mark(r.met.noop)}  (${r.noopSync.milliseconds.toFixed(1)} ms)`,
+    `SyncEngine catch-up (info)      ${n(r.engineCatchUp.rowsPerSecond).padStart(8)} rows/s   pull + apply into an in-memory store`,
+  ].join('\n');
+}
