@@ -268,6 +268,7 @@ export const MIGRATIONS: readonly Migration[] = [
           last_seen_at text, ${envelope});
         create table if not exists projects (id text primary key, path text, name text, ${envelope});
       `);
+      adoptLegacyProjects(c.db, c.now);
     },
   },
   {
@@ -407,6 +408,36 @@ function adoptDeterministicIds(db: Sqlite): void {
   follow('turns', 'commit_id', commitIds);
   follow('sessions', 'commit_id', commitIds);
   follow('visuals', 'commit_id', commitIds);
+}
+
+/**
+ * Earlier releases recorded a commit's project as `project_name`, the project's path. Sessions and commits of
+ * earlier releases get the `projects` row the importer derives for that path (`project:<path>`), and sessions
+ * its `cwd`, so stats by project group them with newly imported rows.
+ */
+function adoptLegacyProjects(db: Sqlite, now: string): void {
+  const commits = db
+    .prepare(
+      `select id, session_id, project_name, started_at from cognitive_commits
+        where project_id is null and project_name like '/%' order by started_at`,
+    )
+    .all() as { id: string; session_id: string | null; project_name: string; started_at: string }[];
+  // The project's version time is its first commit's start, the same on every machine that upgrades this data.
+  const insertProject = db.prepare(
+    'insert or ignore into projects (id, path, name, updated_at) values (?, ?, ?, ?)',
+  );
+  const setCommit = db.prepare('update cognitive_commits set project_id = ? where id = ?');
+  const setSession = db.prepare(
+    'update sessions set project_id = coalesce(project_id, ?), cwd = coalesce(cwd, ?) where id = ? and legacy_id is not null',
+  );
+  for (const commit of commits) {
+    const path = commit.project_name;
+    const id = agentlogsUuid(`project:${path}`);
+    const trimmed = path.replace(/[\\/]+$/, '');
+    insertProject.run(id, path, trimmed.split(/[\\/]/).pop() || trimmed, commit.started_at || now);
+    setCommit.run(id, commit.id);
+    if (commit.session_id !== null) setSession.run(id, path, commit.session_id);
+  }
 }
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -332,6 +332,18 @@ describe('upgrading the v5 database of an earlier release', () => {
     expect(after.sessions![0]!.commit_id).toBe(commits[1]!.id);
     expect(after.visuals![0]!.commit_id).toBe(firstCommit);
     expect(agentlogsUuid('claude:session:4d5611e5-241a-462a-8d15-5122611a9569')).toBe(session);
+    // The project path earlier releases kept in project_name becomes the importer's project row.
+    const project = '7cd3b4cd-7082-5045-b7a1-1ec353ab32e7'; // project:/home/user/proj
+    expect(after.projects).toEqual([
+      expect.objectContaining({
+        id: project,
+        path: '/home/user/proj',
+        name: 'proj',
+        updated_at: '2026-01-20T09:00:00.000Z',
+      }),
+    ]);
+    expect(after.sessions![0]).toMatchObject({ project_id: project, cwd: '/home/user/proj' });
+    expect(commits.map((c) => c.project_id)).toEqual([project, project]);
 
     // Importing the same transcript afterwards lands on these rows instead of adding new ones.
     const reopened = openLocalDatabase({ path });
@@ -538,7 +550,8 @@ describe('upgrading a v5 database built from the v1..v5 DDL', () => {
     check.close();
     expect(after.cognitive_commits!.map((c) => c.prompt_count)).toEqual([0, 0]);
     expect(after.machines).toEqual([]);
-    expect(after.projects).toEqual([]);
+    expect(after.projects!.map((p) => [p.path, p.name])).toEqual([['/w/p', 'p']]);
+    expect(after.sessions![0]!.cwd).toBe('/w/p');
   });
 });
 

@@ -498,6 +498,7 @@ describe('a database upgraded from an earlier release', () => {
         const legacyStore = new SqliteSyncStore(legacy, { deviceId: 'device-l', machineId: 'machine-l' });
         const records = await legacyStore.pendingChanges({ tables: ALL, limit: 100, maxBytes: 1e6 });
         expect(records.map((r) => r.table)).toEqual([
+          'projects',
           'sessions',
           'cognitive_commits',
           'cognitive_commits',
