@@ -274,7 +274,9 @@ export class SqliteSyncStore implements LocalStore {
           }
           const order = compareVersions(record, {
             version: local.version,
-            updatedAt: local.updated_at ?? EPOCH,
+            // A local time that is not ISO-8601 (hand-edited data) sorts first instead of failing the page.
+            updatedAt:
+              local.updated_at && !Number.isNaN(Date.parse(local.updated_at)) ? local.updated_at : EPOCH,
             deviceId: local.device_id ?? this.device,
           });
           if (order > 0) {
@@ -286,6 +288,11 @@ export class SqliteSyncStore implements LocalStore {
               this.prepare(`update ${table} set synced_version = ? where id = ?`).run(
                 record.version,
                 record.id,
+              );
+              this.prepare('delete from dead_letters where table_name = ? and id = ? and version <= ?').run(
+                table,
+                record.id,
+                record.version,
               );
             }
           } else {

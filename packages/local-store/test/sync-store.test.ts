@@ -287,6 +287,19 @@ describe('applying server records', () => {
     expect(row('cognitive_commits', 'c-1')).toMatchObject({ synced_version: 1, sync_status: 'synced' });
   });
 
+  it('a local row whose time is not ISO-8601 loses to the server copy instead of failing the page', async () => {
+    importRows();
+    database.sqlite.prepare("update turns set updated_at = 'yesterday' where id = 't-1'").run();
+    const server = serverRecord({
+      table: 'turns',
+      id: 't-1',
+      version: 1,
+      payload: { content: 'from server' },
+    });
+    expect(await store.applyServerRecords([server], 2)).toEqual({ applied: 1, keptLocal: 0 });
+    expect(row('turns', 't-1')).toMatchObject({ content: 'from server', updated_at: server.updatedAt });
+  });
+
   it('stores a pulled tombstone for a row it never had, even with an empty payload', async () => {
     const tombstone = serverRecord({
       table: 'turns',
