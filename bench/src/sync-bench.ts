@@ -30,6 +30,8 @@ export interface SyncBenchResult {
   raw: { seconds: number; rowsPerSecond: number; statement: string };
   /** sync_pull called over a plain pg connection: the SQL's share of the pull. */
   serverPull: { seconds: number; rowsPerSecond: number };
+  /** The raw limit of a pull: the same rows as JSON in one `select json_agg(t)`, same server. */
+  rawExport: { seconds: number; rowsPerSecond: number };
   pushVsRaw: number;
   noopSync: { roundTrips: number; milliseconds: number };
   engineCatchUp: { seconds: number; rowsPerSecond: number };
@@ -188,6 +190,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
 
     // The same pages straight from Postgres (no HTTP, no supabase-js): the server's own share of a pull.
     const serverPull = await sqlOnlyPull(backend.databaseUrl, user.id, records.length);
+    const rawExport = await rawJsonExport(backend.databaseUrl, user.id, records.length);
 
     // The raw limit: the same rows in one INSERT … SELECT … FROM jsonb_to_recordset(…), same server.
     log('sync: raw bulk insert of the same rows');
@@ -234,6 +237,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
       pull: { seconds: pullSeconds, rowsPerSecond: pullRate, requests: pullRequests, pageRows: PAGE_ROWS },
       raw,
       serverPull,
+      rawExport,
       pushVsRaw,
       noopSync: { roundTrips: noopTrips, milliseconds: noopMs },
       engineCatchUp: { seconds: catchUpSeconds, rowsPerSecond: records.length / catchUpSeconds },
@@ -282,6 +286,27 @@ async function sqlOnlyPull(
     const elapsed = seconds(start);
     if (rows !== expected) throw new Error(`server-only pull read ${rows} of ${expected}`);
     return { seconds: elapsed, rowsPerSecond: rows / elapsed };
+  } finally {
+    await client.end();
+  }
+}
+
+async function rawJsonExport(
+  databaseUrl: string,
+  userId: string,
+  expected: number,
+): Promise<SyncBenchResult['rawExport']> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const start = process.hrtime.bigint();
+    const { rows } = await client.query<{ n: number; body: string }>(
+      'select count(*)::int as n, json_agg(t)::text as body from public.turns t where t.user_id = $1',
+      [userId],
+    );
+    const elapsed = seconds(start);
+    if (rows[0]?.n !== expected) throw new Error(`raw export read ${rows[0]?.n} of ${expected}`);
+    return { seconds: elapsed, rowsPerSecond: expected / elapsed };
   } finally {
     await client.end();
   }
@@ -342,6 +367,7 @@ function formatSyncBench(r: Omit<SyncBenchResult, 'table'>): string {
     `push / raw                      ${(r.pushVsRaw * 100).toFixed(0).padStart(8)} %        ≥ 50 %           ${mark(r.met.pushVsRaw)}`,
     `pull                            ${n(r.pull.rowsPerSecond).padStart(8)} rows/s   ≥ 40,000 rows/s  ${mark(r.met.pull)}  (${r.pull.requests} pages of ≤ ${r.pull.pageRows}, ${r.pull.seconds.toFixed(2)} s)`,
     `  the SQL alone (pg, no HTTP) ${n(r.serverPull.rowsPerSecond).padStart(8)} rows/s                    (sync_pull pages over one pg connection: the server's share)`,
+    `  raw JSON export, same server ${n(r.rawExport.rowsPerSecond).padStart(8)} rows/s                    (one select json_agg(t) of the same rows: the server's JSON limit)`,
     `sync with nothing to do         ${String(r.noopSync.roundTrips).padStart(8)} round trip(s) ≤ 1          ${mark(r.met.noop)}  (${r.noopSync.milliseconds.toFixed(1)} ms)`,
     `SyncEngine catch-up (info)      ${n(r.engineCatchUp.rowsPerSecond).padStart(8)} rows/s   pull + apply into an in-memory store`,
   ].join('\n');

@@ -77,11 +77,14 @@ export function createRestHandler(options: RestHandlerOptions): RouteHandler {
       const claims = readClaims(req, options.jwtSecret);
       const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : ANON_ROLE;
       const fnName = decodeURIComponent(match[1] ?? '');
-      const args = req.method === 'POST' ? parseBody(await ctx.body()) : queryArgs(ctx.url);
+      const rawBody = req.method === 'POST' ? await ctx.body() : undefined;
+      const args = rawBody ? parseBody(rawBody) : queryArgs(ctx.url);
       const routine = resolveRoutine(await loadRoutines(schema, fnName), schema, fnName, Object.keys(args));
       // GET runs read-only, as in PostgREST: a function that writes then fails with 25006 (405).
       const readOnly = req.method !== 'POST' || !routine.volatile;
-      const result = await callRoutine(options.pool, routine, args, {
+      // Like PostgREST, hand the request body itself to json_to_record (every key is an argument by now).
+      const argsJson = rawBody && rawBody.length > 0 ? rawBody.toString('utf8') : JSON.stringify(args);
+      const result = await callRoutine(options.pool, routine, Object.keys(args), argsJson, {
         role,
         claims,
         readOnly,
@@ -250,10 +253,11 @@ const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 async function callRoutine(
   pool: pg.Pool,
   routine: Routine,
-  args: Record<string, unknown>,
+  argNames: string[],
+  argsJson: string,
   call: CallContext,
 ): Promise<string | null> {
-  const given = routine.args.filter((arg) => Object.hasOwn(args, arg.name));
+  const given = routine.args.filter((arg) => argNames.includes(arg.name));
   const fn = `${quoteIdent(routine.schema)}.${quoteIdent(routine.name)}`;
   const callArgs = given
     .map((arg) => `${quoteIdent(arg.name)} := pgrst_args.${quoteIdent(arg.name)}`)
@@ -275,8 +279,7 @@ async function callRoutine(
   } else {
     sql = `select to_json(${fn}(${callArgs}))::text as body${from}`;
   }
-  const params =
-    given.length > 0 ? [JSON.stringify(Object.fromEntries(given.map((a) => [a.name, args[a.name]])))] : [];
+  const params = given.length > 0 ? [argsJson] : [];
 
   const client = await pool.connect();
   let broken = false;
