@@ -1,3 +1,4 @@
+export { type CommitSummary, getCommit, type ListCommitsOptions, listCommits } from './commits.js';
 export {
   isLocalStoreBusyError,
   isLocalStoreError,

@@ -1,8 +1,10 @@
 import { type ServerRecord, summarizeRecords } from '@agentlogs/sync-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  getCommit,
   isLocalStoreError,
   type LocalDatabase,
+  listCommits,
   openLocalDatabase,
   PAYLOAD_COLUMNS,
   SqliteSyncStore,
@@ -497,6 +499,45 @@ describe('sync state', () => {
     });
     expect(await reopened.lastOutcome('pull')).toMatchObject({ ok: false, error: 'network down' });
     expect(await reopened.getCursor()).toBe(12);
+  });
+});
+
+describe('reading commits', () => {
+  it('lists live, visible commits newest first with their turn counts; hidden and deleted on request', async () => {
+    importRows();
+    database.sqlite
+      .prepare(
+        `insert into cognitive_commits (id, session_id, started_at, closed_at, closed_by, updated_at, device_id, machine_id)
+         values ('c-2', 's-1', '2026-03-01T09:30:01.000Z', '2026-03-01T10:00:00.000Z', 'session_end', 'x', 'device-a', 'machine-a')`,
+      )
+      .run();
+    expect((await listCommits(database.db)).map((c) => [c.id, c.turns, c.pending])).toEqual([
+      ['c-2', 0, true],
+      ['c-1', 2, true],
+    ]);
+    await store.setCommitHidden('c-1', true);
+    await store.deleteCommit('c-2');
+    expect(await listCommits(database.db)).toEqual([]);
+    expect((await listCommits(database.db, { includeHidden: true })).map((c) => c.id)).toEqual(['c-1']);
+    expect(
+      (await listCommits(database.db, { includeHidden: true, includeDeleted: true })).map((c) => [
+        c.id,
+        c.deleted,
+      ]),
+    ).toEqual([
+      ['c-2', true],
+      ['c-1', false],
+    ]);
+    expect(await getCommit(database.db, 'c-1')).toMatchObject({
+      title: null,
+      git_hash: 'abc1234',
+      closed_by: 'git_commit',
+      hidden: true,
+      deleted: false,
+      turns: 2,
+      version: 2,
+    });
+    expect(await getCommit(database.db, 'nope')).toBeUndefined();
   });
 });
 
