@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClaudeTreeManifest, TokenTotals } from './claude-tree.js';
+import type { CodexTreeManifest } from './codex-tree.js';
 import { median, type ProcessRun, runMeasured } from './measure.js';
-import { ensureClaudeTree } from './tree-cache.js';
+import { ensureClaudeTree, ensureCodexTree } from './tree-cache.js';
 
 export interface IngestBenchOptions {
   repoRoot: string;
@@ -13,6 +14,8 @@ export interface IngestBenchOptions {
   runs: number;
   /** Measure the floors even when every target is met. */
   limits: boolean;
+  /** Codex rollouts in the separate Codex comparison (0: skip it). */
+  codexSessions: number;
   log: (line: string) => void;
 }
 
@@ -71,6 +74,18 @@ export interface IngestBenchResult {
     | { available: false; reason: string };
   targets: Target[];
   limits: Limit[];
+  codex: CodexComparison | undefined;
+}
+
+/** The small Codex rollout set: both tools' totals and times (no targets are set for it). */
+export interface CodexComparison {
+  root: string;
+  manifest: CodexTreeManifest;
+  ccusage: { step: Step; totals: TokenTotals };
+  agentlogs:
+    | { available: true; import: Step; stats: Step; totals: TokenTotals; sessions: number; turns: number }
+    | { available: false; reason: string };
+  totals_equal: boolean;
 }
 
 const TOKEN_KEYS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens'] as const;
@@ -170,7 +185,12 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
     if (options.limits || targets.some((t) => !t.met) || !ours.available) {
       limits.push(...(await measureLimits(options, projectsDir, scratch, ours, manifest)));
     }
+    const codex =
+      options.codexSessions > 0
+        ? await runCodexComparison(options, cacheDir, scratch, runs, ccusageBin)
+        : undefined;
     return {
+      codex,
       tree: { root: tree.root, generated: tree.generated, generate_ms: tree.generateMs, manifest },
       ccusage: { version, step: ccusageStep, totals: ccusageTotals, cost_usd: ccusageJson.totals.totalCost },
       agentlogs: ours,
@@ -180,6 +200,91 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+interface CcusageJson {
+  totals: { inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number };
+}
+
+function ccusageTokens(stdout: string): TokenTotals {
+  const t = (JSON.parse(stdout) as CcusageJson).totals;
+  return {
+    input_tokens: t.inputTokens,
+    output_tokens: t.outputTokens,
+    cache_creation_tokens: t.cacheCreationTokens,
+    cache_read_tokens: t.cacheReadTokens,
+  };
+}
+
+/** ccusage and `agentlogs import --codex-dir` + `stats` on the Codex rollout set, alternating, `runs` times. */
+async function runCodexComparison(
+  options: IngestBenchOptions,
+  cacheDir: string,
+  scratch: string,
+  runs: number,
+  ccusageBin: string,
+): Promise<CodexComparison> {
+  const { log, repoRoot } = options;
+  const tree = ensureCodexTree(cacheDir, { sessions: options.codexSessions, seed: options.seed });
+  log(`codex: ${tree.manifest.sessions} rollouts, ${mb(tree.manifest.bytes)} MB at ${tree.root}`);
+  warmPageCache(tree.sessionsDir);
+  // HOME holds `.codex/sessions`; CLAUDE_CONFIG_DIR an empty `projects/`, so ccusage reads the rollouts only.
+  const ccusageEnv = baseEnv({ HOME: tree.root, CLAUDE_CONFIG_DIR: tree.root });
+  const bin = path.join(repoRoot, 'apps', 'cli', 'dist', 'bin.js');
+  const ccusageRuns: ProcessRun[] = [];
+  const imports: ProcessRun[] = [];
+  const statsRuns: ProcessRun[] = [];
+  let ours: CodexComparison['agentlogs'] | undefined;
+  let oursTotals: (TokenTotals & { sessions: number; turns: number }) | undefined;
+  for (let i = 0; i < runs; i++) {
+    const c = await runMeasured(ccusageBin, ['daily', '--json', '--offline'], { env: ccusageEnv });
+    if (c.exitCode !== 0)
+      throw new Error(`ccusage failed on the Codex set (exit ${c.exitCode}): ${firstLine(c.stderr)}`);
+    ccusageRuns.push(c);
+    if (ours) continue;
+    const home = fs.mkdtempSync(path.join(scratch, 'codex-home-'));
+    const env = baseEnv({ HOME: home, AGENTLOGS_HOME: path.join(home, 'data') });
+    const a = await runMeasured(
+      process.execPath,
+      [bin, 'import', '--codex-dir', tree.sessionsDir, '--json'],
+      { env },
+    );
+    const b = a.exitCode === 0 ? await runMeasured(process.execPath, [bin, 'stats', '--json'], { env }) : a;
+    fs.rmSync(home, { recursive: true, force: true });
+    if (a.exitCode !== 0 || b.exitCode !== 0) {
+      ours = {
+        available: false,
+        reason: `agentlogs failed on the Codex set: ${firstLine((a.exitCode !== 0 ? a : b).stderr)}`,
+      };
+      continue;
+    }
+    imports.push(a);
+    statsRuns.push(b);
+    const t = (JSON.parse(b.stdout) as StatsJson).totals;
+    oursTotals = { ...pickTokens(t), sessions: t.sessions, turns: t.turns };
+    log(
+      `codex: ccusage ${seconds(c.wallMs)} s; agentlogs import ${seconds(a.wallMs)} s + stats ${seconds(b.wallMs)} s`,
+    );
+  }
+  const ccusageTotals = ccusageTokens(ccusageRuns[0]!.stdout);
+  if (!ours && oursTotals) {
+    ours = {
+      available: true,
+      import: step('agentlogs import --codex-dir (first)', imports),
+      stats: step('agentlogs stats --json', statsRuns),
+      totals: pickTokens(oursTotals),
+      sessions: oursTotals.sessions,
+      turns: oursTotals.turns,
+    };
+  }
+  const agentlogs = ours ?? { available: false as const, reason: 'not run' };
+  return {
+    root: tree.root,
+    manifest: tree.manifest,
+    ccusage: { step: step('ccusage daily --json --offline', ccusageRuns), totals: ccusageTotals },
+    agentlogs,
+    totals_equal: agentlogs.available && TOKEN_KEYS.every((k) => agentlogs.totals[k] === ccusageTotals[k]),
+  };
 }
 
 type AgentlogsResult = IngestBenchResult['agentlogs'];

@@ -1,5 +1,5 @@
 import type { TokenTotals } from './claude-tree.js';
-import { type IngestBenchResult, mb, seconds } from './ingest-bench.js';
+import { type CodexComparison, type IngestBenchResult, mb, seconds } from './ingest-bench.js';
 
 /** A plain-text table: first column left-aligned, the others right-aligned. */
 export function table(headers: string[], rows: string[][]): string {
@@ -107,6 +107,7 @@ export function formatIngest(result: IngestBenchResult): string {
       ),
     );
   }
+  if (result.codex) out.push('', ...formatCodex(result.codex));
   if (result.limits.length > 0) {
     out.push('');
     out.push(
@@ -206,4 +207,61 @@ function floors(result: IngestBenchResult): string[] {
     }
   }
   return lines;
+}
+
+function formatCodex(codex: CodexComparison): string[] {
+  const m = codex.manifest;
+  const out = [
+    `codex: ${int(m.sessions)} rollouts, ${mb(m.bytes)} MB, ${int(m.lines)} lines, ${int(m.token_counts)} token_count events ` +
+      '(separate from the Claude tree; no targets)',
+    '',
+  ];
+  const steps = [codex.ccusage.step];
+  if (codex.agentlogs.available) steps.push(codex.agentlogs.import, codex.agentlogs.stats);
+  out.push(
+    table(
+      ['codex step', 'wall s (median)', 'CPU s (median)', 'peak RSS MB'],
+      steps.map((s) => [
+        s.name,
+        seconds(s.median_ms),
+        Number.isNaN(s.median_cpu_ms) ? '' : seconds(s.median_cpu_ms),
+        mb(s.max_rss_kb * 1024),
+      ]),
+    ),
+  );
+  const truth: TokenTotals = {
+    input_tokens: m.totals.input_tokens,
+    output_tokens: m.totals.output_tokens,
+    cache_creation_tokens: 0,
+    cache_read_tokens: m.totals.cache_read_tokens,
+  };
+  const rows = [
+    totalsRow('generator (ground truth)', truth, undefined, m.sessions),
+    totalsRow('ccusage', codex.ccusage.totals, undefined),
+  ];
+  if (codex.agentlogs.available) {
+    rows.push(
+      totalsRow(
+        'agentlogs',
+        codex.agentlogs.totals,
+        undefined,
+        codex.agentlogs.sessions,
+        codex.agentlogs.turns,
+      ),
+    );
+  }
+  out.push(
+    '',
+    table(
+      ['codex totals', 'input', 'output', 'cache write', 'cache read', 'cost USD', 'sessions', 'turns'],
+      rows,
+    ),
+  );
+  out.push(
+    '',
+    codex.agentlogs.available
+      ? `check: Codex token totals ${codex.totals_equal ? 'EQUAL' : 'DIFFER from'} ccusage's`
+      : `agentlogs on the Codex set: not measured — ${codex.agentlogs.reason}`,
+  );
+  return out;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ClaudeTreeManifest, GENERATOR_VERSION, writeClaudeTree } from './claude-tree.js';
+import { CODEX_GENERATOR_VERSION, type CodexTreeManifest, writeCodexTree } from './codex-tree.js';
 
 export interface CachedTree {
   /** The folder holding `projects/` (what `--claude-dir`, `CLAUDE_CONFIG_DIR` and `HOME` point at). */
@@ -36,4 +37,37 @@ export function ensureClaudeTree(cacheDir: string, options: { sessions: number; 
   fs.rmSync(root, { recursive: true, force: true });
   fs.renameSync(staging, root);
   return { root, manifest, generated: true, generateMs };
+}
+
+export interface CachedCodexTree {
+  /** The folder used as HOME: `.codex/sessions/…` and an empty `projects/` (ccusage insists on one). */
+  root: string;
+  sessionsDir: string;
+  manifest: CodexTreeManifest;
+  generated: boolean;
+}
+
+/** Returns the Codex rollout set for (generator version, seed, sessions), generating it on first use. */
+export function ensureCodexTree(
+  cacheDir: string,
+  options: { sessions: number; seed: number },
+): CachedCodexTree {
+  const key = `codex-v${CODEX_GENERATOR_VERSION}-seed${options.seed}-sessions${options.sessions}`;
+  const root = path.join(cacheDir, key);
+  const sessionsDir = path.join(root, '.codex', 'sessions');
+  const manifestPath = path.join(root, 'manifest.json');
+  if (fs.existsSync(manifestPath)) {
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as CodexTreeManifest;
+    if (manifest.generator_version === CODEX_GENERATOR_VERSION)
+      return { root, sessionsDir, manifest, generated: false };
+  }
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const staging = path.join(cacheDir, `.staging-${key}-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  const manifest = writeCodexTree(path.join(staging, '.codex'), options);
+  fs.mkdirSync(path.join(staging, 'projects'), { recursive: true });
+  fs.writeFileSync(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.renameSync(staging, root);
+  return { root, sessionsDir, manifest, generated: true };
 }
