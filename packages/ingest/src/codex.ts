@@ -102,7 +102,8 @@ export class CodexAssembler {
     if (!value || typeof value !== 'object' || Array.isArray(value))
       return { malformed: 'not a JSON object' };
     const o = value as Record<string, unknown>;
-    if (typeof o.type !== 'string') return { malformed: 'missing "type"' };
+    // Rollouts of early Codex versions start with a header object without `type`: valid, nothing to import.
+    if (typeof o.type !== 'string') return 'ignored';
     const payload = (o.payload && typeof o.payload === 'object' ? o.payload : {}) as Record<string, unknown>;
     const timestamp =
       typeof o.timestamp === 'string' && !Number.isNaN(Date.parse(o.timestamp)) ? o.timestamp : null;

@@ -94,33 +94,51 @@ class Accumulator {
   }
 }
 
-/** Formats an instant as the local date in a time zone, caching per minute (zone offsets are whole minutes). */
-function localDateFormatter(timeZone: string | undefined): (iso: string) => string | null {
+/**
+ * Formats an instant as the local date in a time zone. The zone's offset is looked up once per 15-minute UTC slot
+ * (offset changes happen on such boundaries), so a scan of many turns makes few calls into Intl.
+ */
+export function localDateFormatter(timeZone: string | undefined): (iso: string) => string | null {
   let format: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat('en-CA', {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone,
+      hourCycle: 'h23',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
   } catch {
     throw new RangeError(`unknown time zone "${timeZone}"`);
   }
-  const cache = new Map<number, string>();
+  const SLOT = 15 * 60_000;
+  const offsets = new Map<number, number>();
+  const offsetAt = (slotStart: number): number => {
+    const parts = format.formatToParts(new Date(slotStart));
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    const asUtc = Date.UTC(
+      get('year'),
+      get('month') - 1,
+      get('day'),
+      get('hour'),
+      get('minute'),
+      get('second'),
+    );
+    return asUtc - slotStart;
+  };
   return (iso) => {
     const ms = Date.parse(iso);
     if (Number.isNaN(ms)) return null;
-    const minute = Math.floor(ms / 60_000);
-    let day = cache.get(minute);
-    if (day === undefined) {
-      const parts = format.formatToParts(new Date(ms));
-      const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-      day = `${get('year')}-${get('month')}-${get('day')}`;
-      if (cache.size > 100_000) cache.clear();
-      cache.set(minute, day);
+    const slot = Math.floor(ms / SLOT) * SLOT;
+    let offset = offsets.get(slot);
+    if (offset === undefined) {
+      offset = offsetAt(slot);
+      offsets.set(slot, offset);
     }
-    return day;
+    return new Date(ms + offset).toISOString().slice(0, 10);
   };
 }
 

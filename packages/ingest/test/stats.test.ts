@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { PriceTable } from '../src/pricing.js';
 import { RecordBatch, type TurnRecord } from '../src/records.js';
-import { computeStats } from '../src/stats.js';
+import { computeStats, localDateFormatter } from '../src/stats.js';
 import { TranscriptWriter } from '../src/writer.js';
 import { DEVICE, freshStore } from './helpers.js';
 
@@ -146,5 +146,37 @@ describe('computeStats', () => {
       ['laptop', 2],
     ]);
     expect(computeStats(db.sqlite, { by: 'session', prices }).rows).toHaveLength(2);
+  });
+});
+
+describe('localDateFormatter', () => {
+  it('agrees with Intl for every zone kind (DST, half- and quarter-hour offsets) across transitions', () => {
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'Europe/Berlin',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/St_Johns',
+    ];
+    const start = Date.parse('2025-01-01T00:00:00Z');
+    for (const zone of zones) {
+      const local = localDateFormatter(zone);
+      const reference = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
+      // Every 17 minutes 13 seconds through a year: both sides of each transition and of local midnight.
+      const mismatches: string[] = [];
+      for (let ms = start; ms < start + 366 * 86_400_000; ms += 1_033_000) {
+        const iso = new Date(ms).toISOString();
+        const expected = reference.format(new Date(ms));
+        if (local(iso) !== expected) mismatches.push(`${zone} ${iso}: ${local(iso)} != ${expected}`);
+      }
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    }
   });
 });
