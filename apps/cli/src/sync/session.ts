@@ -72,6 +72,7 @@ export function syncTimings(env: NodeJS.ProcessEnv): {
   pollIntervalMs: number;
   debounceMs: number;
   scanIntervalMs: number;
+  batchSize: number;
 } {
   const baseMs = positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MS', 15_000, 1);
   return {
@@ -83,6 +84,7 @@ export function syncTimings(env: NodeJS.ProcessEnv): {
     pollIntervalMs: positiveInt(env, 'AGENTLOGS_SYNC_PULL_INTERVAL_MS', 30_000, 1),
     debounceMs: positiveInt(env, 'AGENTLOGS_SYNC_DEBOUNCE_MS', 500),
     scanIntervalMs: positiveInt(env, 'AGENTLOGS_WATCH_SCAN_MS', 10_000, 1),
+    batchSize: positiveInt(env, 'AGENTLOGS_SYNC_BATCH_SIZE', 500, 1),
   };
 }
 
@@ -113,6 +115,7 @@ export async function openSyncSession(
     tables: SYNC_TABLES,
     backoff: timings.backoff,
     debounceMs: timings.debounceMs,
+    batchSize: timings.batchSize,
     ...engineOptions,
   });
   return {
