@@ -7,7 +7,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // main() has its own error boundary; this only catches bugs in it.
-    process.stderr.write(`agentlogs: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `agentlogs: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -35,5 +35,8 @@ export class CliError extends Error {
 }
 
 export function usageError(message: string, hint?: string): CliError {
-  return new CliError(message, { exitCode: ExitCode.usage, hint: hint ?? "run 'agentlogs --help' for usage" });
+  return new CliError(message, {
+    exitCode: ExitCode.usage,
+    hint: hint ?? "run 'agentlogs --help' for usage",
+  });
 }

@@ -156,7 +156,9 @@ export function reportError(error: unknown, commandName: string, stderr: NodeJS.
   }
   const e = error as { code?: string; message?: string };
   if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
-    stderr.write(`agentlogs ${commandName}: the local database is busy (another agentlogs process is writing)\n`);
+    stderr.write(
+      `agentlogs ${commandName}: the local database is busy (another agentlogs process is writing)\n`,
+    );
     stderr.write('  hint: wait for the other process to finish, then run the command again\n');
     return ExitCode.localStore;
   }
