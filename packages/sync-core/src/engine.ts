@@ -490,7 +490,7 @@ export class SyncEngine {
       (s) => this.remote.pull({ cursor, limit: this.pullLimit }, { signal: s }),
       signal,
     );
-    if (cursor > 0 && cursor < page.oldestRetainedSeq) {
+    if (await this.missedPurges(cursor, page.oldestRetainedSeq)) {
       return this.fullResync(signal, report, page.oldestRetainedSeq);
     }
     let stalled = 0;
@@ -512,6 +512,21 @@ export class SyncEngine {
       );
     }
     return report;
+  }
+
+  /**
+   * True when tombstones this store may hold live copies of were purged: the cursor is below the purge
+   * watermark and the store holds acknowledged records. Cursor 0 with acknowledged records happens to a
+   * machine that pushed but never pulled; an empty store just pulls (keeping the download resumable).
+   */
+  private async missedPurges(cursor: number, watermark: number): Promise<boolean> {
+    if (cursor >= watermark) return false;
+    if (cursor > 0) return true;
+    const held = (await this.store.summarize(this.tables)).reduce((sum, s) => sum + s.count + s.deleted, 0);
+    if (held === 0) return false;
+    const pending = Object.values(await this.store.pendingCounts(this.tables)).reduce((sum, n) => sum + n, 0);
+    const parked = (await this.store.listDeadLetters()).length;
+    return held - pending - parked > 0;
   }
 
   /**

@@ -99,7 +99,8 @@ export interface PullPage {
    * The purge watermark of the caller: the highest change_seq of any tombstone the server has purged
    * for this user (0 when none was ever purged). Purged tombstones are no longer sent by pulls (the server
    * keeps only their key and version stamp, so no stale write can bring them back). A client whose stored
-   * cursor is above 0 and below the watermark may have missed a deletion and must do a full resync.
+   * cursor is below the watermark and that holds acknowledged records may have missed a deletion and must do
+   * a full resync.
    */
   oldestRetainedSeq: number;
 }

@@ -211,6 +211,29 @@ describe('pull', () => {
     expect((await b.engine.sync()).pull.fullResync).toBe(false);
   });
 
+  it('a machine that pushed but never pulled (cursor 0) also resyncs when purges passed it by', async () => {
+    const clock = new RecordingClock();
+    const server = new MemoryServer({ tables: TABLES, clock });
+    const a = machine(server, 'device-a');
+    const b = machine(server, 'device-b');
+    a.store.write('turns', 'first', { n: 1 });
+    await a.engine.push();
+    b.store.write('sessions', 'shared', { title: 'b' });
+    await b.engine.push();
+    expect(await b.store.getCursor()).toBe(0); // seq 2 does not follow b's cursor 0: nothing skipped
+    await a.engine.sync();
+    a.store.remove('sessions', 'shared');
+    await a.engine.sync();
+    clock.time += 31 * 24 * 3600 * 1000;
+    expect(server.purgeTombstones()).toHaveLength(1);
+    const fresh = machine(server, 'device-fresh');
+    expect((await fresh.engine.pull()).fullResync).toBe(false);
+    const report = await b.engine.pull();
+    expect(report.fullResync).toBe(true);
+    expect(b.store.get('sessions', 'shared')).toBeNull();
+    expect(b.store.get('turns', 'first')).not.toBeNull();
+  });
+
   it('a stale write of a purged record is refused and the deletion reaches the stale machine', async () => {
     const clock = new RecordingClock();
     const server = new MemoryServer({ tables: TABLES, clock });

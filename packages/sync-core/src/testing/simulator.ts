@@ -388,6 +388,7 @@ class Simulation {
       if (!transient) this.fail(`${machine.name} ${mode} failed permanently: ${String(error)}`);
       this.log(`${machine.name} ${mode} failed: ${(error as Error).message}`);
     }
+    this.log(`${machine.name} ${mode} done, cursor ${await machine.store.getCursor()}`);
     if (machine.network.killed) {
       machine.network.killed = false;
       machine.engine = this.newEngine(machine);
