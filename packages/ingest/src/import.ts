@@ -190,7 +190,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
     durationMs: 0,
   };
 
-  const selectCursor = db.prepare('select * from import_files where path = ?');
+  // Every cursor in one read: a no-op run is one stat per file and no per-file query.
+  const cursors = new Map<string, CursorRow>();
+  for (const row of db.prepare('select * from import_files').all() as CursorRow[]) cursors.set(row.path, row);
   const saveCursor = db.prepare(`
     insert into import_files (path, source, size, mtime_ms, byte_offset, line_count, head_hash, session_id, state,
       malformed_lines, imported_at)
@@ -226,7 +228,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         break;
       }
       try {
-        const cursor = selectCursor.get(file.path) as CursorRow | undefined;
+        const cursor = cursors.get(file.path);
         if (cursor && cursor.size === file.size && cursor.mtime_ms === file.mtimeMs) {
           result.filesUnchanged++;
         } else {
