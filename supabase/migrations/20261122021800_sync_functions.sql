@@ -86,6 +86,7 @@ set search_path = ''
 set enable_hashjoin = off
 set enable_mergejoin = off
 set enable_seqscan = off
+set enable_bitmapscan = off
 as $$
 declare
   uid uuid := auth.uid();
@@ -276,6 +277,7 @@ set search_path = ''
 set enable_hashjoin = off
 set enable_mergejoin = off
 set enable_seqscan = off
+set enable_bitmapscan = off
 as $$
 declare
   uid uuid := auth.uid();
