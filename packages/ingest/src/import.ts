@@ -190,6 +190,8 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
     durationMs: 0,
   };
 
+  /** Sessions that received sidechain turns in this run: they join their parent's segments at the end. */
+  const withSidechains = new Set<string>();
   // Every cursor in one read: a no-op run is one stat per file and no per-file query.
   const cursors = new Map<string, CursorRow>();
   for (const row of db.prepare('select * from import_files').all() as CursorRow[]) cursors.set(row.path, row);
@@ -253,6 +255,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   } finally {
     commitGroup();
   }
+  if (withSidechains.size > 0) db.transaction(() => writer.attachSidechainTurns(withSidechains)).immediate();
 
   Object.assign(result, writer.counts);
   result.durationMs = Math.round(performance.now() - started);
@@ -302,6 +305,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       const sessions = new Set<string>();
       const flush = (batch: RecordBatch) => {
         for (const id of batch.sessions.keys()) sessions.add(id);
+        for (const t of batch.turns.values()) if (t.isSidechain) withSidechains.add(t.sessionId);
         writer.write(batch);
       };
       let read: { offset: number; line: number; size: number };
@@ -367,7 +371,6 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         flush(assembler.takeBatch());
         newState = assembler.st;
       }
-      writer.attachSidechainTurns(sessions);
       result.bytesRead += read.offset - offset;
       saveCursor.run({
         path: file.path,
