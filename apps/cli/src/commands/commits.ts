@@ -164,7 +164,8 @@ Deleted commits are never listed.`,
     }
     for (const c of views) {
       const flags = [c.hidden ? 'hidden' : '', c.pending ? 'not pushed' : ''].filter(Boolean).join(', ');
-      const label = c.title ?? (c.git_hash ? `git ${c.git_hash}` : `(${c.closed_by.replace('_', ' ')})`);
+      const closed = c.git_hash ? `git ${c.git_hash}` : c.closed_by.replace('_', ' ');
+      const label = `[${closed}] ${c.title ?? '(untitled)'}`;
       ctx.out(
         `${c.id}  ${c.started_at.slice(0, 16).replace('T', ' ')}  ${(c.project_name ?? '-').padEnd(16).slice(0, 16)}  ${String(c.turns).padStart(5)} turns  ${label}${flags ? `  [${flags}]` : ''}`,
       );
