@@ -134,13 +134,23 @@ export function findTranscriptFiles(claudeRoots: string[], codexRoots: string[])
   return files;
 }
 
-function headHash(path: string, length: number): string | null {
-  if (length <= 0) return null;
+/**
+ * A fingerprint of what was imported: hashes of the first 4 KiB and of the 4 KiB that end at `offset`. A file
+ * rewritten at its start or around the resume point no longer matches and is read again from the start.
+ */
+function fingerprint(path: string, offset: number): string | null {
+  if (offset <= 0) return null;
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.alloc(length);
-    const n = readSync(fd, buffer, 0, length, 0);
-    return createHash('sha1').update(buffer.subarray(0, n)).digest('hex');
+    const headLength = Math.min(HEAD_BYTES, offset);
+    const head = Buffer.alloc(headLength);
+    const headRead = readSync(fd, head, 0, headLength, 0);
+    const tailStart = Math.max(0, offset - HEAD_BYTES);
+    const tail = Buffer.alloc(offset - tailStart);
+    const tailRead = readSync(fd, tail, 0, tail.length, tailStart);
+    if (tailRead !== tail.length) return null;
+    const hash = (b: Buffer) => createHash('sha1').update(b).digest('hex');
+    return `${hash(head.subarray(0, headRead))}:${hash(tail)}`;
   } finally {
     closeSync(fd);
   }
@@ -270,8 +280,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
     if (cursor) {
       const sameHead =
         cursor.byte_offset === 0 ||
-        (file.size >= cursor.byte_offset &&
-          headHash(file.path, Math.min(HEAD_BYTES, cursor.byte_offset)) === cursor.head_hash);
+        (file.size >= cursor.byte_offset && fingerprint(file.path, cursor.byte_offset) === cursor.head_hash);
       if (sameHead) {
         offset = cursor.byte_offset;
         lineCount = cursor.line_count;
@@ -379,7 +388,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         mtime_ms: file.mtimeMs,
         byte_offset: read.offset,
         line_count: read.line,
-        head_hash: headHash(file.path, Math.min(HEAD_BYTES, read.offset)),
+        head_hash: fingerprint(file.path, read.offset),
         session_id: sessions.size === 1 ? [...sessions][0]! : null,
         state: JSON.stringify(newState),
         malformed_lines: malformedInFile,

@@ -200,6 +200,28 @@ describe('importTranscripts', () => {
     expect(firstTurn.content).toContain('Add a PARSER');
   });
 
+  it('a file rewritten past its first 4 KiB and then grown is read again from the start', () => {
+    const full = readFileSync(GIT_FIXTURE, 'utf8').split('\n').filter(Boolean);
+    expect(Buffer.byteLength(full.slice(0, 10).join('\n'))).toBeGreaterThan(4096);
+    const { root, dir } = layout([]);
+    const file = join(dir, 'git-commit-session.jsonl');
+    writeFileSync(file, `${full.slice(0, 12).join('\n')}\n`);
+    const db = freshStore();
+    run(db, [root]);
+    // Line 11 changes (after the first 4 KiB, before the old end), and the file grows.
+    const changed = [...full];
+    changed[10] = changed[10]!.replace('wip', 'WIP');
+    writeFileSync(file, `${changed.join('\n')}\n`);
+    const again = run(db, [root]);
+    expect(again.filesReread).toBe(1);
+    expect(again.malformedLines).toBe(0);
+    const turn = db.sqlite.prepare('select tool_calls from turns where message_id = ?').get('msg_E') as {
+      tool_calls: string;
+    };
+    expect(turn.tool_calls).toContain('-am WIP');
+    expect(snapshot(db).turns).toHaveLength(full.length - 1); // msg_A spans two lines
+  });
+
   it('never recreates or revives a tombstoned row', () => {
     const { root, dir } = layout([GIT_FIXTURE]);
     const file = join(dir, 'git-commit-session.jsonl');
