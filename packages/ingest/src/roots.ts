@@ -35,7 +35,7 @@ export class TranscriptRootError extends Error {
 export function resolveClaudeRoots(
   env: NodeJS.ProcessEnv,
   claudeDirs: string[] = [],
-  home = homedir(),
+  home = env.HOME || homedir(),
 ): string[] {
   const given =
     claudeDirs.length > 0
@@ -66,7 +66,7 @@ export function resolveClaudeRoots(
 export function resolveCodexRoots(
   env: NodeJS.ProcessEnv,
   codexDirs: string[] = [],
-  home = homedir(),
+  home = env.HOME || homedir(),
 ): string[] {
   if (codexDirs.length > 0) {
     return unique(
