@@ -450,7 +450,15 @@ export class SyncEngine {
     throwIfAborted(signal);
     const link = linkedAbortController(signal);
     try {
-      return await call(link.signal);
+      // Settle at once on cancellation even if the adapter ignores its signal; a write that still
+      // commits later stays pending here and is replayed harmlessly (pushes are idempotent).
+      return await new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(abortError(link.signal));
+        link.signal.addEventListener('abort', onAbort, { once: true });
+        call(link.signal)
+          .then(resolve, reject)
+          .finally(() => link.signal.removeEventListener('abort', onAbort));
+      });
     } catch (error) {
       if (signal?.aborted) throw abortError(signal);
       if (isSyncError(error)) throw error;

@@ -441,3 +441,34 @@ describe('verify', () => {
     expect(a.store.get('turns', 'ghost')).toBeNull();
   });
 });
+
+describe('cancellation', () => {
+  it('settles at once when aborted even if the adapter ignores its signal; the push is replayed later', async () => {
+    const server = new MemoryServer({ tables: TABLES });
+    const store = new MemoryLocalStore({ deviceId: 'device-a' });
+    store.write('turns', 't1', { n: 1 });
+    const inner = server.connect('user-1');
+    let finishPush: () => void = () => {};
+    const deaf: Remote = {
+      pull: (r) => inner.pull(r),
+      summarize: (t) => inner.summarize(t),
+      push: (batch) =>
+        new Promise<PushResult>((resolve) => {
+          finishPush = () => resolve(inner.push(batch));
+        }),
+    };
+    const engine = new SyncEngine({ store, remote: deaf, tables: TABLES });
+    const controller = createAbortController();
+    const running = engine.push({ signal: controller.signal });
+    await flush();
+    controller.abort();
+    expect(isSyncAbortedError(await running.catch((e: unknown) => e))).toBe(true);
+    finishPush(); // the server commits after the client gave up
+    await flush();
+    expect(store.isPending('turns', 't1')).toBe(true);
+    const again = new SyncEngine({ store, remote: inner, tables: TABLES });
+    expect(await again.push()).toMatchObject({ accepted: 1 });
+    expect(store.isPending('turns', 't1')).toBe(false);
+    expect(server.snapshot('user-1')).toHaveLength(1);
+  });
+});
