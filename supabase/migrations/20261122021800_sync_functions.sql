@@ -34,31 +34,32 @@ as $$
 $$;
 
 -- SQL text of an expression building the ServerRecord JSON of row `alias` of `table_name`
--- (`json` or `jsonb` flavour). Timestamps are formatted inline like private.iso (a function call per
--- value would cost more than the rest of the row).
+-- (`json` or `jsonb` flavour). row_to_json over a sub-select, with timestamps formatted inline like
+-- private.iso: about half the cost of json_build_object with one argument pair per column.
 create function private.record_json_sql(table_name text, alias text, flavour text) returns text
 language plpgsql stable
 set search_path = ''
 as $$
 declare
   payload text;
+  iso constant text := 'to_char(%I.%I at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'')';
+  built text;
 begin
   select coalesce(string_agg(
-           pg_catalog.format('%L, %s', c.column_name,
-             case
-               when c.is_timestamp then pg_catalog.format(
-                 'to_char(%I.%I at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'')', alias, c.column_name)
-               when c.is_boolean then pg_catalog.format('%I.%I::integer', alias, c.column_name)
-               else pg_catalog.format('%I.%I', alias, c.column_name)
-             end), ', '), '')
+           case
+             when c.is_timestamp then pg_catalog.format(iso || ' as %I', alias, c.column_name, c.column_name)
+             when c.is_boolean then pg_catalog.format('%I.%I::integer as %I', alias, c.column_name, c.column_name)
+             else pg_catalog.format('%I.%I', alias, c.column_name)
+           end, ', '), '')
     into payload
     from private.payload_columns(table_name) as c;
-  return pg_catalog.format(
-    '%2$s_build_object(''table'', %1$L::text, ''id'', %3$I.id, ''version'', %3$I.version, '
-    '''updatedAt'', to_char(%3$I.updated_at at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"''), '
-    '''deletedAt'', to_char(%3$I.deleted_at at time zone ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"''), '
-    '''deviceId'', %3$I.device_id, ''changeSeq'', %3$I.change_seq, ''payload'', %2$s_build_object(%4$s))',
-    table_name, flavour, alias, payload);
+  built := pg_catalog.format(
+    '(select row_to_json(rec) from (select %L::text as "table", %I.id, %I.version, %s as "updatedAt", '
+    '%s as "deletedAt", %I.device_id as "deviceId", %I.change_seq as "changeSeq", '
+    '(select row_to_json(pay) from (select %s) as pay) as payload) as rec)',
+    table_name, alias, alias, pg_catalog.format(iso, alias, 'updated_at'), pg_catalog.format(iso, alias, 'deleted_at'),
+    alias, alias, payload);
+  return case when flavour = 'jsonb' then built || '::jsonb' else built end;
 end;
 $$;
 
