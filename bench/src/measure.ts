@@ -23,7 +23,11 @@ const GNU_TIME = '/usr/bin/time';
  * missing, polling VmHWM in /proc/<pid>/status of the process and its children every 10 ms (may miss a
  * short-lived peak).
  */
-export const rssMethod: 'gnu-time' | 'proc-poll' = hasGnuTime() ? 'gnu-time' : 'proc-poll';
+export type RssMethod = 'gnu-time' | 'proc-poll';
+
+/** `AGENTLOGS_BENCH_RSS=proc` forces the /proc fallback (to compare the two methods). */
+export const rssMethod: RssMethod =
+  process.env.AGENTLOGS_BENCH_RSS === 'proc' || !hasGnuTime() ? 'proc-poll' : 'gnu-time';
 
 function hasGnuTime(): boolean {
   try {
@@ -38,13 +42,14 @@ function hasGnuTime(): boolean {
 export async function runMeasured(
   file: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; cwd?: string },
+  options: { env: NodeJS.ProcessEnv; cwd?: string; rss?: RssMethod },
 ): Promise<ProcessRun> {
+  const method = options.rss ?? rssMethod;
   const command = [file, ...args].join(' ');
   let spawnFile = file;
   let spawnArgs = args;
   let rssFile: string | undefined;
-  if (rssMethod === 'gnu-time') {
+  if (method === 'gnu-time') {
     rssFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentlogs-bench-rss-')), 'rss');
     spawnFile = GNU_TIME;
     spawnArgs = ['-f', '%M %U %S', '-o', rssFile, file, ...args];
@@ -61,7 +66,7 @@ export async function runMeasured(
   child.stderr.on('data', (b: Buffer) => err.push(b));
   let polledKb = 0;
   const poll =
-    rssMethod === 'proc-poll' && child.pid !== undefined
+    method === 'proc-poll' && child.pid !== undefined
       ? setInterval(() => {
           polledKb = Math.max(polledKb, treeHighWaterKb(child.pid!));
         }, 10)
