@@ -27,7 +27,7 @@ const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e[,…]] [--sessions N
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.stderr.write(`bench: ${message.split('\n')[0]} (options: pnpm bench -- --help)\n`);
   process.exit(2);
 }
 
