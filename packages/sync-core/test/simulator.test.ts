@@ -3,7 +3,8 @@ import { runSimulation, SimulationFailure, type SimulationStats } from '../src/t
 
 const single = process.env.SIM_SEED;
 const count = Number(process.env.SIM_SEEDS ?? 1000);
-const seeds = single !== undefined ? [Number(single)] : Array.from({ length: count }, (_, i) => i + 1);
+const first = Number(process.env.SIM_FROM ?? 1);
+const seeds = single !== undefined ? [Number(single)] : Array.from({ length: count }, (_, i) => first + i);
 
 describe('multi-machine simulation', () => {
   it(`converges for ${seeds.length} seed(s) with faults, offline periods, skewed clocks and purges`, async () => {
