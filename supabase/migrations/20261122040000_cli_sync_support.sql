@@ -193,3 +193,17 @@ revoke all on function public.sync_push_preview(jsonb), public.sync_pull_preview
   public.sync_machine_seen(text, jsonb), public.sync_machines() from public, anon, authenticated;
 grant execute on function public.sync_push_preview(jsonb), public.sync_pull_preview(bigint),
   public.sync_machine_seen(text, jsonb), public.sync_machines() to authenticated;
+
+-- Realtime hint for `agentlogs sync --watch`: every accepted push updates the caller's row of private.sync_state
+-- (last_seq), so a subscription to its changes (row-level security: own row only) tells a watching machine to pull
+-- now instead of at its next 30 s pull. Only a hint: nothing is read from the event. Projects without Realtime's
+-- publication (plain Postgres) skip this.
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_publication where pubname = 'supabase_realtime')
+     and not exists (select 1 from pg_catalog.pg_publication_tables
+                      where pubname = 'supabase_realtime' and schemaname = 'private' and tablename = 'sync_state') then
+    alter publication supabase_realtime add table private.sync_state;
+  end if;
+end;
+$$;

@@ -228,6 +228,8 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     const stopped = await watch.done;
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toMatch(/stopped/);
+    // The stand-in serves no Realtime: the watcher says so once and relies on its pull timer.
+    expect(stopped.stderr.match(/Realtime is not available/g)).toHaveLength(1);
 
     await other.ok(['sync']);
     await w.ok(['sync']);

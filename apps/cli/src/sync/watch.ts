@@ -15,6 +15,7 @@ import type { SyncEvent, SyncState } from '@agentlogs/sync-core';
 import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { listenForServerChanges, type ServerChangeHint } from './realtime.js';
 import { syncCliError } from './run.js';
 import { openSyncSession, syncTimings } from './session.js';
 
@@ -22,6 +23,8 @@ import { openSyncSession, syncTimings } from './session.js';
 const RESTING: ReadonlySet<SyncState> = new Set(['idle', 'backingOff', 'offline', 'failed', 'stopped']);
 /** Longest wait for the request in flight when stopping. */
 const STOP_GRACE_MS = 30_000;
+/** How often an idle watch tells the server it is still syncing (shown by `agentlogs machines`). */
+const SEEN_INTERVAL_MS = 5 * 60_000;
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
@@ -104,6 +107,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   let pulled = 0;
   let lastState: SyncState = engine.state;
   let fatal: unknown;
+  let lastSeenReported = 0;
   const restingWaiters: (() => void)[] = [];
   const unsubscribe = engine.subscribe((event: SyncEvent) => {
     if (event.type === 'pushProgress') pushed += event.accepted + event.rejected;
@@ -120,11 +124,16 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
       if (event.to === 'idle') {
         if (pushed + pulled > 0) log(`synced: pushed ${pushed}, pulled ${pulled}`);
         const outcome = { at: new Date().toISOString(), ok: true, operation: 'watch', pushed, pulled };
+        const moved = pushed + pulled > 0;
         pushed = 0;
         pulled = 0;
         void session.store.recordOutcome('push', outcome).catch(() => undefined);
         void session.store.recordOutcome('pull', outcome).catch(() => undefined);
-        void session.queries.machineSeen(session.machineId, outcome).catch(() => undefined);
+        // The server's "last sync" of this machine: after every round that moved data, else every few minutes.
+        if (moved || Date.now() - lastSeenReported > SEEN_INTERVAL_MS) {
+          lastSeenReported = Date.now();
+          void session.queries.machineSeen(session.machineId, outcome).catch(() => undefined);
+        }
       }
       if (event.to === 'failed') {
         log(`sync stopped: ${(fatal as Error)?.message ?? 'a permanent error'}`);
@@ -154,6 +163,11 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   log(
     `watching ${roots.length > 0 ? roots.join(', ') : 'no transcript folder (none found)'}; syncing with ${session.project.url} as ${device.name}; Ctrl-C to stop`,
   );
+  let hint: ServerChangeHint | undefined;
+  const userId = session.project.storedSession()?.user?.id;
+  if (userId && !/^(0|false|no|off)$/i.test(ctx.env.AGENTLOGS_SYNC_REALTIME ?? '')) {
+    hint = listenForServerChanges(session.project.client, userId, () => engine.notifyRemoteChange(), log);
+  }
   importNow();
   engine.start();
   if (ctx.signal.aborted) finish();
@@ -171,6 +185,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
     ]);
   }
   await engine.stop();
+  await hint?.stop().catch(() => undefined);
   unsubscribe();
   await session.close();
   if (fatal !== undefined) {
