@@ -253,6 +253,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         const code = (error as { code?: unknown })?.code;
         if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
           throw error;
+        writer.forgetWritten();
         result.filesFailed.push({
           path: file.path,
           error: error instanceof Error ? error.message : String(error),

@@ -163,6 +163,11 @@ export class TranscriptWriter {
       where session_id = ? and is_sidechain = 1 and commit_id is null and deleted_at is null`);
   }
 
+  /** Forgets which rows this run wrote (after a file's writes were rolled back). */
+  forgetWritten(): void {
+    this.known.clear();
+  }
+
   /** Records this machine (its `machines` row) once per import. */
   touchMachine(machine: { name: string; hostname: string; platform: string }): void {
     this.upsertMachine.run({ id: this.machineId, ...machine, now: this.now, device: this.deviceId });
@@ -171,6 +176,8 @@ export class TranscriptWriter {
   write(batch: RecordBatch): void {
     const env = { now: this.now, device: this.deviceId, machine: this.machineId };
     for (const p of batch.projects.values()) {
+      if (this.known.has(p.id)) continue; // projects never change once written
+      this.known.add(p.id);
       if (this.upsertProject.run({ ...p, ...env }).changes === 1) this.counts.projectsAdded++;
     }
     for (const s of batch.sessions.values()) {
