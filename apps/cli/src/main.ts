@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
-import { commands } from './commands/index.js';
+import { type CommandEntry, commandTable, loadAllCommands } from './commands/index.js';
 import { createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { version } from './version.js';
@@ -14,24 +14,24 @@ export interface MainOptions {
 }
 
 /** Finds the longest command name that prefixes argv (`sync status` before `sync`). */
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   const words = argv.filter((a) => !a.startsWith('-'));
-  let best: { command: Command; rest: string[] } | undefined;
-  for (const command of commands) {
-    const parts = command.name.split(' ');
+  let best: { entry: CommandEntry; rest: string[] } | undefined;
+  for (const entry of commandTable) {
+    const parts = entry.name.split(' ');
     if (parts.every((p, i) => words[i] === p)) {
-      if (!best || parts.length > best.command.name.split(' ').length) {
+      if (!best || parts.length > best.entry.name.split(' ').length) {
         // Remove the command words from argv, keep everything else in order.
         const rest = [...argv];
         for (const p of parts) rest.splice(rest.indexOf(p), 1);
-        best = { command, rest };
+        best = { entry, rest };
       }
     }
   }
   return best;
 }
 
-function globalHelp(): string {
+function globalHelp(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = [
     `agentlogs ${version} — every AI coding agent session, on all your machines`,
@@ -85,7 +85,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     const topic = args[0] === 'help' ? findCommand(args.slice(1)) : undefined;
-    stdout.write(`${topic ? commandHelp(topic.command) : globalHelp()}\n`);
+    stdout.write(`${topic ? commandHelp(await topic.entry.load()) : globalHelp(await loadAllCommands())}\n`);
     return ExitCode.ok;
   }
   if (args[0] === '--version' || args[0] === '-v') {
@@ -98,7 +98,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     stderr.write(`agentlogs: unknown command "${args[0]}"; run 'agentlogs --help' for the list\n`);
     return ExitCode.usage;
   }
-  const { command, rest } = found;
+  const { rest } = found;
+  const command = await found.entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     stdout.write(`${commandHelp(command)}\n`);
     return ExitCode.ok;
