@@ -239,6 +239,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         result.interrupted = true;
         break;
       }
+      const countsBefore = { ...writer.counts };
       try {
         const cursor = cursors.get(file.path);
         if (cursor && cursor.size === file.size && cursor.mtime_ms === file.mtimeMs) {
@@ -253,7 +254,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         const code = (error as { code?: unknown })?.code;
         if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
           throw error;
+        // The file's writes were rolled back: so are its counts.
         writer.forgetWritten();
+        Object.assign(writer.counts, countsBefore);
         result.filesFailed.push({
           path: file.path,
           error: error instanceof Error ? error.message : String(error),
