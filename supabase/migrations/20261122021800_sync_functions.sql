@@ -94,6 +94,7 @@ declare
   records jsonb := batch -> 'records';
   record_count integer;
   seq bigint;
+  entry record;
   tbl text;
   bad text;
   problem text;
@@ -170,13 +171,14 @@ begin
 
   seq := private.lock_sync_state(uid);
 
-  for tbl in
-    select t.name
-      from (select e.value ->> 'table' as name, min(e.ord) as first_seen
+  for entry in
+    select t.name, t.n
+      from (select e.value ->> 'table' as name, min(e.ord) as first_seen, count(*) as n
               from jsonb_array_elements(records) with ordinality as e(value, ord)
              group by 1) as t
      order by t.first_seen
   loop
+    tbl := entry.name;
     select array_agg(c.column_name),
            string_agg(format('%I', c.column_name), ', '),
            string_agg(format('p.%I', c.column_name), ', '),
@@ -222,13 +224,21 @@ begin
            set version = excluded.version, updated_at = excluded.updated_at,
                deleted_at = excluded.deleted_at, device_id = excluded.device_id,
                change_seq = excluded.change_seq, synced_at = excluded.synced_at, purged_at = null, %4$s
-        returning 1
+        returning t.id, t.version, t.change_seq
       )
-      select count(*) from written
+      select count(*),
+             coalesce(jsonb_agg(jsonb_build_object('table', %1$L::text, 'id', w.id, 'version', w.version,
+                                                   'changeSeq', w.change_seq) order by w.change_seq), '[]'::jsonb)
+        from written w
     $sql$, tbl, column_list, select_list, update_list, replace(select_list, 'p.', 'w.'))
     using records, uid, seq
-    into written;
+    into written, part_accepted;
     seq := seq + written;
+    if written = entry.n then
+      -- Every record of this table won: the outcome is known without reading the rows again.
+      accepted := accepted || part_accepted;
+      continue;
+    end if;
 
     record_sql := private.record_json_sql(tbl, 't', 'jsonb');
     execute format($sql$
