@@ -23,7 +23,7 @@ const TABLES = ['projects', 'visuals'] as const;
 /** Payloads with every column filled, so the server returns them unchanged. */
 function payload(table: string, n: number): Record<string, unknown> {
   if (table === 'projects')
-    return { machine_id: `machine-${n}`, path: `/work/project-${n}`, name: `project-${n}` };
+    return { machine_id: `machine-${n}`, path: `/home/dev/project-${n}`, name: `project-${n}` };
   return {
     machine_id: `machine-${n}`,
     commit_id: `commit-${n}`,
