@@ -129,11 +129,11 @@ export class Machine {
   }
 
   /** Logs in through `login --no-browser`, playing the browser against the Auth stand-in as `account`. */
-  async login(auth: AuthStandIn, account: GitHubAccount): Promise<void> {
+  async login(auth: AuthStandIn, account: GitHubAccount, extraArgs: string[] = []): Promise<void> {
     const previous = auth.github.account;
     auth.github.account = account;
     try {
-      const cli = this.spawn(['login', '--no-browser', '--timeout', '60']);
+      const cli = this.spawn([...extraArgs, 'login', '--no-browser', '--timeout', '60']);
       const url = await printedUrl(cli);
       await browse(url);
       const result = await cli.done;

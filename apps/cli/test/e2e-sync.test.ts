@@ -247,6 +247,23 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
     expect(await b.json<RunReport>(['pull'])).toMatchObject({ pull: { records: 0 } });
   });
 
+  it('a named profile has its own login and database: it syncs everything, the default profile stays logged out', async () => {
+    const p = new Machine('profiled', backend.url, backend.anonKey);
+    await p.login(auth, OCTOCAT, ['--profile', 'work']);
+    const outside = await p.run(['sync']);
+    expect(outside.code).toBe(4);
+    await p.ok(['--profile', 'work', 'sync']);
+    expect(await p.json<Stats>(['--profile', 'work', 'stats'])).toEqual(await a.json<Stats>(['stats']));
+    expect((await p.json<Stats>(['stats'])).rows).toEqual([]);
+    const status = await p.json<{ profile: string; logged_in: boolean }>([
+      'sync',
+      'status',
+      '--profile',
+      'work',
+    ]);
+    expect(status).toMatchObject({ profile: 'work', logged_in: true });
+  });
+
   it('a second user sees nothing of the first', async () => {
     const other = new Machine('other-laptop', backend.url, backend.anonKey);
     await other.login(auth, MONALISA);

@@ -14,7 +14,8 @@ ${DRY_RUN_HELP}
   --json      print the report as JSON
   --status    same as 'agentlogs sync status'
   --watch     keep running: watch the transcript folders, import new lines and push them (after 500 ms of
-              quiet), pull every 30 s, retry with backoff when the network or the server is down.
+              quiet), pull every 30 s (at once on a Supabase Realtime hint), retry with backoff when the
+              network or the server is down.
               Ctrl-C or SIGTERM stops it after the request in flight. See docs/sync-service.md to run it
               as a systemd user service or a launchd agent.
   --claude-dir DIR, --codex-dir DIR   with --watch: the folders to watch (defaults as for 'agentlogs import')
