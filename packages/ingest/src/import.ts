@@ -86,6 +86,7 @@ interface CursorRow {
   byte_offset: number;
   line_count: number;
   head_hash: string | null;
+  session_id: string | null;
   state: string | null;
   malformed_lines: number;
 }
@@ -240,6 +241,14 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         break;
       }
       const countsBefore = { ...writer.counts };
+      const resultBefore = {
+        linesRead: result.linesRead,
+        bytesRead: result.bytesRead,
+        malformedLines: result.malformedLines,
+        reported: result.malformed.length,
+        usageLinesNotCompact: result.usageLinesNotCompact,
+        filesReread: result.filesReread,
+      };
       try {
         const cursor = cursors.get(file.path);
         if (cursor && cursor.size === file.size && cursor.mtime_ms === file.mtimeMs) {
@@ -257,6 +266,12 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         // The file's writes were rolled back: so are its counts.
         writer.forgetWritten();
         Object.assign(writer.counts, countsBefore);
+        result.malformed.length = resultBefore.reported;
+        result.linesRead = resultBefore.linesRead;
+        result.bytesRead = resultBefore.bytesRead;
+        result.malformedLines = resultBefore.malformedLines;
+        result.usageLinesNotCompact = resultBefore.usageLinesNotCompact;
+        result.filesReread = resultBefore.filesReread;
         result.filesFailed.push({
           path: file.path,
           error: error instanceof Error ? error.message : String(error),
@@ -289,7 +304,16 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         offset = cursor.byte_offset;
         lineCount = cursor.line_count;
         malformedInFile = cursor.malformed_lines;
-        state = cursor.state ? JSON.parse(cursor.state) : undefined;
+        try {
+          state = cursor.state ? JSON.parse(cursor.state) : undefined;
+        } catch {
+          // An unreadable parser state: read the file again from the start (idempotent).
+          offset = 0;
+          lineCount = 0;
+          malformedInFile = 0;
+          state = undefined;
+          result.filesReread++;
+        }
       } else {
         result.filesReread++;
       }
@@ -303,7 +327,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           byte_offset: cursor.byte_offset,
           line_count: cursor.line_count,
           head_hash: cursor.head_hash,
-          session_id: null,
+          session_id: cursor.session_id,
           state: cursor.state,
           malformed_lines: cursor.malformed_lines,
           imported_at: now,

@@ -222,6 +222,23 @@ describe('importTranscripts', () => {
     expect(snapshot(db).turns).toHaveLength(full.length - 1); // msg_A spans two lines
   });
 
+  it('an unreadable cursor state means a full re-read, not a failure', () => {
+    const full = readFileSync(GIT_FIXTURE, 'utf8');
+    const { root, dir } = layout([]);
+    const file = join(dir, 'git-commit-session.jsonl');
+    writeFileSync(file, full.split('\n').slice(0, 5).join('\n') + '\n');
+    const db = freshStore();
+    run(db, [root]);
+    db.sqlite.prepare("update import_files set state = '{not json'").run();
+    writeFileSync(file, full);
+    const again = run(db, [root]);
+    expect(again.filesFailed).toEqual([]);
+    expect(again.filesReread).toBe(1);
+    const reference = freshStore();
+    run(reference, [layout([GIT_FIXTURE]).root]);
+    expect(snapshot(db).turns).toEqual(snapshot(reference).turns);
+  });
+
   it('never recreates or revives a tombstoned row', () => {
     const { root, dir } = layout([GIT_FIXTURE]);
     const file = join(dir, 'git-commit-session.jsonl');
