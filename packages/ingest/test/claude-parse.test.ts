@@ -1,11 +1,14 @@
 import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readClaudeLine } from '../src/claude.js';
 import { ClaudeAssembler } from '../src/claude-assembler.js';
 import { rowId } from '../src/ids.js';
 import { readLinesFrom } from '../src/lines.js';
 import type { TurnRecord } from '../src/records.js';
 import { jsonLines, OWN, SHARED } from './helpers.js';
+
+// Real SQLite files on a shared machine: allow for slow disks.
+vi.setConfig({ testTimeout: 30_000 });
 
 function isCompleteJson(text: string): boolean {
   try {

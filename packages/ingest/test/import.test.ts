@@ -10,10 +10,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { importTranscripts } from '../src/import.js';
 import { DEVICE, freshStore, OWN, SHARED, tempDir } from './helpers.js';
+
+// Real SQLite files on a shared machine: allow for slow disks.
+vi.setConfig({ testTimeout: 30_000 });
 
 const GIT_FIXTURE = join(OWN, 'git-commit-session.jsonl');
 

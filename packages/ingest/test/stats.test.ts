@@ -1,10 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { PriceTable } from '../src/pricing.js';
 import { RecordBatch, type TurnRecord } from '../src/records.js';
 import { computeStats, localDateFormatter } from '../src/stats.js';
 import { TranscriptWriter } from '../src/writer.js';
 import { DEVICE, freshStore } from './helpers.js';
+
+// Real SQLite files on a shared machine: allow for slow disks.
+vi.setConfig({ testTimeout: 30_000 });
 
 const prices = new PriceTable({
   source: 'test',
