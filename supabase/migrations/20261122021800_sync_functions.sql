@@ -94,6 +94,7 @@ declare
   records jsonb := batch -> 'records';
   record_count integer;
   seq bigint;
+  first_seq bigint;
   entry record;
   tbl text;
   bad text;
@@ -170,6 +171,7 @@ begin
   end if;
 
   seq := private.lock_sync_state(uid);
+  first_seq := seq;
 
   for entry in
     select t.name, t.n
@@ -268,7 +270,9 @@ begin
     rejected := rejected || part_rejected;
   end loop;
 
-  update private.sync_state s set last_seq = seq where s.user_id = uid;
+  if seq > first_seq then
+    update private.sync_state s set last_seq = seq where s.user_id = uid;
+  end if;
   return jsonb_build_object('accepted', accepted, 'rejected', rejected);
 end;
 $$;
