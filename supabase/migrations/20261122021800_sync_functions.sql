@@ -215,7 +215,8 @@ begin
                  select t.id, t.version, t.updated_at, t.device_id from public.%1$I t
                   where t.user_id = $2 and t.id = i.id offset 0) as t on true
          where t.id is null
-            or (i.version, i.updated_at, i.device_id) > (t.version, t.updated_at, t.device_id)
+            -- The conflict rule: higher version; at equal versions the earlier updated_at; then greater device_id.
+            or (i.version, t.updated_at, i.device_id) > (t.version, i.updated_at, t.device_id)
       ),
       written as (
         insert into public.%1$I as t

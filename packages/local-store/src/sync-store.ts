@@ -27,6 +27,7 @@ import {
 } from './tables.js';
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
+const LATEST_TIME = '9999-12-31T23:59:59.999Z';
 const CURSOR_KEY = 'pull_cursor';
 const FULL_RESYNC_KEY = 'full_resync';
 const LEGACY_CLAIMED_KEY = 'legacy_rows_claimed';
@@ -274,9 +275,10 @@ export class SqliteSyncStore implements LocalStore {
           }
           const order = compareVersions(record, {
             version: local.version,
-            // A local time that is not ISO-8601 (hand-edited data) sorts first instead of failing the page.
+            // A local time that is not ISO-8601 (hand-edited data) loses the tie instead of failing the page:
+            // at equal versions the earlier time wins, so it counts as the latest possible time.
             updatedAt:
-              local.updated_at && !Number.isNaN(Date.parse(local.updated_at)) ? local.updated_at : EPOCH,
+              local.updated_at && !Number.isNaN(Date.parse(local.updated_at)) ? local.updated_at : LATEST_TIME,
             deviceId: local.device_id ?? this.device,
           });
           if (order > 0) {

@@ -264,14 +264,15 @@ describe('applying server records', () => {
     importRows();
     clock += 1000;
     await store.setCommitTitle('c-1', 'local title'); // version 2, updated now
-    const older = serverRecord({
+    // The same version claimed later on another machine: the earlier local claim wins.
+    const later = serverRecord({
       table: 'cognitive_commits',
       id: 'c-1',
       version: 2,
-      updatedAt: new Date(T0 - 60_000).toISOString(),
-      payload: { title: 'older remote title' },
+      updatedAt: new Date(clock + 60_000).toISOString(),
+      payload: { title: 'later remote title' },
     });
-    expect(await store.applyServerRecords([older], 3)).toEqual({ applied: 0, keptLocal: 1 });
+    expect(await store.applyServerRecords([later], 3)).toEqual({ applied: 0, keptLocal: 1 });
     expect(row('cognitive_commits', 'c-1')).toMatchObject({
       title: 'local title',
       version: 2,

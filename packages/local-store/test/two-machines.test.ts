@@ -168,14 +168,14 @@ describe('two machines syncing through the reference server', () => {
     now += 1000;
     await a.store.setCommitTitle('c-1', 'title from a');
     now += 1000;
-    await b.store.setCommitTitle('c-1', 'title from b'); // same version, later time: wins
+    await b.store.setCommitTitle('c-1', 'title from b'); // same version, later time: loses
     await a.engine.sync();
     await b.engine.sync();
     await a.engine.sync();
     const title = (m: Machine) =>
       m.database.sqlite.prepare("select title, version from cognitive_commits where id = 'c-1'").get();
-    expect(title(a)).toEqual({ title: 'title from b', version: 2 });
-    expect(title(b)).toEqual({ title: 'title from b', version: 2 });
+    expect(title(a)).toEqual({ title: 'title from a', version: 2 });
+    expect(title(b)).toEqual({ title: 'title from a', version: 2 });
     expect(await a.store.pendingCounts(['cognitive_commits'])).toEqual({ cognitive_commits: 0 });
   });
 });

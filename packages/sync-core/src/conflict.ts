@@ -1,10 +1,15 @@
 /**
  * The conflict rule: one total order over the versions of a record.
  *
- * A version A beats B iff (A.version, A.updatedAt, A.deviceId) > (B.version, B.updatedAt, B.deviceId)
- * lexicographically, with `updatedAt` compared as UTC milliseconds and `deviceId` as a plain string
- * (UTF-16 code unit order, the same as Postgres `COLLATE "C"` for ASCII ids). An equal triple is the
- * same write: replaying it is a no-op.
+ * A version A beats B iff A.version > B.version; at equal versions, iff A.updatedAt is EARLIER than
+ * B.updatedAt; at equal times, iff A.deviceId > B.deviceId. `updatedAt` is compared as UTC milliseconds and
+ * `deviceId` as a plain string (UTF-16 code unit order, the same as Postgres `COLLATE "C"` for ASCII ids).
+ * An equal triple is the same write: replaying it is a no-op.
+ *
+ * The edit counter orders edits made in sequence. Two writes of the same version were made concurrently
+ * from the same base (two machines edited offline, or imported the same transcript): the first to claim the
+ * version wins. That keeps a record with the machine that created it first (its origin), and makes a second
+ * import of a transcript on another machine yield to the rows already synced.
  */
 import type { SyncRecord } from './ports.js';
 
@@ -29,7 +34,8 @@ export function compareVersions(a: VersionStamp, b: VersionStamp): number {
   if (a.version !== b.version) return a.version < b.version ? -1 : 1;
   const ta = timestampMillis(a.updatedAt);
   const tb = timestampMillis(b.updatedAt);
-  if (ta !== tb) return ta < tb ? -1 : 1;
+  // At equal versions the earlier claim wins.
+  if (ta !== tb) return ta < tb ? 1 : -1;
   if (a.deviceId !== b.deviceId) return a.deviceId < b.deviceId ? -1 : 1;
   return 0;
 }

@@ -20,11 +20,16 @@ describe('conflict rule', () => {
     ).toBe(-1);
   });
 
-  it('breaks version ties by updatedAt compared as UTC milliseconds, then by device id', () => {
+  it('breaks version ties by the earlier updatedAt (UTC milliseconds), then by the greater device id', () => {
     const base = stamp(2, '2026-01-01T10:00:00.000Z', 'm');
-    expect(compareVersions(stamp(2, '2026-01-01T10:00:00.001Z', 'a'), base)).toBe(1);
+    // The earlier claim of a version wins, whatever the device.
+    expect(compareVersions(stamp(2, '2026-01-01T09:59:59.999Z', 'a'), base)).toBe(1);
+    expect(compareVersions(stamp(2, '2026-01-01T10:00:00.001Z', 'z'), base)).toBe(-1);
+    // The same instant spelled in another zone is a tie, broken by the device id.
     expect(compareVersions(stamp(2, '2026-01-01T11:00:00+01:00', 'n'), base)).toBe(1);
     expect(compareVersions(stamp(2, '2026-01-01T11:00:00+01:00', 'l'), base)).toBe(-1);
+    // A higher version wins even when it was written earlier (a skewed clock).
+    expect(compareVersions(stamp(3, '2025-12-31T10:00:00.000Z', 'a'), base)).toBe(1);
   });
 
   it('treats an equal triple as the same write, whatever the ISO spelling', () => {

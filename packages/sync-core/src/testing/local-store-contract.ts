@@ -211,18 +211,18 @@ export function runLocalStoreContract(t: TestApi, factory: LocalStoreFactory): v
       assertEqual(await h.store.getCursor(), 4, 'cursor still advances');
     });
 
-    test('ties on version are broken by updatedAt (as UTC milliseconds), then by device id', async (h) => {
+    test('ties on version are broken by the earlier updatedAt (as UTC milliseconds), then by device id', async (h) => {
       const base = record(h, 0, 1, {
         version: 2,
         updatedAt: '2026-01-01T10:00:00.000Z',
         deviceId: 'device-m',
       });
       await h.writeLocal(base);
-      const earlier = { ...base, updatedAt: '2026-01-01T09:59:59.999Z', deviceId: DEVICE_Z };
+      const later = { ...base, updatedAt: '2026-01-01T10:00:00.001Z', deviceId: DEVICE_Z };
       assertEqual(
-        await h.store.applyServerRecords([server(earlier, 1)]),
+        await h.store.applyServerRecords([server(later, 1)]),
         { applied: 0, keptLocal: 1 },
-        'earlier time loses',
+        'a later claim of the same version loses',
       );
       const sameTimeLowerDevice = { ...base, updatedAt: '2026-01-01T10:00:00+00:00', deviceId: DEVICE_A };
       assertEqual(
@@ -237,6 +237,13 @@ export function runLocalStoreContract(t: TestApi, factory: LocalStoreFactory): v
         'higher device id wins',
       );
       assertEqual((await h.read(base.table, base.id))?.deviceId, DEVICE_Z, 'winner stored');
+      const earlier = { ...base, updatedAt: '2026-01-01T09:59:59.999Z', deviceId: DEVICE_A };
+      assertEqual(
+        await h.store.applyServerRecords([server(earlier, 4)]),
+        { applied: 1, keptLocal: 0 },
+        'an earlier claim of the same version wins',
+      );
+      assertEqual((await h.read(base.table, base.id))?.deviceId, DEVICE_A, 'earlier claim stored');
     });
 
     test('the same write coming back from the server acknowledges the local edit', async (h) => {

@@ -205,7 +205,7 @@ export function runRemoteContract(t: TestApi, factory: RemoteFactory): void {
       assertEqual((await pullAll(remote)).records, before.records, 'nothing changed');
     });
 
-    test('equal versions are ordered by updatedAt, then by device id', async (h) => {
+    test('equal versions are ordered by the earlier updatedAt, then by device id', async (h) => {
       const remote = await h.user('alice');
       const base = record(h, 0, 1, {
         version: 2,
@@ -216,7 +216,7 @@ export function runRemoteContract(t: TestApi, factory: RemoteFactory): void {
       const results = [
         await push(
           remote,
-          [{ ...base, updatedAt: '2026-01-01T09:59:59.999Z', deviceId: 'device-z' }],
+          [{ ...base, updatedAt: '2026-01-01T10:00:00.001Z', deviceId: 'device-z' }],
           'device-z',
         ),
         await push(remote, [{ ...base, deviceId: 'device-a' }], 'device-a'),
@@ -227,7 +227,7 @@ export function runRemoteContract(t: TestApi, factory: RemoteFactory): void {
         ),
         await push(
           remote,
-          [{ ...base, updatedAt: '2026-01-01T10:00:00.001Z', deviceId: 'device-b' }],
+          [{ ...base, updatedAt: '2026-01-01T09:59:59.999Z', deviceId: 'device-b' }],
           'device-b',
         ),
       ];
@@ -236,7 +236,7 @@ export function runRemoteContract(t: TestApi, factory: RemoteFactory): void {
           r.accepted.length === 1 ? 'accepted' : r.rejected.length === 1 ? 'rejected' : 'missing',
         ),
         ['rejected', 'rejected', 'accepted', 'accepted'],
-        'earlier time loses, lower device loses, higher device wins, later time wins',
+        'later time loses, lower device loses, higher device wins, earlier time wins',
       );
       const { records } = await pullAll(remote);
       assertEqual(
