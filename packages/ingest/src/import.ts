@@ -178,6 +178,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   const machineId = options.machineId ?? rowId.machine(options.deviceId);
   // A larger page cache keeps the id indexes in memory while thousands of rows go in.
   db.pragma('cache_size = -32768');
+  // Statement journals (each insert inside a file's savepoint keeps one) stay in memory: spilled to a temp file
+  // they cost several page writes per turn.
+  db.pragma('temp_store = MEMORY');
   db.exec(STATS_INDEX_SQL);
   const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
   if (options.machine) writer.touchMachine(options.machine);
