@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { readClaudeLine } from '../src/claude.js';
+import { isGitCommitCall, parseGitCommitOutput, readClaudeLine } from '../src/claude.js';
 import { ClaudeAssembler } from '../src/claude-assembler.js';
 import { rowId } from '../src/ids.js';
 import { readLinesFrom } from '../src/lines.js';
@@ -235,5 +235,37 @@ describe('cognitive commits', () => {
     expect(a.content).toBe("I'll write the parser.");
     expect(a.toolCalls.map((c) => c.name)).toEqual(['Write']);
     expect(a.usage?.output).toBe(120);
+  });
+});
+
+describe('git commit detection', () => {
+  const bash = (command: string) => ({ id: 't', name: 'Bash', input: { command } });
+  it('recognises git commit in the forms agents run it, not dry runs or other commands', () => {
+    for (const c of [
+      'git commit -m "x"',
+      'cd repo && git add -A && git commit -m "msg"',
+      'git -C /work/repo commit -am wip',
+      'git -c user.name=bot commit -m x',
+      'git --no-pager commit --amend --no-edit',
+    ]) {
+      expect(isGitCommitCall(bash(c)), c).toBe(true);
+    }
+    for (const c of ['git commit --dry-run -m x', 'git log --grep commit', 'git status', 'ls commit']) {
+      expect(isGitCommitCall(bash(c)), c).toBe(false);
+    }
+    expect(isGitCommitCall({ id: 't', name: 'Read', input: { command: 'git commit -m x' } })).toBe(false);
+  });
+
+  it("reads git's [<branch> <hash>] <subject> line, including root commits and detached heads", () => {
+    expect(parseGitCommitOutput('[main 1a2b3c4] Add parser\n 1 file changed')).toEqual({
+      hash: '1a2b3c4',
+      subject: 'Add parser',
+    });
+    expect(parseGitCommitOutput('[main (root-commit) 0123abcd] Initial commit')).toEqual({
+      hash: '0123abcd',
+      subject: 'Initial commit',
+    });
+    expect(parseGitCommitOutput('[detached HEAD 9f8e7d6] Fix')).toEqual({ hash: '9f8e7d6', subject: 'Fix' });
+    expect(parseGitCommitOutput('nothing to commit, working tree clean')).toBeNull();
   });
 });
