@@ -154,7 +154,7 @@ export async function runE2eBench(
     const pulled = await measured(b, ['pull', '--json'], 'B: pull');
     const pull = (pulled.json as { pull: { records: number; bytes: number } }).pull;
 
-    // B's first sync sends its own machines row (written locally when B first synced); after it, nothing moves.
+    // Warm-up: the first run after the pull settles anything the pull left (normally nothing).
     await measured(b, ['sync', '--json'], 'B: first sync after the pull');
     const noop: number[] = [];
     for (let i = 0; i < noopRuns; i++) {

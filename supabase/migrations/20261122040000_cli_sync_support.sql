@@ -6,9 +6,10 @@
 --   sync_machines() -> jsonb                    the caller's machines with their last finished sync
 --
 -- The previews read with the caller's rights (row-level security applies) and decide with the same rule as
--- private.apply_push: a record is taken when the server has no row for its id or when
--- (version, updated_at truncated to milliseconds, device_id) is greater than the stored one; an equal
--- stamp is the same write replayed (accepted again, nothing changes); anything else loses to the server's copy.
+-- private.apply_push: a record is taken when the server has no row for its id or when it beats the stored
+-- version (a higher version; at equal versions the earlier updated_at, truncated to milliseconds; at equal
+-- times the greater device_id); an equal stamp is the same write replayed (accepted again, nothing changes);
+-- anything else loses to the server's copy.
 
 -- When each machine of a user last finished a sync. Not a synced table: it changes on every sync of every
 -- machine and would otherwise make each sync write a record.
@@ -58,14 +59,14 @@ begin
                'table', %1$L::text,
                'new', count(*) filter (where t.id is null),
                'update', count(*) filter (where t.id is not null
-                 and (r.version, date_trunc('milliseconds', r."updatedAt"), r."deviceId" collate "C")
-                     > (t.version, t.updated_at, t.device_id)),
+                 and (r.version, t.updated_at, r."deviceId" collate "C")
+                     > (t.version, date_trunc('milliseconds', r."updatedAt"), t.device_id)),
                'same', count(*) filter (where t.id is not null
                  and (r.version, date_trunc('milliseconds', r."updatedAt"), r."deviceId" collate "C")
                      = (t.version, t.updated_at, t.device_id)),
                'serverWins', count(*) filter (where t.id is not null
-                 and (r.version, date_trunc('milliseconds', r."updatedAt"), r."deviceId" collate "C")
-                     < (t.version, t.updated_at, t.device_id)))
+                 and (r.version, t.updated_at, r."deviceId" collate "C")
+                     < (t.version, date_trunc('milliseconds', r."updatedAt"), t.device_id)))
         from jsonb_to_recordset($1) as r("table" text, id text, version integer, "updatedAt" timestamptz,
                                          "deviceId" text)
         left join public.%1$I t on t.user_id = $2 and t.id = r.id

@@ -2,11 +2,12 @@
  * Two machines, one user, the real CLI binary against the test backend (Postgres + the PostgREST/Auth
  * stand-in), wired only through the environment a user sets. Each step builds on the previous one.
  */
+import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuthStandIn, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeTree, fixtures, ingestFixtures, Machine, removeTemps } from './e2e-harness.js';
+import { bin, claudeTree, fixtures, ingestFixtures, Machine, removeTemps } from './e2e-harness.js';
 
 const OCTOCAT = { id: 583231, login: 'octocat', email: 'octocat@github.example' };
 const MONALISA = { id: 777, login: 'monalisa', email: 'monalisa@github.example' };
@@ -95,7 +96,11 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
     expect(real.ok).toBe(true);
     expect(real.pull?.records).toBe(dry.pull?.records);
     expect(real.push?.accepted).toBe(dry.push?.accepted);
-    expect(real.push?.rejected).toBe(dry.push?.serverWins);
+    // A's machine row: the one registered at login claimed version 1 first and wins. In a sync, the pull
+    // before the push already replaced the local copy, so the push has nothing left to lose.
+    expect(dry.push?.serverWins).toBe(1);
+    expect(real.push?.rejected).toBe(0);
+    expect(real.pull?.applied).toBe(dry.pull?.records);
     expect(Object.values(real.pending).every((n) => n === 0)).toBe(true);
 
     const dryPushB = await b.json<DryRun>(['push', '--dry-run']);
@@ -262,6 +267,39 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
       'work',
     ]);
     expect(status).toMatchObject({ profile: 'work', logged_in: true });
+  });
+
+  it('on a terminal, sync draws progress bars; a transcript already synced from another machine counts once, for its first importer', async () => {
+    const t = new Machine('machine-t', backend.url, backend.anonKey);
+    await t.login(auth, OCTOCAT);
+    const beta = claudeTree({
+      beta: [path.join(fixtures, 'ccusage-fixtures/claude/projects/project-beta/session-beta/chat.jsonl')],
+    });
+    await t.ok(['import', '--claude-dir', treeA, '--claude-dir', beta]);
+    // `script` gives the CLI a pseudo-terminal (of 0 columns: the bar falls back to 80).
+    const command = [process.execPath, bin, 'sync'].map((w) => `'${w}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: t.env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(output).toMatch(/pulling \[[#-]+\] +\d+%/);
+    expect(output).toMatch(/pushing \[[#-]+\] +\d+%/);
+    expect(output).toMatch(/Sync done/);
+    await a.ok(['sync']);
+    const statsA = await a.json<Stats>(['stats']);
+    expect(await t.json<Stats>(['stats'])).toEqual(statsA);
+    // treeA stays machine A's (it reached the server first); only the new transcript is machine T's.
+    const byMachine = await a.json<Stats>(['stats', '--by', 'machine']);
+    expect(byMachine.rows.map((r) => r.key).sort()).toEqual(['machine-a', 'machine-b', 'machine-t']);
+    expect(await t.json<Stats>(['stats', '--by', 'machine'])).toEqual(byMachine);
+    const rowOfT = byMachine.rows.find((r) => r.key === 'machine-t') as unknown as { sessions: number };
+    expect(rowOfT.sessions).toBe(1);
   });
 
   it('a second user sees nothing of the first', async () => {

@@ -49,7 +49,8 @@ export async function executeOperation(
         );
       } else {
         if (pull) for (const line of describePullPlan(pull)) ctx.out(line);
-        if (push) for (const line of describePushPlan(push)) ctx.out(line);
+        if (push)
+          for (const line of describePushPlan(push, { pullFirst: operation === 'sync' })) ctx.out(line);
         ctx.out('Dry run: nothing was changed.');
       }
       return ExitCode.ok;

@@ -348,10 +348,13 @@ export async function planPull(ctx: CommandContext, session: SyncSession): Promi
   };
 }
 
-export function describePushPlan(plan: PushPlan): string[] {
+export function describePushPlan(plan: PushPlan, options: { pullFirst?: boolean } = {}): string[] {
   if (plan.records === 0) return ['Nothing to push.'];
+  const wins = options.pullFirst
+    ? `${int(plan.serverWins)} conflicts the server's copy wins (the pull replaces those local copies)`
+    : `${int(plan.serverWins)} conflicts the server's copy wins`;
   const lines = [
-    `Would push ${plural(plan.records, 'record')}: ${int(plan.accepted)} taken by the server, ${int(plan.serverWins)} conflicts the server's copy wins.`,
+    `Would push ${plural(plan.records, 'record')}: ${int(plan.accepted)} taken by the server, ${wins}.`,
   ];
   for (const t of plan.tables) {
     const parts = [`${int(t.new)} new`, `${int(t.update)} updated`];
