@@ -5,6 +5,7 @@
  */
 import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { openLocalDatabase } from '@agentlogs/local-store';
 import { AuthStandIn, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -169,6 +170,45 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     expect(status.last_push.ok).toBe(false);
     await d.ok(['push']);
     expect((await d.json<{ total: number }>(['sync', 'pending'])).total).toBe(0);
+  });
+
+  it('a record the server refuses is parked as a dead letter: push exits 1, status lists it, the rest arrives', async () => {
+    const user = await account('luser', 9005);
+    const l = new Machine('letters', backend.url, backend.anonKey);
+    await l.login(auth, user);
+    await l.ok(['import', '--claude-dir', claudeTree({ alpha: transcripts.alpha })]);
+    // Damage one turn the way a broken writer would: a time the server cannot read, as a new version.
+    const database = openLocalDatabase({ dir: l.home });
+    const turn = database.sqlite.prepare('select id from turns order by id limit 1').get() as { id: string };
+    database.sqlite
+      .prepare("update turns set updated_at = 'yesterday', version = version + 1 where id = ?")
+      .run(turn.id);
+    await database.close();
+
+    const push = await l.run(['push', '--json']);
+    expect(push.code).toBe(1);
+    const report = JSON.parse(push.stdout) as {
+      push: { deadLettered: number; accepted: number };
+      deadLetters: number;
+    };
+    expect(report.push.deadLettered).toBe(1);
+    expect(report.deadLetters).toBe(1);
+    expect(report.push.accepted).toBeGreaterThan(0);
+    const text = await l.run(['push']);
+    expect(text.code).toBe(0); // nothing left to send: the dead letter waits
+    const status = await l.json<{
+      dead_letters: { table: string; id: string; code: string }[];
+      last_push: { ok: boolean };
+    }>(['sync', 'status']);
+    expect(status.dead_letters).toEqual([
+      expect.objectContaining({ table: 'turns', id: turn.id, code: '22007' }),
+    ]);
+    const shown = await l.run(['sync', 'status']);
+    expect(shown.stdout).toContain(`turns/${turn.id}`);
+    // --force releases it and sends everything again: it is refused again, the rest is taken back.
+    const forced = await l.run(['push', '--force', '--json']);
+    expect(forced.code).toBe(1);
+    expect((await serverCounts(user.email)).turns).toBe(2);
   });
 
   it('sync --watch imports new transcripts, pushes them, pulls the other machine, rides out an outage, stops on SIGTERM', async () => {
