@@ -103,42 +103,32 @@ export function localDateFormatter(timeZone: string | undefined): (iso: string) 
   try {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone,
-      hourCycle: 'h23',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
     });
   } catch {
     throw new RangeError(`unknown time zone "${timeZone}"`);
   }
+  // Zone offsets are whole multiples of 15 minutes and change on such boundaries, so a local day starts and ends
+  // on a 15-minute UTC boundary: one date per slot.
   const SLOT = 15 * 60_000;
-  const offsets = new Map<number, number>();
-  const offsetAt = (slotStart: number): number => {
+  const days = new Map<number, string>();
+  const dayOf = (slotStart: number): string => {
     const parts = format.formatToParts(new Date(slotStart));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-    const asUtc = Date.UTC(
-      get('year'),
-      get('month') - 1,
-      get('day'),
-      get('hour'),
-      get('minute'),
-      get('second'),
-    );
-    return asUtc - slotStart;
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    return `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
   };
   return (iso) => {
     const ms = Date.parse(iso);
     if (Number.isNaN(ms)) return null;
     const slot = Math.floor(ms / SLOT) * SLOT;
-    let offset = offsets.get(slot);
-    if (offset === undefined) {
-      offset = offsetAt(slot);
-      offsets.set(slot, offset);
+    let day = days.get(slot);
+    if (day === undefined) {
+      day = dayOf(slot);
+      days.set(slot, day);
     }
-    return new Date(ms + offset).toISOString().slice(0, 10);
+    return day;
   };
 }
 
