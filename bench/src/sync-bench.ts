@@ -8,7 +8,7 @@ import { ClaudeAssembler, readClaudeLine, type TurnRecord } from '@agentlogs/ing
 import { createSupabaseRemote } from '@agentlogs/supabase-remote';
 import { recordByteSize, type ServerRecord, SyncEngine, type SyncRecord } from '@agentlogs/sync-core';
 import { MemoryLocalStore } from '@agentlogs/sync-core/testing';
-import { startTestBackend } from '@agentlogs/test-backend';
+import { SERVER_SETTINGS, startTestBackend } from '@agentlogs/test-backend';
 import pg from 'pg';
 import { generateSession, treeProjects } from './claude-tree.js';
 
@@ -25,9 +25,13 @@ export interface SyncBenchResult {
   avgRowBytes: number;
   totalMB: number;
   postgres: string;
+  /** The server settings the run used (`SERVER_SETTINGS['production-like']` of the test backend). */
+  serverSettings: string;
   push: { seconds: number; rowsPerSecond: number; requests: number; batchRows: number; batchBytes: number };
   pull: { seconds: number; rowsPerSecond: number; requests: number; pageRows: number };
   raw: { seconds: number; rowsPerSecond: number; statement: string };
+  /** sync_push called over a plain pg connection with the same batches: the SQL's share of the push. */
+  serverPush: { seconds: number; rowsPerSecond: number };
   /** sync_pull called over a plain pg connection: the SQL's share of the pull. */
   serverPull: { seconds: number; rowsPerSecond: number };
   /** The raw limit of a pull: the same rows as JSON in one `select json_agg(t)`, same server. */
@@ -137,7 +141,8 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
   const avgRowBytes = Math.round(totalBytes / records.length);
 
   log('sync: starting PostgreSQL and the stand-in (schema pushed with the Supabase CLI)');
-  const backend = await startTestBackend();
+  // Durable, production-like server settings (fsync, synchronous commit and full-page writes on).
+  const backend = await startTestBackend({ serverSettings: 'production-like' });
   try {
     let requests = 0;
     const countingFetch: typeof fetch = (input, init) => {
@@ -192,6 +197,14 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
     const serverPull = await sqlOnlyPull(backend.databaseUrl, user.id, records.length);
     const rawExport = await rawJsonExport(backend.databaseUrl, user.id, records.length);
 
+    // The same batches straight into sync_push over pg (no HTTP, no supabase-js), for another user.
+    log('sync: the same push over a plain pg connection');
+    const serverPush = await sqlOnlyPush(
+      backend.databaseUrl,
+      (await backend.createUser({ githubLogin: 'bench-sql' })).id,
+      pushBatches,
+    );
+
     // The raw limit: the same rows in one INSERT … SELECT … FROM jsonb_to_recordset(…), same server.
     log('sync: raw bulk insert of the same rows');
     const raw = await rawInsert(
@@ -227,6 +240,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
       avgRowBytes,
       totalMB: Math.round(totalBytes / 1e5) / 10,
       postgres: version[0]?.v.split(' on ')[0] ?? 'PostgreSQL',
+      serverSettings: SERVER_SETTINGS['production-like'].join(' '),
       push: {
         seconds: pushSeconds,
         rowsPerSecond: pushRate,
@@ -236,6 +250,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
       },
       pull: { seconds: pullSeconds, rowsPerSecond: pullRate, requests: pullRequests, pageRows: PAGE_ROWS },
       raw,
+      serverPush,
       serverPull,
       rawExport,
       pushVsRaw,
@@ -252,6 +267,35 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
     return { ...result, table: formatSyncBench(result) };
   } finally {
     await backend.close();
+  }
+}
+
+async function sqlOnlyPush(
+  databaseUrl: string,
+  userId: string,
+  pushBatches: SyncRecord[][],
+): Promise<SyncBenchResult['serverPush']> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`select set_config('request.jwt.claims', $1, false)`, [
+      JSON.stringify({ sub: userId, role: 'authenticated' }),
+    ]);
+    const start = process.hrtime.bigint();
+    let rows = 0;
+    for (const batch of pushBatches) {
+      const { rows: result } = await client.query<{ body: string }>(
+        'select public.sync_push($1::jsonb)::text as body',
+        [JSON.stringify({ deviceId: DEVICE, records: batch })],
+      );
+      rows += (JSON.parse(result[0]?.body ?? '{}') as { accepted: unknown[] }).accepted.length;
+    }
+    const elapsed = seconds(start);
+    const expected = pushBatches.reduce((sum, batch) => sum + batch.length, 0);
+    if (rows !== expected) throw new Error(`server-only push accepted ${rows} of ${expected}`);
+    return { seconds: elapsed, rowsPerSecond: rows / elapsed };
+  } finally {
+    await client.end();
   }
 }
 
@@ -361,8 +405,10 @@ function formatSyncBench(r: Omit<SyncBenchResult, 'table'>): string {
   const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
   return [
     `rows: ${n(r.rows)} turns, average ${n(r.avgRowBytes)} bytes of JSON each (${r.totalMB} MB); ${r.postgres}`,
+    `server settings: ${r.serverSettings}`,
     'measure                         value             target          ',
     `push (supabase-js → stand-in)   ${n(r.push.rowsPerSecond).padStart(8)} rows/s   ≥ 20,000 rows/s  ${mark(r.met.push)}  (${r.push.requests} requests of ≤ ${r.push.batchRows} rows / 1 MiB, ${r.push.seconds.toFixed(2)} s)`,
+    `  the SQL alone (pg, no HTTP) ${n(r.serverPush.rowsPerSecond).padStart(8)} rows/s                    (sync_push of the same batches over one pg connection: the server's share)`,
     `raw bulk insert, same server    ${n(r.raw.rowsPerSecond).padStart(8)} rows/s                    (${r.raw.seconds.toFixed(2)} s)`,
     `push / raw                      ${(r.pushVsRaw * 100).toFixed(0).padStart(8)} %        ≥ 50 %           ${mark(r.met.pushVsRaw)}`,
     `pull                            ${n(r.pull.rowsPerSecond).padStart(8)} rows/s   ≥ 40,000 rows/s  ${mark(r.met.pull)}  (${r.pull.requests} pages of ≤ ${r.pull.pageRows}, ${r.pull.seconds.toFixed(2)} s)`,

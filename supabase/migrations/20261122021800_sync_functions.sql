@@ -287,67 +287,89 @@ $$;
 comment on function public.sync_push(jsonb) is
   'Applies a batch of records for the caller under the conflict rule, in one transaction. Returns {accepted: [{table,id,version,changeSeq}], rejected: [{table,id,version,winner}]}.';
 
-create function public.sync_pull(cursor bigint, lim integer) returns json
-language plpgsql stable security invoker
+-- sync_pull is generated from the catalog (the synced tables and their columns) as a function with static
+-- SQL, so its plans are prepared once per connection instead of being planned on every page. A migration
+-- that adds a synced column or table calls `select private.define_sync_pull();` afterwards.
+create function private.define_sync_pull() returns void
+language plpgsql volatile
 set search_path = ''
-set enable_hashjoin = off
-set enable_mergejoin = off
-set enable_seqscan = off
-set enable_bitmapscan = off
-as $$
+as $define$
 declare
-  uid uuid := auth.uid();
-  after_seq bigint := $1;
-  page_size integer := least($2, 10000);
   keys_sql text;
   records_sql text;
-  oldest bigint;
-  page json;
 begin
-  if uid is null then
-    raise exception 'sync_pull needs a signed-in user' using errcode = '42501';
-  end if;
-  if after_seq is null or after_seq < 0 then
-    raise exception 'sync_pull: cursor must be an integer >= 0' using errcode = '22023';
-  end if;
-  if page_size is null or page_size < 1 then
-    raise exception 'sync_pull: lim must be at least 1' using errcode = '22023';
-  end if;
-  select coalesce(max(s.oldest_retained_seq), 0) into oldest from private.sync_state s where s.user_id = uid;
-
-  -- First the page's keys (index scans on (user_id, change_seq), no row built), then the JSON of just
-  -- those rows. change_seq is unique per user across tables, so it alone orders the page.
+  -- The page's last key: the lim-th lowest change_seq above the cursor over all tables (index-only work
+  -- on (user_id, change_seq)), then the records of each table up to it, as JSON, in one range scan per
+  -- table. change_seq is unique per user across tables, so it alone orders the page.
   select string_agg(
-           format('(select %1$L::text as tbl, t.change_seq from public.%1$I t '
-                  'where t.user_id = $1 and t.change_seq > $2 and t.purged_at is null '
-                  'order by t.change_seq limit $3 + 1)', s.name),
+           format('(select t.change_seq from public.%I t '
+                  'where t.user_id = uid and t.change_seq > after_seq and t.purged_at is null '
+                  'order by t.change_seq limit page_size + 1)', s.name),
            ' union all ' order by s.push_order),
          string_agg(
-           format('select k.change_seq, %2$s as rec from keys k cross join lateral '
-                  '(select * from public.%1$I t where t.user_id = $1 and t.change_seq = k.change_seq offset 0) as t '
-                  'where k.tbl = %1$L and k.rn <= $3',
+           format('(select t.change_seq, %2$s as rec from public.%1$I t '
+                  'where t.user_id = uid and t.change_seq > after_seq and t.change_seq <= page_end '
+                  'and t.purged_at is null order by t.change_seq)',
                   s.name, private.record_json_sql(s.name, 't', 'json')),
            ' union all ' order by s.push_order)
     into keys_sql, records_sql
     from private.synced_tables s;
 
-  execute format($sql$
-    with keys as materialized (
-      select u.tbl, u.change_seq, row_number() over (order by u.change_seq) as rn
-        from (select a.tbl, a.change_seq from (%s) as a order by a.change_seq limit $3 + 1) as u
-    ),
-    recs as (%s)
-    select json_build_object(
-             'records', coalesce((select json_agg(r.rec order by r.change_seq) from recs r), '[]'::json),
-             'nextCursor', coalesce((select max(k.change_seq) from keys k where k.rn <= $3), $2),
-             'hasMore', (select count(*) from keys k) > $3,
-             'oldestRetainedSeq', $4::bigint)
-  $sql$, keys_sql, records_sql)
-  using uid, after_seq, page_size, oldest
-  into page;
-  return page;
+  execute format($fn$
+    create or replace function public.sync_pull(cursor bigint, lim integer) returns json
+    language plpgsql stable security invoker
+    set search_path = ''
+    set enable_hashjoin = off
+    set enable_mergejoin = off
+    set enable_seqscan = off
+    set enable_bitmapscan = off
+    as $body$
+    declare
+      uid uuid := auth.uid();
+      after_seq bigint := cursor;
+      page_size integer := least(lim, 10000);
+      page_end bigint;
+      more boolean;
+      oldest bigint;
+      page json;
+    begin
+      if uid is null then
+        raise exception 'sync_pull needs a signed-in user' using errcode = '42501';
+      end if;
+      if after_seq is null or after_seq < 0 then
+        raise exception 'sync_pull: cursor must be an integer >= 0' using errcode = '22023';
+      end if;
+      if page_size is null or page_size < 1 then
+        raise exception 'sync_pull: lim must be at least 1' using errcode = '22023';
+      end if;
+      select coalesce(max(s.oldest_retained_seq), 0) into oldest from private.sync_state s where s.user_id = uid;
+
+      -- A STABLE function reads every statement from the calling query's snapshot: the keys and the
+      -- records below see the same rows.
+      select max(k.change_seq) filter (where k.rn <= page_size), count(*) > page_size
+        into page_end, more
+        from (select a.change_seq, row_number() over (order by a.change_seq) as rn
+                from (select u.change_seq from (%1$s) as u order by u.change_seq limit page_size + 1) as a) as k;
+
+      if page_end is null then
+        return json_build_object('records', '[]'::json, 'nextCursor', after_seq, 'hasMore', false,
+                                 'oldestRetainedSeq', oldest);
+      end if;
+      select json_build_object(
+               'records', (select json_agg(r.rec) from (select p.rec from (%2$s) as p order by p.change_seq) as r),
+               'nextCursor', page_end,
+               'hasMore', more,
+               'oldestRetainedSeq', oldest)
+        into page;
+      return page;
+    end;
+    $body$
+  $fn$, keys_sql, records_sql);
 end;
-$$;
+$define$;
+
+select private.define_sync_pull();
+
 comment on function public.sync_pull(bigint, integer) is
   'Records of the caller with change_seq > cursor, ascending, at most lim (capped at 10000). Returns {records, nextCursor, hasMore, oldestRetainedSeq}.';
 
@@ -555,8 +577,8 @@ comment on function public.purge_tombstones(interval) is
 -- Execution rights: nothing for anon (Supabase grants functions to anon by default), the sync API for
 -- authenticated, the purge for service_role.
 revoke all on function private.iso(timestamptz), private.payload_columns(text),
-  private.record_json_sql(text, text, text), private.lock_sync_state(uuid), private.apply_push(jsonb),
-  private.register_machine(text, text, text, text, text), private.upsert_profile() from public, anon;
+  private.record_json_sql(text, text, text), private.define_sync_pull(), private.lock_sync_state(uuid),
+  private.apply_push(jsonb), private.register_machine(text, text, text, text, text), private.upsert_profile() from public, anon;
 grant execute on function private.iso(timestamptz), private.payload_columns(text),
   private.record_json_sql(text, text, text), private.apply_push(jsonb),
   private.register_machine(text, text, text, text, text), private.upsert_profile() to authenticated;

@@ -1,5 +1,11 @@
 import { type Route, type StandIn, startStandIn } from './http.js';
-import { engineFromEnv, type PostgresCluster, type PostgresEngine, startPostgres } from './postgres.js';
+import {
+  engineFromEnv,
+  type PostgresCluster,
+  type PostgresEngine,
+  type ServerSettings,
+  startPostgres,
+} from './postgres.js';
 import { cloneDatabase, createMigratedTemplate } from './template.js';
 import { createTestUser, type TestUser, type TestUserOptions } from './users.js';
 
@@ -40,6 +46,11 @@ export interface TestBackendOptions {
   engine?: PostgresEngine;
   /** `authenticator` pool size. */
   poolSize?: number;
+  /**
+   * Settings of a cluster started for this backend (default `test`: no fsync). Benchmarks use
+   * `production-like`. Ignored when a shared cluster (globalSetup) or an existing server is used.
+   */
+  serverSettings?: ServerSettings;
 }
 
 export interface TestBackend {
@@ -71,7 +82,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
     cluster = await startPostgres({ url: sharedUrl });
     template = sharedTemplate;
   } else {
-    cluster = await startPostgres(options.engine ?? engineFromEnv());
+    cluster = await startPostgres(options.engine ?? engineFromEnv(), options.serverSettings ?? 'test');
     ownCluster = true;
     try {
       template = (await createMigratedTemplate(cluster)).name;

