@@ -25,8 +25,9 @@ pulls again until nothing is left to send (at most 5 rounds). Sync needs 'agentl
 AGENTLOGS_SYNC_ENABLED=false turns every network sync off.
 
 Environment: AGENTLOGS_SYNC_RETRIES (default 4), AGENTLOGS_SYNC_BACKOFF_MS (first retry delay, default
-15000, doubling up to AGENTLOGS_SYNC_BACKOFF_MAX_MS, default 300000), AGENTLOGS_SYNC_PULL_INTERVAL_MS
-(--watch, default 30000), AGENTLOGS_WATCH_SCAN_MS (--watch folder rescan, default 10000).
+15000, doubling up to AGENTLOGS_SYNC_BACKOFF_MAX_MS, default 300000), AGENTLOGS_SYNC_BATCH_SIZE (records per
+push request, default 500), AGENTLOGS_SYNC_PULL_INTERVAL_MS (--watch, default 30000), AGENTLOGS_WATCH_SCAN_MS
+(--watch folder rescan, default 10000), AGENTLOGS_SYNC_REALTIME=false (--watch without the Realtime hint).
 
 Examples:
   agentlogs sync
