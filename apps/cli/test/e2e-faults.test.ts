@@ -211,7 +211,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     expect((await serverCounts(user.email)).turns).toBe(2);
   });
 
-  it('sync --watch imports new transcripts, pushes them, pulls the other machine, rides out an outage, stops on SIGTERM', async () => {
+  it('sync --watch imports new transcripts, pushes them, pulls the other machine, rides out an outage, stops on SIGTERM (exit 0) and Ctrl-C (exit 130)', async () => {
     const user = await account('wuser', 9004);
     const relay = await newRelay();
     const w = new Machine('watcher', relay.url, backend.anonKey, {
@@ -270,6 +270,19 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     expect(stopped.stderr).toMatch(/stopped/);
     // The stand-in serves no Realtime: the watcher says so once and relies on its pull timer.
     expect(stopped.stderr.match(/Realtime is not available/g)).toHaveLength(1);
+
+    // Ctrl-C: the same graceful stop, exit 130.
+    const again = w.spawn(['sync', '--watch', '--claude-dir', tree]);
+    again.child.stdin.end();
+    await eventually(
+      async () => (/watching/.test(again.stderr()) ? true : undefined),
+      20_000,
+      'the watch to start',
+    );
+    again.child.kill('SIGINT');
+    const interrupted = await again.done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/stopped/);
 
     await other.ok(['sync']);
     await w.ok(['sync']);
