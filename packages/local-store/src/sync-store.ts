@@ -278,7 +278,9 @@ export class SqliteSyncStore implements LocalStore {
             // A local time that is not ISO-8601 (hand-edited data) loses the tie instead of failing the page:
             // at equal versions the earlier time wins, so it counts as the latest possible time.
             updatedAt:
-              local.updated_at && !Number.isNaN(Date.parse(local.updated_at)) ? local.updated_at : LATEST_TIME,
+              local.updated_at && !Number.isNaN(Date.parse(local.updated_at))
+                ? local.updated_at
+                : LATEST_TIME,
             deviceId: local.device_id ?? this.device,
           });
           if (order > 0) {
