@@ -181,6 +181,10 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   // Statement journals (each insert inside a file's savepoint keeps one) stay in memory: spilled to a temp file
   // they cost several page writes per turn.
   db.pragma('temp_store = MEMORY');
+  // No checkpoint after every group commit: each one copied the WAL back into the database and synced it, and
+  // the index pages that every group touches were copied again each time. One checkpoint at the end instead.
+  const autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  db.pragma('wal_autocheckpoint = 0');
   db.exec(STATS_INDEX_SQL);
   const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
   if (options.machine) writer.touchMachine(options.machine);
@@ -284,10 +288,15 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       bytesDone += file.size;
       report(file.path);
     }
+    commitGroup();
+    if (withSidechains.size > 0)
+      db.transaction(() => writer.attachSidechainTurns(withSidechains)).immediate();
   } finally {
     commitGroup();
+    db.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
   }
-  if (withSidechains.size > 0) db.transaction(() => writer.attachSidechainTurns(withSidechains)).immediate();
+  // A checkpoint that finds readers copies what it can; the next one finishes.
+  if (result.filesRead > 0) db.pragma('wal_checkpoint(TRUNCATE)');
 
   Object.assign(result, writer.counts);
   result.durationMs = Math.round(performance.now() - started);
