@@ -346,6 +346,23 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 15,
+    name: 'fewer indexes on turns: the covering usage index serves message lookups; none by time or sync_status',
+    up(c) {
+      // Every index on turns costs each insert. The usage index (what stats scans instead of the turn rows)
+      // starts with (message_id, request_id), so it also serves the importer's lookups by message; nothing
+      // filters turns by timestamp or by the legacy sync_status (pending rows have idx_turns_pending).
+      c.exec(`
+        create index if not exists idx_turns_usage on turns(message_id, request_id, is_sidechain,
+          session_id, timestamp, model, speed, input_tokens, output_tokens, cache_creation_tokens,
+          cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id, deleted_at);
+        drop index if exists idx_turns_message;
+        drop index if exists idx_turns_timestamp;
+        drop index if exists idx_turns_sync_status;
+      `);
+    },
+  },
 ];
 
 /**

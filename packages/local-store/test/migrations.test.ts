@@ -144,18 +144,21 @@ describe('a new database', () => {
       ]);
       expect(indexes(sqlite)).toEqual(
         expect.arrayContaining([
-          'idx_turns_message',
+          'idx_turns_usage',
           'idx_turns_session',
-          'idx_turns_timestamp',
+          'idx_turns_commit',
           'idx_turns_pending',
         ]),
       );
+      // Each index on turns costs every insert: the usage index replaces the one on (message_id, request_id).
+      for (const gone of ['idx_turns_message', 'idx_turns_timestamp', 'idx_turns_sync_status'])
+        expect(indexes(sqlite)).not.toContain(gone);
     } finally {
       await store.close();
     }
   });
 
-  it('uses the turn indexes for lookups by message key, session and time', async () => {
+  it('uses the turn indexes for lookups by message key, session, commit and pending version', async () => {
     const store = openLocalDatabase({ dir });
     try {
       const plan = (sql: string) =>
@@ -163,10 +166,20 @@ describe('a new database', () => {
           .map((r) => r.detail)
           .join('\n');
       expect(plan("select id from turns where message_id = 'm' and request_id = 'r'")).toContain(
-        'idx_turns_message',
+        'idx_turns_usage',
       );
+      expect(
+        plan(
+          "select * from turns where session_id = 's' and message_id = 'm' and request_id is 'r' and deleted_at is null order by timestamp limit 1",
+        ),
+      ).toMatch(/idx_turns_usage|idx_turns_session/);
       expect(plan("select id from turns where session_id = 's'")).toContain('idx_turns_session');
-      expect(plan("select id from turns where timestamp >= '2026-01-01'")).toContain('idx_turns_timestamp');
+      expect(plan("select id from turns where commit_id = 'c'")).toContain('idx_turns_commit');
+      expect(
+        plan(
+          'select session_id, timestamp, model, message_id, request_id, is_sidechain, speed, input_tokens, output_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id from turns where deleted_at is null',
+        ),
+      ).toContain('COVERING INDEX idx_turns_usage');
       expect(plan('select id from turns where version > synced_version')).toContain('idx_turns_pending');
     } finally {
       await store.close();
