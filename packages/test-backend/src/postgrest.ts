@@ -82,8 +82,9 @@ export function createRestHandler(options: RestHandlerOptions): RouteHandler {
       const routine = resolveRoutine(await loadRoutines(schema, fnName), schema, fnName, Object.keys(args));
       // GET runs read-only, as in PostgREST: a function that writes then fails with 25006 (405).
       const readOnly = req.method !== 'POST' || !routine.volatile;
-      // Like PostgREST, hand the request body itself to json_to_record (every key is an argument by now).
-      const argsJson = rawBody && rawBody.length > 0 ? rawBody.toString('utf8') : JSON.stringify(args);
+      // Like PostgREST, hand the request body itself to json_to_record (every key is an argument by now):
+      // the bytes as received, sent in binary format, which for json is the same text (no decode/encode).
+      const argsJson = rawBody && rawBody.length > 0 ? rawBody : JSON.stringify(args);
       const result = await callRoutine(options.pool, routine, Object.keys(args), argsJson, {
         role,
         claims,
@@ -97,12 +98,12 @@ export function createRestHandler(options: RestHandlerOptions): RouteHandler {
         res.end();
         return;
       }
-      const text = result ?? 'null';
+      const body = Buffer.from(result ?? 'null', 'utf8');
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
+        'content-length': body.length,
       });
-      res.end(req.method === 'HEAD' ? undefined : text);
+      res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
       answerError(res, error, req);
     }
@@ -254,7 +255,7 @@ async function callRoutine(
   pool: pg.Pool,
   routine: Routine,
   argNames: string[],
-  argsJson: string,
+  argsJson: string | Buffer,
   call: CallContext,
 ): Promise<string | null> {
   const given = routine.args.filter((arg) => argNames.includes(arg.name));
