@@ -5,11 +5,10 @@
  * `login --no-browser` flow. Also times a sync with nothing to do, and checks that B's stats equal A's.
  */
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuthStandIn, startTestBackend } from '@agentlogs/test-backend';
+import { AuthStandIn, CliMachine, startTestBackend } from '@agentlogs/test-backend';
 import { median, runMeasured } from './measure.js';
 import { table } from './report.js';
 import { ensureClaudeTree } from './tree-cache.js';
@@ -47,53 +46,6 @@ export interface E2eBenchResult {
   table: string;
 }
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(
-  bin: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): { done: Promise<CliRun>; stderr: () => string } {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return {
-    done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))),
-    stderr: () => stderr,
-  };
-}
-
-/** `agentlogs login --no-browser`, with this process playing the browser through the fake GitHub consent. */
-async function login(bin: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const cli = runCli(bin, ['login', '--no-browser', '--timeout', '60'], env);
-  let url: string | undefined;
-  for (let i = 0; i < 400 && !url; i++) {
-    url = /(http:\/\/127\.0\.0\.1:\d+\/auth\/v1\/authorize\?\S+)/.exec(cli.stderr())?.[1];
-    if (!url) await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!url) throw new Error(`login printed no URL: ${cli.stderr()}`);
-  const consentUrl = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '');
-  const consent = await (await fetch(consentUrl)).text();
-  const link = /id="authorize" href="([^"]+)"/.exec(consent)?.[1]?.replaceAll('&#38;', '&');
-  if (!link) throw new Error('no authorize link on the consent page');
-  const callback =
-    (await fetch(new URL(link, consentUrl), { redirect: 'manual' })).headers.get('location') ?? '';
-  const loopback = (await fetch(callback, { redirect: 'manual' })).headers.get('location') ?? '';
-  await (await fetch(loopback)).text();
-  const result = await cli.done;
-  if (result.code !== 0) throw new Error(`login exited ${result.code}: ${result.stderr}`);
-}
-
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export async function runE2eBench(
@@ -113,23 +65,17 @@ export async function runE2eBench(
   new AuthStandIn().mountOn(backend.standIn);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlogs-bench-e2e-'));
   try {
-    const machineEnv = (name: string): NodeJS.ProcessEnv => {
+    const machine = (name: string) => {
       const home = path.join(scratch, name);
       fs.mkdirSync(home, { recursive: true });
-      return {
-        PATH: process.env.PATH,
-        HOME: home,
-        TZ: 'UTC',
-        AGENTLOGS_HOME: home,
-        AGENTLOGS_SUPABASE_URL: backend.url,
-        AGENTLOGS_SUPABASE_ANON_KEY: backend.anonKey,
-        AGENTLOGS_MACHINE_NAME: name,
-      };
+      return new CliMachine({ bin, name, home, url: backend.url, anonKey: backend.anonKey });
     };
-    const a = machineEnv('machine-a');
-    const b = machineEnv('machine-b');
-    await login(bin, a);
-    await login(bin, b);
+    const machineA = machine('machine-a');
+    const machineB = machine('machine-b');
+    await machineA.login();
+    await machineB.login();
+    const a = machineA.env();
+    const b = machineB.env();
 
     const measured = async (env: NodeJS.ProcessEnv, args: string[], what: string) => {
       log(what);

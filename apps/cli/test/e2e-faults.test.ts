@@ -82,7 +82,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     const user = await account('kuser', 9001);
     const relay = await newRelay();
     const k = new Machine('killed', relay.url, backend.anonKey, { AGENTLOGS_SYNC_BATCH_SIZE: '3' });
-    await k.login(auth, user);
+    await k.loginAs(auth, user);
     await k.ok(['import', '--claude-dir', claudeTree(transcripts)]);
     const total = (await k.json<{ total: number }>(['sync', 'pending'])).total;
     expect(total).toBeGreaterThan(30);
@@ -105,7 +105,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     expect(Object.values(again.pending).every((n) => n === 0)).toBe(true);
 
     const other = new Machine('checker', backend.url, backend.anonKey);
-    await other.login(auth, user);
+    await other.loginAs(auth, user);
     await other.ok(['sync']);
     await k.ok(['sync']);
     const statsK = await k.json<Stats>(['stats']);
@@ -124,7 +124,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
       AGENTLOGS_SYNC_BACKOFF_MS: '300',
       AGENTLOGS_SYNC_RETRIES: '10',
     });
-    await r.login(auth, user);
+    await r.loginAs(auth, user);
     await r.ok(['import', '--claude-dir', claudeTree(transcripts)]);
     let outageEnded = false;
     relay.onForwarded = (route, count) => {
@@ -148,7 +148,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     expect(Object.values(report.pending).every((n) => n === 0)).toBe(true);
 
     const other = new Machine('checker-2', backend.url, backend.anonKey);
-    await other.login(auth, user);
+    await other.loginAs(auth, user);
     await other.ok(['sync']);
     expect(await other.json<Stats>(['stats'])).toEqual(await r.json<Stats>(['stats']));
   });
@@ -157,7 +157,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
     const user = await account('duser', 9003);
     const relay = await newRelay();
     const d = new Machine('down', relay.url, backend.anonKey, { AGENTLOGS_SYNC_RETRIES: '1' });
-    await d.login(auth, user);
+    await d.loginAs(auth, user);
     await d.ok(['import', '--claude-dir', claudeTree({ alpha: transcripts.alpha })]);
     const pending = (await d.json<{ total: number }>(['sync', 'pending'])).total;
     await relay.down();
@@ -175,7 +175,7 @@ describe('sync under failure', { timeout: 120_000 }, () => {
   it('a record the server refuses is parked as a dead letter: push exits 1, status lists it, the rest arrives', async () => {
     const user = await account('luser', 9005);
     const l = new Machine('letters', backend.url, backend.anonKey);
-    await l.login(auth, user);
+    await l.loginAs(auth, user);
     await l.ok(['import', '--claude-dir', claudeTree({ alpha: transcripts.alpha })]);
     // Damage one turn the way a broken writer would: a time the server cannot read, as a new version.
     const database = openLocalDatabase({ dir: l.home });
@@ -221,8 +221,8 @@ describe('sync under failure', { timeout: 120_000 }, () => {
       AGENTLOGS_SYNC_BACKOFF_MAX_MS: '1000',
     });
     const other = new Machine('other-desk', backend.url, backend.anonKey);
-    await w.login(auth, user);
-    await other.login(auth, user);
+    await w.loginAs(auth, user);
+    await other.loginAs(auth, user);
     const tree = claudeTree({});
     mkdirSync(path.join(tree, 'alpha'), { recursive: true });
 

@@ -3,33 +3,28 @@
  * data directory of its own, logged in through the real `login --no-browser` flow with the test playing the
  * browser, and an HTTP relay in front of the stand-in that can count requests and go down and up again.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AuthStandIn, GitHubAccount } from '@agentlogs/test-backend';
+import {
+  type AuthStandIn,
+  CliMachine,
+  type CliProcess,
+  type CliRun,
+  type GitHubAccount,
+} from '@agentlogs/test-backend';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const bin = path.join(here, '..', 'dist', 'bin.js');
 export const fixtures = path.join(here, 'fixtures', 'transcripts');
 export const ingestFixtures = path.join(here, '..', '..', '..', 'packages', 'ingest', 'test', 'fixtures');
 
-export interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface Spawned {
-  child: ChildProcessWithoutNullStreams;
-  done: Promise<Run>;
-  stdout(): string;
-  stderr(): string;
-}
+/** What one run of the CLI gave back (see `CliMachine` in the test backend). */
+export type Run = CliRun;
+export type Spawned = CliProcess;
 
 const temps: string[] = [];
 
@@ -53,118 +48,32 @@ export function claudeTree(files: Record<string, string[]>): string {
   return path.join(root, 'projects');
 }
 
-/** One machine: a data directory and the environment a user would set. */
-export class Machine {
-  readonly home: string;
-  constructor(
-    readonly name: string,
-    private readonly url: string,
-    private readonly anonKey: string,
-    readonly extraEnv: Record<string, string> = {},
-  ) {
-    this.home = tempDir(`home-${name}`);
-  }
-
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return {
-      PATH: process.env.PATH,
-      HOME: this.home,
-      TZ: 'UTC',
-      AGENTLOGS_HOME: this.home,
-      AGENTLOGS_SUPABASE_URL: this.url,
-      AGENTLOGS_SUPABASE_ANON_KEY: this.anonKey,
-      AGENTLOGS_MACHINE_NAME: this.name,
-      AGENTLOGS_SYNC_BACKOFF_MS: '200',
-      AGENTLOGS_SYNC_RETRIES: '2',
-      ...this.extraEnv,
-      ...extra,
-    };
-  }
-
-  spawn(args: string[], extra: Record<string, string> = {}): Spawned {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: this.env(extra),
-      stdio: ['pipe', 'pipe', 'pipe'],
+/**
+ * One machine: a data directory and the environment a user would set, with short retry delays so that tests of
+ * backing off finish in seconds.
+ */
+export class Machine extends CliMachine {
+  constructor(name: string, url: string, anonKey: string, extraEnv: Record<string, string> = {}) {
+    super({
+      bin,
+      name,
+      home: tempDir(`home-${name}`),
+      url,
+      anonKey,
+      env: { AGENTLOGS_SYNC_BACKOFF_MS: '200', AGENTLOGS_SYNC_RETRIES: '2', ...extraEnv },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const done = new Promise<Run>((resolve) => {
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
-    return { child, done, stdout: () => stdout, stderr: () => stderr };
-  }
-
-  async run(args: string[], extra: Record<string, string> = {}): Promise<Run> {
-    const spawned = this.spawn(args, extra);
-    spawned.child.stdin.end();
-    return spawned.done;
-  }
-
-  /** Runs a command that must succeed and returns its stdout parsed as JSON. */
-  async json<T = unknown>(args: string[], extra: Record<string, string> = {}): Promise<T> {
-    const result = await this.run([...args, '--json'], extra);
-    if (result.code !== 0) {
-      throw new Error(
-        `agentlogs ${args.join(' ')} exited ${result.code}\n${result.stderr}\n${result.stdout}`,
-      );
-    }
-    return JSON.parse(result.stdout) as T;
-  }
-
-  /** Runs a command that must succeed. */
-  async ok(args: string[], extra: Record<string, string> = {}): Promise<Run> {
-    const result = await this.run(args, extra);
-    if (result.code !== 0) {
-      throw new Error(
-        `agentlogs ${args.join(' ')} exited ${result.code}\n${result.stderr}\n${result.stdout}`,
-      );
-    }
-    return result;
   }
 
   /** Logs in through `login --no-browser`, playing the browser against the Auth stand-in as `account`. */
-  async login(auth: AuthStandIn, account: GitHubAccount, extraArgs: string[] = []): Promise<void> {
+  async loginAs(auth: AuthStandIn, account: GitHubAccount, extraArgs: string[] = []): Promise<void> {
     const previous = auth.github.account;
     auth.github.account = account;
     try {
-      const cli = this.spawn([...extraArgs, 'login', '--no-browser', '--timeout', '60']);
-      const url = await printedUrl(cli);
-      await browse(url);
-      const result = await cli.done;
-      if (result.code !== 0) throw new Error(`login exited ${result.code}: ${result.stderr}`);
+      await this.login(extraArgs);
     } finally {
       auth.github.account = previous;
     }
   }
-}
-
-async function printedUrl(cli: Spawned): Promise<string> {
-  for (let i = 0; i < 400; i++) {
-    const match = /(http:\/\/127\.0\.0\.1:\d+\/auth\/v1\/authorize\?\S+)/.exec(cli.stderr());
-    if (match?.[1]) return match[1];
-    if (cli.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no authorize URL printed; stderr: ${cli.stderr()}`);
-}
-
-/** authorize → the fake GitHub's consent page → Authorize → Supabase callback → the CLI's loopback. */
-async function browse(authorizeUrl: string): Promise<void> {
-  const toGitHub = await fetch(authorizeUrl, { redirect: 'manual' });
-  const consentUrl = new URL(toGitHub.headers.get('location') ?? '');
-  const consent = await (await fetch(consentUrl)).text();
-  const link = /id="authorize" href="([^"]+)"/.exec(consent)?.[1]?.replaceAll('&#38;', '&');
-  if (!link) throw new Error('no authorize link on the consent page');
-  const toCallback = await fetch(new URL(link, consentUrl), { redirect: 'manual' });
-  const toCli = await fetch(toCallback.headers.get('location') ?? '', { redirect: 'manual' });
-  const last = toCli.headers.get('location') ?? '';
-  await (await fetch(last)).text();
 }
 
 /**

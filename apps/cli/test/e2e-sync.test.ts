@@ -78,8 +78,8 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
   });
 
   it('both log in as the same user and import different transcripts', async () => {
-    await a.login(auth, OCTOCAT);
-    await b.login(auth, OCTOCAT);
+    await a.loginAs(auth, OCTOCAT);
+    await b.loginAs(auth, OCTOCAT);
     await a.ok(['import', '--claude-dir', treeA]);
     await b.ok(['import', '--claude-dir', treeB]);
     const pending = await a.json<{ total: number; tables: Record<string, number> }>(['sync', 'pending']);
@@ -254,7 +254,7 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
 
   it('a named profile has its own login and database: it syncs everything, the default profile stays logged out', async () => {
     const p = new Machine('profiled', backend.url, backend.anonKey);
-    await p.login(auth, OCTOCAT, ['--profile', 'work']);
+    await p.loginAs(auth, OCTOCAT, ['--profile', 'work']);
     const outside = await p.run(['sync']);
     expect(outside.code).toBe(4);
     await p.ok(['--profile', 'work', 'sync']);
@@ -271,7 +271,7 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
 
   it('on a terminal, sync draws progress bars; a transcript already synced from another machine counts once, for its first importer', async () => {
     const t = new Machine('machine-t', backend.url, backend.anonKey);
-    await t.login(auth, OCTOCAT);
+    await t.loginAs(auth, OCTOCAT);
     const beta = claudeTree({
       beta: [path.join(fixtures, 'ccusage-fixtures/claude/projects/project-beta/session-beta/chat.jsonl')],
     });
@@ -304,7 +304,7 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
 
   it('a second user sees nothing of the first', async () => {
     const other = new Machine('other-laptop', backend.url, backend.anonKey);
-    await other.login(auth, MONALISA);
+    await other.loginAs(auth, MONALISA);
     const dry = await other.json<DryRun>(['pull', '--dry-run']);
     expect(dry.pull?.records).toBe(1); // only their own machine, registered at login
     await other.ok(['sync']);

@@ -22,6 +22,13 @@ export {
   type TestBackendOptions,
 } from './backend.js';
 export {
+  CliCommandError,
+  CliMachine,
+  type CliMachineOptions,
+  type CliProcess,
+  type CliRun,
+} from './cli-machine.js';
+export {
   DEFAULT_AUTHENTICATOR_PASSWORD,
   type Route,
   type RouteHandler,
