@@ -162,48 +162,30 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
   ][]) {
     machines.set(id, name);
   }
-  const rows = db
+  // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
+  // response arrive next to each other (no request id sorts just before an empty one, and they count as the
+  // same), so each response's winner is known when its run of rows ends, and no row is kept after that.
+  const scan = db
     .prepare(
       `select session_id, timestamp, model, message_id, request_id, is_sidechain, speed, input_tokens, output_tokens,
               cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id
-         from turns where deleted_at is null`,
+         from turns indexed by idx_turns_usage where deleted_at is null
+        order by message_id, request_id`,
     )
-    .raw()
-    .all() as TurnStatsRow[];
-
-  // One response's usage counts once: among the turns carrying the same message id and request id, the
-  // non-sidechain one with the largest usage (then the one with a speed, then the first) is kept.
-  const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
-  const winner = new Map<string, number>();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r[3] === null || total(r) === 0) continue;
-    const key = `${r[3]}\u0000${r[4] ?? ''}`;
-    const j = winner.get(key);
-    if (j === undefined) {
-      winner.set(key, i);
-      continue;
-    }
-    const w = rows[j]!;
-    const better =
-      r[5] !== w[5]
-        ? r[5] < w[5]
-        : total(r) !== total(w)
-          ? total(r) > total(w)
-          : r[6] !== null && w[6] === null;
-    if (better) winner.set(key, i);
-  }
+    .raw();
 
   const totals = new Accumulator();
   const groups = new Map<string, Accumulator>();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
+  const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
+
+  /** The group a turn counts in, or null when it is outside the range or its session is tombstoned. */
+  const groupOf = (r: TurnStatsRow): Accumulator | null => {
     const session = sessions.get(r[0]);
-    if (!session) continue; // its session is tombstoned
+    if (!session) return null; // its session is tombstoned
     const day = localDate(r[1]);
-    if (!day) continue;
-    if (options.since && day < options.since) continue;
-    if (options.until && day > options.until) continue;
+    if (!day) return null;
+    if (options.since && day < options.since) return null;
+    if (options.until && day > options.until) return null;
     let key: string;
     switch (by) {
       case 'day':
@@ -234,8 +216,10 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
     group.sessions.add(r[0]);
     totals.turns++;
     totals.sessions.add(r[0]);
-    if (total(r) === 0) continue;
-    if (r[3] !== null && winner.get(`${r[3]}\u0000${r[4] ?? ''}`) !== i) continue;
+    return group;
+  };
+
+  const addUsage = (r: TurnStatsRow, group: Accumulator) => {
     const cost =
       r[13] ??
       prices.cost(
@@ -258,7 +242,49 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
       if (cost === null) acc.unpriced.add(r[2] ?? '(unknown model)');
       else acc.cost += cost;
     }
+  };
+
+  // One response's usage counts once: among the turns carrying the same message id and request id, the
+  // non-sidechain one with the largest usage (then the one with a speed, then the first) is kept. Every turn
+  // counts in `turns` and `sessions`; the winner's usage counts where the winner itself falls.
+  let runMessage: string | null = null;
+  let runRequest = '';
+  let winner: TurnStatsRow | null = null;
+  let winnerGroup: Accumulator | null = null;
+  const endRun = () => {
+    if (winner !== null && winnerGroup !== null) addUsage(winner, winnerGroup);
+    winner = null;
+    winnerGroup = null;
+  };
+  for (const r of scan.iterate() as IterableIterator<TurnStatsRow>) {
+    const message = r[3];
+    if (message === null) {
+      const group = groupOf(r);
+      if (group && total(r) !== 0) addUsage(r, group);
+      continue;
+    }
+    const request = r[4] ?? '';
+    if (message !== runMessage || request !== runRequest) {
+      endRun();
+      runMessage = message;
+      runRequest = request;
+    }
+    const group = groupOf(r);
+    if (total(r) === 0) continue;
+    const w: TurnStatsRow | null = winner;
+    const better =
+      w === null ||
+      (r[5] !== w[5]
+        ? r[5] < w[5]
+        : total(r) !== total(w)
+          ? total(r) > total(w)
+          : r[6] !== null && w[6] === null);
+    if (better) {
+      winner = r;
+      winnerGroup = group;
+    }
   }
+  endRun();
   const out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
   out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { totals: totals.figures(), rows: out, prices: { source: prices.source, date: prices.date } };

@@ -112,6 +112,40 @@ describe('computeStats', () => {
     expect(r.totals).toMatchObject({ input_tokens: 100, output_tokens: 50, turns: 3, sessions: 3 });
   });
 
+  it('treats a missing and an empty request id as one response, among other responses and days', () => {
+    const usage = (input: number) => ({
+      input,
+      output: 0,
+      cacheCreation: 0,
+      cacheCreation1h: 0,
+      cacheRead: 0,
+      reasoning: 0,
+    });
+    const db = seed([
+      turn('s1', 1, { messageId: 'm', requestId: null, usage: usage(10) }),
+      turn('s1', 2, { messageId: 'a', requestId: 'r', usage: usage(1) }),
+      turn('s2', 1, {
+        messageId: 'm',
+        requestId: '',
+        usage: usage(30),
+        timestamp: '2026-01-10T12:00:00.000Z',
+      }),
+      turn('s2', 2, { messageId: 'z', requestId: 'r', usage: usage(2) }),
+      turn('s3', 1, { messageId: null, requestId: null, usage: usage(4) }),
+      turn('s3', 2, { messageId: null, requestId: null, usage: usage(0) }),
+      turn('s3', 3, { messageId: 'm', requestId: 'x', usage: usage(100) }),
+    ]);
+    const r = computeStats(db.sqlite, { timeZone: 'UTC', prices });
+    expect(r.totals).toMatchObject({ input_tokens: 30 + 1 + 2 + 4 + 100, turns: 7, sessions: 3 });
+    expect(r.rows.map((row) => [row.key, row.input_tokens, row.turns])).toEqual([
+      ['2026-01-09', 107, 6],
+      ['2026-01-10', 30, 1],
+    ]);
+    // The response's largest copy falls on the 10th: the 9th alone does not count the smaller copy instead.
+    const ninth = computeStats(db.sqlite, { timeZone: 'UTC', prices, until: '2026-01-09' });
+    expect(ninth.totals).toMatchObject({ input_tokens: 107, turns: 6 });
+  });
+
   it('uses costUSD when present, the price table otherwise, and lists unpriced models', () => {
     const db = seed([
       turn('s1', 1, { costUsd: 0.5 }),
