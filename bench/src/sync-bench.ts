@@ -4,6 +4,8 @@
  * pulled back; on the same server in the same run, the raw limit (one `INSERT … SELECT … FROM
  * jsonb_to_recordset(…)` of the same rows); and the cost of a sync with nothing to do (round trips).
  */
+
+import { Worker } from 'node:worker_threads';
 import { ClaudeAssembler, readClaudeLine, type TurnRecord } from '@agentlogs/ingest';
 import { createSupabaseRemote } from '@agentlogs/supabase-remote';
 import { recordByteSize, type ServerRecord, SyncEngine, type SyncRecord } from '@agentlogs/sync-core';
@@ -143,6 +145,8 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
   log('sync: starting PostgreSQL and the stand-in (schema pushed with the Supabase CLI)');
   // Durable, production-like server settings (fsync, synchronous commit and full-page writes on).
   const backend = await startTestBackend({ serverSettings: 'production-like' });
+  // The stand-in that supabase-js talks to runs on its own thread (see stand-in-worker.ts).
+  const server = await startStandInThread(backend.databaseUrl, backend.jwtSecret);
   try {
     let requests = 0;
     const countingFetch: typeof fetch = (input, init) => {
@@ -151,8 +155,8 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
     };
     const user = await backend.createUser({ githubLogin: 'bench' });
     const remote = createSupabaseRemote({
-      url: backend.url,
-      anonKey: backend.anonKey,
+      url: server.url,
+      anonKey: server.anonKey,
       accessToken: async () => user.accessToken,
       fetch: countingFetch,
       timeoutMs: 300_000,
@@ -266,8 +270,32 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Sync
     };
     return { ...result, table: formatSyncBench(result) };
   } finally {
+    await server.close();
     await backend.close();
   }
+}
+
+async function startStandInThread(
+  databaseUrl: string,
+  jwtSecret: string,
+): Promise<{ url: string; anonKey: string; close(): Promise<void> }> {
+  const worker = new Worker(new URL('./stand-in-worker.js', import.meta.url), {
+    workerData: { databaseUrl, jwtSecret },
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const started = await new Promise<{ url: string; anonKey: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the stand-in thread exited with ${code}`)));
+  });
+  return {
+    ...started,
+    async close() {
+      worker.postMessage('close');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await worker.terminate();
+    },
+  };
 }
 
 async function sqlOnlyPush(
