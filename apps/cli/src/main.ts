@@ -106,8 +106,16 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   }
 
   const controller = new AbortController();
+  let firstSigintAt = 0;
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    if (controller.signal.aborted) {
+      // A second Ctrl-C quits at once; one arriving within a second of the first is the same keypress
+      // delivered twice (a terminal and its process group), not a second request.
+      if (Date.now() - firstSigintAt < 1000) return;
+      stderr.write('agentlogs: quitting at once\n');
+      process.exit(ExitCode.interrupted);
+    }
+    firstSigintAt = Date.now();
     stderr.write('\nagentlogs: stopping after the step in flight (Ctrl-C again to quit at once)\n');
     controller.abort(new CliError('interrupted', { exitCode: ExitCode.interrupted }));
   };
