@@ -1,24 +1,14 @@
-import {
-  type ImportResult,
-  importTranscripts,
-  resolveClaudeRoots,
-  resolveCodexRoots,
-  TranscriptRootError,
-} from '@agentlogs/ingest';
+import { type ImportResult, importTranscripts } from '@agentlogs/ingest';
 import type { Command } from '../command.js';
 import { ProfileConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
 import { formatBytes, ProgressBar } from '../progress.js';
+import { transcriptRoots } from '../transcript-roots.js';
 
 const SHOWN_MALFORMED = 5;
-
-function list(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return typeof value === 'string' ? [value] : [];
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -67,23 +57,7 @@ Examples:
     json: { type: 'boolean' },
   },
   async run(ctx: CommandContext, args) {
-    const claudeDirs = list(args.values['claude-dir']);
-    const codexDirs = list(args.values['codex-dir']);
-    const onlyGiven = claudeDirs.length > 0 || codexDirs.length > 0;
-    let claudeRoots: string[];
-    let codexRoots: string[];
-    try {
-      claudeRoots = onlyGiven && claudeDirs.length === 0 ? [] : resolveClaudeRoots(ctx.env, claudeDirs);
-      codexRoots = onlyGiven && codexDirs.length === 0 ? [] : resolveCodexRoots(ctx.env, codexDirs);
-    } catch (error) {
-      if (error instanceof TranscriptRootError) {
-        throw usageError(
-          error.message,
-          'check the path; it may be a "projects"/"sessions" folder or the folder holding one',
-        );
-      }
-      throw error;
-    }
+    const { claudeRoots, codexRoots } = transcriptRoots(ctx, args);
     const json = args.values.json === true;
     const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
     const store = openStore(ctx);

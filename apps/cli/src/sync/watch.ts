@@ -5,16 +5,12 @@
  * timer, backing off on errors. Ctrl-C or SIGTERM stops it after the request in flight.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import {
-  importTranscripts,
-  resolveClaudeRoots,
-  resolveCodexRoots,
-  TranscriptRootError,
-} from '@agentlogs/ingest';
+import { importTranscripts } from '@agentlogs/ingest';
 import type { SyncEvent, SyncState } from '@agentlogs/sync-core';
 import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
+import { transcriptRoots } from '../transcript-roots.js';
 import { listenForServerChanges, type ServerChangeHint } from './realtime.js';
 import { syncCliError } from './run.js';
 import { openSyncSession, syncTimings } from './session.js';
@@ -26,28 +22,12 @@ const STOP_GRACE_MS = 30_000;
 /** How often an idle watch tells the server it is still syncing (shown by `agentlogs machines`). */
 const SEEN_INTERVAL_MS = 5 * 60_000;
 
-function list(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return typeof value === 'string' ? [value] : [];
-}
-
 function stamp(): string {
   return new Date().toISOString().slice(11, 19);
 }
 
 export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<number> {
-  const claudeDirs = list(args.values['claude-dir']);
-  const codexDirs = list(args.values['codex-dir']);
-  const onlyGiven = claudeDirs.length > 0 || codexDirs.length > 0;
-  let claudeRoots: string[];
-  let codexRoots: string[];
-  try {
-    claudeRoots = onlyGiven && claudeDirs.length === 0 ? [] : resolveClaudeRoots(ctx.env, claudeDirs);
-    codexRoots = onlyGiven && codexDirs.length === 0 ? [] : resolveCodexRoots(ctx.env, codexDirs);
-  } catch (error) {
-    if (error instanceof TranscriptRootError) throw usageError(error.message, 'check the path');
-    throw error;
-  }
+  const { claudeRoots, codexRoots } = transcriptRoots(ctx, args);
   const timings = syncTimings(ctx.env);
   const session = await openSyncSession(ctx, 'sync --watch', { pollIntervalMs: timings.pollIntervalMs });
   const { engine, database, device } = session;
