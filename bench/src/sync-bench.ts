@@ -298,33 +298,53 @@ async function startStandInThread(
   };
 }
 
+/**
+ * Runs `use` on a plain pg connection to the bench database, closed afterwards. With `asUser`, the connection
+ * carries that user's JWT claims, as the stand-in sets them for each request.
+ */
+async function withClient<T>(
+  databaseUrl: string,
+  use: (client: pg.Client) => Promise<T>,
+  asUser?: string,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    if (asUser) {
+      await client.query(`select set_config('request.jwt.claims', $1, false)`, [
+        JSON.stringify({ sub: asUser, role: 'authenticated' }),
+      ]);
+    }
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
 async function sqlOnlyPush(
   databaseUrl: string,
   userId: string,
   pushBatches: SyncRecord[][],
 ): Promise<SyncBenchResult['serverPush']> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`select set_config('request.jwt.claims', $1, false)`, [
-      JSON.stringify({ sub: userId, role: 'authenticated' }),
-    ]);
-    const start = process.hrtime.bigint();
-    let rows = 0;
-    for (const batch of pushBatches) {
-      const { rows: result } = await client.query<{ body: string }>(
-        'select public.sync_push($1::jsonb)::text as body',
-        [JSON.stringify({ deviceId: DEVICE, records: batch })],
-      );
-      rows += (JSON.parse(result[0]?.body ?? '{}') as { accepted: unknown[] }).accepted.length;
-    }
-    const elapsed = seconds(start);
-    const expected = pushBatches.reduce((sum, batch) => sum + batch.length, 0);
-    if (rows !== expected) throw new Error(`server-only push accepted ${rows} of ${expected}`);
-    return { seconds: elapsed, rowsPerSecond: rows / elapsed };
-  } finally {
-    await client.end();
-  }
+  return withClient(
+    databaseUrl,
+    async (client) => {
+      const start = process.hrtime.bigint();
+      let rows = 0;
+      for (const batch of pushBatches) {
+        const { rows: result } = await client.query<{ body: string }>(
+          'select public.sync_push($1::jsonb)::text as body',
+          [JSON.stringify({ deviceId: DEVICE, records: batch })],
+        );
+        rows += (JSON.parse(result[0]?.body ?? '{}') as { accepted: unknown[] }).accepted.length;
+      }
+      const elapsed = seconds(start);
+      const expected = pushBatches.reduce((sum, batch) => sum + batch.length, 0);
+      if (rows !== expected) throw new Error(`server-only push accepted ${rows} of ${expected}`);
+      return { seconds: elapsed, rowsPerSecond: rows / elapsed };
+    },
+    userId,
+  );
 }
 
 async function sqlOnlyPull(
@@ -332,35 +352,32 @@ async function sqlOnlyPull(
   userId: string,
   expected: number,
 ): Promise<SyncBenchResult['serverPull']> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`select set_config('request.jwt.claims', $1, false)`, [
-      JSON.stringify({ sub: userId, role: 'authenticated' }),
-    ]);
-    const start = process.hrtime.bigint();
-    let cursor = 0;
-    let rows = 0;
-    for (;;) {
-      const { rows: result } = await client.query<{ page: string }>(
-        'select public.sync_pull($1, $2)::text as page',
-        [cursor, PAGE_ROWS],
-      );
-      const page = JSON.parse(result[0]?.page ?? '{}') as {
-        records: unknown[];
-        nextCursor: number;
-        hasMore: boolean;
-      };
-      rows += page.records.length;
-      cursor = page.nextCursor;
-      if (!page.hasMore) break;
-    }
-    const elapsed = seconds(start);
-    if (rows !== expected) throw new Error(`server-only pull read ${rows} of ${expected}`);
-    return { seconds: elapsed, rowsPerSecond: rows / elapsed };
-  } finally {
-    await client.end();
-  }
+  return withClient(
+    databaseUrl,
+    async (client) => {
+      const start = process.hrtime.bigint();
+      let cursor = 0;
+      let rows = 0;
+      for (;;) {
+        const { rows: result } = await client.query<{ page: string }>(
+          'select public.sync_pull($1, $2)::text as page',
+          [cursor, PAGE_ROWS],
+        );
+        const page = JSON.parse(result[0]?.page ?? '{}') as {
+          records: unknown[];
+          nextCursor: number;
+          hasMore: boolean;
+        };
+        rows += page.records.length;
+        cursor = page.nextCursor;
+        if (!page.hasMore) break;
+      }
+      const elapsed = seconds(start);
+      if (rows !== expected) throw new Error(`server-only pull read ${rows} of ${expected}`);
+      return { seconds: elapsed, rowsPerSecond: rows / elapsed };
+    },
+    userId,
+  );
 }
 
 async function rawJsonExport(
@@ -368,9 +385,7 @@ async function rawJsonExport(
   userId: string,
   expected: number,
 ): Promise<SyncBenchResult['rawExport']> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const start = process.hrtime.bigint();
     const { rows } = await client.query<{ n: number; body: string }>(
       'select count(*)::int as n, json_agg(t)::text as body from public.turns t where t.user_id = $1',
@@ -379,9 +394,7 @@ async function rawJsonExport(
     const elapsed = seconds(start);
     if (rows[0]?.n !== expected) throw new Error(`raw export read ${rows[0]?.n} of ${expected}`);
     return { seconds: elapsed, rowsPerSecond: expected / elapsed };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function rawInsert(
@@ -389,9 +402,7 @@ async function rawInsert(
   user: { id: string },
   records: SyncRecord[],
 ): Promise<SyncBenchResult['raw']> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const { rows: columns } = await client.query<{ name: string; type: string }>(
       `select a.attname::text as name, format_type(a.atttypid, a.atttypmod) as type
          from pg_attribute a join private.payload_columns('turns') c on c.column_name = a.attname
@@ -423,9 +434,7 @@ async function rawInsert(
       statement:
         'one INSERT … SELECT … FROM jsonb_to_recordset($1) of all rows, over one pg connection (JSON encoding included)',
     };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 function formatSyncBench(r: Omit<SyncBenchResult, 'table'>): string {
