@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../http.js';
 
 /** The API version supabase-js announces; from it on, errors are `{code, message}` instead of `{code, error_code, msg}`. */
 const API_VERSION_2024 = '2024-01-01';
@@ -15,20 +16,8 @@ export class AuthHttpError extends Error {
   }
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
-}
+/** The stand-in's JSON responder, shared with the REST side. */
+export { sendJson };
 
 /** Writes `error` in the shape the request's API version asks for, as Supabase Auth does. */
 export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: AuthHttpError): void {
