@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TokenUsage } from './usage.js';
 
@@ -66,6 +67,7 @@ const normalize = (s: string) => s.replace(/[.@]/g, '-');
  */
 export class PriceTable {
   private readonly cache = new Map<string, ModelPrice | null>();
+  private hash: string | undefined;
   constructor(readonly file: PriceTableFile) {}
 
   get source(): string {
@@ -73,6 +75,12 @@ export class PriceTable {
   }
   get date(): string {
     return this.file.date;
+  }
+
+  /** A hash of the whole table: costs computed with one table are reused only with the same table. */
+  get fingerprint(): string {
+    this.hash ??= createHash('sha256').update(JSON.stringify(this.file)).digest('hex').slice(0, 32);
+    return this.hash;
   }
 
   find(model: string): ModelPrice | null {

@@ -46,9 +46,9 @@ export interface StatsReport {
   prices: { source: string; date: string };
 }
 
-/** Columns of a turn that stats reads (covered by the `idx_turns_usage` index). */
+/** Columns of a turn that the rollup is built from (covered by the `idx_turns_usage` index). */
 type TurnStatsRow = [
-  sessionId: string,
+  sessionId: string | null,
   timestamp: string,
   model: string | null,
   messageId: string | null,
@@ -65,10 +65,28 @@ type TurnStatsRow = [
   machineId: string | null,
 ];
 
+/** One `usage_rollup` row: the turns of one session in one 15-minute UTC slot, with one model on one machine. */
+export type RollupRow = [
+  sessionId: string,
+  slot: number,
+  model: string | null,
+  machineId: string | null,
+  turns: number,
+  input: number,
+  output: number,
+  cacheCreation: number,
+  cacheRead: number,
+  cost: number,
+  unpricedResponses: number,
+];
+
 /** A covering index for stats: the scan never touches the turn rows themselves (their content is most of the file). */
 export const STATS_INDEX_SQL = `create index if not exists idx_turns_usage on turns(message_id, request_id, is_sidechain,
   session_id, timestamp, model, speed, input_tokens, output_tokens, cache_creation_tokens, cache_creation_1h_tokens,
   cache_read_tokens, reasoning_tokens, cost_usd, machine_id, deleted_at)`;
+
+/** Length of a rollup slot. Zone offsets are whole multiples of 15 minutes, so a slot lies within one local day. */
+const SLOT_MS = 15 * 60_000;
 
 class Accumulator {
   input = 0;
@@ -79,6 +97,17 @@ class Accumulator {
   turns = 0;
   readonly sessions = new Set<string>();
   readonly unpriced = new Set<string>();
+
+  add(row: RollupRow): void {
+    this.turns += row[4];
+    this.sessions.add(row[0]);
+    this.input += row[5];
+    this.output += row[6];
+    this.cacheCreation += row[7];
+    this.cacheRead += row[8];
+    this.cost += row[9];
+    if (row[10] > 0) this.unpriced.add(row[2] ?? '(unknown model)');
+  }
 
   figures(): StatsFigures {
     return {
@@ -95,10 +124,10 @@ class Accumulator {
 }
 
 /**
- * Formats an instant as the local date in a time zone. The zone's offset is looked up once per 15-minute UTC slot
- * (offset changes happen on such boundaries), so a scan of many turns makes few calls into Intl.
+ * Maps a 15-minute UTC slot (epoch milliseconds / 900,000, floored) to its local date in a time zone. Offset
+ * changes happen on slot boundaries, so each slot has one date; it is looked up in Intl once per slot.
  */
-export function localDateFormatter(timeZone: string | undefined): (iso: string) => string | null {
+function slotDateFormatter(timeZone: string | undefined): (slot: number) => string {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', {
@@ -110,25 +139,25 @@ export function localDateFormatter(timeZone: string | undefined): (iso: string) 
   } catch {
     throw new RangeError(`unknown time zone "${timeZone}"`);
   }
-  // Zone offsets are whole multiples of 15 minutes and change on such boundaries, so a local day starts and ends
-  // on a 15-minute UTC boundary: one date per slot.
-  const SLOT = 15 * 60_000;
   const days = new Map<number, string>();
-  const dayOf = (slotStart: number): string => {
-    const parts = format.formatToParts(new Date(slotStart));
-    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-    return `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
-  };
-  return (iso) => {
-    const ms = Date.parse(iso);
-    if (Number.isNaN(ms)) return null;
-    const slot = Math.floor(ms / SLOT) * SLOT;
+  return (slot) => {
     let day = days.get(slot);
     if (day === undefined) {
-      day = dayOf(slot);
+      const parts = format.formatToParts(new Date(slot * SLOT_MS));
+      const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+      day = `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
       days.set(slot, day);
     }
     return day;
+  };
+}
+
+/** Formats an instant as the local date in a time zone (null for an unreadable timestamp). */
+export function localDateFormatter(timeZone: string | undefined): (iso: string) => string | null {
+  const dayOfSlot = slotDateFormatter(timeZone);
+  return (iso) => {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? null : dayOfSlot(Math.floor(ms / SLOT_MS));
   };
 }
 
@@ -136,32 +165,118 @@ export function localDateFormatter(timeZone: string | undefined): (iso: string) 
  * Token and cost totals from the local store, excluding tombstoned rows. A response's usage is counted once
  * even when several turns carry it (the same message id and request id in resumed or sidechain copies): the
  * non-sidechain copy with the largest usage is kept, as ccusage 20 does. Every turn counts in `turns`.
+ *
+ * The figures come from the usage rollup (`usage_rollup`), which is rebuilt from the turns first when a turn
+ * changed since it was built or the price table is another one.
  */
 export function computeStats(db: BetterSqlite3.Database, options: StatsOptions = {}): StatsReport {
   const by = options.by ?? 'day';
   const prices = options.prices ?? loadPriceTable();
-  const localDate = localDateFormatter(options.timeZone);
-  const sessions = new Map<string, { native: string | null; project: string | null }>();
+  const dayOf = slotDateFormatter(options.timeZone);
+  const { rollup, sessions, projectPaths, machines } = readSnapshot(db, prices);
+
+  const totals = new Accumulator();
+  const groups = new Map<string, Accumulator>();
+  for (const row of rollup) {
+    const session = sessions.get(row[0]);
+    if (!session) continue; // its session is tombstoned
+    const day = dayOf(row[1]);
+    if (options.since && day < options.since) continue;
+    if (options.until && day > options.until) continue;
+    let key: string;
+    switch (by) {
+      case 'day':
+        key = day;
+        break;
+      case 'month':
+        key = day.slice(0, 7);
+        break;
+      case 'model':
+        key = row[2] ?? '(none)';
+        break;
+      case 'project':
+        key = (session.projectId ? projectPaths.get(session.projectId) : null) ?? session.cwd ?? '(unknown)';
+        break;
+      case 'session':
+        key = session.native ?? row[0];
+        break;
+      case 'machine':
+        key = (row[3] ? (machines.get(row[3]) ?? row[3]) : null) ?? '(unknown)';
+        break;
+    }
+    let group = groups.get(key);
+    if (!group) {
+      group = new Accumulator();
+      groups.set(key, group);
+    }
+    group.add(row);
+    totals.add(row);
+  }
+  const out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
+  out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { totals: totals.figures(), rows: out, prices: { source: prices.source, date: prices.date } };
+}
+
+interface SessionFacts {
+  native: string | null;
+  cwd: string | null;
+  projectId: string | null;
+}
+
+/** The rollup (rebuilt when stale) and the small tables stats joins it with, read in one snapshot. */
+function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
+  const dataVersion = db.pragma('data_version', { simple: true }) as number;
+  let rollup: RollupRow[] | undefined;
+  let stale: RollupRow[] | undefined;
+  const sessions = new Map<string, SessionFacts>();
   const projectPaths = new Map<string, string | null>();
-  for (const [id, path] of db
-    .prepare('select id, path from projects where deleted_at is null')
-    .raw()
-    .all() as [string, string | null][]) {
-    projectPaths.set(id, path);
-  }
-  for (const [id, native, cwd, projectId] of db
-    .prepare('select id, native_id, cwd, project_id from sessions where deleted_at is null')
-    .raw()
-    .all() as [string, string | null, string | null, string | null][]) {
-    sessions.set(id, { native, project: (projectId ? projectPaths.get(projectId) : null) ?? cwd });
-  }
   const machines = new Map<string, string | null>();
-  for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
-    string,
-    string | null,
-  ][]) {
-    machines.set(id, name);
-  }
+  const read = db.transaction(() => {
+    const state = db.prepare('select valid, prices from usage_rollup_state where id = 1').get() as
+      | { valid: number; prices: string | null }
+      | undefined;
+    if (state?.valid === 1 && state.prices === prices.fingerprint) {
+      rollup = db
+        .prepare(
+          `select session_id, slot, model, machine_id, turns, input_tokens, output_tokens, cache_creation_tokens,
+                  cache_read_tokens, cost_usd, unpriced_responses from usage_rollup`,
+        )
+        .raw()
+        .all() as RollupRow[];
+    } else {
+      stale = buildUsageRollup(db, prices);
+    }
+    for (const [id, path] of db
+      .prepare('select id, path from projects where deleted_at is null')
+      .raw()
+      .all() as [string, string | null][]) {
+      projectPaths.set(id, path);
+    }
+    for (const [id, native, cwd, projectId] of db
+      .prepare('select id, native_id, cwd, project_id from sessions where deleted_at is null')
+      .raw()
+      .all() as [string, string | null, string | null, string | null][]) {
+      sessions.set(id, { native, cwd, projectId });
+    }
+    for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
+      string,
+      string | null,
+    ][]) {
+      machines.set(id, name);
+    }
+  });
+  read();
+  if (stale) storeUsageRollup(db, stale, prices.fingerprint, dataVersion);
+  return { rollup: rollup ?? stale ?? [], sessions, projectPaths, machines };
+}
+
+/**
+ * Computes the usage rollup from every non-tombstoned turn. A response's usage counts once: among the turns
+ * carrying the same message id and request id, the non-sidechain one with the largest usage (then the one with
+ * a speed, then the first) is kept, and its usage counts in that turn's own rollup row. Every turn with a
+ * readable timestamp counts in `turns`.
+ */
+export function buildUsageRollup(db: BetterSqlite3.Database, prices: PriceTable): RollupRow[] {
   // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
   // response arrive next to each other (no request id sorts just before an empty one, and they count as the
   // same), so each response's winner is known when its run of rows ends, and no row is kept after that.
@@ -173,53 +288,26 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
         order by message_id, request_id`,
     )
     .raw();
-
-  const totals = new Accumulator();
-  const groups = new Map<string, Accumulator>();
+  const rows = new Map<string, RollupRow>();
   const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
 
-  /** The group a turn counts in, or null when it is outside the range or its session is tombstoned. */
-  const groupOf = (r: TurnStatsRow): Accumulator | null => {
-    const session = sessions.get(r[0]);
-    if (!session) return null; // its session is tombstoned
-    const day = localDate(r[1]);
-    if (!day) return null;
-    if (options.since && day < options.since) return null;
-    if (options.until && day > options.until) return null;
-    let key: string;
-    switch (by) {
-      case 'day':
-        key = day;
-        break;
-      case 'month':
-        key = day.slice(0, 7);
-        break;
-      case 'model':
-        key = r[2] ?? '(none)';
-        break;
-      case 'project':
-        key = session.project ?? '(unknown)';
-        break;
-      case 'session':
-        key = session.native ?? r[0];
-        break;
-      case 'machine':
-        key = (r[14] ? (machines.get(r[14]) ?? r[14]) : null) ?? '(unknown)';
-        break;
+  /** The rollup row a turn counts in (its turn counted), or null when it has no session or timestamp. */
+  const rowOf = (r: TurnStatsRow): RollupRow | null => {
+    if (r[0] === null) return null;
+    const ms = Date.parse(r[1]);
+    if (Number.isNaN(ms)) return null;
+    const slot = Math.floor(ms / SLOT_MS);
+    const key = `${r[0]}\u0000${slot}\u0000${r[2] ?? '\u0001'}\u0000${r[14] ?? '\u0001'}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = [r[0], slot, r[2], r[14], 0, 0, 0, 0, 0, 0, 0];
+      rows.set(key, row);
     }
-    let group = groups.get(key);
-    if (!group) {
-      group = new Accumulator();
-      groups.set(key, group);
-    }
-    group.turns++;
-    group.sessions.add(r[0]);
-    totals.turns++;
-    totals.sessions.add(r[0]);
-    return group;
+    row[4]++;
+    return row;
   };
 
-  const addUsage = (r: TurnStatsRow, group: Accumulator) => {
+  const addUsage = (r: TurnStatsRow, row: RollupRow) => {
     const cost =
       r[13] ??
       prices.cost(
@@ -234,33 +322,28 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
         },
         r[6],
       );
-    for (const acc of [group, totals]) {
-      acc.input += r[7];
-      acc.output += r[8];
-      acc.cacheCreation += r[9];
-      acc.cacheRead += r[11];
-      if (cost === null) acc.unpriced.add(r[2] ?? '(unknown model)');
-      else acc.cost += cost;
-    }
+    row[5] += r[7];
+    row[6] += r[8];
+    row[7] += r[9];
+    row[8] += r[11];
+    if (cost === null) row[10]++;
+    else row[9] += cost;
   };
 
-  // One response's usage counts once: among the turns carrying the same message id and request id, the
-  // non-sidechain one with the largest usage (then the one with a speed, then the first) is kept. Every turn
-  // counts in `turns` and `sessions`; the winner's usage counts where the winner itself falls.
   let runMessage: string | null = null;
   let runRequest = '';
   let winner: TurnStatsRow | null = null;
-  let winnerGroup: Accumulator | null = null;
+  let winnerRow: RollupRow | null = null;
   const endRun = () => {
-    if (winner !== null && winnerGroup !== null) addUsage(winner, winnerGroup);
+    if (winner !== null && winnerRow !== null) addUsage(winner, winnerRow);
     winner = null;
-    winnerGroup = null;
+    winnerRow = null;
   };
   for (const r of scan.iterate() as IterableIterator<TurnStatsRow>) {
     const message = r[3];
     if (message === null) {
-      const group = groupOf(r);
-      if (group && total(r) !== 0) addUsage(r, group);
+      const row = rowOf(r);
+      if (row && total(r) !== 0) addUsage(r, row);
       continue;
     }
     const request = r[4] ?? '';
@@ -269,7 +352,7 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
       runMessage = message;
       runRequest = request;
     }
-    const group = groupOf(r);
+    const row = rowOf(r);
     if (total(r) === 0) continue;
     const w: TurnStatsRow | null = winner;
     const better =
@@ -281,11 +364,46 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
           : r[6] !== null && w[6] === null);
     if (better) {
       winner = r;
-      winnerGroup = group;
+      winnerRow = row;
     }
   }
   endRun();
-  const out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
-  out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { totals: totals.figures(), rows: out, prices: { source: prices.source, date: prices.date } };
+  return [...rows.values()];
+}
+
+/**
+ * Stores a rollup computed from the snapshot seen at `dataVersion` (SQLite's `data_version` of this connection)
+ * and marks it valid, unless another connection has written since (then it stays stale and is rebuilt next
+ * time) or the database is busy or read-only: storing is an optimisation, never a reason to fail. Returns
+ * whether it was stored.
+ */
+export function storeUsageRollup(
+  db: BetterSqlite3.Database,
+  rows: RollupRow[],
+  pricesFingerprint: string,
+  dataVersion: number,
+): boolean {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 50');
+  let began = false;
+  try {
+    db.exec('begin immediate');
+    began = true;
+    if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
+    db.exec('delete from usage_rollup');
+    const insert = db.prepare(
+      `insert into usage_rollup (session_id, slot, model, machine_id, turns, input_tokens, output_tokens,
+         cache_creation_tokens, cache_read_tokens, cost_usd, unpriced_responses) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const row of rows) insert.run(...row);
+    db.prepare('update usage_rollup_state set valid = 1, prices = ? where id = 1').run(pricesFingerprint);
+    db.exec('commit');
+    began = false;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (began && db.inTransaction) db.exec('rollback');
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
 }

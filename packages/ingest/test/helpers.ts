@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LocalDatabase, openLocalDatabase } from '@agentlogs/local-store';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared sample transcripts, beside the project checkout. */
@@ -15,8 +15,16 @@ afterEach(async () => {
   for (const db of open.splice(0)) await db.close();
 });
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system temp folder, removed when the test file ends. */
 export function tempDir(prefix = 'agentlogs-ingest-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function freshStore(): LocalDatabase {

@@ -1,8 +1,9 @@
+import { openLocalDatabase } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { PriceTable } from '../src/pricing.js';
 import { RecordBatch, type TurnRecord } from '../src/records.js';
-import { computeStats, localDateFormatter } from '../src/stats.js';
+import { buildUsageRollup, computeStats, localDateFormatter, storeUsageRollup } from '../src/stats.js';
 import { TranscriptWriter } from '../src/writer.js';
 import { DEVICE, freshStore } from './helpers.js';
 
@@ -216,4 +217,323 @@ describe('localDateFormatter', () => {
       expect(mismatches.slice(0, 5)).toEqual([]);
     }
   }, 60_000);
+});
+
+/**
+ * The figures computed turn by turn, straight from the turns table: each response's winner (non-sidechain,
+ * largest usage, then with a speed, then first by (message, request, rowid)) counts its usage where it falls.
+ */
+function referenceStats(
+  db: ReturnType<typeof seed>,
+  by: 'day' | 'month' | 'model' | 'project' | 'session' | 'machine',
+  timeZone: string,
+  table: PriceTable,
+  range: { since?: string; until?: string } = {},
+) {
+  type Turn = {
+    session_id: string;
+    timestamp: string;
+    model: string | null;
+    message_id: string | null;
+    request_id: string | null;
+    is_sidechain: number;
+    speed: string | null;
+    input_tokens: number;
+    output_tokens: number;
+    cache_creation_tokens: number;
+    cache_creation_1h_tokens: number;
+    cache_read_tokens: number;
+    reasoning_tokens: number;
+    cost_usd: number | null;
+    machine_id: string | null;
+  };
+  const turns = db.sqlite
+    .prepare('select * from turns where deleted_at is null order by message_id, request_id, rowid')
+    .all() as Turn[];
+  const sessions = new Map(
+    (
+      db.sqlite
+        .prepare(
+          'select s.id, s.native_id, coalesce(p.path, s.cwd) as project from sessions s left join projects p on p.id = s.project_id where s.deleted_at is null',
+        )
+        .all() as { id: string; native_id: string; project: string }[]
+    ).map((s) => [s.id, s]),
+  );
+  const machines = new Map(
+    (db.sqlite.prepare('select id, name from machines').all() as { id: string; name: string }[]).map((m) => [
+      m.id,
+      m.name,
+    ]),
+  );
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
+  const dayOf = (iso: string) => format.format(new Date(iso));
+  const size = (t: Turn) => t.input_tokens + t.output_tokens + t.cache_creation_tokens + t.cache_read_tokens;
+  const winners = new Map<string, Turn>();
+  const counted: Turn[] = [];
+  for (const t of turns) {
+    if (size(t) === 0) continue;
+    if (t.message_id === null) {
+      counted.push(t);
+      continue;
+    }
+    const key = `${t.message_id}\u0000${t.request_id ?? ''}`;
+    const w = winners.get(key);
+    const better =
+      !w ||
+      (t.is_sidechain !== w.is_sidechain
+        ? t.is_sidechain < w.is_sidechain
+        : size(t) !== size(w)
+          ? size(t) > size(w)
+          : t.speed !== null && w.speed === null);
+    if (better) winners.set(key, t);
+  }
+  counted.push(...winners.values());
+  const groups = new Map<
+    string,
+    { turns: number; sessions: Set<string>; input: number; output: number; cost: number }
+  >();
+  const groupOf = (t: Turn) => {
+    const session = sessions.get(t.session_id);
+    if (!session) return null;
+    const day = dayOf(t.timestamp);
+    if ((range.since && day < range.since) || (range.until && day > range.until)) return null;
+    const key =
+      by === 'day'
+        ? day
+        : by === 'month'
+          ? day.slice(0, 7)
+          : by === 'model'
+            ? (t.model ?? '(none)')
+            : by === 'project'
+              ? session.project
+              : by === 'session'
+                ? session.native_id
+                : (machines.get(t.machine_id ?? '') ?? '(unknown)');
+    let g = groups.get(key);
+    if (!g) {
+      g = { turns: 0, sessions: new Set(), input: 0, output: 0, cost: 0 };
+      groups.set(key, g);
+    }
+    return g;
+  };
+  for (const t of turns) {
+    const g = groupOf(t);
+    if (!g) continue;
+    g.turns++;
+    g.sessions.add(t.session_id);
+  }
+  for (const t of counted) {
+    const g = groupOf(t);
+    if (!g) continue;
+    g.input += t.input_tokens;
+    g.output += t.output_tokens;
+    g.cost +=
+      t.cost_usd ??
+      table.cost(
+        t.model,
+        {
+          input: t.input_tokens,
+          output: t.output_tokens,
+          cacheCreation: t.cache_creation_tokens,
+          cacheCreation1h: t.cache_creation_1h_tokens,
+          cacheRead: t.cache_read_tokens,
+          reasoning: t.reasoning_tokens,
+        },
+        t.speed,
+      ) ??
+      0;
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, g]) => ({
+      key,
+      turns: g.turns,
+      sessions: g.sessions.size,
+      input_tokens: g.input,
+      output_tokens: g.output,
+      cost_usd: Math.round(g.cost * 1e9) / 1e9,
+    }));
+}
+
+function comparable(report: ReturnType<typeof computeStats>) {
+  return report.rows.map((r) => ({
+    key: r.key,
+    turns: r.turns,
+    sessions: r.sessions,
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    cost_usd: r.cost_usd,
+  }));
+}
+
+const rollupState = (db: ReturnType<typeof seed>) =>
+  db.sqlite.prepare('select valid, prices from usage_rollup_state').get() as {
+    valid: number;
+    prices: string;
+  };
+
+/** Turns over several days and zones' day boundaries, resumed copies of one response, a sidechain copy, costUSD. */
+function mixedStore() {
+  return seed([
+    turn('s1', 1, { timestamp: '2026-01-09T18:20:00.000Z' }),
+    turn('s1', 2, { timestamp: '2026-01-09T18:40:00.000Z', costUsd: 0.5 }),
+    turn('s1', 3, { timestamp: '2026-01-10T02:10:00.000Z', model: 'model-zzz' }),
+    turn('s1', 4, { timestamp: '2026-01-10T23:50:00.000Z', messageId: null, requestId: null }),
+    turn('s2', 5, { timestamp: '2026-01-10T00:05:00.000Z', cwd: '/work/b' }),
+    // s3 resumed s2: a copy of response 5 with more usage wins; a sidechain copy of response 1 does not.
+    turn('s3', 6, {
+      timestamp: '2026-01-11T09:00:00.000Z',
+      cwd: '/work/b',
+      messageId: 'm5',
+      requestId: 'r5',
+      usage: { input: 300, output: 30, cacheCreation: 0, cacheCreation1h: 0, cacheRead: 0, reasoning: 0 },
+    }),
+    turn('s3', 7, {
+      timestamp: '2026-01-11T09:05:00.000Z',
+      cwd: '/work/b',
+      messageId: 'm1',
+      requestId: 'r1',
+      isSidechain: true,
+      usage: { input: 900, output: 90, cacheCreation: 0, cacheCreation1h: 0, cacheRead: 0, reasoning: 0 },
+    }),
+    turn('s3', 8, { timestamp: '2026-01-11T09:10:00.000Z', cwd: '/work/b', role: 'user', model: null }),
+  ]);
+}
+
+describe('the usage rollup', () => {
+  const groupings = ['day', 'month', 'model', 'project', 'session', 'machine'] as const;
+  const zones = ['UTC', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham'];
+
+  it('gives the turn-by-turn figures for every grouping, zone and range, built or read back', () => {
+    const db = mixedStore();
+    for (const timeZone of zones) {
+      for (const by of groupings) {
+        for (const range of [{}, { since: '2026-01-10' }, { until: '2026-01-10' }]) {
+          const expected = referenceStats(db, by, timeZone, prices, range);
+          db.sqlite.exec('update usage_rollup_state set valid = 0');
+          expect(comparable(computeStats(db.sqlite, { by, timeZone, prices, ...range }))).toEqual(expected);
+          expect(rollupState(db).valid).toBe(1);
+          expect(comparable(computeStats(db.sqlite, { by, timeZone, prices, ...range }))).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('is read back while no turn changes: a second stats does not scan the turns', () => {
+    const db = mixedStore();
+    const first = computeStats(db.sqlite, { timeZone: 'UTC', prices });
+    expect(rollupState(db)).toEqual({ valid: 1, prices: prices.fingerprint });
+    // What the stored rollup says is what stats reports, so it is what was read.
+    db.sqlite.exec('update usage_rollup set input_tokens = input_tokens + 1000 where rowid = 1');
+    const second = computeStats(db.sqlite, { timeZone: 'UTC', prices });
+    expect(second.totals.input_tokens).toBe(first.totals.input_tokens + 1000);
+  });
+
+  it('becomes stale on every write to a turn column stats reads, and not on sync bookkeeping', () => {
+    const id = (n: number) => rowId.claudeTurn('s1', `t${n}`);
+    const writes: [string, (db: ReturnType<typeof seed>) => void][] = [
+      [
+        'a new turn',
+        (db) => {
+          const writer = new TranscriptWriter(
+            db.sqlite,
+            DEVICE,
+            rowId.machine(DEVICE),
+            '2026-11-02T00:00:00Z',
+          );
+          const batch = new RecordBatch();
+          const t = turn('s1', 9, { timestamp: '2026-01-12T10:00:00.000Z' });
+          batch.turns.set(t.id, t);
+          writer.write(batch);
+        },
+      ],
+      [
+        'more output',
+        (db) => db.sqlite.prepare('update turns set output_tokens = 77 where id = ?').run(id(1)),
+      ],
+      [
+        'a tombstone',
+        (db) =>
+          db.sqlite.prepare("update turns set deleted_at = '2026-11-02T00:00:00Z' where id = ?").run(id(2)),
+      ],
+      ['a purge', (db) => db.sqlite.prepare('delete from turns where id = ?').run(id(2))],
+      [
+        'another model',
+        (db) => db.sqlite.prepare("update turns set model = 'model-zzz' where id = ?").run(id(1)),
+      ],
+      [
+        'another time',
+        (db) =>
+          db.sqlite
+            .prepare("update turns set timestamp = '2026-02-01T00:00:00.000Z' where id = ?")
+            .run(id(1)),
+      ],
+    ];
+    for (const [what, write] of writes) {
+      const db = mixedStore();
+      computeStats(db.sqlite, { timeZone: 'UTC', prices });
+      db.sqlite.exec("update turns set synced_version = version, cloud_id = id, sync_status = 'synced'");
+      expect(rollupState(db).valid, `sync bookkeeping before ${what}`).toBe(1);
+      write(db);
+      expect(rollupState(db).valid, what).toBe(0);
+      expect(comparable(computeStats(db.sqlite, { timeZone: 'UTC', prices })), what).toEqual(
+        referenceStats(db, 'day', 'UTC', prices),
+      );
+      expect(rollupState(db).valid, what).toBe(1);
+    }
+  });
+
+  it('is rebuilt for another price table', () => {
+    const db = mixedStore();
+    const before = computeStats(db.sqlite, { by: 'model', timeZone: 'UTC', prices });
+    const dearer = new PriceTable({
+      source: 'test',
+      date: '2026-01-01',
+      models: { 'model-a': { input: 2e-6, output: 4e-6, cache_write: 0, cache_read: 0 } },
+    });
+    const after = computeStats(db.sqlite, { by: 'model', timeZone: 'UTC', prices: dearer });
+    expect(dearer.fingerprint).not.toBe(prices.fingerprint);
+    expect(rollupState(db).prices).toBe(dearer.fingerprint);
+    expect(comparable(after)).toEqual(referenceStats(db, 'model', 'UTC', dearer));
+    expect(after.totals.cost_usd).toBeGreaterThan(before.totals.cost_usd);
+  });
+
+  it('is not stored when another connection wrote after the snapshot it was built from', async () => {
+    const db = mixedStore();
+    const other = openLocalDatabase({ path: db.path });
+    try {
+      const dataVersion = db.sqlite.pragma('data_version', { simple: true }) as number;
+      const rows = buildUsageRollup(db.sqlite, prices);
+      other.sqlite
+        .prepare('update turns set output_tokens = 5 where id = ?')
+        .run(rowId.claudeTurn('s1', 't1'));
+      expect(storeUsageRollup(db.sqlite, rows, prices.fingerprint, dataVersion)).toBe(false);
+      expect(rollupState(db).valid).toBe(0);
+      const fresh = db.sqlite.pragma('data_version', { simple: true }) as number;
+      expect(
+        storeUsageRollup(db.sqlite, buildUsageRollup(db.sqlite, prices), prices.fingerprint, fresh),
+      ).toBe(true);
+      expect(rollupState(db).valid).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('is computed but not stored on a read-only connection', async () => {
+    const db = mixedStore();
+    const reader = openLocalDatabase({ path: db.path, readonly: true });
+    try {
+      expect(comparable(computeStats(reader.sqlite, { timeZone: 'UTC', prices }))).toEqual(
+        referenceStats(db, 'day', 'UTC', prices),
+      );
+      expect(rollupState(db).valid).toBe(0);
+    } finally {
+      await reader.close();
+    }
+  });
 });

@@ -363,7 +363,70 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 16,
+    name: 'usage rollup: per-session 15-minute usage totals that stats reads instead of every turn',
+    up(c) {
+      // The rollup is derived data, rebuilt by stats whenever `usage_rollup_state.valid` is 0. Any write to a
+      // turn column that stats reads clears the flag, whoever writes it (import, sync, purge, a migration).
+      // The flag is cleared only when set, so an import of many turns writes it once.
+      c.exec(`
+        create table if not exists usage_rollup (
+          session_id text not null,
+          slot integer not null,
+          model text,
+          machine_id text,
+          turns integer not null,
+          input_tokens integer not null,
+          output_tokens integer not null,
+          cache_creation_tokens integer not null,
+          cache_read_tokens integer not null,
+          cost_usd real not null,
+          unpriced_responses integer not null
+        );
+        create table if not exists usage_rollup_state (
+          id integer primary key check (id = 1),
+          valid integer not null default 0,
+          prices text
+        );
+        insert or ignore into usage_rollup_state (id, valid) values (1, 0);
+        create trigger if not exists turns_usage_rollup_insert after insert on turns
+        begin
+          update usage_rollup_state set valid = 0 where valid <> 0;
+        end;
+        create trigger if not exists turns_usage_rollup_delete after delete on turns
+        begin
+          update usage_rollup_state set valid = 0 where valid <> 0;
+        end;
+        create trigger if not exists turns_usage_rollup_update after update of ${ROLLUP_INPUT_COLUMNS.join(', ')}
+          on turns
+        begin
+          update usage_rollup_state set valid = 0 where valid <> 0;
+        end;
+      `);
+    },
+  },
 ];
+
+/** The turn columns the usage rollup is computed from: writing any of them makes the rollup stale. */
+const ROLLUP_INPUT_COLUMNS = [
+  'message_id',
+  'request_id',
+  'is_sidechain',
+  'session_id',
+  'timestamp',
+  'model',
+  'speed',
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_tokens',
+  'cache_creation_1h_tokens',
+  'cache_read_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'machine_id',
+  'deleted_at',
+] as const;
 
 /**
  * Gives rows of earlier releases the ids the importer derives for the same transcript lines

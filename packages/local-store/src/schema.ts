@@ -182,6 +182,33 @@ export interface PurgedRecordsTable {
   purged_at: string;
 }
 
+/**
+ * Derived usage totals per (session, 15-minute UTC slot, model, machine), rebuilt by stats when stale: each
+ * response's usage counts once (in the row of the turn that carries it), every turn counts in `turns`.
+ */
+export interface UsageRollupTable {
+  session_id: string;
+  /** floor(epoch milliseconds / 900,000) of the turns' timestamps. */
+  slot: number;
+  model: string | null;
+  machine_id: string | null;
+  turns: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cost_usd: number;
+  /** Responses with usage but no price (their cost is not in `cost_usd`). */
+  unpriced_responses: number;
+}
+
+/** One row: whether `usage_rollup` matches the turns (triggers clear `valid`), and the prices it used. */
+export interface UsageRollupStateTable {
+  id: number;
+  valid: number;
+  prices: string | null;
+}
+
 export interface Database {
   machines: MachinesTable;
   projects: ProjectsTable;
@@ -196,4 +223,6 @@ export interface Database {
   dead_letters: DeadLettersTable;
   resync_seen: ResyncSeenTable;
   purged_records: PurgedRecordsTable;
+  usage_rollup: UsageRollupTable;
+  usage_rollup_state: UsageRollupStateTable;
 }

@@ -260,6 +260,40 @@ describe('applying server records', () => {
     expect(await store.pendingCounts(['cognitive_commits'])).toEqual({ cognitive_commits: 0 });
   });
 
+  it('marks the usage rollup stale when a pulled turn changes usage, and not when a push is acknowledged', async () => {
+    importRows();
+    const rollupValid = () =>
+      (database.sqlite.prepare('select valid from usage_rollup_state').get() as { valid: number }).valid;
+    database.sqlite.exec('update usage_rollup_state set valid = 1');
+    const pending = await store.pendingChanges({ tables: ALL, limit: 100, maxBytes: 1_000_000 });
+    await store.markPushed(
+      pending.map((r, i) => ({ table: r.table, id: r.id, version: r.version, changeSeq: i + 1 })),
+    );
+    expect(rollupValid()).toBe(1);
+    const pulled = serverRecord({
+      table: 'turns',
+      id: 't-2',
+      version: 2,
+      payload: {
+        session_id: 's-1',
+        role: 'assistant',
+        timestamp: '2026-03-01T09:00:01.000Z',
+        output_tokens: 99,
+      },
+    });
+    expect(await store.applyServerRecords([pulled])).toEqual({ applied: 1, keptLocal: 0 });
+    expect(rollupValid()).toBe(0);
+    database.sqlite.exec('update usage_rollup_state set valid = 1');
+    const tombstone = serverRecord({
+      table: 'turns',
+      id: 't-1',
+      version: 2,
+      deletedAt: '2026-03-01T11:00:00.000Z',
+    });
+    expect(await store.applyServerRecords([tombstone])).toEqual({ applied: 1, keptLocal: 0 });
+    expect(rollupValid()).toBe(0);
+  });
+
   it('a local copy that beats the server version is kept and stays pending', async () => {
     importRows();
     clock += 1000;
