@@ -44,6 +44,12 @@ export interface SyncEngineOptions {
   batchSize?: number;
   /** About this many bytes of JSON per push request (at least one record). Default 1 MiB. */
   batchBytes?: number;
+  /**
+   * Most push requests in flight at once. Default 2: the next batch travels and is parsed while the server
+   * applies the previous one. 1 sends one request after another. The server serialises one user's pushes
+   * itself, so the outcome is the same; only the order in which two in-flight batches commit is open.
+   */
+  pushConcurrency?: number;
   /** Records per pull page. Default 1000. */
   pullLimit?: number;
   /** Most pull → push rounds per sync. Default 5. */
@@ -167,6 +173,15 @@ const emptyPush = (): PushReport => ({
   unresolved: 0,
 });
 
+/** What the batches of one push window share: the report, the accepted seqs, one turn at the store. */
+interface PushWindow {
+  report: PushReport;
+  /** Every record the server accepted in this window, for the read-your-writes cursor advance. */
+  accepted: AcceptedRecord[];
+  /** Runs store calls one after another, in the order the outcomes arrive. */
+  inStoreTurn<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 const recordKey = (record: { table: string; id: string }): string => `${record.table}\u0000${record.id}`;
 
 /** An error a retry may cure: a transient sync error, or any error carrying `transient: true`. */
@@ -185,6 +200,7 @@ export class SyncEngine {
   private readonly random: Random;
   private readonly batchSize: number;
   private readonly batchBytes: number;
+  private readonly pushConcurrency: number;
   private readonly pullLimit: number;
   private readonly maxRounds: number;
   private readonly backoff: BackoffPolicy;
@@ -214,6 +230,10 @@ export class SyncEngine {
     this.random = options.random ?? systemRandom;
     this.batchSize = options.batchSize ?? 500;
     this.batchBytes = options.batchBytes ?? 1024 * 1024;
+    this.pushConcurrency = options.pushConcurrency ?? 2;
+    if (!Number.isInteger(this.pushConcurrency) || this.pushConcurrency < 1) {
+      throw new RangeError('SyncEngine pushConcurrency must be a whole number of at least 1');
+    }
     this.pullLimit = options.pullLimit ?? 1000;
     this.maxRounds = options.maxRounds ?? 5;
     this.backoff = { ...defaultBackoffPolicy, ...options.backoff };
@@ -609,10 +629,11 @@ export class SyncEngine {
     const decided = new Set<string>();
     for (;;) {
       throwIfAborted(signal);
+      // One window: up to `pushConcurrency` batches' worth of pending records.
       const pending = await this.store.pendingChanges({
         tables: this.tables,
-        limit: this.batchSize,
-        maxBytes: this.batchBytes,
+        limit: this.batchSize * this.pushConcurrency,
+        maxBytes: this.batchBytes * this.pushConcurrency,
       });
       const records = pending.filter((r) => !decided.has(`${recordKey(r)}@${r.version}`));
       if (records.length === 0) {
@@ -620,18 +641,66 @@ export class SyncEngine {
         break;
       }
       for (const r of records) decided.add(`${recordKey(r)}@${r.version}`);
-      const progressed = await this.pushBatch(deviceId, records, report, signal);
+      const progressed = await this.pushWindow(deviceId, records, report, signal);
       if (!progressed) break;
     }
     return report;
+  }
+
+  /**
+   * Pushes one window of records as batches of `batchSize` / `batchBytes`, at most `pushConcurrency` requests
+   * in flight. Each outcome is stored as it arrives (store calls never overlap); the read-your-writes cursor
+   * advance runs once, over every accepted seq of the window, after all batches settled. When a batch fails
+   * with an error that is not record level, the others still settle (their outcomes are stored), then the
+   * first error is thrown; the failed batch's records stay pending.
+   */
+  private async pushWindow(
+    deviceId: string,
+    records: SyncRecord[],
+    report: PushReport,
+    signal?: AbortSignalLike,
+  ): Promise<boolean> {
+    const batches = cutBatches(records, this.batchSize, this.batchBytes);
+    let storeTurn: Promise<unknown> = Promise.resolve();
+    const window: PushWindow = {
+      report,
+      accepted: [],
+      inStoreTurn: <T>(fn: () => Promise<T>): Promise<T> => {
+        const run = storeTurn.then(fn);
+        storeTurn = run.catch(() => undefined);
+        return run;
+      },
+    };
+    let next = 0;
+    let progressed = false;
+    let failure: { error: unknown } | undefined;
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < batches.length) {
+        const batch = batches[next++] as { records: SyncRecord[]; bytes: number };
+        try {
+          throwIfAborted(signal);
+          if (await this.pushBatch(deviceId, batch.records, window, signal, batch.bytes)) progressed = true;
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    const lanes = Math.min(this.pushConcurrency, batches.length);
+    await Promise.all(Array.from({ length: lanes }, lane));
+    await storeTurn;
+    await this.advancePastOwnWrites(window.accepted);
+    if (failure !== undefined) throw failure.error;
+    return progressed;
   }
 
   /** Pushes one batch; on a record-level permanent error splits it until the culprit is alone, then parks it. */
   private async pushBatch(
     deviceId: string,
     records: SyncRecord[],
-    report: PushReport,
+    window: PushWindow,
     signal?: AbortSignalLike,
+    /** The batch's JSON size when the caller measured it already. */
+    knownBytes?: number,
   ): Promise<boolean> {
     let result: PushResult;
     try {
@@ -639,12 +708,12 @@ export class SyncEngine {
     } catch (error) {
       if (!isRecordLevelSyncError(error)) throw error;
       if (records.length === 1) {
-        await this.park(records[0] as SyncRecord, error, report);
+        await window.inStoreTurn(() => this.park(records[0] as SyncRecord, error, window.report));
         return true;
       }
       const middle = Math.ceil(records.length / 2);
-      const first = await this.pushBatch(deviceId, records.slice(0, middle), report, signal);
-      const second = await this.pushBatch(deviceId, records.slice(middle), report, signal);
+      const first = await this.pushBatch(deviceId, records.slice(0, middle), window, signal);
+      const second = await this.pushBatch(deviceId, records.slice(middle), window, signal);
       return first || second;
     }
 
@@ -666,12 +735,15 @@ export class SyncEngine {
         resolved.add(key);
       }
     }
-    if (accepted.length > 0) await this.store.markPushed(accepted);
-    if (winners.length > 0) await this.store.applyServerRecords(winners);
-    await this.advancePastOwnWrites(accepted);
+    await window.inStoreTurn(async () => {
+      if (accepted.length > 0) await this.store.markPushed(accepted);
+      if (winners.length > 0) await this.store.applyServerRecords(winners);
+    });
+    for (const entry of accepted) window.accepted.push(entry);
 
-    let bytes = 0;
-    for (const record of records) bytes += recordByteSize(record);
+    const report = window.report;
+    let bytes = knownBytes ?? 0;
+    if (knownBytes === undefined) for (const record of records) bytes += recordByteSize(record);
     report.batches += 1;
     report.records += records.length;
     report.bytes += bytes;
@@ -767,6 +839,32 @@ function checkPage(page: PullPage, requested: number): void {
   if (page.nextCursor !== previous) {
     throw new SyncNetworkError(`pull response does not answer the request for cursor ${requested}`);
   }
+}
+
+/**
+ * Cuts a window of pending records into push batches by the rule `pendingChanges` applies: at most `limit`
+ * records and about `maxBytes` of JSON each, never fewer than one record.
+ */
+function cutBatches(
+  records: SyncRecord[],
+  limit: number,
+  maxBytes: number,
+): { records: SyncRecord[]; bytes: number }[] {
+  const batches: { records: SyncRecord[]; bytes: number }[] = [];
+  let current: SyncRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordByteSize(record);
+    if (current.length > 0 && (current.length >= limit || bytes + size > maxBytes)) {
+      batches.push({ records: current, bytes });
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push({ records: current, bytes });
+  return batches;
 }
 
 function addPull(total: PullReport, part: PullReport): void {

@@ -47,6 +47,8 @@ export interface SimulationOptions {
   faultRate?: number;
   /** Keep every event in the failure's trace (default: the last 200). */
   fullTrace?: boolean;
+  /** The engines' `pushConcurrency` (default: the engine's default). */
+  pushConcurrency?: number;
 }
 
 export interface SimulationStats {
@@ -308,6 +310,9 @@ class Simulation {
       batchBytes: 300 + this.random.int(3000),
       pullLimit: 1 + this.random.int(15),
       maxRounds: 5,
+      ...(this.options.pushConcurrency !== undefined
+        ? { pushConcurrency: this.options.pushConcurrency }
+        : {}),
       backoff: { baseMs: 10, maxMs: 100, jitter: 0.2 },
       onEvent: (event) => {
         if (event.type === 'fullResync' && event.phase === 'start') {
