@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
-import { importTranscripts } from '../src/import.js';
+import { findTranscriptFiles, importTranscripts } from '../src/import.js';
 import { DEVICE, freshStore, OWN, SHARED, tempDir } from './helpers.js';
 
 // Real SQLite files on a shared machine: allow for slow disks.
@@ -344,5 +344,21 @@ describe('importTranscripts', () => {
     ]);
     const session = db.sqlite.prepare('select source, native_id from sessions').get();
     expect(session).toEqual({ source: 'codex', native_id: 'project-alpha/session-alpha' });
+  });
+});
+
+describe('findTranscriptFiles', () => {
+  it('names files as path.join does, however the root is written, so cursors keep matching', () => {
+    const root = join(tempDir(), 'projects');
+    mkdirSync(join(root, 'p', 'sub', 'subagents'), { recursive: true });
+    for (const f of ['p/a.jsonl', 'p/sub/b.jsonl', 'p/sub/subagents/agent-c.jsonl', 'p/notes.txt']) {
+      writeFileSync(join(root, f), '{}\n');
+    }
+    const expected = ['p/a.jsonl', 'p/sub/b.jsonl', 'p/sub/subagents/agent-c.jsonl'].map((f) =>
+      join(root, f),
+    );
+    for (const spelled of [root, `${root}/`, `${root}/./`, `${root}/p/..`]) {
+      expect(findTranscriptFiles([spelled], []).map((f) => f.path)).toEqual(expected);
+    }
   });
 });
