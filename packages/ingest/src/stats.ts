@@ -125,7 +125,9 @@ class Accumulator {
 
 /**
  * Maps a 15-minute UTC slot (epoch milliseconds / 900,000, floored) to its local date in a time zone. Offset
- * changes happen on slot boundaries, so each slot has one date; it is looked up in Intl once per slot.
+ * changes happen on slot boundaries, so each slot has one date. Intl is asked for the zone's offset at the
+ * start and the end of each UTC day: when they agree (every day but those with a transition), a slot's date is
+ * the UTC date of the slot shifted by that offset; on a transition day each slot is looked up on its own.
  */
 function slotDateFormatter(timeZone: string | undefined): (slot: number) => string {
   let format: Intl.DateTimeFormat;
@@ -135,20 +137,52 @@ function slotDateFormatter(timeZone: string | undefined): (slot: number) => stri
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
     });
   } catch {
     throw new RangeError(`unknown time zone "${timeZone}"`);
   }
+  const DAY_MS = 86_400_000;
+  const local = (ms: number) => {
+    const parts = format.formatToParts(new Date(ms));
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    return {
+      year: get('year'),
+      month: get('month'),
+      day: get('day'),
+      hour: get('hour'),
+      minute: get('minute'),
+    };
+  };
+  /** Local time minus UTC at an instant on a whole minute, in milliseconds. */
+  const offsetAt = (ms: number) => {
+    const l = local(ms);
+    return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute) - ms;
+  };
+  const dayOffsets = new Map<number, number | null>();
   const days = new Map<number, string>();
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return (slot) => {
-    let day = days.get(slot);
-    if (day === undefined) {
-      const parts = format.formatToParts(new Date(slot * SLOT_MS));
-      const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-      day = `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
-      days.set(slot, day);
+    let date = days.get(slot);
+    if (date !== undefined) return date;
+    const ms = slot * SLOT_MS;
+    const utcDay = Math.floor(ms / DAY_MS);
+    let offset = dayOffsets.get(utcDay);
+    if (offset === undefined) {
+      const first = offsetAt(utcDay * DAY_MS);
+      offset = first === offsetAt((utcDay + 1) * DAY_MS - SLOT_MS) ? first : null;
+      dayOffsets.set(utcDay, offset);
     }
-    return day;
+    if (offset !== null) {
+      date = iso(ms + offset);
+    } else {
+      const l = local(ms);
+      date = `${String(l.year).padStart(4, '0')}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')}`;
+    }
+    days.set(slot, date);
+    return date;
   };
 }
 
