@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
+// dist/ is a minified bundle with source maps; AGENTLOGS_DEBUG (which also prints an unexpected error's
+// stack) maps stack frames of the chunks loaded from here on back to the TypeScript sources.
+if (process.env.AGENTLOGS_DEBUG) process.setSourceMapsEnabled(true);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

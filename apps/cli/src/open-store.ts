@@ -1,12 +1,14 @@
 import { isLocalStoreError, type LocalDatabase, openLocalDatabase } from '@agentlogs/local-store';
-import { dataDir } from './config.js';
-import type { CommandContext } from './context.js';
+import { type CommandContext, profileDir } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 
-/** Opens (and migrates) the profile's local database, turning store failures into one-line CLI errors. */
+/**
+ * Opens (and migrates) the profile's local database, turning store failures into one-line CLI errors.
+ * Needs only the profile's directory, not its settings, so `stats` does not load the settings file reader.
+ */
 export function openStore(ctx: Pick<CommandContext, 'home' | 'profile'>): LocalDatabase {
   try {
-    return openLocalDatabase({ dir: dataDir(ctx) });
+    return openLocalDatabase({ dir: profileDir(ctx.home, ctx.profile) });
   } catch (error) {
     throw storeError(error);
   }

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
+import packageJson from '../package.json' with { type: 'json' };
 
-const require = createRequire(import.meta.url);
-/** The version of the `agentlogs` package, from its package.json. */
-export const version: string = (require('../package.json') as { version: string }).version;
+/** The version of the `agentlogs` package, from its package.json (bundled into dist at build time). */
+export const version: string = packageJson.version;

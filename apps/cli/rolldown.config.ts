@@ -1,0 +1,125 @@
+import { chmodSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { defineConfig, type Plugin } from 'rolldown';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Packages that stay on disk next to the bundle, imported by name at run time:
+ * - better-sqlite3 loads its native addon (a `.node` file found relative to its own package);
+ * - open runs the `xdg-open` script it ships next to its code.
+ * Each is a `dependencies` entry of this package.
+ */
+const external = ['better-sqlite3', 'open'];
+
+/**
+ * The workspace packages are bundled from their built `dist` (what `tsc` emitted, as every other consumer
+ * loads them). Their `.js.map` files are handed to the bundler with the code, so the bundle's source maps
+ * point at the TypeScript sources under packages/.
+ */
+function workspaceSourceMaps(): Plugin {
+  const packages = path.resolve(here, '..', '..', 'packages') + path.sep;
+  return {
+    name: 'workspace-source-maps',
+    load: {
+      filter: { id: /\.js$/ },
+      handler(id) {
+        if (!id.startsWith(packages) || id.includes(`${path.sep}node_modules${path.sep}`)) return null;
+        const code = readFileSync(id, 'utf8');
+        let map: string | undefined;
+        try {
+          map = readFileSync(`${id}.map`, 'utf8');
+        } catch {
+          map = undefined;
+        }
+        return { code: code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'), map };
+      },
+    },
+  };
+}
+
+/**
+ * A bundled module that reads a file next to its own code (`new URL('../data/prices.json', import.meta.url)`
+ * in ingest's price table) would look for it next to the bundle instead. Each such file is copied into
+ * `dist/assets/` and the URL is rewritten to point there, so it is found whichever chunk the code lands in.
+ */
+function moduleRelativeFiles(): Plugin {
+  const pattern = /new URL\((['"])(\.\.?\/[^'"]+)\1,\s*import\.meta\.url\)/g;
+  return {
+    name: 'module-relative-files',
+    transform: {
+      filter: { code: 'import.meta.url' },
+      handler(code, id) {
+        if (id.includes(`${path.sep}node_modules${path.sep}`)) return null;
+        let changed = false;
+        const out = code.replace(pattern, (_match, _quote: string, relative: string) => {
+          const file = fileURLToPath(new URL(relative, pathToFileURL(id)));
+          this.addWatchFile(file);
+          const ref = this.emitFile({ type: 'asset', name: path.basename(file), source: readFileSync(file) });
+          changed = true;
+          return `new URL(import.meta.ROLLUP_FILE_URL_${ref})`;
+        });
+        // Same lines, so the incoming source map still holds.
+        return changed ? { code: out, map: null } : null;
+      },
+    },
+  };
+}
+
+/** `dist/bin.js` is the `bin` of the package: runnable as `./dist/bin.js` (the shebang comes from src/bin.ts). */
+function executableEntry(): Plugin {
+  return {
+    name: 'executable-entry',
+    writeBundle(options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type === 'chunk' && file.isEntry)
+          chmodSync(path.join(options.dir ?? '', file.fileName), 0o755);
+      }
+    },
+  };
+}
+
+/**
+ * Named chunks, one per library a command may need, so that a command loads a handful of files and the
+ * names say what is inside. Each captures the modules it reaches; a higher priority claims shared ones first
+ * (sync-core is used by local-store and supabase-remote alike). The CLI's own modules are left to the
+ * automatic splitting: one chunk per command, plus the pieces several commands share.
+ */
+const chunkGroups = [
+  { name: 'sync-core', test: /[\\/]packages[\\/]sync-core[\\/]/, priority: 4 },
+  {
+    name: 'local-store',
+    test: /[\\/]packages[\\/]local-store[\\/]|[\\/]node_modules[\\/]kysely[\\/]/,
+    priority: 3,
+  },
+  { name: 'ingest', test: /[\\/]packages[\\/]ingest[\\/]/, priority: 2 },
+  {
+    name: 'supabase',
+    test: /[\\/]packages[\\/]supabase-remote[\\/]|[\\/]node_modules[\\/](@supabase|ws)[\\/]/,
+    priority: 1,
+  },
+  { name: 'conf', test: /[\\/]node_modules[\\/]conf[\\/]/, priority: 1 },
+];
+
+export default defineConfig({
+  input: { bin: path.join(here, 'src', 'bin.ts') },
+  platform: 'node',
+  external,
+  plugins: [workspaceSourceMaps(), moduleRelativeFiles(), executableEntry()],
+  output: {
+    dir: path.join(here, 'dist'),
+    format: 'esm',
+    cleanDir: true,
+    sourcemap: true,
+    // Class and function names survive minifying (error names, stack traces).
+    keepNames: true,
+    // Minified: less source for Node to compile on every start. `AGENTLOGS_BUNDLE_MINIFY=false` builds a
+    // readable bundle for debugging; either way the source maps lead back to the TypeScript sources.
+    minify: process.env.AGENTLOGS_BUNDLE_MINIFY === 'false' ? 'dce-only' : true,
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    assetFileNames: 'assets/[name]-[hash][extname]',
+    codeSplitting: { groups: chunkGroups },
+  },
+});

@@ -1,0 +1,189 @@
+import { spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseAst } from 'rolldown/parseAst';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// Spawns the built CLI several times: allow for a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cliRoot = path.join(here, '..');
+const dist = path.join(cliRoot, 'dist');
+const bin = path.join(dist, 'bin.js');
+const packageJson = JSON.parse(readFileSync(path.join(cliRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
+const FIXTURES = path.join(here, 'fixtures', 'transcripts');
+const temps: string[] = [];
+
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+function temp(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'agentlogs-bundle-'));
+  temps.push(dir);
+  return dir;
+}
+
+/**
+ * Runs the CLI with a module hook that writes the URL of every ES module Node loads to a file, and returns
+ * the run's result with those URLs.
+ */
+function cliLoading(home: string, args: string[], env: Record<string, string> = {}) {
+  const hooks = path.join(home, 'load-hooks.mjs');
+  const register = path.join(home, 'register-hooks.mjs');
+  const log = path.join(home, 'loaded.txt');
+  writeFileSync(
+    hooks,
+    "import { appendFileSync } from 'node:fs';\n" +
+      'export async function load(url, context, next) {\n' +
+      "  appendFileSync(process.env.AGENTLOGS_TEST_LOAD_LOG, url + '\\n');\n" +
+      '  return next(url, context);\n' +
+      '}\n',
+  );
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  writeFileSync(log, '');
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, bin, ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      AGENTLOGS_HOME: path.join(home, 'data'),
+      AGENTLOGS_TEST_LOAD_LOG: log,
+      TZ: 'UTC',
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  const loaded = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((url) => url.startsWith('file:') && !url.startsWith(pathToFileURL(home).href))
+    .map((url) => fileURLToPath(url));
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+}
+
+/** The `source` of an import, export or `import()` node. */
+interface ImportSource {
+  type?: string;
+  value?: unknown;
+  expressions?: unknown[];
+  quasis?: { value: { cooked?: string } }[];
+}
+
+/** Calls `visit` on every node of an ESTree. */
+function walk(node: unknown, visit: (node: object) => void): void {
+  if (Array.isArray(node)) for (const child of node) walk(child, visit);
+  else if (node && typeof node === 'object') {
+    if ('type' in node) visit(node);
+    for (const value of Object.values(node)) if (value && typeof value === 'object') walk(value, visit);
+  }
+}
+
+/** Files loaded from the bundle, and files loaded from anywhere else. */
+function split(loaded: string[]) {
+  const fromDist = loaded.filter((f) => f.startsWith(dist + path.sep));
+  const elsewhere = loaded.filter((f) => !f.startsWith(dist + path.sep));
+  return { fromDist, elsewhere };
+}
+
+/** The package (as named in node_modules) a file outside the bundle belongs to. */
+function packageOf(file: string): string | undefined {
+  const parts = file.split(path.sep);
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0) return undefined;
+  const first = parts[i + 1] ?? '';
+  return first.startsWith('@') ? `${first}/${parts[i + 2]}` : first;
+}
+
+describe('the bundled binary', () => {
+  it('dist/bin.js runs on its own (shebang, executable bit) and prints the package version', () => {
+    accessSync(bin, constants.X_OK);
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${packageJson.version}\n`);
+  });
+
+  it('imports by name only Node built-ins and the packages in dependencies', () => {
+    const builtins = new Set(builtinModules);
+    const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    const named = new Set<string>();
+    for (const file of files) {
+      // Every `import … from "x"`, `export … from "x"` and `import("x")` with a bare name.
+      // The minifier may write a name as a template literal (import(`open`)).
+      walk(parseAst(readFileSync(path.join(dist, file), 'utf8')), (node) => {
+        const source = (node as { source?: ImportSource }).source;
+        const name =
+          source?.type === 'Literal'
+            ? source.value
+            : source?.type === 'TemplateLiteral' && source.expressions?.length === 0
+              ? source.quasis?.[0]?.value.cooked
+              : undefined;
+        if (typeof name === 'string' && !name.startsWith('.')) named.add(name);
+      });
+    }
+    const packages = [...named].filter((n) => !n.startsWith('node:') && !builtins.has(n));
+    expect(packages.sort()).toEqual(Object.keys(packageJson.dependencies).sort());
+  });
+
+  it('--version loads the entry and the runtime chunk only', () => {
+    const r = cliLoading(temp(), ['--version']);
+    expect(r.code).toBe(0);
+    const { fromDist, elsewhere } = split(r.loaded);
+    expect(elsewhere).toEqual([]);
+    expect(fromDist.length).toBeLessThanOrEqual(2);
+  });
+
+  it('import and stats load a few bundle files plus better-sqlite3, and find the price table', () => {
+    const home = temp();
+    const tree = path.join(home, 'claude', 'projects', 'demo');
+    mkdirSync(tree, { recursive: true });
+    cpSync(path.join(FIXTURES, 'marot-spotter', 'short.jsonl'), path.join(tree, 'short.jsonl'));
+
+    const imported = cliLoading(home, ['import', '--claude-dir', path.join(home, 'claude')]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const stats = cliLoading(home, ['stats', '--json']);
+    expect(stats.code, stats.stderr).toBe(0);
+    // Costs come from the price table the bundle carries as a file of its own.
+    const report = JSON.parse(stats.stdout) as { totals: { cost_usd: number }; prices: { source: string } };
+    expect(report.totals.cost_usd).toBeGreaterThan(0);
+    expect(report.prices.source).not.toBe('');
+
+    for (const run of [imported, stats]) {
+      const { fromDist, elsewhere } = split(run.loaded);
+      expect(fromDist.length).toBeLessThanOrEqual(15);
+      expect(new Set(elsewhere.map(packageOf))).toEqual(new Set(['better-sqlite3']));
+    }
+    // stats reads no settings, so the settings library stays unloaded.
+    expect(split(stats.loaded).fromDist.some((f) => path.basename(f).startsWith('conf-'))).toBe(false);
+  });
+
+  it('a command that talks to the server loads supabase-js from the bundle', () => {
+    const r = cliLoading(temp(), ['whoami'], {
+      AGENTLOGS_SUPABASE_URL: 'http://127.0.0.1:9',
+      AGENTLOGS_SUPABASE_ANON_KEY: 'anon-key-for-a-test',
+    });
+    expect(r.stderr).toContain('agentlogs whoami:');
+    const { fromDist, elsewhere } = split(r.loaded);
+    expect(fromDist.some((f) => path.basename(f).startsWith('supabase-'))).toBe(true);
+    expect(elsewhere).toEqual([]);
+  });
+});
