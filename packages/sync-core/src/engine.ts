@@ -45,9 +45,10 @@ export interface SyncEngineOptions {
   /** About this many bytes of JSON per push request (at least one record). Default 1 MiB. */
   batchBytes?: number;
   /**
-   * Most push requests in flight at once. Default 2: the next batch travels and is parsed while the server
-   * applies the previous one. 1 sends one request after another. The server serialises one user's pushes
-   * itself, so the outcome is the same; only the order in which two in-flight batches commit is open.
+   * Most push requests in flight at once. Default 2: the next batch is encoded, sent and parsed while the
+   * server applies the previous one. 1 sends one request after another. Each request takes the next pending
+   * records that are not in flight; outcomes are stored as they arrive. The server decides each record on its
+   * own, so the outcome does not depend on which of two requests commits first.
    */
   pushConcurrency?: number;
   /** Records per pull page. Default 1000. */
@@ -173,13 +174,23 @@ const emptyPush = (): PushReport => ({
   unresolved: 0,
 });
 
-/** What the batches of one push window share: the report, the accepted seqs, one turn at the store. */
-interface PushWindow {
+/** The state one push shares between its concurrent requests. */
+interface PushRun {
+  deviceId: string;
   report: PushReport;
-  /** Every record the server accepted in this window, for the read-your-writes cursor advance. */
-  accepted: AcceptedRecord[];
-  /** Runs store calls one after another, in the order the outcomes arrive. */
-  inStoreTurn<T>(fn: () => Promise<T>): Promise<T>;
+  /** `table/id@version` of every write sent in this run: seeing one pending again means its outcome was not stored. */
+  decided: Set<string>;
+  /** Records in requests not answered yet (by table and id), and their JSON bytes. */
+  inFlight: Map<string, number>;
+  inFlightBytes: number;
+  /** Seqs of this run's accepted writes the cursor has not passed yet. */
+  ownSeqs: Set<number>;
+  /** The last store call of the run: store calls run one after another. */
+  storeTurn: Promise<unknown>;
+  /** A request was answered without resolving any record it sent: send no more. */
+  stop: boolean;
+  /** The first error that is not record level; the run stops taking batches and throws it at the end. */
+  failure: { error: unknown } | undefined;
 }
 
 const recordKey = (record: { table: string; id: string }): string => `${record.table}\u0000${record.id}`;
@@ -624,96 +635,109 @@ export class SyncEngine {
     const report = emptyPush();
     this.lastPush = report;
     const deviceId = await this.store.deviceId();
-    // Writes already decided in this run: seeing one again means the store did not record the outcome,
-    // so stop instead of sending it forever.
-    const decided = new Set<string>();
-    for (;;) {
-      throwIfAborted(signal);
-      // One window: up to `pushConcurrency` batches' worth of pending records.
-      const pending = await this.store.pendingChanges({
-        tables: this.tables,
-        limit: this.batchSize * this.pushConcurrency,
-        maxBytes: this.batchBytes * this.pushConcurrency,
-      });
-      const records = pending.filter((r) => !decided.has(`${recordKey(r)}@${r.version}`));
-      if (records.length === 0) {
-        report.unresolved += pending.length;
-        break;
-      }
-      for (const r of records) decided.add(`${recordKey(r)}@${r.version}`);
-      const progressed = await this.pushWindow(deviceId, records, report, signal);
-      if (!progressed) break;
-    }
-    return report;
-  }
-
-  /**
-   * Pushes one window of records as batches of `batchSize` / `batchBytes`, at most `pushConcurrency` requests
-   * in flight. Each outcome is stored as it arrives (store calls never overlap); the read-your-writes cursor
-   * advance runs once, over every accepted seq of the window, after all batches settled. When a batch fails
-   * with an error that is not record level, the others still settle (their outcomes are stored), then the
-   * first error is thrown; the failed batch's records stay pending.
-   */
-  private async pushWindow(
-    deviceId: string,
-    records: SyncRecord[],
-    report: PushReport,
-    signal?: AbortSignalLike,
-  ): Promise<boolean> {
-    const batches = cutBatches(records, this.batchSize, this.batchBytes);
-    let storeTurn: Promise<unknown> = Promise.resolve();
-    const window: PushWindow = {
+    const run: PushRun = {
+      deviceId,
       report,
-      accepted: [],
-      inStoreTurn: <T>(fn: () => Promise<T>): Promise<T> => {
-        const run = storeTurn.then(fn);
-        storeTurn = run.catch(() => undefined);
-        return run;
-      },
+      decided: new Set<string>(),
+      inFlight: new Map<string, number>(),
+      inFlightBytes: 0,
+      ownSeqs: new Set<number>(),
+      storeTurn: Promise.resolve(),
+      stop: false,
+      failure: undefined,
     };
-    let next = 0;
-    let progressed = false;
-    let failure: { error: unknown } | undefined;
     const lane = async (): Promise<void> => {
-      while (failure === undefined && next < batches.length) {
-        const batch = batches[next++] as { records: SyncRecord[]; bytes: number };
+      while (!run.stop && run.failure === undefined) {
+        let batch: { records: SyncRecord[]; bytes: number } | null;
         try {
           throwIfAborted(signal);
-          if (await this.pushBatch(deviceId, batch.records, window, signal, batch.bytes)) progressed = true;
+          batch = await this.inStoreTurn(run, () => this.takeBatch(run));
         } catch (error) {
-          failure ??= { error };
+          run.failure ??= { error };
+          return;
+        }
+        if (batch === null) return;
+        try {
+          if (!(await this.pushBatch(run, batch.records, signal, batch.bytes))) run.stop = true;
+        } catch (error) {
+          run.failure ??= { error };
+        } finally {
+          for (const record of batch.records) run.inFlight.delete(recordKey(record));
+          run.inFlightBytes -= batch.bytes;
         }
       }
     };
-    const lanes = Math.min(this.pushConcurrency, batches.length);
-    await Promise.all(Array.from({ length: lanes }, lane));
-    await storeTurn;
-    await this.advancePastOwnWrites(window.accepted);
-    if (failure !== undefined) throw failure.error;
-    return progressed;
+    await Promise.all(Array.from({ length: this.pushConcurrency }, lane));
+    await run.storeTurn;
+    if (run.failure !== undefined) throw run.failure.error;
+    return report;
+  }
+
+  /** Runs a store call after every store call of the push started before it (they never overlap). */
+  private inStoreTurn<T>(run: PushRun, fn: () => Promise<T>): Promise<T> {
+    const call = run.storeTurn.then(fn);
+    run.storeTurn = call.catch(() => undefined);
+    return call;
+  }
+
+  /**
+   * The next batch to send: the first pending records that are neither in flight nor already decided in this
+   * run, at most `batchSize` records and about `batchBytes` (at least one). Null when there is none; when
+   * nothing is in flight either, the pending records left (decided, so their outcome was not stored) count as
+   * unresolved.
+   */
+  private async takeBatch(run: PushRun): Promise<{ records: SyncRecord[]; bytes: number } | null> {
+    const pending = await this.store.pendingChanges({
+      tables: this.tables,
+      limit: this.batchSize + run.inFlight.size,
+      maxBytes: this.batchBytes + run.inFlightBytes,
+    });
+    const records: SyncRecord[] = [];
+    let bytes = 0;
+    for (const record of pending) {
+      const key = recordKey(record);
+      if (run.inFlight.has(key) || run.decided.has(`${key}@${record.version}`)) continue;
+      if (records.length >= this.batchSize) break;
+      const size = recordByteSize(record);
+      if (records.length > 0 && bytes + size > this.batchBytes) break;
+      records.push(record);
+      bytes += size;
+    }
+    if (records.length === 0) {
+      // Records decided in this run and still pending: the store did not record their outcome. Stop
+      // instead of sending them forever.
+      if (run.inFlight.size === 0) run.report.unresolved += pending.length;
+      return null;
+    }
+    for (const record of records) {
+      run.decided.add(`${recordKey(record)}@${record.version}`);
+      run.inFlight.set(recordKey(record), record.version);
+    }
+    run.inFlightBytes += bytes;
+    return { records, bytes };
   }
 
   /** Pushes one batch; on a record-level permanent error splits it until the culprit is alone, then parks it. */
   private async pushBatch(
-    deviceId: string,
+    run: PushRun,
     records: SyncRecord[],
-    window: PushWindow,
     signal?: AbortSignalLike,
     /** The batch's JSON size when the caller measured it already. */
     knownBytes?: number,
   ): Promise<boolean> {
+    const deviceId = run.deviceId;
     let result: PushResult;
     try {
       result = await this.callRemote((s) => this.remote.push({ deviceId, records }, { signal: s }), signal);
     } catch (error) {
       if (!isRecordLevelSyncError(error)) throw error;
       if (records.length === 1) {
-        await window.inStoreTurn(() => this.park(records[0] as SyncRecord, error, window.report));
+        await this.inStoreTurn(run, () => this.park(records[0] as SyncRecord, error, run.report));
         return true;
       }
       const middle = Math.ceil(records.length / 2);
-      const first = await this.pushBatch(deviceId, records.slice(0, middle), window, signal);
-      const second = await this.pushBatch(deviceId, records.slice(middle), window, signal);
+      const first = await this.pushBatch(run, records.slice(0, middle), signal);
+      const second = await this.pushBatch(run, records.slice(middle), signal);
       return first || second;
     }
 
@@ -735,13 +759,13 @@ export class SyncEngine {
         resolved.add(key);
       }
     }
-    await window.inStoreTurn(async () => {
+    await this.inStoreTurn(run, async () => {
       if (accepted.length > 0) await this.store.markPushed(accepted);
       if (winners.length > 0) await this.store.applyServerRecords(winners);
+      await this.advancePastOwnWrites(run, accepted);
     });
-    for (const entry of accepted) window.accepted.push(entry);
 
-    const report = window.report;
+    const report = run.report;
     let bytes = knownBytes ?? 0;
     if (knownBytes === undefined) for (const record of records) bytes += recordByteSize(record);
     report.batches += 1;
@@ -763,19 +787,21 @@ export class SyncEngine {
   }
 
   /**
-   * Read-your-writes: when the seqs just assigned to this device's writes are exactly the next ones after
-   * the cursor, nobody else wrote in between, so the cursor moves past them and they are not downloaded again.
+   * Read-your-writes: the seqs the server assigned to this device's accepted writes in this push are known
+   * to hold nothing else, so the cursor moves over every one of them that directly follows it
+   * (`cursor+1, cursor+2, …`) and they are not downloaded again. A seq missing from the run (another device's
+   * write, or a batch still in flight) stops the advance there; the next pull brings it.
    */
-  private async advancePastOwnWrites(accepted: AcceptedRecord[]): Promise<void> {
+  private async advancePastOwnWrites(run: PushRun, accepted: AcceptedRecord[]): Promise<void> {
     if (accepted.length === 0) return;
+    for (const entry of accepted) run.ownSeqs.add(entry.changeSeq);
     const cursor = await this.store.getCursor();
-    const seqs = [...new Set(accepted.map((a) => a.changeSeq).filter((seq) => seq > cursor))].sort(
-      (a, b) => a - b,
-    );
-    if (seqs.length === 0) return;
-    if (seqs[0] === cursor + 1 && seqs[seqs.length - 1] === cursor + seqs.length) {
-      await this.store.applyServerRecords([], cursor + seqs.length);
+    let next = cursor;
+    while (run.ownSeqs.has(next + 1)) {
+      next += 1;
+      run.ownSeqs.delete(next);
     }
+    if (next > cursor) await this.store.applyServerRecords([], next);
   }
 
   private async park(record: SyncRecord, error: SyncError, report: PushReport): Promise<void> {
@@ -839,32 +865,6 @@ function checkPage(page: PullPage, requested: number): void {
   if (page.nextCursor !== previous) {
     throw new SyncNetworkError(`pull response does not answer the request for cursor ${requested}`);
   }
-}
-
-/**
- * Cuts a window of pending records into push batches by the rule `pendingChanges` applies: at most `limit`
- * records and about `maxBytes` of JSON each, never fewer than one record.
- */
-function cutBatches(
-  records: SyncRecord[],
-  limit: number,
-  maxBytes: number,
-): { records: SyncRecord[]; bytes: number }[] {
-  const batches: { records: SyncRecord[]; bytes: number }[] = [];
-  let current: SyncRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = recordByteSize(record);
-    if (current.length > 0 && (current.length >= limit || bytes + size > maxBytes)) {
-      batches.push({ records: current, bytes });
-      current = [];
-      bytes = 0;
-    }
-    current.push(record);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push({ records: current, bytes });
-  return batches;
 }
 
 function addPull(total: PullReport, part: PullReport): void {

@@ -78,6 +78,48 @@ describe('pipelined push (pushConcurrency)', () => {
     expect(progress.at(-1)).toMatchObject({ pushedRecords: count });
   });
 
+  it('sends the next batch as soon as one is answered, while the other is still in flight', async () => {
+    const { remote, engine, count } = setUp();
+    const running = engine.push();
+    await flush();
+    const [first, second] = remote.pushed.map(ids);
+    await remote.release();
+    // The first answered: a third request is on the wire next to the second, with records of neither.
+    expect(remote.held).toHaveLength(2);
+    const third = ids(remote.pushed[2] as PushBatch);
+    expect(third).toHaveLength(3);
+    for (const id of third) {
+      expect(first).not.toContain(id);
+      expect(second).not.toContain(id);
+    }
+    await remote.releaseAll();
+    expect((await running).accepted).toBe(count);
+  });
+
+  it('does not send a newer version of a record while an older one is in flight; it follows once that is answered', async () => {
+    const { server, store, remote, engine } = setUp({ records: 4, batchSize: 2 });
+    const running = engine.push();
+    await flush();
+    expect(remote.held).toHaveLength(2);
+    const second = ids(remote.pushed[1] as PushBatch);
+    const [table, id] = (second[0] ?? '').split('/') as [string, string];
+    // Edited locally while its version 1 travels in the second request.
+    store.write(table, id, { edited: true });
+    await remote.release();
+    // The first request answered; the only pending record is in flight, so nothing new is sent.
+    expect(remote.held).toHaveLength(1);
+    expect(remote.pushed).toHaveLength(2);
+    await remote.releaseAll();
+    const report = await running;
+    expect(report.accepted).toBe(5);
+    const sentVersions = remote.pushed.flatMap((b) =>
+      b.records.filter((r) => r.table === table && r.id === id).map((r) => r.version),
+    );
+    expect(sentVersions).toEqual([1, 2]);
+    expect(server.snapshot('user-1').find((r) => r.id === id)?.version).toBe(2);
+    expect(store.isPending(table, id)).toBe(false);
+  });
+
   it('never has more than pushConcurrency requests in flight', async () => {
     const { remote, engine } = setUp({ records: 40, batchSize: 2, pushConcurrency: 3 });
     const running = engine.push();
@@ -189,8 +231,8 @@ describe('pipelined push (pushConcurrency)', () => {
     await otherEngine.push();
     await remote.releaseAll();
     expect((await running).accepted).toBe(count);
-    // Seqs 1–3, then b's 4, then 5–… : not contiguous from the cursor.
-    expect(await store.getCursor()).toBe(0);
+    // Seqs 1–3 are ours, 4 is b's, 5–… ours again: the cursor moved over 1–3 only.
+    expect(await store.getCursor()).toBe(3);
     remote.holding = false;
     await engine.sync();
     expect(store.get('sessions', 's-other')?.payload).toEqual({ title: 'from b' });

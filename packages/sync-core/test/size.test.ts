@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { recordByteSize, utf8Length } from '../src/index.js';
+import { seededRandom } from '../src/testing/index.js';
+
+describe('utf8Length', () => {
+  it('equals the UTF-8 byte count of long strings whose multi-byte characters straddle the encoder’s pieces', () => {
+    const random = seededRandom(7);
+    const alphabet = ['a', 'é', '€', '😀', '\ud800', '\udc00', '"', '\n'];
+    for (const length of [0, 1, 21_845, 21_846, 65_535, 65_536, 65_537, 200_003]) {
+      const parts: string[] = [];
+      let size = 0;
+      while (size < length) {
+        const piece = alphabet[random.int(alphabet.length)] as string;
+        parts.push(piece);
+        size += piece.length;
+      }
+      const text = parts.join('');
+      expect(utf8Length(text), `length ${length}`).toBe(Buffer.byteLength(text, 'utf8'));
+    }
+    // All four-byte characters, more than one scratch buffer's worth.
+    const emoji = '😀'.repeat(40_000);
+    expect(utf8Length(emoji)).toBe(160_000);
+  });
+
+  it('recordByteSize is the UTF-8 size of the record’s JSON', () => {
+    const record = { table: 'turns', id: 'é-1', payload: { content: 'naïve ☕ 😀'.repeat(5_000) } };
+    expect(recordByteSize(record)).toBe(Buffer.byteLength(JSON.stringify(record), 'utf8'));
+  });
+});
