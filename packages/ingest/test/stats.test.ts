@@ -199,22 +199,30 @@ describe('localDateFormatter', () => {
       'America/St_Johns',
     ];
     const start = Date.parse('2025-01-01T00:00:00Z');
+    const processZone = process.env.TZ;
     for (const zone of zones) {
-      const local = localDateFormatter(zone);
-      const reference = new Intl.DateTimeFormat('en-CA', {
-        timeZone: zone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-      });
-      // Every 33 minutes 53 seconds through a year: both sides of each transition and of local midnight.
-      const mismatches: string[] = [];
-      for (let ms = start; ms < start + 366 * 86_400_000; ms += 2_033_000) {
-        const iso = new Date(ms).toISOString();
-        const expected = reference.format(new Date(ms));
-        if (local(iso) !== expected) mismatches.push(`${zone} ${iso}: ${local(iso)} != ${expected}`);
+      for (const own of [false, true]) {
+        // Named, or as the process's own zone ($TZ, read through Date's local time).
+        if (own) process.env.TZ = zone;
+        const local = localDateFormatter(own ? undefined : zone);
+        const reference = new Intl.DateTimeFormat('en-CA', {
+          timeZone: zone,
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+        });
+        // Every 33 minutes 53 seconds through a year: both sides of each transition and of local midnight.
+        const mismatches: string[] = [];
+        for (let ms = start; ms < start + 366 * 86_400_000; ms += 2_033_000) {
+          const iso = new Date(ms).toISOString();
+          const expected = reference.format(new Date(ms));
+          if (local(iso) !== expected)
+            mismatches.push(`${zone}${own ? ' ($TZ)' : ''} ${iso}: ${local(iso)} != ${expected}`);
+        }
+        if (processZone === undefined) delete process.env.TZ;
+        else process.env.TZ = processZone;
+        expect(mismatches.slice(0, 5)).toEqual([]);
       }
-      expect(mismatches.slice(0, 5)).toEqual([]);
     }
   }, 60_000);
 });
