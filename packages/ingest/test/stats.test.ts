@@ -3,7 +3,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { PriceTable } from '../src/pricing.js';
 import { RecordBatch, type TurnRecord } from '../src/records.js';
-import { buildUsageRollup, computeStats, localDateFormatter, storeUsageRollup } from '../src/stats.js';
+import {
+  buildUsageRollup,
+  computeStats,
+  decodeRollup,
+  encodeRollup,
+  localDateFormatter,
+  storeUsageRollup,
+} from '../src/stats.js';
 import { TranscriptWriter } from '../src/writer.js';
 import { DEVICE, freshStore } from './helpers.js';
 
@@ -379,8 +386,10 @@ function comparable(report: ReturnType<typeof computeStats>) {
   }));
 }
 
+const rollupData = (db: ReturnType<typeof seed>) =>
+  (db.sqlite.prepare('select data from usage_rollup').get() as { data: string }).data;
 const rollupState = (db: ReturnType<typeof seed>) =>
-  db.sqlite.prepare('select valid, prices from usage_rollup_state').get() as {
+  db.sqlite.prepare('select valid, prices from usage_rollup').get() as {
     valid: number;
     prices: string;
   };
@@ -423,7 +432,7 @@ describe('the usage rollup', () => {
       for (const by of groupings) {
         for (const range of [{}, { since: '2026-01-10' }, { until: '2026-01-10' }]) {
           const expected = referenceStats(db, by, timeZone, prices, range);
-          db.sqlite.exec('update usage_rollup_state set valid = 0');
+          db.sqlite.exec('update usage_rollup set valid = 0');
           expect(comparable(computeStats(db.sqlite, { by, timeZone, prices, ...range }))).toEqual(expected);
           expect(rollupState(db).valid).toBe(1);
           expect(comparable(computeStats(db.sqlite, { by, timeZone, prices, ...range }))).toEqual(expected);
@@ -437,7 +446,9 @@ describe('the usage rollup', () => {
     const first = computeStats(db.sqlite, { timeZone: 'UTC', prices });
     expect(rollupState(db)).toEqual({ valid: 1, prices: prices.fingerprint });
     // What the stored rollup says is what stats reports, so it is what was read.
-    db.sqlite.exec('update usage_rollup set input_tokens = input_tokens + 1000 where rowid = 1');
+    db.sqlite.exec(
+      "update usage_rollup set data = json_set(data, '$.rows[5]', json_extract(data, '$.rows[5]') + 1000)",
+    );
     const second = computeStats(db.sqlite, { timeZone: 'UTC', prices });
     expect(second.totals.input_tokens).toBe(first.totals.input_tokens + 1000);
   });
@@ -494,6 +505,27 @@ describe('the usage rollup', () => {
       );
       expect(rollupState(db).valid, what).toBe(1);
     }
+  });
+
+  it('is rebuilt, not trusted, when its stored form cannot be read', () => {
+    const db = mixedStore();
+    const expected = comparable(computeStats(db.sqlite, { timeZone: 'UTC', prices }));
+    for (const data of [
+      'not json',
+      '{"format":2,"rows":[]}',
+      '{"format":1,"sessions":[],"models":[],"machines":[],"rows":[0,1,2]}',
+    ]) {
+      db.sqlite.prepare('update usage_rollup set data = ?').run(data);
+      expect(comparable(computeStats(db.sqlite, { timeZone: 'UTC', prices })), data).toEqual(expected);
+      expect(decodeRollup(rollupData(db))).toBeDefined();
+    }
+  });
+
+  it('stores every entry as it was built', () => {
+    const db = mixedStore();
+    const rows = buildUsageRollup(db.sqlite, prices);
+    expect(rows.length).toBeGreaterThan(5);
+    expect(decodeRollup(encodeRollup(rows))).toEqual(rows);
   });
 
   it('is rebuilt for another price table', () => {

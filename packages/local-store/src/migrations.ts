@@ -367,41 +367,29 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 16,
     name: 'usage rollup: per-session 15-minute usage totals that stats reads instead of every turn',
     up(c) {
-      // The rollup is derived data, rebuilt by stats whenever `usage_rollup_state.valid` is 0. Any write to a
-      // turn column that stats reads clears the flag, whoever writes it (import, sync, purge, a migration).
-      // The flag is cleared only when set, so an import of many turns writes it once.
+      // The rollup is derived data (one row holding it as JSON), rebuilt by stats whenever `valid` is 0. Any
+      // write to a turn column that stats reads clears the flag, whoever writes it (import, sync, purge, a
+      // migration). The flag is cleared only when set, so an import of many turns writes it once.
       c.exec(`
         create table if not exists usage_rollup (
-          session_id text not null,
-          slot integer not null,
-          model text,
-          machine_id text,
-          turns integer not null,
-          input_tokens integer not null,
-          output_tokens integer not null,
-          cache_creation_tokens integer not null,
-          cache_read_tokens integer not null,
-          cost_usd real not null,
-          unpriced_responses integer not null
-        );
-        create table if not exists usage_rollup_state (
           id integer primary key check (id = 1),
           valid integer not null default 0,
-          prices text
+          prices text,
+          data text
         );
-        insert or ignore into usage_rollup_state (id, valid) values (1, 0);
+        insert or ignore into usage_rollup (id, valid) values (1, 0);
         create trigger if not exists turns_usage_rollup_insert after insert on turns
         begin
-          update usage_rollup_state set valid = 0 where valid <> 0;
+          update usage_rollup set valid = 0 where valid <> 0;
         end;
         create trigger if not exists turns_usage_rollup_delete after delete on turns
         begin
-          update usage_rollup_state set valid = 0 where valid <> 0;
+          update usage_rollup set valid = 0 where valid <> 0;
         end;
         create trigger if not exists turns_usage_rollup_update after update of ${ROLLUP_INPUT_COLUMNS.join(', ')}
           on turns
         begin
-          update usage_rollup_state set valid = 0 where valid <> 0;
+          update usage_rollup set valid = 0 where valid <> 0;
         end;
       `);
     },

@@ -184,29 +184,16 @@ export interface PurgedRecordsTable {
 
 /**
  * Derived usage totals per (session, 15-minute UTC slot, model, machine), rebuilt by stats when stale: each
- * response's usage counts once (in the row of the turn that carries it), every turn counts in `turns`.
+ * response's usage counts once (in the slot of the turn that carries it), every turn counts in `turns`.
+ * One row (`id` = 1); the totals are JSON in `data` (format: `packages/ingest/src/stats.ts`, docs/data-model.md).
  */
 export interface UsageRollupTable {
-  session_id: string;
-  /** floor(epoch milliseconds / 900,000) of the turns' timestamps. */
-  slot: number;
-  model: string | null;
-  machine_id: string | null;
-  turns: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cost_usd: number;
-  /** Responses with usage but no price (their cost is not in `cost_usd`). */
-  unpriced_responses: number;
-}
-
-/** One row: whether `usage_rollup` matches the turns (triggers clear `valid`), and the prices it used. */
-export interface UsageRollupStateTable {
   id: number;
+  /** 0 after any write to a turn column the rollup is computed from (triggers on `turns`). */
   valid: number;
+  /** Hash of the price table the costs in `data` were computed with. */
   prices: string | null;
+  data: string | null;
 }
 
 export interface Database {
@@ -224,5 +211,4 @@ export interface Database {
   resync_seen: ResyncSeenTable;
   purged_records: PurgedRecordsTable;
   usage_rollup: UsageRollupTable;
-  usage_rollup_state: UsageRollupStateTable;
 }

@@ -263,8 +263,8 @@ describe('applying server records', () => {
   it('marks the usage rollup stale when a pulled turn changes usage, and not when a push is acknowledged', async () => {
     importRows();
     const rollupValid = () =>
-      (database.sqlite.prepare('select valid from usage_rollup_state').get() as { valid: number }).valid;
-    database.sqlite.exec('update usage_rollup_state set valid = 1');
+      (database.sqlite.prepare('select valid from usage_rollup').get() as { valid: number }).valid;
+    database.sqlite.exec('update usage_rollup set valid = 1');
     const pending = await store.pendingChanges({ tables: ALL, limit: 100, maxBytes: 1_000_000 });
     await store.markPushed(
       pending.map((r, i) => ({ table: r.table, id: r.id, version: r.version, changeSeq: i + 1 })),
@@ -283,7 +283,7 @@ describe('applying server records', () => {
     });
     expect(await store.applyServerRecords([pulled])).toEqual({ applied: 1, keptLocal: 0 });
     expect(rollupValid()).toBe(0);
-    database.sqlite.exec('update usage_rollup_state set valid = 1');
+    database.sqlite.exec('update usage_rollup set valid = 1');
     const tombstone = serverRecord({
       table: 'turns',
       id: 't-1',
