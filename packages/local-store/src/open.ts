@@ -1,11 +1,13 @@
 /**
  * Opening the local database: better-sqlite3 with WAL, a busy timeout and foreign keys enforced (as the
- * earlier agentlogs driver had them), migrated to the latest schema, wrapped in a typed Kysely instance.
+ * earlier agentlogs driver had them), migrated to the latest schema, with a typed Kysely instance over the same
+ * connection on demand. Kysely is loaded on first use: the hot paths (import, stats, sync) use prepared
+ * statements, and loading it costs a process more than opening the database.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import type { Kysely, SqliteDatabase, SqliteStatement } from 'kysely';
 import { LocalStoreError, MigrationFailedError, SchemaTooNewError, translateSqliteError } from './errors.js';
 import {
   LATEST_SCHEMA_VERSION,
@@ -34,8 +36,8 @@ export type OpenLocalStoreOptions = (
 };
 
 export interface LocalDatabase {
-  /** Typed query builder over the same connection as `sqlite`. */
-  readonly db: Kysely<Database>;
+  /** Typed query builder over the same connection as `sqlite` (kysely is loaded on the first call). */
+  kysely(): Promise<Kysely<Database>>;
   /** The raw better-sqlite3 connection, for prepared statements in hot paths. */
   readonly sqlite: BetterSqlite3.Database;
   /** Absolute or caller-given path of the database file. */
@@ -125,18 +127,24 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
     }
   }
 
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: translatingDatabase(sqlite, translateError) }),
-  });
+  let kysely: Promise<Kysely<Database>> | undefined;
   return {
-    db,
+    kysely() {
+      kysely ??= import('kysely').then(
+        ({ Kysely, SqliteDialect }) =>
+          new Kysely<Database>({
+            dialect: new SqliteDialect({ database: translatingDatabase(sqlite, translateError) }),
+          }),
+      );
+      return kysely;
+    },
     sqlite,
     path,
     busyTimeoutMs,
     migration,
     translateError,
     async close() {
-      await db.destroy();
+      if (kysely) await (await kysely).destroy();
       if (sqlite.open) sqlite.close();
     },
   };

@@ -33,7 +33,10 @@ describe('two connections on one database', () => {
       const started = Date.now();
       let caught: unknown;
       try {
-        await other.db.insertInto('daemon_state').values({ key: 'second', value: '2' }).execute();
+        await (await other.kysely())
+          .insertInto('daemon_state')
+          .values({ key: 'second', value: '2' })
+          .execute();
       } catch (error) {
         caught = error;
       }
@@ -45,8 +48,12 @@ describe('two connections on one database', () => {
       expect(waited).toBeGreaterThanOrEqual(100);
       holder.sqlite.exec('commit');
       // Once the lock is released the same write goes through, and the held write is there.
-      await other.db.insertInto('daemon_state').values({ key: 'second', value: '2' }).execute();
-      const keys = await other.db.selectFrom('daemon_state').select('key').orderBy('key').execute();
+      await (await other.kysely()).insertInto('daemon_state').values({ key: 'second', value: '2' }).execute();
+      const keys = await (await other.kysely())
+        .selectFrom('daemon_state')
+        .select('key')
+        .orderBy('key')
+        .execute();
       expect(keys.map((k) => k.key)).toEqual(['held', 'second']);
     } finally {
       if (holder.sqlite.inTransaction) holder.sqlite.exec('rollback');
@@ -86,10 +93,10 @@ describe('two connections on one database', () => {
     try {
       holder.sqlite.exec('begin immediate');
       holder.sqlite.prepare("insert into daemon_state (key, value) values ('uncommitted', '1')").run();
-      const rows = await reader.db.selectFrom('daemon_state').selectAll().execute();
+      const rows = await (await reader.kysely()).selectFrom('daemon_state').selectAll().execute();
       expect(rows).toEqual([]);
       holder.sqlite.exec('commit');
-      expect(await reader.db.selectFrom('daemon_state').selectAll().execute()).toHaveLength(1);
+      expect(await (await reader.kysely()).selectFrom('daemon_state').selectAll().execute()).toHaveLength(1);
     } finally {
       await reader.close();
       await holder.close();

@@ -666,7 +666,7 @@ describe('a database in an unexpected state', () => {
     await openLocalDatabase({ path }).close();
     const reader = openLocalDatabase({ path, readonly: true });
     try {
-      expect(await reader.db.selectFrom('turns').select('id').execute()).toHaveLength(4);
+      expect(await (await reader.kysely()).selectFrom('turns').select('id').execute()).toHaveLength(4);
       expect(() => reader.sqlite.exec("insert into daemon_state values ('k', 'v')")).toThrow(/readonly/);
     } finally {
       await reader.close();

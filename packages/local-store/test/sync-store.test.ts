@@ -546,16 +546,18 @@ describe('reading commits', () => {
          values ('c-2', 's-1', '2026-03-01T09:30:01.000Z', '2026-03-01T10:00:00.000Z', 'session_end', 'x', 'device-a', 'machine-a')`,
       )
       .run();
-    expect((await listCommits(database.db)).map((c) => [c.id, c.turns, c.pending])).toEqual([
+    expect((await listCommits(await database.kysely())).map((c) => [c.id, c.turns, c.pending])).toEqual([
       ['c-2', 0, true],
       ['c-1', 2, true],
     ]);
     await store.setCommitHidden('c-1', true);
     await store.deleteCommit('c-2');
-    expect(await listCommits(database.db)).toEqual([]);
-    expect((await listCommits(database.db, { includeHidden: true })).map((c) => c.id)).toEqual(['c-1']);
+    expect(await listCommits(await database.kysely())).toEqual([]);
+    expect((await listCommits(await database.kysely(), { includeHidden: true })).map((c) => c.id)).toEqual([
+      'c-1',
+    ]);
     expect(
-      (await listCommits(database.db, { includeHidden: true, includeDeleted: true })).map((c) => [
+      (await listCommits(await database.kysely(), { includeHidden: true, includeDeleted: true })).map((c) => [
         c.id,
         c.deleted,
       ]),
@@ -563,7 +565,7 @@ describe('reading commits', () => {
       ['c-2', true],
       ['c-1', false],
     ]);
-    expect(await getCommit(database.db, 'c-1')).toMatchObject({
+    expect(await getCommit(await database.kysely(), 'c-1')).toMatchObject({
       title: null,
       git_hash: 'abc1234',
       closed_by: 'git_commit',
@@ -572,7 +574,7 @@ describe('reading commits', () => {
       turns: 2,
       version: 2,
     });
-    expect(await getCommit(database.db, 'nope')).toBeUndefined();
+    expect(await getCommit(await database.kysely(), 'nope')).toBeUndefined();
   });
 });
 
