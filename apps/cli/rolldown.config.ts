@@ -88,11 +88,9 @@ function executableEntry(): Plugin {
  */
 const chunkGroups = [
   { name: 'sync-core', test: /[\\/]packages[\\/]sync-core[\\/]/, priority: 4 },
-  {
-    name: 'local-store',
-    test: /[\\/]packages[\\/]local-store[\\/]|[\\/]node_modules[\\/]kysely[\\/]/,
-    priority: 3,
-  },
+  { name: 'local-store', test: /[\\/]packages[\\/]local-store[\\/]/, priority: 3 },
+  // The store loads kysely on first use (typed commit queries only): its own chunk, read only then.
+  { name: 'kysely', test: /[\\/]node_modules[\\/]kysely[\\/]/, priority: 3 },
   { name: 'ingest', test: /[\\/]packages[\\/]ingest[\\/]/, priority: 2 },
   {
     name: 'supabase',

@@ -174,6 +174,10 @@ describe('the bundled binary', () => {
     }
     // stats reads no settings, so the settings library stays unloaded.
     expect(split(stats.loaded).fromDist.some((f) => path.basename(f).startsWith('conf-'))).toBe(false);
+    // Both run prepared statements: the typed query builder stays unloaded.
+    for (const run of [imported, stats]) {
+      expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('kysely-'))).toBe(false);
+    }
   });
 
   it('a command that talks to the server loads supabase-js from the bundle', () => {
