@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineConfig, type Plugin } from 'rolldown';
@@ -81,6 +81,29 @@ function executableEntry(): Plugin {
 }
 
 /**
+ * Removes what an earlier build left in `dist/` once the new files are written. Cleaning first instead would
+ * leave no `dist/bin.js` for a moment, failing any agentlogs process started (by a test, the demo, the
+ * benchmark) while the CLI rebuilds.
+ */
+function removeStaleOutput(): Plugin {
+  return {
+    name: 'remove-stale-output',
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? '';
+      const written = new Set(Object.keys(bundle).map((f) => path.normalize(f)));
+      // Deepest first, so a folder is looked at after its files.
+      const found = readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort().reverse();
+      for (const relative of found) {
+        const file = path.join(dir, relative);
+        if (statSync(file).isDirectory()) {
+          if (readdirSync(file).length === 0) rmdirSync(file);
+        } else if (!written.has(path.normalize(relative))) rmSync(file);
+      }
+    },
+  };
+}
+
+/**
  * Named chunks, one per library a command may need, so that a command loads a handful of files and the
  * names say what is inside. Each captures the modules it reaches; a higher priority claims shared ones first
  * (sync-core is used by local-store and supabase-remote alike). The CLI's own modules are left to the
@@ -104,11 +127,10 @@ export default defineConfig({
   input: { bin: path.join(here, 'src', 'bin.ts') },
   platform: 'node',
   external,
-  plugins: [workspaceSourceMaps(), moduleRelativeFiles(), executableEntry()],
+  plugins: [workspaceSourceMaps(), moduleRelativeFiles(), executableEntry(), removeStaleOutput()],
   output: {
     dir: path.join(here, 'dist'),
     format: 'esm',
-    cleanDir: true,
     sourcemap: true,
     // Class and function names survive minifying (error names, stack traces).
     keepNames: true,
