@@ -181,7 +181,7 @@ interface PushRun {
   /** `table/id@version` of every write sent in this run: seeing one pending again means its outcome was not stored. */
   decided: Set<string>;
   /** Records in requests not answered yet (by table and id), and their JSON bytes. */
-  inFlight: Map<string, number>;
+  inFlight: Set<string>;
   inFlightBytes: number;
   /** Seqs of this run's accepted writes the cursor has not passed yet. */
   ownSeqs: Set<number>;
@@ -639,7 +639,7 @@ export class SyncEngine {
       deviceId,
       report,
       decided: new Set<string>(),
-      inFlight: new Map<string, number>(),
+      inFlight: new Set<string>(),
       inFlightBytes: 0,
       ownSeqs: new Set<number>(),
       storeTurn: Promise.resolve(),
@@ -711,7 +711,7 @@ export class SyncEngine {
     }
     for (const record of records) {
       run.decided.add(`${recordKey(record)}@${record.version}`);
-      run.inFlight.set(recordKey(record), record.version);
+      run.inFlight.add(recordKey(record));
     }
     run.inFlightBytes += bytes;
     return { records, bytes };
