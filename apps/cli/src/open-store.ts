@@ -22,7 +22,9 @@ export function storeError(error: unknown): unknown {
         ? 'wait for the other agentlogs process to finish, then run the command again'
         : error.code === 'SCHEMA_TOO_NEW'
           ? 'install the newer agentlogs that wrote this database'
-          : undefined;
+          : error.code === 'DATABASE_DAMAGED'
+            ? "move the file aside (keep it), then run 'agentlogs import' to rebuild it from your transcripts and 'agentlogs pull' to fetch what your other machines synced"
+            : undefined;
     return new CliError(error.message, { exitCode: ExitCode.localStore, hint, cause: error });
   }
   return error;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,30 @@ describe('agentlogs import', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--claude-dir DIR');
     expect(r.stdout).toContain('--codex-dir DIR');
+  });
+});
+
+describe('a damaged database', () => {
+  it('gets a one-line error that says what to do, exit 6, and is left as it was', () => {
+    const home = temp();
+    mkdirSync(path.join(home, 'data'), { recursive: true });
+    mkdirSync(path.join(home, 'claude', 'projects'), { recursive: true });
+    const file = path.join(home, 'data', 'agentlogs.db');
+    const junk = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(8192, 7)]);
+    for (const content of [Buffer.alloc(8192, 42), junk]) {
+      writeFileSync(file, content);
+      for (const args of [['stats'], ['import', '--claude-dir', path.join(home, 'claude')]]) {
+        const r = cli(home, args);
+        expect(r.code, r.stderr).toBe(6);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines[0]).toMatch(
+          /agentlogs \w+: The database .*agentlogs\.db is damaged or is not an agentlogs database/,
+        );
+        expect(r.stderr).toMatch(/hint: move the file aside .*agentlogs import/);
+        expect(r.stderr).not.toMatch(/bug/);
+        expect(readFileSync(file).equals(content)).toBe(true);
+      }
+    }
   });
 });
 

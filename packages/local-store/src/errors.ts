@@ -10,7 +10,8 @@ export type LocalStoreErrorCode =
   | 'SCHEMA_NEEDS_UPGRADE'
   | 'UNKNOWN_TABLE'
   | 'RECORD_NOT_FOUND'
-  | 'DATABASE_OPEN_FAILED';
+  | 'DATABASE_OPEN_FAILED'
+  | 'DATABASE_DAMAGED';
 
 const MARKER = '__agentlogsLocalStoreError';
 
@@ -111,5 +112,20 @@ export function isSqliteBusy(error: unknown): boolean {
 export function translateSqliteError(error: unknown, databasePath?: string, timeoutMs?: number): unknown {
   if (isLocalStoreError(error)) return error;
   if (isSqliteBusy(error)) return new LocalStoreBusyError(databasePath, timeoutMs, { cause: error });
+  if (isSqliteDamaged(error)) {
+    const where = databasePath ? ` ${databasePath}` : '';
+    return new LocalStoreError(
+      'DATABASE_DAMAGED',
+      `The database${where} is damaged or is not an agentlogs database (${(error as Error).message}).`,
+      { cause: error },
+    );
+  }
   return error;
+}
+
+/** True for SQLite's "not a database" and "database disk image is malformed" errors. */
+function isSqliteDamaged(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'));
 }

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import {
   DATABASE_FILE_NAME,
   isLocalStoreError,
   LATEST_SCHEMA_VERSION,
+  type LocalStoreError,
   MIGRATIONS,
   type Migration,
   MigrationFailedError,
@@ -606,6 +607,29 @@ describe('a database in an unexpected state', () => {
     expect((caught as SchemaTooNewError).databaseVersion).toBe(LATEST_SCHEMA_VERSION + 1);
     expect((caught as Error).message).toMatch(/newer than this agentlogs supports.*upgrade agentlogs/);
     expect(readAllRows(path)).toEqual(before);
+  });
+
+  it('refuses a file that is not a database, or a damaged one, with a typed error and leaves it as it was', () => {
+    const samples = [
+      Buffer.alloc(8192, 42),
+      Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(8192, 7)]),
+    ];
+    for (const [i, content] of samples.entries()) {
+      const path = join(dir, `damaged-${i}.db`);
+      writeFileSync(path, content);
+      let caught: unknown;
+      try {
+        openLocalDatabase({ path });
+      } catch (error) {
+        caught = error;
+      }
+      expect(isLocalStoreError(caught)).toBe(true);
+      expect((caught as LocalStoreError).code).toBe('DATABASE_DAMAGED');
+      expect((caught as Error).message).toContain(
+        `The database ${path} is damaged or is not an agentlogs database`,
+      );
+      expect(readFileSync(path).equals(content)).toBe(true);
+    }
   });
 
   it('stops at a failing step, rolls it back, and stays at the last good version', () => {
