@@ -220,7 +220,7 @@ describe('pipelined push (pushConcurrency)', () => {
     expect(await store.getCursor()).toBe(count);
   });
 
-  it('the cursor stays when another device wrote between two in-flight batches, and the next pull catches up', async () => {
+  it('the cursor moves only over its own seqs when another device wrote between two in-flight batches; the next pull catches up', async () => {
     const { server, store, remote, engine, count } = setUp();
     const other = new MemoryLocalStore({ deviceId: 'device-b' });
     const otherEngine = new SyncEngine({ store: other, remote: server.connect('user-1'), tables: TABLES });
