@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,41 @@ describe('agentlogs config', { timeout: 60_000 }, () => {
 
     expect(cli(home, ['config']).code).toBe(2);
     expect(cli(home, ['config', 'frobnicate']).stderr).toContain('unknown subcommand "config frobnicate"');
+  });
+
+  it('the machine name set in the profile is the one import records', () => {
+    const home = newHome();
+    const projects = path.join(home, 'claude', 'projects', 'demo');
+    mkdirSync(projects, { recursive: true });
+    writeFileSync(
+      path.join(projects, 's.jsonl'),
+      `${JSON.stringify({
+        type: 'assistant',
+        sessionId: 's-1',
+        uuid: 'u-1',
+        timestamp: '2026-01-01T00:00:00.000Z',
+        cwd: '/w',
+        requestId: 'r-1',
+        message: {
+          id: 'm-1',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [],
+          usage: { input_tokens: 3, output_tokens: 4 },
+        },
+      })}\n`,
+    );
+    expect(cli(home, ['config', 'set', 'machine.name', 'desk']).code).toBe(0);
+    expect(cli(home, ['import', '--claude-dir', path.join(home, 'claude')]).code).toBe(0);
+    const stats = cli(home, ['stats', '--by', 'machine', '--json']);
+    expect(stats.code, stats.stderr).toBe(0);
+    expect((JSON.parse(stats.stdout) as { rows: { key: string }[] }).rows.map((r) => r.key)).toEqual([
+      'desk',
+    ]);
+    expect(cli(home, ['config', 'unset', 'machine.name']).stdout).toBe(
+      'machine.name removed (profile default)\n',
+    );
+    expect(setting(list(home), 'machine.name')).toMatchObject({ value: hostname(), source: 'default' });
   });
 
   it('turns a corrupt configuration file into a one-line error that says what to do', () => {

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
-import { CONFIG_KEYS, maskSecret, ProfileConfig, type ResolvedSetting } from '../config.js';
 import { ExitCode, usageError } from '../errors.js';
+import { CONFIG_KEYS, maskSecret, ProfileConfig, type ResolvedSetting } from '../settings.js';
 
 const keysHelp = [
   'Settings:',
@@ -35,7 +35,7 @@ export const configSetCommand: Command = {
       throw usageError('expected a setting name and one value', 'usage: agentlogs config set <key> <value>');
     }
     const config = new ProfileConfig(ctx);
-    const stored = config.set(key, value);
+    const stored = await config.set(key, value);
     const setting = config.get(key);
     ctx.out(`${key} = ${setting.secret ? maskSecret(stored) : stored} (profile ${ctx.profile})`);
     if (setting.source === 'env') {
@@ -74,7 +74,7 @@ export const configUnsetCommand: Command = {
   positionals: true,
   async run(ctx, args) {
     const key = oneKey(args.positionals, 'config unset <key>');
-    const removed = new ProfileConfig(ctx).unset(key);
+    const removed = await new ProfileConfig(ctx).unset(key);
     ctx.out(
       removed ? `${key} removed (profile ${ctx.profile})` : `${key} was not set in profile ${ctx.profile}`,
     );

@@ -1,11 +1,11 @@
 import { type ImportResult, importTranscripts } from '@agentlogs/ingest';
 import type { Command } from '../command.js';
-import { ProfileConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
 import { formatBytes, ProgressBar } from '../progress.js';
+import { ProfileConfig } from '../settings.js';
 import { transcriptRoots } from '../transcript-roots.js';
 
 const SHOWN_MALFORMED = 5;
