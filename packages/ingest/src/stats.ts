@@ -98,15 +98,16 @@ class Accumulator {
   readonly sessions = new Set<string>();
   readonly unpriced = new Set<string>();
 
-  add(row: RollupRow): void {
-    this.turns += row[4];
-    this.sessions.add(row[0]);
-    this.input += row[5];
-    this.output += row[6];
-    this.cacheCreation += row[7];
-    this.cacheRead += row[8];
-    this.cost += row[9];
-    if (row[10] > 0) this.unpriced.add(row[2] ?? '(unknown model)');
+  /** Adds the entry at `at` of a rollup's flat numbers. */
+  add(flat: number[], at: number, sessionId: string, model: string | null): void {
+    this.turns += flat[at + 4]!;
+    this.sessions.add(sessionId);
+    this.input += flat[at + 5]!;
+    this.output += flat[at + 6]!;
+    this.cacheCreation += flat[at + 7]!;
+    this.cacheRead += flat[at + 8]!;
+    this.cost += flat[at + 9]!;
+    if (flat[at + 10]! > 0) this.unpriced.add(model ?? '(unknown model)');
   }
 
   figures(): StatsFigures {
@@ -237,12 +238,15 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
 
   const totals = new Accumulator();
   const groups = new Map<string, Accumulator>();
-  for (const row of rollup) {
-    const session = sessions.get(row[0]);
+  const flat = rollup.rows;
+  for (let at = 0; at < flat.length; at += ROLLUP_WIDTH) {
+    const sessionId = rollup.sessions[flat[at]!]!;
+    const session = sessions.get(sessionId);
     if (!session) continue; // its session is tombstoned
-    const day = dayOf(row[1]);
+    const day = dayOf(flat[at + 1]!);
     if (options.since && day < options.since) continue;
     if (options.until && day > options.until) continue;
+    const model = rollup.models[flat[at + 2]!] ?? null;
     let key: string;
     switch (by) {
       case 'day':
@@ -252,25 +256,27 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
         key = day.slice(0, 7);
         break;
       case 'model':
-        key = row[2] ?? '(none)';
+        key = model ?? '(none)';
         break;
       case 'project':
         key = (session.projectId ? projectPaths.get(session.projectId) : null) ?? session.cwd ?? '(unknown)';
         break;
       case 'session':
-        key = session.native ?? row[0];
+        key = session.native ?? sessionId;
         break;
-      case 'machine':
-        key = (row[3] ? (machines.get(row[3]) ?? row[3]) : null) ?? '(unknown)';
+      case 'machine': {
+        const machine = rollup.machines[flat[at + 3]!] ?? null;
+        key = (machine ? (machines.get(machine) ?? machine) : null) ?? '(unknown)';
         break;
+      }
     }
     let group = groups.get(key);
     if (!group) {
       group = new Accumulator();
       groups.set(key, group);
     }
-    group.add(row);
-    totals.add(row);
+    group.add(flat, at, sessionId, model);
+    totals.add(flat, at, sessionId, model);
   }
   const out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
   out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -286,7 +292,7 @@ interface SessionFacts {
 /** The rollup (rebuilt when stale) and the small tables stats joins it with, read in one snapshot. */
 function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
   const dataVersion = db.pragma('data_version', { simple: true }) as number;
-  let rollup: RollupRow[] | undefined;
+  let rollup: StoredRollup | undefined;
   let stale: RollupRow[] | undefined;
   const sessions = new Map<string, SessionFacts>();
   const projectPaths = new Map<string, string | null>();
@@ -296,7 +302,7 @@ function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
       | { valid: number; prices: string | null; data: string | null }
       | undefined;
     if (stored?.valid === 1 && stored.prices === prices.fingerprint && stored.data !== null) {
-      rollup = decodeRollup(stored.data);
+      rollup = parseRollup(stored.data);
     }
     if (!rollup) stale = buildUsageRollup(db, prices);
     for (const [id, path] of db
@@ -320,16 +326,17 @@ function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
   });
   read();
   if (stale) storeUsageRollup(db, stale, prices.fingerprint, dataVersion);
-  return { rollup: rollup ?? stale ?? [], sessions, projectPaths, machines };
+  return { rollup: rollup ?? rollupFromRows(stale ?? []), sessions, projectPaths, machines };
 }
 
 /**
- * The stored form of the rollup (`usage_rollup.data`): JSON with the distinct session ids, models and machine
- * ids listed once, and the rows flattened, 11 numbers each: session index, slot, model index, machine index,
- * turns, input, output, cache-creation and cache-read tokens, cost, unpriced responses. One JSON.parse of
- * numbers reads back several times faster than thousands of SQLite rows of repeated strings.
+ * The stored form of the rollup (`usage_rollup.data`, and what stats reads): JSON with the distinct session ids,
+ * models and machine ids listed once, and the entries flattened, 11 numbers each: session index, slot, model
+ * index, machine index, turns, input, output, cache-creation and cache-read tokens, cost, unpriced responses.
+ * One JSON.parse of numbers reads back several times faster than thousands of SQLite rows of repeated strings,
+ * and stats adds up the numbers where they lie.
  */
-interface StoredRollup {
+export interface StoredRollup {
   format: 1;
   sessions: string[];
   models: (string | null)[];
@@ -339,7 +346,7 @@ interface StoredRollup {
 
 const ROLLUP_WIDTH = 11;
 
-export function encodeRollup(rows: RollupRow[]): string {
+export function rollupFromRows(rows: RollupRow[]): StoredRollup {
   const index = <T>(list: T[], positions: Map<T, number>, value: T) => {
     let i = positions.get(value);
     if (i === undefined) {
@@ -368,39 +375,38 @@ export function encodeRollup(rows: RollupRow[]): string {
       r[10],
     );
   }
-  return JSON.stringify(stored);
+  return stored;
 }
 
-/** The rows of a stored rollup, or undefined when it is not in a form this version reads (then it is rebuilt). */
-export function decodeRollup(data: string): RollupRow[] | undefined {
+/** A stored rollup, or undefined when it is not in a form this version reads (then it is rebuilt). */
+export function parseRollup(data: string): StoredRollup | undefined {
   let stored: StoredRollup;
   try {
     stored = JSON.parse(data) as StoredRollup;
   } catch {
     return undefined;
   }
-  if (stored?.format !== 1 || !Array.isArray(stored.rows) || stored.rows.length % ROLLUP_WIDTH !== 0)
+  if (
+    stored?.format !== 1 ||
+    !Array.isArray(stored.sessions) ||
+    !Array.isArray(stored.models) ||
+    !Array.isArray(stored.machines) ||
+    !Array.isArray(stored.rows) ||
+    stored.rows.length % ROLLUP_WIDTH !== 0
+  ) {
     return undefined;
-  const { sessions, models, machines, rows: flat } = stored;
-  const rows: RollupRow[] = [];
-  for (let i = 0; i < flat.length; i += ROLLUP_WIDTH) {
-    const session = sessions[flat[i]!];
-    if (session === undefined) return undefined;
-    rows.push([
-      session,
-      flat[i + 1]!,
-      models[flat[i + 2]!] ?? null,
-      machines[flat[i + 3]!] ?? null,
-      flat[i + 4]!,
-      flat[i + 5]!,
-      flat[i + 6]!,
-      flat[i + 7]!,
-      flat[i + 8]!,
-      flat[i + 9]!,
-      flat[i + 10]!,
-    ]);
   }
-  return rows;
+  const { sessions, models, machines, rows } = stored;
+  for (let at = 0; at < rows.length; at += ROLLUP_WIDTH) {
+    if (
+      typeof sessions[rows[at]!] !== 'string' ||
+      !(rows[at + 2]! < models.length) ||
+      !(rows[at + 3]! < machines.length)
+    ) {
+      return undefined;
+    }
+  }
+  return stored;
 }
 
 /**
@@ -525,7 +531,7 @@ export function storeUsageRollup(
     if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
     db.prepare('update usage_rollup set valid = 1, prices = ?, data = ? where id = 1').run(
       pricesFingerprint,
-      encodeRollup(rows),
+      JSON.stringify(rollupFromRows(rows)),
     );
     db.exec('commit');
     began = false;

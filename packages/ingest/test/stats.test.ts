@@ -6,9 +6,9 @@ import { RecordBatch, type TurnRecord } from '../src/records.js';
 import {
   buildUsageRollup,
   computeStats,
-  decodeRollup,
-  encodeRollup,
   localDateFormatter,
+  parseRollup,
+  rollupFromRows,
   storeUsageRollup,
 } from '../src/stats.js';
 import { TranscriptWriter } from '../src/writer.js';
@@ -514,10 +514,11 @@ describe('the usage rollup', () => {
       'not json',
       '{"format":2,"rows":[]}',
       '{"format":1,"sessions":[],"models":[],"machines":[],"rows":[0,1,2]}',
+      '{"format":1,"sessions":[],"models":[null],"machines":[null],"rows":[5,1,0,0,1,1,1,1,1,1,0]}',
     ]) {
       db.sqlite.prepare('update usage_rollup set data = ?').run(data);
       expect(comparable(computeStats(db.sqlite, { timeZone: 'UTC', prices })), data).toEqual(expected);
-      expect(decodeRollup(rollupData(db))).toBeDefined();
+      expect(parseRollup(rollupData(db))).toBeDefined();
     }
   });
 
@@ -525,7 +526,24 @@ describe('the usage rollup', () => {
     const db = mixedStore();
     const rows = buildUsageRollup(db.sqlite, prices);
     expect(rows.length).toBeGreaterThan(5);
-    expect(decodeRollup(encodeRollup(rows))).toEqual(rows);
+    const stored = rollupFromRows(rows);
+    expect(stored.rows).toHaveLength(rows.length * 11);
+    expect(parseRollup(JSON.stringify(stored))).toEqual(stored);
+    // Each entry reads back as it was built.
+    const back = stored.rows.flatMap((_, i) =>
+      i % 11 === 0
+        ? [
+            [
+              stored.sessions[stored.rows[i]!],
+              stored.rows[i + 1],
+              stored.models[stored.rows[i + 2]!],
+              stored.machines[stored.rows[i + 3]!],
+              ...stored.rows.slice(i + 4, i + 11),
+            ],
+          ]
+        : [],
+    );
+    expect(back).toEqual(rows);
   });
 
   it('is rebuilt for another price table', () => {
