@@ -70,7 +70,7 @@ export class TranscriptWriter {
       insert into machines (id, name, hostname, platform, last_seen_at, version, updated_at, device_id, machine_id)
       values (@id, @name, @hostname, @platform, @now, 1, @now, @device, @id)
       on conflict(id) do update set last_seen_at = excluded.last_seen_at
-      where machines.deleted_at is null`);
+      where machines.deleted_at is null and (machines.last_seen_at is null or machines.last_seen_at < @seen_before)`);
     this.upsertProject = db.prepare(`
       insert into projects (id, path, name, version, updated_at, device_id, machine_id)
       values (@id, @path, @name, 1, @now, @device, @machine)
@@ -169,8 +169,19 @@ export class TranscriptWriter {
   }
 
   /** Records this machine (its `machines` row) once per import. */
+  /**
+   * Records this machine (new) or when it was last seen, to the hour: an import that finds nothing new then
+   * writes nothing at all.
+   */
   touchMachine(machine: { name: string; hostname: string; platform: string }): void {
-    this.upsertMachine.run({ id: this.machineId, ...machine, now: this.now, device: this.deviceId });
+    const seenBefore = new Date(Date.parse(this.now) - 3_600_000).toISOString();
+    this.upsertMachine.run({
+      id: this.machineId,
+      ...machine,
+      now: this.now,
+      device: this.deviceId,
+      seen_before: seenBefore,
+    });
   }
 
   write(batch: RecordBatch): void {

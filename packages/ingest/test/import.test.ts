@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { openLocalDatabase } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { findTranscriptFiles, importTranscripts } from '../src/import.js';
@@ -83,6 +84,36 @@ describe('importTranscripts', () => {
       commitsAdded: 0,
     });
     expect(snapshot(db)).toEqual(before);
+  });
+
+  it('a run that finds nothing new writes nothing; the machine is seen again at most hourly', async () => {
+    const { root } = layout([GIT_FIXTURE]);
+    const db = freshStore();
+    const at = (iso: string) =>
+      importTranscripts(db.sqlite, {
+        claudeRoots: [root],
+        codexRoots: [],
+        deviceId: DEVICE,
+        machine: { name: 'desk', hostname: 'desk.local', platform: 'linux' },
+        now: () => new Date(iso),
+      });
+    const lastSeen = () =>
+      (db.sqlite.prepare('select last_seen_at from machines').get() as { last_seen_at: string }).last_seen_at;
+    at('2026-11-01T00:00:00Z');
+    expect(lastSeen()).toBe('2026-11-01T00:00:00.000Z');
+    const other = openLocalDatabase({ path: db.path });
+    try {
+      const version = other.sqlite.pragma('data_version', { simple: true });
+      expect(at('2026-11-01T00:40:00Z').filesUnchanged).toBe(1);
+      // data_version changes when another connection commits: the no-op run committed nothing.
+      expect(other.sqlite.pragma('data_version', { simple: true })).toBe(version);
+      expect(lastSeen()).toBe('2026-11-01T00:00:00.000Z');
+      at('2026-11-01T01:30:00Z');
+      expect(lastSeen()).toBe('2026-11-01T01:30:00.000Z');
+      expect(other.sqlite.pragma('data_version', { simple: true })).not.toBe(version);
+    } finally {
+      await other.close();
+    }
   });
 
   it('stamps every row with this device and machine', () => {

@@ -405,16 +405,11 @@ const ROLLUP_INPUT_COLUMNS = [
   'timestamp',
   'model',
   'speed',
-  'input_tokens',
-  'output_tokens',
-  'cache_creation_tokens',
-  'cache_creation_1h_tokens',
-  'cache_read_tokens',
-  'reasoning_tokens',
+  ...TOKEN_COLUMNS,
   'cost_usd',
   'machine_id',
   'deleted_at',
-] as const;
+];
 
 /**
  * Gives rows of earlier releases the ids the importer derives for the same transcript lines
