@@ -95,45 +95,125 @@ const HEAD_BYTES = 4096;
 const MAX_REPORTED = 20;
 const GROUP_BYTES = 16 * 1024 * 1024;
 
+/** What a folder held when it was listed: its subfolders and `.jsonl` files. */
+export interface FolderListing {
+  /** The folder's mtime then: adding, removing or renaming an entry changes it. */
+  mtimeMs: number;
+  /** When it was listed (epoch ms). */
+  listedAtMs: number;
+  folders: string[];
+  files: string[];
+}
+
+/**
+ * A listing taken this close to the folder's last change may have missed an entry created in the same clock
+ * tick (file systems keep mtimes as coarse as 2 s), so it is read again next time.
+ */
+const RACY_LISTING_MS = 2000;
+
+/**
+ * Lists folders, reusing the listing of a folder whose mtime has not changed since it was listed (an entry
+ * added, removed or renamed in it changes it; a file growing does not, and files are stat-ed anyway). A
+ * no-op import then costs a `stat` per folder instead of reading each one.
+ */
+export class FolderLister {
+  /** Listings read in this run (new, changed or racy): to be stored for the next one. */
+  readonly listed = new Map<string, FolderListing>();
+
+  constructor(
+    private readonly known: ReadonlyMap<string, FolderListing> = new Map(),
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  list(dir: string): FolderListing | null {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return null;
+    const known = this.known.get(dir);
+    if (known && known.mtimeMs === st.mtimeMs && known.listedAtMs - st.mtimeMs > RACY_LISTING_MS)
+      return known;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return null;
+    }
+    const listing: FolderListing = { mtimeMs: st.mtimeMs, listedAtMs: this.now(), folders: [], files: [] };
+    for (const e of entries) {
+      if (e.isDirectory()) listing.folders.push(e.name);
+      else if (e.isFile() && e.name.endsWith('.jsonl')) listing.files.push(e.name);
+    }
+    this.listed.set(dir, listing);
+    return listing;
+  }
+}
+
 /**
  * Collects the `.jsonl` files under `dir` (whose path is normalized). Child paths are built by concatenation:
  * for a normalized folder and a plain entry name that is what `path.join` returns, at half the cost.
  */
-function walkJsonl(dir: string, out: string[]): void {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
+function walkJsonl(dir: string, lister: FolderLister, out: string[]): void {
+  const listing = lister.list(dir);
+  if (!listing) return;
   const prefix = dir === '.' ? '' : dir.endsWith(sep) ? dir : dir + sep;
-  for (const e of entries) {
-    if (e.isDirectory()) walkJsonl(prefix + e.name, out);
-    else if (e.isFile() && e.name.endsWith('.jsonl')) out.push(prefix + e.name);
-  }
+  for (const name of listing.folders) walkJsonl(prefix + name, lister, out);
+  for (const name of listing.files) out.push(prefix + name);
 }
 
 /** Every transcript file under the roots, sorted for a stable order. */
-export function findTranscriptFiles(claudeRoots: string[], codexRoots: string[]): FileEntry[] {
+export function findTranscriptFiles(
+  claudeRoots: string[],
+  codexRoots: string[],
+  lister: FolderLister = new FolderLister(),
+): FileEntry[] {
   const files: FileEntry[] = [];
   const seen = new Set<string>();
   const add = (roots: string[], source: Source) => {
     for (const root of roots) {
       const paths: string[] = [];
-      walkJsonl(normalize(root), paths);
+      walkJsonl(normalize(root), lister, paths);
       paths.sort();
       for (const path of paths) {
         if (seen.has(path)) continue;
         seen.add(path);
         // undefined when it vanished between listing and stat: nothing to import
         const st = statSync(path, { throwIfNoEntry: false });
-        if (st) files.push({ path, source, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+        if (st?.isFile()) files.push({ path, source, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
       }
     }
   };
   add(claudeRoots, 'claude_code');
   add(codexRoots, 'codex');
   return files;
+}
+
+/** The folder listings the last imports stored. */
+function readFolderListings(db: BetterSqlite3.Database): Map<string, FolderListing> {
+  const known = new Map<string, FolderListing>();
+  for (const [path, mtimeMs, listedAtMs, folders, files] of db
+    .prepare('select path, mtime_ms, listed_at_ms, folders, files from import_folders')
+    .raw()
+    .all() as [string, number, number, string, string][]) {
+    try {
+      known.set(path, { mtimeMs, listedAtMs, folders: JSON.parse(folders), files: JSON.parse(files) });
+    } catch {
+      // unreadable: the folder is listed again
+    }
+  }
+  return known;
+}
+
+function storeFolderListings(db: BetterSqlite3.Database, listed: Map<string, FolderListing>): void {
+  if (listed.size === 0) return;
+  const upsert = db.prepare(
+    `insert into import_folders (path, mtime_ms, listed_at_ms, folders, files) values (?, ?, ?, ?, ?)
+     on conflict(path) do update set mtime_ms = excluded.mtime_ms, listed_at_ms = excluded.listed_at_ms,
+       folders = excluded.folders, files = excluded.files`,
+  );
+  db.transaction(() => {
+    for (const [path, l] of listed) {
+      upsert.run(path, l.mtimeMs, l.listedAtMs, JSON.stringify(l.folders), JSON.stringify(l.files));
+    }
+  }).immediate();
 }
 
 /**
@@ -191,7 +271,8 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   if (options.machine) writer.touchMachine(options.machine);
   const batchSize = options.batchSize ?? 2000;
 
-  const files = findTranscriptFiles(options.claudeRoots, options.codexRoots);
+  const lister = new FolderLister(readFolderListings(db));
+  const files = findTranscriptFiles(options.claudeRoots, options.codexRoots, lister);
   const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
   const result: ImportResult = {
     ...writer.counts,
@@ -304,6 +385,7 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
     commitGroup();
     if (withSidechains.size > 0)
       db.transaction(() => writer.attachSidechainTurns(withSidechains)).immediate();
+    storeFolderListings(db, lister.listed);
   } finally {
     commitGroup();
     db.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);

@@ -87,7 +87,10 @@ describe('importTranscripts', () => {
   });
 
   it('a run that finds nothing new writes nothing; the machine is seen again at most hourly', async () => {
-    const { root } = layout([GIT_FIXTURE]);
+    const { root, dir } = layout([GIT_FIXTURE]);
+    // Folders last changed an hour ago, as transcript folders between two sessions are.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const folder of [dir, root]) utimesSync(folder, hourAgo, hourAgo);
     const db = freshStore();
     const at = (iso: string) =>
       importTranscripts(db.sqlite, {
@@ -375,6 +378,58 @@ describe('importTranscripts', () => {
     ]);
     const session = db.sqlite.prepare('select source, native_id from sessions').get();
     expect(session).toEqual({ source: 'codex', native_id: 'project-alpha/session-alpha' });
+  });
+});
+
+describe('folder listings', () => {
+  /** A tree whose folders last changed an hour ago, imported once. */
+  function listedTree() {
+    const { root, dir } = layout([GIT_FIXTURE]);
+    const hourAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000); // whole seconds: exact on every FS
+    for (const folder of [dir, root]) utimesSync(folder, hourAgo, hourAgo);
+    const db = freshStore();
+    expect(run(db, [root]).filesRead).toBe(1);
+    return { root, dir, db, hourAgo };
+  }
+  const stored = (db: ReturnType<typeof freshStore>) =>
+    db.sqlite.prepare('select path, folders, files from import_folders order by path').all();
+
+  it('are stored, and a new file in a folder is found: adding it changes the folder', () => {
+    const { root, dir, db } = listedTree();
+    expect(stored(db)).toEqual([
+      { path: root, folders: '["demo"]', files: '[]' },
+      { path: dir, folders: '[]', files: `["${GIT_FIXTURE.split('/').pop()}"]` },
+    ]);
+    cpSync(join(SHARED, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
+    const next = run(db, [root]);
+    expect(next).toMatchObject({ filesFound: 2, filesRead: 1, filesUnchanged: 1 });
+  });
+
+  it('a folder whose mtime is unchanged is not read again; one that changed is', () => {
+    const { root, dir, db, hourAgo } = listedTree();
+    // A file slipped in while the folder's mtime is put back: the stored listing is trusted, so it is not seen
+    // (which shows the folder was not read) ...
+    cpSync(join(SHARED, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
+    utimesSync(dir, hourAgo, hourAgo);
+    expect(run(db, [root])).toMatchObject({ filesFound: 1, filesUnchanged: 1 });
+    // ... and as soon as the folder's mtime is another one, it is read and the file found, even when that
+    // mtime is older still (a folder restored from a backup with its times).
+    const older = new Date(hourAgo.getTime() - 60_000);
+    utimesSync(dir, older, older);
+    expect(run(db, [root])).toMatchObject({ filesFound: 2, filesRead: 1 });
+  });
+
+  it('a listing taken within 2 s of the folder changing is read again, in case it missed an entry', () => {
+    const { root, dir } = layout([GIT_FIXTURE]);
+    // The folder changed within the last second (whole seconds, so it can be put back exactly).
+    const secondAgo = new Date(Math.floor(Date.now() / 1000) * 1000);
+    utimesSync(dir, secondAgo, secondAgo);
+    const db = freshStore();
+    run(db, [root]);
+    cpSync(join(SHARED, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
+    utimesSync(dir, secondAgo, secondAgo); // as if the file came in the same clock tick
+    expect(statSync(dir).mtimeMs).toBe(secondAgo.getTime());
+    expect(run(db, [root])).toMatchObject({ filesFound: 2, filesRead: 1 });
   });
 });
 

@@ -394,6 +394,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    name: 'import folder listings: a folder unchanged since it was listed is not read again',
+    up(c) {
+      c.exec(`
+        create table if not exists import_folders (
+          path text primary key,
+          mtime_ms real not null,
+          listed_at_ms integer not null,
+          folders text not null,
+          files text not null
+        );
+      `);
+    },
+  },
 ];
 
 /** The turn columns the usage rollup is computed from: writing any of them makes the rollup stale. */

@@ -157,6 +157,20 @@ export interface ImportFilesTable {
   imported_at: string | null;
 }
 
+/** What a transcript folder held when the importer last listed it (one row per folder). */
+export interface ImportFoldersTable {
+  /** The folder's path as the importer builds it. */
+  path: string;
+  /** The folder's mtime when listed (entries added, removed or renamed change it). */
+  mtime_ms: number;
+  /** When it was listed (epoch ms): a listing taken within 2 s of the mtime is not trusted. */
+  listed_at_ms: number;
+  /** JSON array of the names of its subfolders. */
+  folders: string;
+  /** JSON array of the names of its `.jsonl` files. */
+  files: string;
+}
+
 export interface SyncStateTable {
   key: string;
   value: string | null;
@@ -206,6 +220,7 @@ export interface Database {
   daemon_state: DaemonStateTable;
   schema_version: SchemaVersionTable;
   import_files: ImportFilesTable;
+  import_folders: ImportFoldersTable;
   sync_state: SyncStateTable;
   dead_letters: DeadLettersTable;
   resync_seen: ResyncSeenTable;
