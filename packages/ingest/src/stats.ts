@@ -293,7 +293,7 @@ interface SessionFacts {
 function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
   const dataVersion = db.pragma('data_version', { simple: true }) as number;
   let rollup: StoredRollup | undefined;
-  let stale: RollupRow[] | undefined;
+  let rebuilt = false;
   const sessions = new Map<string, SessionFacts>();
   const projectPaths = new Map<string, string | null>();
   const machines = new Map<string, string | null>();
@@ -304,7 +304,10 @@ function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
     if (stored?.valid === 1 && stored.prices === prices.fingerprint && stored.data !== null) {
       rollup = parseRollup(stored.data);
     }
-    if (!rollup) stale = buildUsageRollup(db, prices);
+    if (!rollup) {
+      rollup = rollupFromRows(buildUsageRollup(db, prices));
+      rebuilt = true;
+    }
     for (const [id, path] of db
       .prepare('select id, path from projects where deleted_at is null')
       .raw()
@@ -325,8 +328,9 @@ function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
     }
   });
   read();
-  if (stale) storeUsageRollup(db, stale, prices.fingerprint, dataVersion);
-  return { rollup: rollup ?? rollupFromRows(stale ?? []), sessions, projectPaths, machines };
+  const current = rollup as StoredRollup;
+  if (rebuilt) storeUsageRollup(db, current, prices.fingerprint, dataVersion);
+  return { rollup: current, sessions, projectPaths, machines };
 }
 
 /**
@@ -518,7 +522,7 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: PriceTable)
  */
 export function storeUsageRollup(
   db: BetterSqlite3.Database,
-  rows: RollupRow[],
+  rollup: StoredRollup,
   pricesFingerprint: string,
   dataVersion: number,
 ): boolean {
@@ -531,7 +535,7 @@ export function storeUsageRollup(
     if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
     db.prepare('update usage_rollup set valid = 1, prices = ?, data = ? where id = 1').run(
       pricesFingerprint,
-      JSON.stringify(rollupFromRows(rows)),
+      JSON.stringify(rollup),
     );
     db.exec('commit');
     began = false;

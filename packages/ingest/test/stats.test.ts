@@ -570,11 +570,16 @@ describe('the usage rollup', () => {
       other.sqlite
         .prepare('update turns set output_tokens = 5 where id = ?')
         .run(rowId.claudeTurn('s1', 't1'));
-      expect(storeUsageRollup(db.sqlite, rows, prices.fingerprint, dataVersion)).toBe(false);
+      expect(storeUsageRollup(db.sqlite, rollupFromRows(rows), prices.fingerprint, dataVersion)).toBe(false);
       expect(rollupState(db).valid).toBe(0);
       const fresh = db.sqlite.pragma('data_version', { simple: true }) as number;
       expect(
-        storeUsageRollup(db.sqlite, buildUsageRollup(db.sqlite, prices), prices.fingerprint, fresh),
+        storeUsageRollup(
+          db.sqlite,
+          rollupFromRows(buildUsageRollup(db.sqlite, prices)),
+          prices.fingerprint,
+          fresh,
+        ),
       ).toBe(true);
       expect(rollupState(db).valid).toBe(1);
     } finally {
