@@ -8,7 +8,6 @@ import { CodexAssembler, type CodexFileState } from './codex.js';
 import { rowId } from './ids.js';
 import { readLinesFrom } from './lines.js';
 import type { RecordBatch, Source } from './records.js';
-import { STATS_INDEX_SQL } from './stats.js';
 import { TranscriptWriter, type WriteCounts } from './writer.js';
 
 export interface ImportOptions {
@@ -266,7 +265,6 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   // the index pages that every group touches were copied again each time. One checkpoint at the end instead.
   const autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   db.pragma('wal_autocheckpoint = 0');
-  db.exec(STATS_INDEX_SQL);
   const writer = new TranscriptWriter(db, options.deviceId, machineId, now);
   if (options.machine) writer.touchMachine(options.machine);
   const batchSize = options.batchSize ?? 2000;

@@ -27,7 +27,6 @@ export { resolveClaudeRoots, resolveCodexRoots, TranscriptRootError } from './ro
 export {
   computeStats,
   STATS_GROUPINGS,
-  STATS_INDEX_SQL,
   type StatsFigures,
   type StatsGrouping,
   type StatsOptions,

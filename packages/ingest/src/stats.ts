@@ -46,7 +46,7 @@ export interface StatsReport {
   prices: { source: string; date: string };
 }
 
-/** Columns of a turn that the rollup is built from (covered by the `idx_turns_usage` index). */
+/** Columns of a turn that the rollup is built from (covered by the `idx_turns_usage` index of local-store schema v15). */
 type TurnStatsRow = [
   sessionId: string | null,
   timestamp: string,
@@ -79,11 +79,6 @@ export type RollupRow = [
   cost: number,
   unpricedResponses: number,
 ];
-
-/** A covering index for stats: the scan never touches the turn rows themselves (their content is most of the file). */
-export const STATS_INDEX_SQL = `create index if not exists idx_turns_usage on turns(message_id, request_id, is_sidechain,
-  session_id, timestamp, model, speed, input_tokens, output_tokens, cache_creation_tokens, cache_creation_1h_tokens,
-  cache_read_tokens, reasoning_tokens, cost_usd, machine_id, deleted_at)`;
 
 /** Length of a rollup slot. Zone offsets are whole multiples of 15 minutes, so a slot lies within one local day. */
 const SLOT_MS = 15 * 60_000;
