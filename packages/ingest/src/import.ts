@@ -95,7 +95,7 @@ const MAX_REPORTED = 20;
 const GROUP_BYTES = 16 * 1024 * 1024;
 
 /** What a folder held when it was listed: its subfolders and `.jsonl` files. */
-export interface FolderListing {
+interface FolderListing {
   /** The folder's mtime then: adding, removing or renaming an entry changes it. */
   mtimeMs: number;
   /** When it was listed (epoch ms). */
@@ -115,14 +115,11 @@ const RACY_LISTING_MS = 2000;
  * added, removed or renamed in it changes it; a file growing does not, and files are stat-ed anyway). A
  * no-op import then costs a `stat` per folder instead of reading each one.
  */
-export class FolderLister {
+class FolderLister {
   /** Listings read in this run (new, changed or racy): to be stored for the next one. */
   readonly listed = new Map<string, FolderListing>();
 
-  constructor(
-    private readonly known: ReadonlyMap<string, FolderListing> = new Map(),
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly known: ReadonlyMap<string, FolderListing> = new Map()) {}
 
   list(dir: string): FolderListing | null {
     const st = statSync(dir, { throwIfNoEntry: false });
@@ -136,7 +133,7 @@ export class FolderLister {
     } catch {
       return null;
     }
-    const listing: FolderListing = { mtimeMs: st.mtimeMs, listedAtMs: this.now(), folders: [], files: [] };
+    const listing: FolderListing = { mtimeMs: st.mtimeMs, listedAtMs: Date.now(), folders: [], files: [] };
     for (const e of entries) {
       if (e.isDirectory()) listing.folders.push(e.name);
       else if (e.isFile() && e.name.endsWith('.jsonl')) listing.files.push(e.name);
@@ -335,47 +332,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         break;
       }
       const last = seen.get(file.path);
-      if (last && last[0] === file.size && last[1] === file.mtimeMs) {
-        // Unchanged since the last import: not opened (the common case, kept free of per-file work).
-        result.filesUnchanged++;
-        filesDone++;
-        bytesDone += file.size;
-        report(file.path);
-        continue;
-      }
-      const countsBefore = { ...writer.counts };
-      const resultBefore = {
-        linesRead: result.linesRead,
-        bytesRead: result.bytesRead,
-        malformedLines: result.malformedLines,
-        reported: result.malformed.length,
-        usageLinesNotCompact: result.usageLinesNotCompact,
-        filesReread: result.filesReread,
-      };
-      try {
-        if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
-        const cursor = last ? (readCursor.get(file.path) as CursorRow | undefined) : undefined;
-        groupBytes += importFile(file, cursor);
-        if (groupBytes >= GROUP_BYTES) commitGroup();
-      } catch (error) {
-        // A locked database is not a bad file: stop and let the caller report it.
-        const code = (error as { code?: unknown })?.code;
-        if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
-          throw error;
-        // The file's writes were rolled back: so are its counts.
-        writer.forgetWritten();
-        Object.assign(writer.counts, countsBefore);
-        result.malformed.length = resultBefore.reported;
-        result.linesRead = resultBefore.linesRead;
-        result.bytesRead = resultBefore.bytesRead;
-        result.malformedLines = resultBefore.malformedLines;
-        result.usageLinesNotCompact = resultBefore.usageLinesNotCompact;
-        result.filesReread = resultBefore.filesReread;
-        result.filesFailed.push({
-          path: file.path,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+      // Unchanged since the last import: not opened (the common case, kept free of per-file work).
+      if (last && last[0] === file.size && last[1] === file.mtimeMs) result.filesUnchanged++;
+      else importOrReportFailure(file, last !== undefined);
       filesDone++;
       bytesDone += file.size;
       report(file.path);
@@ -394,6 +353,46 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   Object.assign(result, writer.counts);
   result.durationMs = Math.round(performance.now() - started);
   return result;
+
+  /**
+   * Imports a new or changed file into the open group (`known`: it has a cursor). A file that fails is rolled
+   * back alone, its counts with it, and reported; a locked database stops the import.
+   */
+  function importOrReportFailure(file: FileEntry, known: boolean): void {
+    const countsBefore = { ...writer.counts };
+    const resultBefore = {
+      linesRead: result.linesRead,
+      bytesRead: result.bytesRead,
+      malformedLines: result.malformedLines,
+      reported: result.malformed.length,
+      usageLinesNotCompact: result.usageLinesNotCompact,
+      filesReread: result.filesReread,
+    };
+    try {
+      if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
+      const cursor = known ? (readCursor.get(file.path) as CursorRow | undefined) : undefined;
+      groupBytes += importFile(file, cursor);
+      if (groupBytes >= GROUP_BYTES) commitGroup();
+    } catch (error) {
+      // A locked database is not a bad file: stop and let the caller report it.
+      const code = (error as { code?: unknown })?.code;
+      if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
+        throw error;
+      // The file's writes were rolled back: so are its counts.
+      writer.forgetWritten();
+      Object.assign(writer.counts, countsBefore);
+      result.malformed.length = resultBefore.reported;
+      result.linesRead = resultBefore.linesRead;
+      result.bytesRead = resultBefore.bytesRead;
+      result.malformedLines = resultBefore.malformedLines;
+      result.usageLinesNotCompact = resultBefore.usageLinesNotCompact;
+      result.filesReread = resultBefore.filesReread;
+      result.filesFailed.push({
+        path: file.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
 
   /** Imports one file inside the open group transaction (as a savepoint); returns the bytes read. */
   function importFile(file: FileEntry, cursor: CursorRow | undefined): number {
