@@ -186,7 +186,7 @@ function zoneClock(timeZone: string | undefined): ZoneClock {
  * transition), a slot's date is the UTC date of the slot shifted by that offset; on a transition day each slot
  * is looked up on its own.
  */
-function slotDateFormatter(timeZone: string | undefined): (slot: number) => string {
+export function slotDateFormatter(timeZone: string | undefined): (slot: number) => string {
   const clock = zoneClock(timeZone);
   const DAY_MS = 86_400_000;
   const dayOffsets = new Map<number, number | null>();
@@ -205,15 +205,6 @@ function slotDateFormatter(timeZone: string | undefined): (slot: number) => stri
     date = offset !== null ? new Date(ms + offset).toISOString().slice(0, 10) : clock.dateAt(ms);
     days.set(slot, date);
     return date;
-  };
-}
-
-/** Formats an instant as the local date in a time zone (null for an unreadable timestamp). */
-export function localDateFormatter(timeZone: string | undefined): (iso: string) => string | null {
-  const dayOfSlot = slotDateFormatter(timeZone);
-  return (iso) => {
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? null : dayOfSlot(Math.floor(ms / SLOT_MS));
   };
 }
 

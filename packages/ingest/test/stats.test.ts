@@ -6,9 +6,9 @@ import { RecordBatch, type TurnRecord } from '../src/records.js';
 import {
   buildUsageRollup,
   computeStats,
-  localDateFormatter,
   parseRollup,
   rollupFromRows,
+  slotDateFormatter,
   storeUsageRollup,
 } from '../src/stats.js';
 import { TranscriptWriter } from '../src/writer.js';
@@ -194,7 +194,7 @@ describe('computeStats', () => {
   });
 });
 
-describe('localDateFormatter', () => {
+describe('slotDateFormatter', () => {
   it('agrees with Intl for every zone kind (DST, half- and quarter-hour offsets) across transitions', () => {
     const zones = [
       'UTC',
@@ -211,7 +211,8 @@ describe('localDateFormatter', () => {
       for (const own of [false, true]) {
         // Named, or as the process's own zone ($TZ, read through Date's local time).
         if (own) process.env.TZ = zone;
-        const local = localDateFormatter(own ? undefined : zone);
+        const dayOfSlot = slotDateFormatter(own ? undefined : zone);
+        const local = (iso: string) => dayOfSlot(Math.floor(Date.parse(iso) / 900_000));
         const reference = new Intl.DateTimeFormat('en-CA', {
           timeZone: zone,
           year: 'numeric',
