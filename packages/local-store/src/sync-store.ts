@@ -17,6 +17,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
+import type { DeadLettersTable } from './schema.js';
 import {
   isSyncedTable,
   LEGACY_SYNC_TABLES,
@@ -373,14 +374,7 @@ export class SqliteSyncStore implements LocalStore {
       (
         this.prepare(
           'select table_name, id, version, code, message, at from dead_letters order by at, table_name, id',
-        ).all() as {
-          table_name: string;
-          id: string;
-          version: number;
-          code: string;
-          message: string;
-          at: string;
-        }[]
+        ).all() as DeadLettersTable[]
       ).map((row) => ({
         table: row.table_name,
         id: row.id,
