@@ -234,7 +234,8 @@ function fingerprint(path: string, offset: number): string | null {
   }
 }
 
-function isCompleteJson(text: string): boolean {
+/** Whether a last line without a newline is already a whole JSON value (else it waits for the next run). */
+export function isCompleteJson(text: string): boolean {
   try {
     JSON.parse(text);
     return true;

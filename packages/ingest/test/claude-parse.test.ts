@@ -3,21 +3,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { isGitCommitCall, parseGitCommitOutput, readClaudeLine } from '../src/claude.js';
 import { ClaudeAssembler } from '../src/claude-assembler.js';
 import { rowId } from '../src/ids.js';
+import { isCompleteJson } from '../src/import.js';
 import { readLinesFrom } from '../src/lines.js';
 import type { TurnRecord } from '../src/records.js';
 import { jsonLines, OWN, SHARED } from './helpers.js';
 
 // Real SQLite files on a shared machine: allow for slow disks.
 vi.setConfig({ testTimeout: 30_000 });
-
-function isCompleteJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Parses one file the way the importer does, without a database. */
 function assemble(path: string) {
