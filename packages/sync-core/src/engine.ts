@@ -522,34 +522,48 @@ export class SyncEngine {
     return { pages: 0, records: 0, bytes: 0, applied: 0, keptLocal: 0, cursor, fullResync: false };
   }
 
-  private async pullAll(signal?: AbortSignalLike): Promise<PullReport> {
-    let cursor = await this.store.getCursor();
-    const report = this.newPullReport(cursor);
-    let page = await this.callRemote(
-      (s) => this.remote.pull({ cursor, limit: this.pullLimit }, { signal: s }),
-      signal,
-    );
-    if (await this.missedPurges(cursor, page.oldestRetainedSeq)) {
-      return this.fullResync(signal, report, page.oldestRetainedSeq);
-    }
+  private fetchPage(cursor: number, signal?: AbortSignalLike): Promise<PullPage> {
+    return this.callRemote((s) => this.remote.pull({ cursor, limit: this.pullLimit }, { signal: s }), signal);
+  }
+
+  /**
+   * Applies `first` and the pages after it until the server has no more, counting them in `report`; returns the
+   * cursor reached. `storeCursor`: each page's cursor is stored with it (a full resync stores it at the end).
+   */
+  private async drainPages(
+    first: PullPage,
+    from: number,
+    report: PullReport,
+    storeCursor: boolean,
+    signal?: AbortSignalLike,
+  ): Promise<number> {
+    let page = first;
+    let cursor = from;
     let stalled = 0;
     for (;;) {
       checkPage(page, cursor);
       const next = page.nextCursor;
-      const applied = await this.store.applyServerRecords(page.records, next);
+      const applied = await this.store.applyServerRecords(page.records, storeCursor ? next : undefined);
       this.countPage(report, page.records, applied.applied, applied.keptLocal, next);
       stalled = next > cursor || page.records.length > 0 ? 0 : stalled + 1;
       cursor = next;
-      if (!page.hasMore) break;
+      if (!page.hasMore) return cursor;
       if (stalled >= MAX_STALLED_PAGES) {
         throw new SyncProtocolError('the server keeps reporting more records without advancing the cursor');
       }
       throwIfAborted(signal);
-      page = await this.callRemote(
-        (s) => this.remote.pull({ cursor, limit: this.pullLimit }, { signal: s }),
-        signal,
-      );
+      page = await this.fetchPage(cursor, signal);
     }
+  }
+
+  private async pullAll(signal?: AbortSignalLike): Promise<PullReport> {
+    const cursor = await this.store.getCursor();
+    const report = this.newPullReport(cursor);
+    const page = await this.fetchPage(cursor, signal);
+    if (await this.missedPurges(cursor, page.oldestRetainedSeq)) {
+      return this.fullResync(signal, report, page.oldestRetainedSeq);
+    }
+    await this.drainPages(page, cursor, report, true, signal);
     return report;
   }
 
@@ -580,25 +594,9 @@ export class SyncEngine {
     report.fullResync = true;
     this.emit({ type: 'fullResync', phase: 'start', cursor: report.cursor, oldestRetainedSeq });
     await this.store.beginFullResync();
-    let cursor = 0;
-    let stalled = 0;
-    for (;;) {
-      throwIfAborted(signal);
-      const page: PullPage = await this.callRemote(
-        (s) => this.remote.pull({ cursor, limit: this.pullLimit }, { signal: s }),
-        signal,
-      );
-      checkPage(page, cursor);
-      const next = page.nextCursor;
-      const applied = await this.store.applyServerRecords(page.records);
-      this.countPage(report, page.records, applied.applied, applied.keptLocal, next);
-      stalled = next > cursor || page.records.length > 0 ? 0 : stalled + 1;
-      cursor = next;
-      if (!page.hasMore) break;
-      if (stalled >= MAX_STALLED_PAGES) {
-        throw new SyncProtocolError('the server keeps reporting more records without advancing the cursor');
-      }
-    }
+    throwIfAborted(signal);
+    const first = await this.fetchPage(0, signal);
+    const cursor = await this.drainPages(first, 0, report, false, signal);
     await this.store.finishFullResync();
     await this.store.applyServerRecords([], cursor);
     report.cursor = cursor;
