@@ -28,7 +28,7 @@ const packageJson = JSON.parse(readFileSync(path.join(cliRoot, 'package.json'), 
   version: string;
   dependencies: Record<string, string>;
 };
-const FIXTURES = path.join(here, 'fixtures', 'transcripts');
+const FIXTURES = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 const temps: string[] = [];
 
 afterAll(() => {

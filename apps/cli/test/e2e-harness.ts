@@ -19,7 +19,7 @@ import {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const bin = path.join(here, '..', 'dist', 'bin.js');
-export const fixtures = path.join(here, 'fixtures', 'transcripts');
+export const fixtures = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 export const ingestFixtures = path.join(here, '..', '..', '..', 'packages', 'ingest', 'test', 'fixtures');
 
 /** What one run of the CLI gave back (see `CliMachine` in the test backend). */

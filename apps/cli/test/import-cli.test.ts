@@ -10,7 +10,7 @@ vi.setConfig({ testTimeout: 120_000 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.join(here, '..', 'dist', 'bin.js');
-const FIXTURES = path.join(here, 'fixtures', 'transcripts');
+const FIXTURES = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 const temps: string[] = [];
 
 afterAll(() => {

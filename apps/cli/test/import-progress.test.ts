@@ -10,7 +10,7 @@ import { main } from '../src/main.js';
 vi.setConfig({ testTimeout: 120_000 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.join(here, 'fixtures', 'transcripts');
+const FIXTURES = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 const temps: string[] = [];
 afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });

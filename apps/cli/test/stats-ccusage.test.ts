@@ -10,7 +10,7 @@ vi.setConfig({ testTimeout: 120_000 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.join(here, '..', 'dist', 'bin.js');
-const FIXTURES = path.join(here, 'fixtures', 'transcripts');
+const FIXTURES = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 /** ccusage@20.0.24, a devDependency of packages/ingest. */
 const ccusage = path.join(here, '..', '..', '..', 'packages', 'ingest', 'node_modules', '.bin', 'ccusage');
 const temps: string[] = [];

@@ -14,7 +14,7 @@ import { AuthStandIn, CliMachine, findProjectRoot, startTestBackend } from '@age
 
 const root = findProjectRoot();
 const cliBin = path.join(root, 'apps', 'cli', 'dist', 'bin.js');
-const fixtures = path.join(root, 'apps', 'cli', 'test', 'fixtures', 'transcripts');
+const fixtures = path.join(root, 'fixtures', 'transcripts');
 
 interface Machine {
   cli: CliMachine;

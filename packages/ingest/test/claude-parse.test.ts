@@ -6,7 +6,7 @@ import { rowId } from '../src/ids.js';
 import { isCompleteJson } from '../src/import.js';
 import { readLinesFrom } from '../src/lines.js';
 import type { TurnRecord } from '../src/records.js';
-import { jsonLines, OWN, SHARED } from './helpers.js';
+import { jsonLines, OWN, TRANSCRIPTS } from './helpers.js';
 
 // Real SQLite files on a shared machine: allow for slow disks.
 vi.setConfig({ testTimeout: 30_000 });
@@ -86,7 +86,7 @@ const files = [
 describe('Claude Code transcripts: every shared fixture', () => {
   for (const file of files) {
     it(`${file}: one turn per message, streamed lines merged keeping the largest usage`, () => {
-      const path = join(SHARED, file);
+      const path = join(TRANSCRIPTS, file);
       const { turns } = assemble(path);
       const expected = expectedTurns(path);
       expect(turns.length).toBe(expected.count);
@@ -101,7 +101,7 @@ describe('Claude Code transcripts: every shared fixture', () => {
   }
 
   it('marot short.jsonl: one response written on 5 lines is one turn with the final output count', () => {
-    const path = join(SHARED, 'marot-spotter/short.jsonl');
+    const path = join(TRANSCRIPTS, 'marot-spotter/short.jsonl');
     const lines = (jsonLines(path) as Line[]).filter((l) => l.type === 'assistant');
     expect(lines).toHaveLength(5);
     const ids = new Set(lines.map((l) => l.message?.id));
@@ -116,7 +116,7 @@ describe('Claude Code transcripts: every shared fixture', () => {
   });
 
   it('oneryalcin main transcript: 28 assistant lines are 12 responses; first-line usage would undercount output', () => {
-    const path = join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl');
+    const path = join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_main_transcript.jsonl');
     const { turns } = assemble(path);
     const assistant = turns.filter((t) => t.role === 'assistant');
     expect(assistant).toHaveLength(12);
@@ -131,7 +131,7 @@ describe('Claude Code transcripts: every shared fixture', () => {
   });
 
   it('a sidechain (subagent) file attaches to its parent session', () => {
-    const path = join(SHARED, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl');
+    const path = join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl');
     const { turns, batch } = assemble(path);
     const parent = rowId.claudeSession('c45af7b1-cb7c-4e51-93db-8cbb250a877a');
     expect(turns).toHaveLength(2);
@@ -146,7 +146,7 @@ describe('Claude Code transcripts: every shared fixture', () => {
   });
 
   it('project comes from cwd, not from the folder name', () => {
-    const { batch } = assemble(join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'));
+    const { batch } = assemble(join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'));
     expect([...batch.projects.values()].map((p) => p.path)).toEqual(['/workspace']);
     const session = [...batch.sessions.values()][0]!;
     expect(session.cwd).toBe('/workspace');
@@ -154,7 +154,7 @@ describe('Claude Code transcripts: every shared fixture', () => {
   });
 
   it('daaain edge_cases: malformed lines are counted with their line numbers and skipped', () => {
-    const { malformed, turns } = assemble(join(SHARED, 'daaain-claude-code-log/edge_cases.jsonl'));
+    const { malformed, turns } = assemble(join(TRANSCRIPTS, 'daaain-claude-code-log/edge_cases.jsonl'));
     expect(malformed).toEqual([
       { line: 11, reason: 'user line without a message object' },
       { line: 13, reason: 'not a JSON object' },
@@ -166,15 +166,19 @@ describe('Claude Code transcripts: every shared fixture', () => {
   });
 
   it('counts usage written with spaces (which ccusage 20 skips)', () => {
-    const { notCompact } = assemble(join(SHARED, 'daaain-claude-code-log/representative_messages.jsonl'));
-    const raw = jsonLines(join(SHARED, 'daaain-claude-code-log/representative_messages.jsonl')) as Line[];
+    const { notCompact } = assemble(
+      join(TRANSCRIPTS, 'daaain-claude-code-log/representative_messages.jsonl'),
+    );
+    const raw = jsonLines(
+      join(TRANSCRIPTS, 'daaain-claude-code-log/representative_messages.jsonl'),
+    ) as Line[];
     expect(notCompact).toBe(raw.filter((l) => l.message?.usage).length);
     expect(notCompact).toBeGreaterThan(0);
   });
 
   it('lines without "type" (ccusage fixtures) are read by their message role; costUSD and speed are kept', () => {
     const { turns } = assemble(
-      join(SHARED, 'ccusage-fixtures/claude/projects/project-alpha/session-alpha/chat.jsonl'),
+      join(TRANSCRIPTS, 'ccusage-fixtures/claude/projects/project-alpha/session-alpha/chat.jsonl'),
     );
     expect(turns).toHaveLength(3);
     const fast = byMessage(turns, 'msg-alpha-2');

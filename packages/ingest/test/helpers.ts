@@ -6,8 +6,8 @@ import { type LocalDatabase, openLocalDatabase } from '@agentlogs/local-store';
 import { afterAll, afterEach } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The shared sample transcripts, beside the project checkout. */
-export const SHARED = resolve(here, '../../../../shared/fixtures/transcripts');
+/** The public sample transcripts committed at the repository's root (`fixtures/transcripts`, with their licences). */
+export const TRANSCRIPTS = resolve(here, '../../../fixtures/transcripts');
 export const OWN = join(here, 'fixtures');
 
 const open: LocalDatabase[] = [];

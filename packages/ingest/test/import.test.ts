@@ -14,7 +14,7 @@ import { openLocalDatabase } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { findTranscriptFiles, importTranscripts } from '../src/import.js';
-import { DEVICE, freshStore, OWN, SHARED, tempDir } from './helpers.js';
+import { DEVICE, freshStore, OWN, TRANSCRIPTS, tempDir } from './helpers.js';
 
 // Real SQLite files on a shared machine: allow for slow disks.
 vi.setConfig({ testTimeout: 30_000 });
@@ -64,9 +64,9 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 describe('importTranscripts', () => {
   it('is idempotent: a second run adds nothing and reports every file unchanged', () => {
     const { root } = layout([
-      join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
-      join(SHARED, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl'),
-      join(SHARED, 'marot-spotter/tool_heavy.jsonl'),
+      join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
+      join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl'),
+      join(TRANSCRIPTS, 'marot-spotter/tool_heavy.jsonl'),
       GIT_FIXTURE,
     ]);
     const db = freshStore();
@@ -136,7 +136,7 @@ describe('importTranscripts', () => {
   });
 
   it('never changes the transcripts (content and mtime unchanged)', () => {
-    const { root, dir } = layout([GIT_FIXTURE, join(SHARED, 'marot-spotter/short.jsonl')]);
+    const { root, dir } = layout([GIT_FIXTURE, join(TRANSCRIPTS, 'marot-spotter/short.jsonl')]);
     const files = ['git-commit-session.jsonl', 'short.jsonl'].map((f) => join(dir, f));
     const old = new Date('2025-01-01T00:00:00Z');
     for (const f of files) utimesSync(f, old, old);
@@ -176,7 +176,11 @@ describe('importTranscripts', () => {
       replay,
       `${[...lines, lines[2]!.replace('"uuid":"a-002"', '"uuid":"a-902"')].join('\n')}\n`,
     );
-    const files = [GIT_FIXTURE, replay, join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl')];
+    const files = [
+      GIT_FIXTURE,
+      replay,
+      join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
+    ];
     const whole = freshStore();
     run(whole, [layout(files).root]);
     const small = freshStore();
@@ -296,8 +300,8 @@ describe('importTranscripts', () => {
   it('one bad file never aborts the import', () => {
     const { root, dir } = layout([
       GIT_FIXTURE,
-      join(SHARED, 'marot-spotter/short.jsonl'),
-      join(SHARED, 'marot-spotter/tool_heavy.jsonl'),
+      join(TRANSCRIPTS, 'marot-spotter/short.jsonl'),
+      join(TRANSCRIPTS, 'marot-spotter/tool_heavy.jsonl'),
     ]);
     const db = freshStore();
     const result = importTranscripts(db.sqlite, {
@@ -315,7 +319,7 @@ describe('importTranscripts', () => {
   });
 
   it('counts malformed lines with file:line and keeps the rest', () => {
-    const { root, dir } = layout([join(SHARED, 'daaain-claude-code-log/edge_cases.jsonl')]);
+    const { root, dir } = layout([join(TRANSCRIPTS, 'daaain-claude-code-log/edge_cases.jsonl')]);
     const result = run(freshStore(), [root]);
     expect(result.malformedLines).toBe(5);
     expect(result.malformed.map((m) => `${m.path}:${m.line}`)).toEqual(
@@ -326,8 +330,8 @@ describe('importTranscripts', () => {
 
   it('subagent files join the parent session and its open segment', () => {
     const { root } = layout([
-      join(SHARED, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl'),
-      join(SHARED, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
+      join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_agent_sidechain.jsonl'),
+      join(TRANSCRIPTS, 'oneryalcin-fasthooks/sample_main_transcript.jsonl'),
     ]);
     const db = freshStore();
     run(db, [root]);
@@ -345,7 +349,7 @@ describe('importTranscripts', () => {
     mkdirSync(join(codex, 'project-alpha'), { recursive: true });
     const file = join(codex, 'project-alpha', 'session-alpha.jsonl');
     const lines = readFileSync(
-      join(SHARED, 'ccusage-fixtures/codex/sessions/project-alpha/session-alpha.jsonl'),
+      join(TRANSCRIPTS, 'ccusage-fixtures/codex/sessions/project-alpha/session-alpha.jsonl'),
       'utf8',
     )
       .split('\n')
@@ -400,7 +404,7 @@ describe('folder listings', () => {
       { path: root, folders: '["demo"]', files: '[]' },
       { path: dir, folders: '[]', files: `["${GIT_FIXTURE.split('/').pop()}"]` },
     ]);
-    cpSync(join(SHARED, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
+    cpSync(join(TRANSCRIPTS, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
     const next = run(db, [root]);
     expect(next).toMatchObject({ filesFound: 2, filesRead: 1, filesUnchanged: 1 });
   });
@@ -409,7 +413,7 @@ describe('folder listings', () => {
     const { root, dir, db, hourAgo } = listedTree();
     // A file slipped in while the folder's mtime is put back: the stored listing is trusted, so it is not seen
     // (which shows the folder was not read) ...
-    cpSync(join(SHARED, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
+    cpSync(join(TRANSCRIPTS, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
     utimesSync(dir, hourAgo, hourAgo);
     expect(run(db, [root])).toMatchObject({ filesFound: 1, filesUnchanged: 1 });
     // ... and as soon as the folder's mtime is another one, it is read and the file found, even when that
@@ -426,7 +430,7 @@ describe('folder listings', () => {
     utimesSync(dir, secondAgo, secondAgo);
     const db = freshStore();
     run(db, [root]);
-    cpSync(join(SHARED, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
+    cpSync(join(TRANSCRIPTS, 'marot-spotter/short.jsonl'), join(dir, 'short.jsonl'));
     utimesSync(dir, secondAgo, secondAgo); // as if the file came in the same clock tick
     expect(statSync(dir).mtimeMs).toBe(secondAgo.getTime());
     expect(run(db, [root])).toMatchObject({ filesFound: 2, filesRead: 1 });

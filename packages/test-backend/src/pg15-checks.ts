@@ -1,7 +1,14 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import pg from 'pg';
-import { debian15Available, runCommand, startPostgres, withDatabase } from './postgres.js';
+import {
+  DEBIAN_15_EXTENSIONS,
+  debian15Available,
+  runCommand,
+  startPostgres,
+  withDatabase,
+} from './postgres.js';
 import {
   applySqlFile,
   BOOTSTRAP_SQL_PATH,
@@ -18,12 +25,42 @@ export interface Pg15CheckResult {
   testFiles: string[];
 }
 
-/** Why the PostgreSQL 15 checks cannot run here, or null when they can. */
+/** What the PostgreSQL 15 checks need, each with the Debian package that provides it. */
+const PG15_REQUIREMENTS: { what: string; pkg: string; present: () => boolean }[] = [
+  { what: 'PostgreSQL 15', pkg: 'postgresql-15', present: debian15Available },
+  {
+    what: 'the pgTAP extension',
+    pkg: 'postgresql-15-pgtap',
+    present: () => existsSync(join(DEBIAN_15_EXTENSIONS, 'pgtap.control')),
+  },
+  {
+    what: 'the plpgsql_check extension (supabase db lint)',
+    pkg: 'postgresql-15-plpgsql-check',
+    present: () => existsSync(join(DEBIAN_15_EXTENSIONS, 'plpgsql_check.control')),
+  },
+  {
+    what: 'pg_prove',
+    pkg: 'libtap-parser-sourcehandler-pgtap-perl',
+    present: () => onPath('pg_prove'),
+  },
+];
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+/**
+ * Why the PostgreSQL 15 checks cannot run here (what is missing and the `apt-get install` line that adds it),
+ * or null when they can.
+ */
 export function pg15ChecksUnavailable(): string | null {
-  if (!debian15Available()) {
-    return 'Debian PostgreSQL 15 is not installed (apt-get install postgresql-15 postgresql-15-pgtap postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl)';
-  }
-  return null;
+  const missing = PG15_REQUIREMENTS.filter((r) => !r.present());
+  if (missing.length === 0) return null;
+  return `missing ${missing.map((r) => r.what).join(', ')}; install with: apt-get install ${missing
+    .map((r) => r.pkg)
+    .join(' ')}`;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface PostgresCluster {
 }
 
 export const DEBIAN_15_BIN = '/usr/lib/postgresql/15/bin';
+/** Where Debian's PostgreSQL 15 extension packages put their control files. */
+export const DEBIAN_15_EXTENSIONS = '/usr/share/postgresql/15/extension';
 const SUPERUSER_PASSWORD = 'postgres';
 const COMMON_SETTINGS = ['listen_addresses=127.0.0.1', 'max_connections=200'];
 
