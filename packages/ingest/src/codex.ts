@@ -1,5 +1,5 @@
 import { rowId } from './ids.js';
-import { maxIso, minIso, RecordBatch } from './records.js';
+import { maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
 import type { TokenUsage } from './usage.js';
 
 interface CodexTotals {
@@ -67,6 +67,8 @@ export class CodexAssembler {
   batch = new RecordBatch();
   readonly st: CodexFileState;
   private ids: { rollout: string; cwd: string | null; session: string; project: string | null } | null = null;
+  /** Turns of this read made before any model was known. */
+  private readonly awaitingModel: TurnRecord[] = [];
 
   constructor(
     private readonly fallbackRolloutId: string,
@@ -85,6 +87,7 @@ export class CodexAssembler {
   takeBatch(): RecordBatch {
     const out = this.batch;
     this.batch = new RecordBatch();
+    this.awaitingModel.length = 0;
     for (const [id, s] of out.sessions) this.batch.sessions.set(id, s);
     for (const [id, p] of out.projects) this.batch.projects.set(id, p);
     for (const [id, c] of out.commits) this.batch.commits.set(id, c);
@@ -116,7 +119,7 @@ export class CodexAssembler {
       }
       case 'turn_context': {
         const model = modelOf(payload);
-        if (model) this.st.model = model;
+        if (model) this.modelInEffect(model);
         if (typeof payload.cwd === 'string' && payload.cwd && !this.st.cwd) this.st.cwd = payload.cwd;
         return 'used';
       }
@@ -133,7 +136,7 @@ export class CodexAssembler {
         if (!info) return 'ignored';
         if (!timestamp) return { malformed: 'token_count without a valid timestamp' };
         const model = modelOf(payload);
-        if (model) this.st.model = model;
+        if (model) this.modelInEffect(model);
         const total = readTotals(info.total_token_usage);
         const last = readTotals(info.last_token_usage);
         let delta: CodexTotals | null;
@@ -167,6 +170,17 @@ export class CodexAssembler {
       default:
         return 'ignored';
     }
+  }
+
+  /**
+   * A `turn_context` (or a token count naming its model) sets the model in effect: every later turn, prompts
+   * included, is attributed to it, and so are the turns of this read that came before any model was known
+   * (a rollout's opening messages precede its first `turn_context`).
+   */
+  private modelInEffect(model: string): void {
+    this.st.model = model;
+    for (const turn of this.awaitingModel) if (turn.model === null) turn.model = model;
+    this.awaitingModel.length = 0;
   }
 
   private turn(
@@ -231,7 +245,7 @@ export class CodexAssembler {
         source: 'codex',
       });
     }
-    batch.turns.set(id, {
+    const turn: TurnRecord = {
       id,
       sessionId,
       commitId: segmentId,
@@ -239,7 +253,7 @@ export class CodexAssembler {
       content,
       timestamp,
       toolCalls: [],
-      model: role === 'assistant' ? this.st.model : null,
+      model: this.st.model,
       messageId: null,
       requestId: null,
       isSidechain: false,
@@ -248,6 +262,8 @@ export class CodexAssembler {
       usage,
       costUsd: null,
       speed: null,
-    });
+    };
+    batch.turns.set(id, turn);
+    if (turn.model === null) this.awaitingModel.push(turn);
   }
 }

@@ -211,7 +211,9 @@ export function slotDateFormatter(timeZone: string | undefined): (slot: number) 
 /**
  * Token and cost totals from the local store, excluding tombstoned rows. A response's usage is counted once
  * even when several turns carry it (the same message id and request id in resumed or sidechain copies): the
- * non-sidechain copy with the largest usage is kept, as ccusage 20 does. Every turn counts in `turns`.
+ * non-sidechain copy with the largest usage is kept, as ccusage 20 does. Every turn counts in `turns`; a turn
+ * with neither model nor usage (a prompt, a tool result) counts under the model in effect in its session, so
+ * `--by model` has no row of model-less turns.
  *
  * The figures come from the usage rollup (`usage_rollup`), which is rebuilt from the turns first when a turn
  * changed since it was built or the price table is another one.
@@ -264,9 +266,23 @@ export function computeStats(db: BetterSqlite3.Database, options: StatsOptions =
     group.add(flat, at, sessionId, model);
     totals.add(flat, at, sessionId, model);
   }
-  const out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
+  let out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
+  // By model, a row of only zeros says nothing (e.g. Claude Code's `<synthetic>` messages, or a session whose only
+  // turns are prompts that were never answered): it is left out; its turns still count in the totals.
+  if (by === 'model') out = out.filter((r) => !isZero(r));
   out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { totals: totals.figures(), rows: out, prices: { source: prices.source, date: prices.date } };
+}
+
+function isZero(f: StatsFigures): boolean {
+  return (
+    f.input_tokens === 0 &&
+    f.output_tokens === 0 &&
+    f.cache_creation_tokens === 0 &&
+    f.cache_read_tokens === 0 &&
+    f.cost_usd === 0 &&
+    f.unpriced_models.length === 0
+  );
 }
 
 interface SessionFacts {
@@ -327,7 +343,8 @@ function readSnapshot(db: BetterSqlite3.Database, prices: PriceTable) {
  * and stats adds up the numbers where they lie.
  */
 export interface StoredRollup {
-  format: 1;
+  /** 2: turns without a model or usage count under the model in effect in their session (format 1 did not). */
+  format: 2;
   sessions: string[];
   models: (string | null)[];
   machines: (string | null)[];
@@ -346,7 +363,7 @@ export function rollupFromRows(rows: RollupRow[]): StoredRollup {
     }
     return i;
   };
-  const stored: StoredRollup = { format: 1, sessions: [], models: [], machines: [], rows: [] };
+  const stored: StoredRollup = { format: 2, sessions: [], models: [], machines: [], rows: [] };
   const sessionAt = new Map<string, number>();
   const modelAt = new Map<string | null, number>();
   const machineAt = new Map<string | null, number>();
@@ -377,7 +394,7 @@ export function parseRollup(data: string): StoredRollup | undefined {
     return undefined;
   }
   if (
-    stored?.format !== 1 ||
+    stored?.format !== 2 ||
     !Array.isArray(stored.sessions) ||
     !Array.isArray(stored.models) ||
     !Array.isArray(stored.machines) ||
@@ -403,7 +420,8 @@ export function parseRollup(data: string): StoredRollup | undefined {
  * Computes the usage rollup from every non-tombstoned turn. A response's usage counts once: among the turns
  * carrying the same message id and request id, the non-sidechain one with the largest usage (then the one with
  * a speed, then the first) is kept, and its usage counts in that turn's own rollup row. Every turn with a
- * readable timestamp counts in `turns`.
+ * readable timestamp counts in `turns`, one with neither model nor usage under the model in effect in its session
+ * at its time (see `modelInEffect`).
  */
 export function buildUsageRollup(db: BetterSqlite3.Database, prices: PriceTable): RollupRow[] {
   // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
@@ -420,20 +438,46 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: PriceTable)
   const rows = new Map<string, RollupRow>();
   const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
 
-  /** The rollup row a turn counts in (its turn counted), or null when it has no session or timestamp. */
-  const rowOf = (r: TurnStatsRow): RollupRow | null => {
-    if (r[0] === null) return null;
-    const ms = Date.parse(r[1]);
-    if (Number.isNaN(ms)) return null;
+  /** Per session, the instants at which a turn names its model: what the session's model-less turns count under. */
+  const modelsInEffect = new Map<string, { ms: number[]; models: string[] }>();
+  /** Turns with neither a model nor usage (prompts, tool results), placed once every model is known. */
+  const modelless: [sessionId: string, ms: number, machineId: string | null][] = [];
+
+  const countTurn = (sessionId: string, ms: number, model: string | null, machine: string | null) => {
     const slot = Math.floor(ms / SLOT_MS);
-    const key = `${r[0]}\u0000${slot}\u0000${r[2] ?? '\u0001'}\u0000${r[14] ?? '\u0001'}`;
+    const key = `${sessionId}\u0000${slot}\u0000${model ?? '\u0001'}\u0000${machine ?? '\u0001'}`;
     let row = rows.get(key);
     if (!row) {
-      row = [r[0], slot, r[2], r[14], 0, 0, 0, 0, 0, 0, 0];
+      row = [sessionId, slot, model, machine, 0, 0, 0, 0, 0, 0, 0];
       rows.set(key, row);
     }
     row[4]++;
     return row;
+  };
+
+  /**
+   * The rollup row a turn counts in (its turn counted), or null when it has no session or timestamp, or when it
+   * has neither model nor usage: such a turn is counted after the scan, under the model in effect in its session.
+   */
+  const rowOf = (r: TurnStatsRow): RollupRow | null => {
+    if (r[0] === null) return null;
+    const ms = Date.parse(r[1]);
+    if (Number.isNaN(ms)) return null;
+    if (r[2] === null) {
+      if (total(r) === 0 && !r[13]) {
+        modelless.push([r[0], ms, r[14]]);
+        return null;
+      }
+    } else {
+      let known = modelsInEffect.get(r[0]);
+      if (!known) {
+        known = { ms: [], models: [] };
+        modelsInEffect.set(r[0], known);
+      }
+      known.ms.push(ms);
+      known.models.push(r[2]);
+    }
+    return countTurn(r[0], ms, r[2], r[14]);
   };
 
   const addUsage = (r: TurnStatsRow, row: RollupRow) => {
@@ -497,7 +541,32 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: PriceTable)
     }
   }
   endRun();
+  for (const known of modelsInEffect.values()) {
+    const order = known.ms.map((_, i) => i).sort((a, b) => known.ms[a]! - known.ms[b]!);
+    known.ms = order.map((i) => known.ms[i]!);
+    known.models = order.map((i) => known.models[i]!);
+  }
+  for (const [sessionId, ms, machine] of modelless) {
+    countTurn(sessionId, ms, modelInEffect(modelsInEffect.get(sessionId), ms), machine);
+  }
   return [...rows.values()];
+}
+
+/**
+ * The model in effect at `ms` in a session: the model of its latest turn at or before that instant, else of its
+ * first turn after it (a session's opening prompt counts under the model that answered it); null when no turn of
+ * the session names a model.
+ */
+function modelInEffect(known: { ms: number[]; models: string[] } | undefined, ms: number): string | null {
+  if (!known || known.ms.length === 0) return null;
+  let lo = 0;
+  let hi = known.ms.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (known.ms[mid]! <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return known.models[lo === 0 ? 0 : lo - 1]!;
 }
 
 /**

@@ -14,6 +14,7 @@ import { openLocalDatabase } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { findTranscriptFiles, importTranscripts } from '../src/import.js';
+import { computeStats } from '../src/stats.js';
 import { DEVICE, freshStore, OWN, TRANSCRIPTS, tempDir } from './helpers.js';
 
 // Real SQLite files on a shared machine: allow for slow disks.
@@ -342,6 +343,32 @@ describe('importTranscripts', () => {
     }[];
     expect(side).toHaveLength(2);
     for (const t of side) expect(t.commit_id).not.toBeNull();
+  });
+
+  it('Codex rollouts: every turn has the model in effect, opening messages included; no (none) row', () => {
+    const codex = join(tempDir(), 'sessions');
+    mkdirSync(join(codex, '2026', '06', '01'), { recursive: true });
+    cpSync(join(OWN, 'codex-turn-context.jsonl'), join(codex, '2026', '06', '01', 'rollout.jsonl'));
+    const db = freshStore();
+    run(db, [], [codex]);
+    const turns = db.sqlite
+      .prepare('select role, model, input_tokens, output_tokens from turns order by timestamp')
+      .all();
+    expect(turns).toEqual([
+      { role: 'user', model: 'gpt-5-codex', input_tokens: 0, output_tokens: 0 },
+      { role: 'user', model: 'gpt-5-codex', input_tokens: 0, output_tokens: 0 },
+      { role: 'assistant', model: 'gpt-5-codex', input_tokens: 0, output_tokens: 0 },
+      { role: 'assistant', model: 'gpt-5-codex', input_tokens: 4000, output_tokens: 900 },
+      { role: 'user', model: 'gpt-5.1-codex', input_tokens: 0, output_tokens: 0 },
+      { role: 'assistant', model: 'gpt-5.1-codex', input_tokens: 0, output_tokens: 0 },
+      { role: 'assistant', model: 'gpt-5.1-codex', input_tokens: 6000, output_tokens: 1100 },
+    ]);
+    const byModel = computeStats(db.sqlite, { by: 'model', timeZone: 'UTC' });
+    expect(byModel.rows.map((r) => [r.key, r.turns, r.input_tokens, r.cache_read_tokens])).toEqual([
+      ['gpt-5-codex', 4, 4000, 8000],
+      ['gpt-5.1-codex', 3, 6000, 12000],
+    ]);
+    expect(byModel.totals.turns).toBe(7);
   });
 
   it('Codex rollouts: cumulative totals become per-event usage; input excludes cached input', () => {

@@ -181,6 +181,26 @@ describe('computeStats', () => {
     });
   });
 
+  it('by model: prompts count under the model in effect, and no row of only zeros appears', () => {
+    const db = seed([
+      turn('s1', 1, { timestamp: '2026-01-09T10:00:00.000Z', role: 'user', model: null, usage: null }),
+      turn('s1', 2, { timestamp: '2026-01-09T10:01:00.000Z' }),
+      turn('s1', 3, { timestamp: '2026-01-09T10:02:00.000Z', role: 'user', model: null, usage: null }),
+      turn('s1', 4, { timestamp: '2026-01-09T10:03:00.000Z', model: 'model-b' }),
+      turn('s1', 5, { timestamp: '2026-01-09T10:04:00.000Z', role: 'user', model: null, usage: null }),
+      // A synthetic message with a model and no usage, and a session that was never answered.
+      turn('s1', 6, { timestamp: '2026-01-09T10:05:00.000Z', model: '<synthetic>', usage: null }),
+      turn('s2', 7, { timestamp: '2026-01-09T11:00:00.000Z', role: 'user', model: null, usage: null }),
+    ]);
+    const report = computeStats(db.sqlite, { by: 'model', timeZone: 'UTC', prices });
+    expect(report.rows.map((r) => [r.key, r.turns, r.sessions])).toEqual([
+      ['model-a', 3, 1],
+      ['model-b', 2, 1],
+    ]);
+    expect(report.totals.turns).toBe(7);
+    expect(report.totals.sessions).toBe(2);
+  });
+
   it('keys rows by project path, session id and machine name', () => {
     const db = seed([turn('s1', 1, { cwd: '/work/a' }), turn('s2', 2, { cwd: '/work/b' })]);
     expect(computeStats(db.sqlite, { by: 'project', prices }).rows.map((r) => r.key)).toEqual([
@@ -313,6 +333,21 @@ function referenceStats(
     string,
     { turns: number; sessions: Set<string>; input: number; output: number; cost: number }
   >();
+  // A turn with neither model nor usage counts under the model in effect in its session: that of the latest turn
+  // naming a model at or before it, else of the first one after it.
+  const modelOf = (t: Turn): string | null => {
+    if (t.model !== null || size(t) !== 0 || t.cost_usd !== null) return t.model;
+    const at = Date.parse(t.timestamp);
+    let before: Turn | null = null;
+    let after: Turn | null = null;
+    for (const o of turns) {
+      if (o.session_id !== t.session_id || o.model === null) continue;
+      const ms = Date.parse(o.timestamp);
+      if (ms <= at && (!before || ms >= Date.parse(before.timestamp))) before = o;
+      if (ms > at && (!after || ms < Date.parse(after.timestamp))) after = o;
+    }
+    return (before ?? after)?.model ?? null;
+  };
   const groupOf = (t: Turn) => {
     const session = sessions.get(t.session_id);
     if (!session) return null;
@@ -324,7 +359,7 @@ function referenceStats(
         : by === 'month'
           ? day.slice(0, 7)
           : by === 'model'
-            ? (t.model ?? '(none)')
+            ? (modelOf(t) ?? '(none)')
             : by === 'project'
               ? session.project
               : by === 'session'
@@ -365,6 +400,7 @@ function referenceStats(
       0;
   }
   return [...groups.entries()]
+    .filter(([, g]) => by !== 'model' || g.input !== 0 || g.output !== 0 || g.cost !== 0)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([key, g]) => ({
       key,
