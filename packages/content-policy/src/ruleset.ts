@@ -1,0 +1,215 @@
+import { InvalidPatternError } from './errors.js';
+import { BUILTIN_RULES } from './rules/builtin.js';
+import { GITLEAKS_GLOBAL_ALLOW, GITLEAKS_RULES } from './rules/gitleaks.js';
+
+/** A list of exceptions: a candidate matching one of the regexes, or holding one of the stopwords, is no finding. */
+export interface AllowList {
+  /** What the regexes test: the secret (default), the whole match, or the line holding the secret. */
+  target?: 'secret' | 'match' | 'line';
+  regexes?: readonly string[];
+  flags?: string;
+  /** Lowercase substrings; a secret containing one is not a finding. */
+  stopwords?: readonly string[];
+}
+
+/** One detection rule, as data. */
+export interface SecretRule {
+  /** Shown in the replacement: `[REDACTED:<id>]`. */
+  id: string;
+  /** JavaScript regular expression source. */
+  regex: string;
+  /** Extra flags (`i`, `m`); `g` and `d` are always added. */
+  flags?: string;
+  /** Lowercase substrings; the regex runs only when the lowercased text holds one. Empty: always runs. */
+  keywords: readonly string[];
+  /** Shannon entropy (bits per character) the secret must exceed, as gitleaks' `entropy`. */
+  entropy?: number;
+  /** The capture group holding the secret; unset: the first non-empty group, or the whole match without groups. */
+  secretGroup?: number;
+  allow?: readonly AllowList[];
+}
+
+export interface RulesetOptions {
+  /** User patterns (`sync.redact.patterns`): regex strings; a leading `(?i)` makes one case-insensitive. */
+  patterns?: readonly string[];
+  /** The detection rules; defaults to {@link DEFAULT_RULES}. */
+  rules?: readonly SecretRule[];
+}
+
+interface CompiledAllow {
+  target: 'secret' | 'match' | 'line';
+  regexes: RegExp[];
+  stopwords: readonly string[];
+}
+
+interface CompiledRule {
+  id: string;
+  regex: RegExp;
+  keywords: readonly string[];
+  entropy: number;
+  secretGroup: number;
+  allow: CompiledAllow[];
+  /** Gitleaks' global allowlist applies (not to user patterns). */
+  globalAllow: boolean;
+  generic: boolean;
+}
+
+/** Rules compiled once; pass the same ruleset to every {@link redact} call. */
+export interface Ruleset {
+  readonly ruleIds: readonly string[];
+  /** @internal */
+  readonly compiled: readonly CompiledRule[];
+}
+
+/** gitleaks' rules first (specific before generic matters only for naming), then this project's rules. */
+export const DEFAULT_RULES: readonly SecretRule[] = [...GITLEAKS_RULES, ...BUILTIN_RULES];
+
+const GLOBAL_ALLOW: readonly RegExp[] = GITLEAKS_GLOBAL_ALLOW.map(
+  (entry) => new RegExp(entry.regex, entry.flags),
+);
+
+function compileRule(rule: SecretRule, globalAllow: boolean): CompiledRule {
+  const flags = new Set(['g', 'd', ...(rule.flags ?? '')]);
+  return {
+    id: rule.id,
+    regex: new RegExp(rule.regex, [...flags].join('')),
+    keywords: rule.keywords.map((keyword) => keyword.toLowerCase()),
+    entropy: rule.entropy ?? 0,
+    secretGroup: rule.secretGroup ?? 0,
+    allow: (rule.allow ?? []).map((entry) => ({
+      target: entry.target ?? 'secret',
+      regexes: (entry.regexes ?? []).map((source) => new RegExp(source, entry.flags ?? '')),
+      stopwords: entry.stopwords ?? [],
+    })),
+    globalAllow,
+    generic: rule.id.includes('generic'),
+  };
+}
+
+function syntaxReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // V8: "Invalid regular expression: /<source>/<flags>: <reason>" — keep the reason only.
+  const at = message.lastIndexOf(': ');
+  return at >= 0 ? message.slice(at + 2) : 'invalid syntax';
+}
+
+/** Validates and compiles user patterns; a bad one is an {@link InvalidPatternError} naming its index only. */
+export function compileUserPatterns(patterns: readonly unknown[]): SecretRule[] {
+  return patterns.map((pattern, index) => {
+    if (typeof pattern !== 'string' || pattern.length === 0) {
+      throw new InvalidPatternError(index, 'is not a non-empty string');
+    }
+    let source = pattern;
+    let flags = '';
+    if (source.startsWith('(?i)')) {
+      source = source.slice(4);
+      flags = 'i';
+    }
+    let regex: RegExp;
+    try {
+      regex = new RegExp(source, flags);
+    } catch (error) {
+      throw new InvalidPatternError(index, `is not a valid regular expression (${syntaxReason(error)})`);
+    }
+    if (regex.test('')) throw new InvalidPatternError(index, 'matches the empty string');
+    return { id: `user-pattern-${index}`, regex: source, flags, keywords: [] };
+  });
+}
+
+/** Compiles the rules (default: gitleaks' port plus this project's rules) and the user patterns. */
+export function compileRuleset(options: RulesetOptions = {}): Ruleset {
+  const compiled = [
+    ...(options.rules ?? DEFAULT_RULES).map((rule) => compileRule(rule, true)),
+    ...compileUserPatterns(options.patterns ?? []).map((rule) => compileRule(rule, false)),
+  ];
+  return { ruleIds: compiled.map((rule) => rule.id), compiled };
+}
+
+let defaultRuleset: Ruleset | undefined;
+
+/** The default rules without user patterns, compiled on first use. */
+export function getDefaultRuleset(): Ruleset {
+  defaultRuleset ??= compileRuleset();
+  return defaultRuleset;
+}
+
+/** Shannon entropy in bits per character, as gitleaks computes it. */
+export function shannonEntropy(value: string): number {
+  if (value.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let length = 0;
+  for (const count of counts.values()) length += count;
+  let entropy = 0;
+  for (const count of counts.values()) {
+    const frequency = count / length;
+    entropy -= frequency * Math.log2(frequency);
+  }
+  return entropy;
+}
+
+export interface RuleMatch {
+  rule: string;
+  start: number;
+  end: number;
+  generic: boolean;
+}
+
+function lineAround(text: string, start: number, end: number): string {
+  const from = text.lastIndexOf('\n', start - 1) + 1;
+  const to = text.indexOf('\n', end);
+  return text.slice(from, to < 0 ? text.length : to);
+}
+
+function isAllowed(rule: CompiledRule, text: string, match: RegExpExecArray, start: number, end: number) {
+  const secret = text.slice(start, end);
+  if (rule.globalAllow && GLOBAL_ALLOW.some((regex) => regex.test(secret))) return true;
+  if (rule.allow.length === 0) return false;
+  const lowerSecret = secret.toLowerCase();
+  for (const entry of rule.allow) {
+    if (entry.stopwords.some((word) => lowerSecret.includes(word))) return true;
+    if (entry.regexes.length === 0) continue;
+    const target =
+      entry.target === 'secret' ? secret : entry.target === 'match' ? match[0] : lineAround(text, start, end);
+    if (entry.regexes.some((regex) => regex.test(target))) return true;
+  }
+  return false;
+}
+
+/** Every candidate of every rule whose keywords the text holds, before overlaps are merged. */
+export function scan(text: string, ruleset: Ruleset): RuleMatch[] {
+  const matches: RuleMatch[] = [];
+  if (text.length === 0) return matches;
+  const lower = text.toLowerCase();
+  for (const rule of ruleset.compiled) {
+    if (rule.keywords.length > 0 && !rule.keywords.some((keyword) => lower.includes(keyword))) continue;
+    const regex = rule.regex;
+    regex.lastIndex = 0;
+    for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+      if (match[0].length === 0) {
+        regex.lastIndex += 1;
+        continue;
+      }
+      const indices = match.indices!;
+      let span: [number, number] | undefined;
+      if (rule.secretGroup > 0) {
+        span = indices[rule.secretGroup];
+      } else if (match.length > 1) {
+        for (let group = 1; group < match.length; group += 1) {
+          if (match[group]) {
+            span = indices[group];
+            break;
+          }
+        }
+      } else {
+        span = indices[0];
+      }
+      if (span === undefined || span[1] <= span[0]) continue;
+      const [start, end] = span;
+      if (rule.entropy > 0 && shannonEntropy(text.slice(start, end)) <= rule.entropy) continue;
+      if (isAllowed(rule, text, match, start, end)) continue;
+      matches.push({ rule: rule.id, start, end, generic: rule.generic });
+    }
+  }
+  return matches;
+}
