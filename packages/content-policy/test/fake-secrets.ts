@@ -85,7 +85,8 @@ export class FakeSecrets {
   }
   privateKeyPem(kind = 'RSA'): string {
     const lines = Array.from({ length: 12 }, () => this.chars(B64, 64));
-    return [`-----BEGIN ${kind} PRIVATE KEY-----`, ...lines, `-----END ${kind} PRIVATE KEY-----`].join('\n');
+    const label = kind === '' ? 'PRIVATE KEY' : `${kind} PRIVATE KEY`;
+    return [`-----BEGIN ${label}-----`, ...lines, `-----END ${label}-----`].join('\n');
   }
   password(): string {
     return 'Pw' + this.chars(ALNUM, 10) + '!';

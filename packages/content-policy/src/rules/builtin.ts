@@ -7,7 +7,7 @@ import type { SecretRule } from '../ruleset.js';
  */
 
 /** A value that refers to a secret instead of holding one: `$VAR`, `${VAR}`, `<token>`, `{{ secrets.X }}`, `****`. */
-const REFERENCE = String.raw`^(?:\$\{?[A-Za-z_][\w.]*\}?|\$\([^)]*\)|<[^>]*>|\{\{[^}]*\}\}|%[A-Za-z_]\w*%|\*+|x{3,}|\.{3,}|…)$`;
+const REFERENCE = String.raw`^(?:\$\{?[A-Za-z_][\w.]*\}?|\$\([^)]*\)|<[^>]*>?|\{\{[^}]*\}\}|%[A-Za-z_]\w*%|\*+|x{3,}|\.{3,}|…)$`;
 
 /** Code that reads a secret from somewhere else: `process.env.X`, `os.environ[...]`, `getenv(...)`. */
 const CODE_REFERENCE = String.raw`^(?:process\.env\b|import\.meta\.env\b|os\.environ\b|os\.getenv\b|getenv\(|env\(|ENV\[)`;
@@ -33,9 +33,9 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     allow: [{ regexes: [REFERENCE] }],
   },
   {
-    // password=… in a query string or a key=value connection string (`Server=db;Password=…;`).
+    // password=… in a query string, a key=value connection string (`Server=db;Password=…;`) or a flag (`--password=…`).
     id: 'password-parameter',
-    regex: String.raw`(?:^|[?&;\s"'])(?:password|passwd|pwd)=((?:[^&;\s'"\x60<>\\]|\\(?![nrt"]))+)`,
+    regex: String.raw`(?:^|[?&;\s"'-])(?:password|passwd|pwd)=((?:[^&;\s'"\x60<>\\]|\\(?![nrt"]))+)`,
     flags: 'i',
     keywords: ['password=', 'passwd=', 'pwd='],
     allow: [{ regexes: [REFERENCE] }],
@@ -64,10 +64,12 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     allow: [{ regexes: [REFERENCE, CODE_REFERENCE, String.raw`^[A-Za-z_.$]+(?:\(.*)?$`] }],
   },
   {
-    // .env-style line whose name says key, token, secret or password: NAME=value, `export NAME="value"`.
-    // Also at a `\n` escape, for a .env file quoted inside JSON. The value goes, quoted or not.
+    // .env-style line whose name says key, token, secret or password: NAME=value, `export NAME="value"`,
+    // `- NAME=value` (a compose file's environment list).
+    // Also after a `\n` escape or at the start of a JSON string, for a .env file quoted inside JSON. The value goes,
+    // quoted or not.
     id: 'env-secret-assignment',
-    regex: String.raw`(?:^|\\n)[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*?(?:key|token|secret|passw(?:or)?d|passphrase|pwd|(?<![a-z])pass(?![a-z])|credentials?|auth)[A-Za-z0-9_.-]*[ \t]*=[ \t]*(?:\\?"((?:[^"\\\r\n]|\\(?![n"]))*)\\?"|'([^'\r\n]*)'|((?:[^\s"'#\\]|\\(?![nrt"]))+))`,
+    regex: String.raw`(?:^|\\n|:[ \t]*\\?")[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*?(?:key|token|secret|passw(?:or)?d|passphrase|pwd|(?<![a-z])pass(?![a-z])|credentials?|auth)[A-Za-z0-9_.-]*[ \t]*=[ \t]*(?:\\?"((?:[^"\\\r\n]|\\(?![n"]))*)\\?"|'([^'\r\n]*)'|((?:[^\s"'#\\]|\\(?![nrt"]))+))`,
     flags: 'im',
     keywords: ['key', 'token', 'secret', 'pass', 'pwd', 'credential', 'auth'],
     allow: [
@@ -77,8 +79,8 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
         flags: 'i',
         regexes: [
           // Names that hold no secret: identifiers, places, sizes (AWS_ACCESS_KEY_ID's value is caught by its own rule).
-          String.raw`^(?:\\n)?[ \t]*(?:export[ \t]+)?[\w.-]*(?:_ID|_URL|_URI|_HOST|_PORT|_USER|_USERNAME|_NAME|_PATH|_FILE|_DIR|_REGION|_ENDPOINT|_TYPE|_LENGTH|_SIZE|_TTL|_EXPIRY|_EXPIRES_IN)[ \t]*=`,
-          String.raw`^(?:\\n)?[ \t]*(?:export[ \t]+)?[\w.-]*(?:keyboard|monkey|turkey|author|keyspace|keyframe)`,
+          String.raw`^(?:\\n|:[ \t]*\\?")?[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[\w.-]*(?:_ID|_URL|_URI|_HOST|_PORT|_USER|_USERNAME|_NAME|_PATH|_FILE|_DIR|_REGION|_ENDPOINT|_TYPE|_LENGTH|_SIZE|_TTL|_EXPIRY|_EXPIRES_IN)[ \t]*=`,
+          String.raw`^(?:\\n|:[ \t]*\\?")?[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[\w.-]*(?:keyboard|monkey|turkey|author|keyspace|keyframe)`,
         ],
       },
     ],
@@ -90,5 +92,14 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     flags: 'i',
     keywords: ['pass', 'secret', 'token', 'key'],
     allow: [{ regexes: [REFERENCE, WORDS_ONLY] }],
+  },
+  {
+    // YAML `password: value` on a line of its own, for a name that ends with a secret word. The value must end the
+    // line, so code (`token: string;`, `password: z.string(),`) is left alone.
+    id: 'yaml-secret-field',
+    regex: String.raw`(?:^|\\n)[ \t]*[\w.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[ \t]*:[ \t]+(?:"([^"\r\n\\]{4,})"|'([^'\r\n]{4,})'|([^\s"'#;,{}\[\]\\][^\s#;,\\]{3,}))[ \t]*(?:#[^\r\n]*)?(?=\r?$|\\[rn])`,
+    flags: 'im',
+    keywords: ['pass', 'secret', 'token', 'key'],
+    allow: [{ regexes: [REFERENCE, CODE_REFERENCE, WORDS_ONLY, String.raw`\(.*\)$`] }],
   },
 ];
