@@ -162,6 +162,22 @@ function syntaxReason(error: unknown): string {
   return at >= 0 ? message.slice(at + 2) : 'invalid syntax';
 }
 
+/**
+ * A rule object is compiled once, whatever the number of rulesets holding it (a ruleset per profile, or per change of
+ * the user patterns, reuses the compiled default rules). Sharing the RegExp objects is safe: a scan is synchronous
+ * and sets `lastIndex` before each use.
+ */
+const compiledRules = new WeakMap<SecretRule, CompiledRule>();
+
+function compiledOnce(rule: SecretRule): CompiledRule {
+  let compiled = compiledRules.get(rule);
+  if (compiled === undefined) {
+    compiled = compileRule(rule, true);
+    compiledRules.set(rule, compiled);
+  }
+  return compiled;
+}
+
 /** Validates and compiles user patterns; a bad one is an {@link InvalidPatternError} naming its index only. */
 export function compileUserPatterns(patterns: readonly unknown[]): SecretRule[] {
   return patterns.map((pattern, index) => {
@@ -188,7 +204,7 @@ export function compileUserPatterns(patterns: readonly unknown[]): SecretRule[] 
 /** Compiles the rules (default: gitleaks' port plus this project's rules) and the user patterns. */
 export function compileRuleset(options: RulesetOptions = {}): Ruleset {
   const compiled = [
-    ...(options.rules ?? DEFAULT_RULES).map((rule) => compileRule(rule, true)),
+    ...(options.rules ?? DEFAULT_RULES).map(compiledOnce),
     ...compileUserPatterns(options.patterns ?? []).map((rule) => compileRule(rule, false)),
   ];
   return {
@@ -243,8 +259,12 @@ function wholeMatch(rule: CompiledRule, text: string, match: RegExpExecArray): s
   return text.slice(from, match.index + match[0].length);
 }
 
+/** A value already redacted (`NAME=[REDACTED:rule]`): redacting a text twice finds nothing new. */
+const MARKER = /^\[REDACTED:[\w.-]+\]$/;
+
 function isAllowed(rule: CompiledRule, text: string, match: RegExpExecArray, start: number, end: number) {
   const secret = text.slice(start, end);
+  if (MARKER.test(secret)) return true;
   if (rule.globalAllow && GLOBAL_ALLOW.some((regex) => regex.test(secret))) return true;
   if (rule.allow.length === 0) return false;
   const lowerSecret = secret.toLowerCase();

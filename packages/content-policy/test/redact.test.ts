@@ -39,6 +39,8 @@ function expectRedacted(built: ReturnType<typeof sample>) {
   for (const [index, finding] of result.findings.entries()) {
     expect(built.text.slice(finding.start, finding.end)).toBe(built.planted[index]!.secret);
   }
+  // Redacting again finds nothing: the markers are no secrets.
+  expect(redact(result.text)).toEqual({ text: result.text, findings: [] });
   return result;
 }
 
@@ -309,6 +311,15 @@ describe('the ruleset', () => {
     for (const rule of DEFAULT_RULES) {
       for (const keyword of rule.keywords) expect(keyword, rule.id).toBe(keyword.toLowerCase());
     }
+  });
+
+  it('compiles each rule once: rulesets with user patterns reuse the default rules', () => {
+    const withPatterns = compileRuleset({ patterns: ['ACME-\\d{6}'] });
+    const defaults = compileRuleset();
+    expect(withPatterns.compiled.slice(0, DEFAULT_RULES.length)).toEqual(defaults.compiled);
+    expect(withPatterns.compiled[0]).toBe(defaults.compiled[0]);
+    expect(withPatterns.ruleIds.at(-1)).toBe('user-pattern-0');
+    expect(redact('', withPatterns)).toEqual({ text: '', findings: [] });
   });
 
   it('applies the entropy threshold as gitleaks does', () => {
