@@ -216,7 +216,14 @@ Rotate the access key every 90 days. The password field is required. Authorizati
 DB_PASSWORD=$DB_PASSWORD
 SECRET_KEY=<your secret key>
 postgres://\${PGUSER}:\${PGPASSWORD}@localhost/app
-AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE`,
+AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+export OPENAI_API_KEY=sk-...
+ANTHROPIC_API_KEY=your-key-here
+SECRET_KEY=changeme
+"apiKey": "YOUR_API_KEY"
+token: \${{ secrets.GITHUB_TOKEN }}
+headers['Authorization'] = f'Bearer {token}'
+curl -H "Authorization: Bearer $TOKEN" https://api.example.com`,
     'package.json and tsconfig': JSON.stringify({
       name: '@agentlogs/content-policy',
       keywords: ['secrets', 'redaction', 'token'],

@@ -12,6 +12,9 @@ const REFERENCE = String.raw`^(?:\$\{?[A-Za-z_][\w.]*\}?|\$\([^)]*\)|<[^>]*>?|\{
 /** Code that reads a secret from somewhere else: `process.env.X`, `os.environ[...]`, `getenv(...)`. */
 const CODE_REFERENCE = String.raw`^(?:process\.env\b|import\.meta\.env\b|os\.environ\b|os\.getenv\b|getenv\(|env\(|ENV\[)`;
 
+/** Values that stand for a secret in examples and templates: `changeme`, `your-key-here`, `sk-...`. */
+const PLACEHOLDER = String.raw`^(?:change[-_]?me|your[-_ ].*|.*(?:\.\.\.|…)|todo|tbd|none|null|undefined|true|false)$`;
+
 /** Headers and prose that name an auth scheme without a credential: only letters (`Bearer authentication`). */
 const WORDS_ONLY = '^[A-Za-z_.-]+$';
 
@@ -74,6 +77,7 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     keywords: ['key', 'token', 'secret', 'pass', 'pwd', 'credential', 'auth'],
     allow: [
       { regexes: [REFERENCE, CODE_REFERENCE] },
+      { regexes: [PLACEHOLDER], flags: 'i' },
       {
         target: 'match',
         flags: 'i',
@@ -91,7 +95,7 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     regex: String.raw`\\?["'][\w.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)\\?["'][ \t]*:[ \t]*\\?["']((?:[^"'\s\\]|\\(?![n"]))+)\\?["']`,
     flags: 'i',
     keywords: ['pass', 'secret', 'token', 'key'],
-    allow: [{ regexes: [REFERENCE, WORDS_ONLY] }],
+    allow: [{ regexes: [REFERENCE, WORDS_ONLY] }, { regexes: [PLACEHOLDER], flags: 'i' }],
   },
   {
     // YAML `password: value` on a line of its own, for a name that ends with a secret word. The value must end the
@@ -100,6 +104,9 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     regex: String.raw`(?:^|\\n)[ \t]*[\w.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[ \t]*:[ \t]+(?:"([^"\r\n\\]{4,})"|'([^'\r\n]{4,})'|([^\s"'#;,{}\[\]\\][^\s#;,\\]{3,}))[ \t]*(?:#[^\r\n]*)?(?=\r?$|\\[rn])`,
     flags: 'im',
     keywords: ['pass', 'secret', 'token', 'key'],
-    allow: [{ regexes: [REFERENCE, CODE_REFERENCE, WORDS_ONLY, String.raw`\(.*\)$`] }],
+    allow: [
+      { regexes: [REFERENCE, CODE_REFERENCE, WORDS_ONLY, String.raw`\(.*\)$`] },
+      { regexes: [PLACEHOLDER], flags: 'i' },
+    ],
   },
 ];
