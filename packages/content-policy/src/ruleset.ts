@@ -71,25 +71,24 @@ export interface Ruleset {
 /**
  * Finds which keywords of all rules a lowercased text holds, in one pass instead of an `includes` per keyword (which
  * read the text a hundred times over). A table of the keywords' first two characters rejects almost every position
- * with two array reads; the keywords starting with that pair are compared only where it occurs. Keywords are ASCII
- * and at least two characters long; a one-character keyword is compared at every position of its character.
+ * with two array reads; the keywords starting with that pair are compared only where it occurs. A keyword shorter
+ * than two characters or not starting with two ASCII characters (none of the default rules) is looked up with
+ * `includes`.
  */
 class KeywordScanner {
-  /** Indexed by (first char << 7 | second char) for ASCII pairs: the keywords starting with that pair. */
+  /** Keyed by (first char << 7 | second char), ASCII only: the keywords starting with that pair. */
   private readonly byPair = new Map<number, string[]>();
   private readonly pairs = new Uint8Array(128 * 128);
-  private readonly single = new Map<number, string>();
+  private readonly others: string[] = [];
 
   constructor(keywords: Iterable<string>) {
     for (const keyword of new Set(keywords)) {
       const first = keyword.charCodeAt(0);
-      if (keyword.length === 1 && first < 128) {
-        this.single.set(first, keyword);
+      const second = keyword.charCodeAt(1);
+      if (!(first < 128 && second < 128)) {
+        this.others.push(keyword);
         continue;
       }
-      const second = keyword.charCodeAt(1);
-      if (first >= 128 || second >= 128)
-        throw new Error(`A rule keyword must start with two ASCII characters.`);
       const pair = (first << 7) | second;
       this.pairs[pair] = 1;
       const list = this.byPair.get(pair) ?? [];
@@ -100,17 +99,12 @@ class KeywordScanner {
 
   present(lower: string): Set<string> {
     const found = new Set<string>();
+    for (const keyword of this.others) if (lower.includes(keyword)) found.add(keyword);
     const pairs = this.pairs;
-    const single = this.single.size > 0 ? this.single : undefined;
-    const last = lower.length - 1;
-    for (let at = 0; at <= last; at += 1) {
+    const end = lower.length - 1;
+    for (let at = 0; at < end; at += 1) {
       const first = lower.charCodeAt(at);
       if (first >= 128) continue;
-      if (single !== undefined) {
-        const keyword = single.get(first);
-        if (keyword !== undefined) found.add(keyword);
-      }
-      if (at === last) break;
       const second = lower.charCodeAt(at + 1);
       if (second >= 128) continue;
       const pair = (first << 7) | second;

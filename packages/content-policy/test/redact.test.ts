@@ -346,3 +346,18 @@ describe('the ruleset', () => {
     );
   });
 });
+
+describe('custom rules', () => {
+  it('keywords of any shape prefilter their rule; a rule without keywords always runs', () => {
+    const ruleset = compileRuleset({
+      rules: [
+        { id: 'one-char', regex: 'Z\\d{4}', keywords: ['z'] },
+        { id: 'non-ascii', regex: 'clé=(\\w+)', keywords: ['clé='] },
+        { id: 'always', regex: 'INTERNAL-\\d+', keywords: [] },
+        { id: 'never', regex: 'NEVER-\\d+', keywords: ['keyword-not-there'] },
+      ],
+    });
+    const result = redact('Z1234 clé=abc INTERNAL-7 NEVER-1', ruleset);
+    expect(result.text).toBe('[REDACTED:one-char] clé=[REDACTED:non-ascii] [REDACTED:always] NEVER-1');
+  });
+});
