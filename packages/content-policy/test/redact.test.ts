@@ -148,6 +148,23 @@ smtp:
     );
   });
 
+  it('tokens of more providers in a shell session', () => {
+    expectRedacted(
+      sample(
+        (
+          plant,
+          f,
+        ) => `$ huggingface-cli login --token ${plant('huggingface-access-token', 'hf_' + f.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 34))}
+$ doctl auth init -t ${plant('digitalocean-pat', 'dop_v1_' + f.hex(64))}
+$ twine upload -u __token__ -p ${plant('pypi-upload-token', 'pypi-AgEIcHlwaS5vcmc' + f.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-', 70))} dist/*
+$ curl -u ${plant('curl-auth-user', `admin:${f.password().replace('!', '')}`)} https://jenkins.internal/api/json
+$ export SENDGRID=${plant('sendgrid-api-token', 'SG.' + f.chars('abcdefghijklmnopqrstuvwxyz0123456789_-', 22) + '.' + f.chars('abcdefghijklmnopqrstuvwxyz0123456789_-', 43))}
+$ vault login ${plant('vault-service-token', 'hvs.' + f.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-', 95))}
+`,
+      ),
+    );
+  });
+
   it('a private key in a file read, whole block, and one cut short', () => {
     expectRedacted(
       sample(
