@@ -88,8 +88,8 @@ export function lastPathComponent(path: string): string {
  * The outgoing values of a record at a content level. `metrics`: text fields withheld (null), project paths reduced
  * to their last component (state `redacted`, so it never replaces a full path). `redacted`: text and path fields redacted. `full`: as they are. With `encryption`, every
  * field that still carries text is encrypted on top (its state becomes `encrypted`; whether it was redacted first
- * travels inside the ciphertext). Null and undefined text stays as it is, in state `plain`; a text field holding
- * something else than a string (a tool input object) is redacted or encrypted as its JSON text.
+ * travels inside the ciphertext). Null and undefined text stays as it is, in state `plain` (`withheld` at `metrics`);
+ * a text field holding something else than a string (a tool input object) is redacted or encrypted as its JSON text.
  */
 export function projectForLevel(
   level: ContentLevel,
@@ -116,11 +116,13 @@ export function projectForLevel(
     states[field] = 'encrypted';
   };
   const pathFields = new Set(spec.projectPath ?? []);
-  for (const field of [...spec.text, ...pathFields]) {
+  for (const field of new Set([...spec.text, ...pathFields])) {
     if (!(field in record)) continue;
     const value = record[field];
     if (value === null || value === undefined) {
-      states[field] = 'plain';
+      // At `metrics` nothing of a text field is sent, so an empty one is withheld too: it must not pass for a
+      // cleared field and replace another machine's text.
+      states[field] = level === 'metrics' && !pathFields.has(field) ? 'withheld' : 'plain';
       continue;
     }
     const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -109,7 +109,7 @@ describe('projectForLevel', () => {
       prompt: 'withheld',
       tool_output: 'withheld',
       tool_input: 'withheld',
-      title: 'plain',
+      title: 'withheld',
       project_path: 'redacted',
     });
   });
