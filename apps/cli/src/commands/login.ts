@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { rowId } from '@agentlogs/ingest';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import type { specs } from './index.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
 
@@ -232,27 +233,8 @@ async function registerWithBackend(ctx: CommandContext, project: ProjectConnecti
   return { device, machineId };
 }
 
-export const loginCommand: Command = {
+export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
   name: 'login',
-  summary: 'Log in with GitHub to your Supabase project and register this machine',
-  usage: 'login [--no-browser] [--timeout SECONDS] [--port PORT]',
-  help: `Opens GitHub's consent page in your browser (PKCE flow through Supabase Auth). The browser comes back to
-a one-off address on this machine, http://127.0.0.1:<port>/callback, and the session is stored in
-<profile dir>/credentials/session.json (mode 0600).
-
-Options:
-  --no-browser       print the URL instead of opening a browser (also the default over SSH or without a display)
-  --timeout SECONDS  how long to wait for the browser (default ${DEFAULT_TIMEOUT_SECONDS})
-  --port PORT        listen on this port instead of a free one (for 'ssh -L PORT:127.0.0.1:PORT')
-
-Over SSH: open the printed URL on your laptop. When the browser then fails to load
-http://127.0.0.1:<port>/callback?code=..., copy that address from the address bar and paste it here.
-See docs/login.md, also for the Supabase dashboard settings.`,
-  options: {
-    'no-browser': { type: 'boolean' },
-    timeout: { type: 'string' },
-    port: { type: 'string' },
-  },
   async run(ctx, args) {
     const timeoutSeconds = timeoutArg(args.values.timeout);
     const port = portArg(args.values.port);

@@ -1,8 +1,9 @@
 import { computeStats, STATS_GROUPINGS, type StatsFigures, type StatsGrouping } from '@agentlogs/ingest';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, usageError } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import type { specs } from './index.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -48,28 +49,8 @@ function cells(key: string, f: StatsFigures): string[] {
   ];
 }
 
-export const statsCommand: Command = {
+export const statsCommand: Command<OptionsOf<typeof specs.stats>> = {
   name: 'stats',
-  summary: 'Token usage and cost from the local database, by day, month, model, project, session or machine',
-  usage:
-    'stats [--by day|month|model|project|session|machine] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--timezone TZ] [--json]',
-  help: `Options:
-  --by KEY          group rows by day (default), month, model, project (the cwd path), session or machine
-  --since DATE      first local day to count (YYYY-MM-DD, inclusive)
-  --until DATE      last local day to count (YYYY-MM-DD, inclusive)
-  --timezone TZ     time zone for days and months (default: $TZ or the system zone)
-  --json            print {"totals": {...}, "rows": [{"key", ...}]} for machines
-
-Tokens: input, output, cache writes and cache reads, each response counted once. Cost: the transcript's
-costUSD when present, otherwise the offline price table shipped with agentlogs; models missing from it are
-listed as unpriced (marked * in the table) and not counted as $0. Run 'agentlogs import' first.`,
-  options: {
-    by: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    timezone: { type: 'string' },
-    json: { type: 'boolean' },
-  },
   async run(ctx: CommandContext, args) {
     const by = (args.values.by as string | undefined) ?? 'day';
     if (!STATS_GROUPINGS.includes(by as StatsGrouping)) {
