@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { openLocalSyncStore } from '../sync/session.js';
+import { renderTable } from '../table.js';
 import type { specs } from './index.js';
 
 /** A cognitive commit as `commits list --json` / `commits show --json` print it. */
@@ -144,14 +145,20 @@ const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
       ctx.out("No commits. Import transcripts with 'agentlogs import'.");
       return ExitCode.ok;
     }
-    for (const c of views) {
+    const lines = views.map((c) => {
       const flags = [c.hidden ? 'hidden' : '', c.pending ? 'not pushed' : ''].filter(Boolean).join(', ');
       const closed = c.git_hash ? `git ${c.git_hash}` : c.closed_by.replace('_', ' ');
       const label = `[${closed}] ${c.title ?? '(untitled)'}`;
-      ctx.out(
-        `${c.id}  ${c.started_at.slice(0, 16).replace('T', ' ')}  ${(c.project_name ?? '-').padEnd(16).slice(0, 16)}  ${String(c.turns).padStart(5)} turns  ${label}${flags ? `  [${flags}]` : ''}`,
-      );
-    }
+      return [
+        c.id,
+        c.started_at.slice(0, 16).replace('T', ' '),
+        (c.project_name ?? '-').slice(0, 16),
+        `${c.turns} turns`,
+        `${label}${flags ? `  [${flags}]` : ''}`,
+      ];
+    });
+    const align = ['left', 'left', 'left', 'right', 'left'] as const;
+    for (const line of renderTable(lines, { align })) ctx.out(line);
     return ExitCode.ok;
   },
 };

@@ -1,6 +1,7 @@
 import type { Command, OptionsOf } from '../command.js';
 import { ExitCode, usageError } from '../errors.js';
 import { maskSecret, ProfileConfig, type ResolvedSetting } from '../settings.js';
+import { renderTable } from '../table.js';
 import type { specs } from './index.js';
 
 function shown(setting: ResolvedSetting, reveal: boolean): string {
@@ -87,11 +88,11 @@ export const configListCommand: Command<OptionsOf<(typeof specs)['config list']>
       return ExitCode.ok;
     }
     ctx.out(`profile ${ctx.profile} (${config.path})`);
-    const width = Math.max(...settings.map((s) => s.key.length));
-    for (const s of settings) {
+    const rows = settings.map((s) => {
       const where = s.source === 'env' ? `env ${s.env}` : (s.source ?? 'unset');
-      ctx.out(`  ${s.key.padEnd(width)}  ${s.value === undefined ? '-' : shown(s, false)}  (${where})`);
-    }
+      return [s.key, s.value === undefined ? '-' : shown(s, false), `(${where})`];
+    });
+    for (const line of renderTable(rows, { indent: '  ' })) ctx.out(line);
     return ExitCode.ok;
   },
 };

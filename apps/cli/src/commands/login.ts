@@ -7,6 +7,7 @@ import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
+import { docsUrl } from '../docs-url.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { specs } from './index.js';
 
@@ -252,7 +253,7 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
     if (!settings.githubEnabled) {
       throw new CliError('GitHub login is not enabled in your Supabase project', {
         exitCode: ExitCode.config,
-        hint: 'enable it in Dashboard → Authentication → Sign In / Providers → GitHub with the client id and secret of a GitHub OAuth app (see docs/login.md)',
+        hint: `enable it in Dashboard → Authentication → Sign In / Providers → GitHub with the client id and secret of a GitHub OAuth app (see ${docsUrl('login.md')})`,
       });
     }
 

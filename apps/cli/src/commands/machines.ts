@@ -6,6 +6,7 @@ import { ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { ProjectQueries, type RemoteMachine } from '../sync/server.js';
 import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
+import { renderTable } from '../table.js';
 import type { specs } from './index.js';
 
 export interface MachineView {
@@ -122,12 +123,8 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
       v.turns.toLocaleString('en-US'),
       `$${v.cost_usd.toFixed(2)}`,
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-    const fmt = (r: string[]) =>
-      r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    ctx.out(fmt(header));
-    ctx.out(widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const r of table) ctx.out(fmt(r));
+    const align = ['left', 'left', 'left', 'right', 'right', 'right'] as const;
+    for (const line of renderTable(table, { header, align })) ctx.out(line);
     return ExitCode.ok;
   },
 };

@@ -3,6 +3,7 @@ import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, usageError } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { renderTable } from '../table.js';
 import type { specs } from './index.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -30,10 +31,7 @@ const int = (n: number) => n.toLocaleString('en-US');
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
+  return renderTable(rows, { header, align: header.map((_, i) => (i === 0 ? 'left' : 'right')) });
 }
 
 function cells(key: string, f: StatsFigures): string[] {
