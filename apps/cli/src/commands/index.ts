@@ -14,7 +14,7 @@ const JSON_HELP = '  -j, --json';
 const DRY_RUN_HELP =
   '  --dry-run   ask the server what would move and print the counts; changes nothing here or there';
 
-/** Kept in step with CONFIG_KEYS in settings.ts (test/command-table.test.ts checks it). */
+/** Kept in step with CONFIG_KEYS in settings.ts (test/cli-parse.test.ts checks it). */
 const CONFIG_KEYS_HELP = `Settings:
   supabase.url       URL of your Supabase project (Dashboard → Project Settings → API), e.g. https://abcd.supabase.co (env AGENTLOGS_SUPABASE_URL)
   supabase.anon_key  the project's anon (publishable) key, from the same page (env AGENTLOGS_SUPABASE_ANON_KEY)
