@@ -24,7 +24,10 @@ const isWord = (arg: string | undefined): arg is string => arg !== undefined && 
 /** The command or group that `args` starts with: `sync status` before `sync`, `commits` alone as a group. */
 function resolve(args: string[]): Resolved {
   const [first, second] = args;
-  if (!isWord(first)) return { kind: 'unknown', scope: '', message: `unknown command "${first}"` };
+  if (!isWord(first)) {
+    const hint = didYouMean(first ?? '', ['--help', '--version', '--profile']);
+    return { kind: 'unknown', scope: '', message: `unknown option "${first}"${hint}` };
+  }
   const group = commandGroups.find((g) => g.name === first);
   const own = commandTable.find((e) => e.name === first);
   if (group) {
@@ -98,11 +101,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
 
-  const global = takeGlobalOptions(argv);
-  const { args, profile } = global;
+  const globals = takeGlobalOptions(argv);
+  const { args, profile } = globals;
   if (args.length === 0 || args[0] === '--version' || args[0] === '-v' || args[0] === '-V') {
-    if (global.error) {
-      stderr.write(usageLines('', global.error));
+    if (globals.error) {
+      stderr.write(usageLines('', globals.error));
       return ExitCode.usage;
     }
     stdout.write(args.length === 0 ? `${globalHelp()}\n` : `${version}\n`);
@@ -128,13 +131,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return ExitCode.usage;
   }
   const scope = found.kind === 'group' ? found.group.name : found.entry.name;
-  if (global.error) {
-    stderr.write(usageLines(scope, global.error));
+  if (globals.error) {
+    stderr.write(usageLines(scope, globals.error));
     return ExitCode.usage;
   }
   if (found.kind === 'group') {
     // `agentlogs commits`: the group's subcommands, on stdout when asked for, else as a usage error.
-    if (global.help || asHelp) {
+    if (globals.help || asHelp) {
       stdout.write(`${groupHelp(found.group)}\n`);
       return ExitCode.ok;
     }
@@ -143,7 +146,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   }
   const { entry, rest } = found;
   const isGroupCommand = found.group?.name === entry.name ? found.group : undefined;
-  if (global.help || asHelp) {
+  if (globals.help || asHelp) {
     stdout.write(`${commandHelp(entry.spec, isGroupCommand)}\n`);
     return ExitCode.ok;
   }

@@ -71,6 +71,7 @@ describe('usage errors', () => {
       [['machine'], 'agentlogs: unknown command "machine" (did you mean "machines"?)'],
       [['pending'], 'agentlogs: unknown command "pending" (did you mean "sync pending"?)'],
       [['frobnicate'], 'agentlogs: unknown command "frobnicate"'],
+      [['--verison'], 'agentlogs: unknown option "--verison" (did you mean "--version"?)'],
       [
         ['commits', 'lst'],
         'agentlogs commits: unknown subcommand "commits lst" (did you mean "commits list"?)',
