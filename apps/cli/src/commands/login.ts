@@ -7,7 +7,7 @@ import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
-import { docsUrl } from '../docs-url.js';
+import { docsUrl, repositoryUrl } from '../docs-url.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { specs } from './index.js';
 
@@ -226,7 +226,7 @@ async function registerWithBackend(ctx: CommandContext, project: ProjectConnecti
       {
         exitCode: missing ? ExitCode.config : ExitCode.unavailable,
         hint: missing
-          ? "apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see supabase/README.md), then run 'agentlogs login' again"
+          ? `apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see ${repositoryUrl('supabase/README.md')}), then run 'agentlogs login' again`
           : "run 'agentlogs login' again",
       },
     );
