@@ -8,7 +8,7 @@ import type { specs } from './index.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function validDate(value: unknown, flag: string): string | undefined {
+function validDate(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
   const text = String(value);
   if (!DATE.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
@@ -50,14 +50,14 @@ function cells(key: string, f: StatsFigures): string[] {
 export const statsCommand: Command<OptionsOf<typeof specs.stats>> = {
   name: 'stats',
   async run(ctx: CommandContext, args) {
-    const by = (args.values.by as string | undefined) ?? 'day';
+    const by = args.values.by ?? 'day';
     if (!STATS_GROUPINGS.includes(by as StatsGrouping)) {
       throw usageError(`--by must be one of ${STATS_GROUPINGS.join(', ')}; got "${by}"`);
     }
     const since = validDate(args.values.since, '--since');
     const until = validDate(args.values.until, '--until');
     if (since && until && since > until) throw usageError(`--since ${since} is after --until ${until}`);
-    const timeZone = validTimeZone((args.values.timezone as string | undefined) ?? ctx.env.TZ);
+    const timeZone = validTimeZone(args.values.timezone ?? ctx.env.TZ);
     const store = openStore(ctx);
     let report: ReturnType<typeof computeStats>;
     try {
