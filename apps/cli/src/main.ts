@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
-import type { Command } from './command.js';
-import { type CommandEntry, commandTable, loadAllCommands } from './commands/index.js';
+import { ArgsError, closest, didYouMean, parseCommandArgs } from './args.js';
+import { type CommandEntry, type CommandGroup, commandGroups, commandTable } from './commands/index.js';
 import { createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
+import { commandHelp, globalHelp, groupHelp, helpTopics } from './help.js';
 import { version } from './version.js';
 
 export interface MainOptions {
@@ -13,49 +13,86 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-/** Finds the longest command name that prefixes argv (`sync status` before `sync`). */
-function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  let best: { entry: CommandEntry; rest: string[] } | undefined;
-  for (const entry of commandTable) {
-    const parts = entry.name.split(' ');
-    if (parts.every((p, i) => words[i] === p)) {
-      if (!best || parts.length > best.entry.name.split(' ').length) {
-        // Remove the command words from argv, keep everything else in order.
-        const rest = [...argv];
-        for (const p of parts) rest.splice(rest.indexOf(p), 1);
-        best = { entry, rest };
+/** What the first words of the command line name. */
+type Resolved =
+  | { kind: 'command'; entry: CommandEntry; rest: string[]; group?: CommandGroup }
+  | { kind: 'group'; group: CommandGroup; rest: string[] }
+  | { kind: 'unknown'; scope: string; message: string };
+
+const isWord = (arg: string | undefined): arg is string => arg !== undefined && !arg.startsWith('-');
+
+/** The command or group that `args` starts with: `sync status` before `sync`, `commits` alone as a group. */
+function resolve(args: string[]): Resolved {
+  const [first, second] = args;
+  if (!isWord(first)) {
+    const hint = didYouMean(first ?? '', ['--help', '--version', '--profile']);
+    return { kind: 'unknown', scope: '', message: `unknown option "${first}"${hint}` };
+  }
+  const group = commandGroups.find((g) => g.name === first);
+  const own = commandTable.find((e) => e.name === first);
+  if (group) {
+    const subs = commandTable.filter((e) => e.name.startsWith(`${first} `)).map((e) => e.name);
+    if (isWord(second)) {
+      const entry = commandTable.find((e) => e.name === `${first} ${second}`);
+      if (entry) return { kind: 'command', entry, rest: args.slice(2), group };
+      if (!own?.spec.positionals) {
+        const wanted = `${first} ${second}`;
+        return {
+          kind: 'unknown',
+          scope: first,
+          message: `unknown subcommand "${wanted}"${didYouMean(wanted, subs)}`,
+        };
       }
     }
+    if (own) return { kind: 'command', entry: own, rest: args.slice(1), group };
+    return { kind: 'group', group, rest: args.slice(1) };
   }
-  return best;
+  if (own) return { kind: 'command', entry: own, rest: args.slice(1) };
+  const topLevel = [...new Set(commandTable.map((e) => e.name.split(' ')[0]!))];
+  const lastWords = commandTable.filter((e) => e.name.includes(' ')).map((e) => e.name.split(' ').pop()!);
+  const sub = topLevel.includes(first) ? undefined : closest(first, lastWords);
+  const meant = closest(first, topLevel) ?? commandTable.find((e) => sub && e.name.endsWith(` ${sub}`))?.name;
+  return {
+    kind: 'unknown',
+    scope: '',
+    message: `unknown command "${first}"${meant ? ` (did you mean "${meant}"?)` : ''}`,
+  };
 }
 
-function globalHelp(commands: Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = [
-    `agentlogs ${version} — every AI coding agent session, on all your machines`,
-    '',
-    'Usage: agentlogs <command> [options]',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Global options:',
-    '  --profile NAME   use a named profile (env AGENTLOGS_PROFILE); each has its own database and login',
-    '  -h, --help       show help (also `agentlogs <command> --help`)',
-    '  -v, --version    print the version',
-    '',
-    'Environment: AGENTLOGS_HOME (data directory), AGENTLOGS_PROFILE, AGENTLOGS_SUPABASE_URL,',
-    'AGENTLOGS_SUPABASE_ANON_KEY, AGENTLOGS_SYNC_ENABLED. Exit codes: see docs/cli.md.',
-  ];
-  return lines.join('\n');
+/** `agentlogs <scope>: <message>` and where to read the usage: the one style of every usage error. */
+function usageLines(scope: string, message: string): string {
+  const where = scope ? `agentlogs ${scope}` : 'agentlogs';
+  return `${where}: ${message}\nRun '${where} --help' for usage.\n`;
 }
 
-function commandHelp(command: Command): string {
-  const lines = [`Usage: agentlogs ${command.usage}`, '', command.summary];
-  if (command.help) lines.push('', command.help.trimEnd());
-  return lines.join('\n');
+/** Options every command takes, wherever they appear (before a `--`): the profile and help. */
+interface GlobalOptions {
+  args: string[];
+  profile?: string;
+  help: boolean;
+  error?: string;
+}
+
+function takeGlobalOptions(argv: string[]): GlobalOptions {
+  const out: GlobalOptions = { args: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.args.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--profile' || a === '-p') {
+      const name = argv[i + 1];
+      if (name === undefined || name.startsWith('-')) out.error ??= `${a} needs a profile name`;
+      else out.profile = name;
+      i++;
+    } else if (a.startsWith('--profile=')) out.profile = a.slice('--profile='.length);
+    else if (a === '--help' || a === '-h') out.help = true;
+    else out.args.push(a);
+  }
+  if (!out.error && out.profile !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(out.profile))
+    out.error = `invalid profile name "${out.profile}": use letters, digits, - and _`;
+  return out;
 }
 
 /** Runs one CLI invocation and returns its exit code. Never throws for expected failures. */
@@ -64,46 +101,65 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
 
-  // Global flags may appear anywhere; --profile takes a value.
-  let profile: string | undefined;
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--profile') {
-      profile = argv[++i];
-      if (!profile) {
-        stderr.write('agentlogs: --profile needs a name\n');
-        return ExitCode.usage;
-      }
-    } else if (a.startsWith('--profile=')) profile = a.slice('--profile='.length);
-    else args.push(a);
-  }
-  if (profile !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(profile)) {
-    stderr.write(`agentlogs: invalid profile name "${profile}": use letters, digits, - and _\n`);
-    return ExitCode.usage;
-  }
-
-  if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
-    const topic = args[0] === 'help' ? findCommand(args.slice(1)) : undefined;
-    stdout.write(`${topic ? commandHelp(await topic.entry.load()) : globalHelp(await loadAllCommands())}\n`);
-    return ExitCode.ok;
-  }
-  if (args[0] === '--version' || args[0] === '-v') {
-    stdout.write(`${version}\n`);
+  const globals = takeGlobalOptions(argv);
+  const { args, profile } = globals;
+  if (args.length === 0 || args[0] === '--version' || args[0] === '-v' || args[0] === '-V') {
+    if (globals.error) {
+      stderr.write(usageLines('', globals.error));
+      return ExitCode.usage;
+    }
+    stdout.write(args.length === 0 ? `${globalHelp()}\n` : `${version}\n`);
     return ExitCode.ok;
   }
 
-  const found = findCommand(args);
-  if (!found) {
-    stderr.write(`agentlogs: unknown command "${args[0]}"; run 'agentlogs --help' for the list\n`);
-    return ExitCode.usage;
-  }
-  const { rest } = found;
-  const command = await found.entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    stdout.write(`${commandHelp(command)}\n`);
+  // `agentlogs help [command…|topic]` is `agentlogs [command…] --help`.
+  const asHelp = args[0] === 'help';
+  const words = asHelp ? args.slice(1) : args;
+  if (asHelp && words.length === 0) {
+    stdout.write(`${globalHelp()}\n`);
     return ExitCode.ok;
   }
+  const topic = asHelp && words.length === 1 ? helpTopics[words[0]!] : undefined;
+  if (topic) {
+    stdout.write(`${topic()}\n`);
+    return ExitCode.ok;
+  }
+  const found = resolve(words);
+  if (found.kind === 'unknown') {
+    const topics = asHelp ? didYouMean(words[0] ?? '', Object.keys(helpTopics)) : '';
+    stderr.write(usageLines(found.scope, `${found.message}${found.message.includes('(did') ? '' : topics}`));
+    return ExitCode.usage;
+  }
+  const scope = found.kind === 'group' ? found.group.name : found.entry.name;
+  if (globals.error) {
+    stderr.write(usageLines(scope, globals.error));
+    return ExitCode.usage;
+  }
+  if (found.kind === 'group') {
+    // `agentlogs commits`: the group's subcommands, on stdout when asked for, else as a usage error.
+    if (globals.help || asHelp) {
+      stdout.write(`${groupHelp(found.group)}\n`);
+      return ExitCode.ok;
+    }
+    stderr.write(`${groupHelp(found.group)}\n`);
+    return ExitCode.usage;
+  }
+  const { entry, rest } = found;
+  const isGroupCommand = found.group?.name === entry.name ? found.group : undefined;
+  if (globals.help || asHelp) {
+    stdout.write(`${commandHelp(entry.spec, isGroupCommand)}\n`);
+    return ExitCode.ok;
+  }
+
+  let parsed: ReturnType<typeof parseCommandArgs>;
+  try {
+    parsed = parseCommandArgs(entry.spec, rest);
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    stderr.write(usageLines(entry.name, error.message));
+    return ExitCode.usage;
+  }
+  const command = await entry.load();
 
   const controller = new AbortController();
   let firstSigintAt = 0;
@@ -124,19 +180,6 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   if (!options.signal) process.on('SIGINT', onSigint);
 
   try {
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: command.options ?? {},
-        allowPositionals: command.positionals ?? false,
-        strict: true,
-      });
-    } catch (error) {
-      const msg = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      stderr.write(`agentlogs ${command.name}: ${msg}\nUsage: agentlogs ${command.usage}\n`);
-      return ExitCode.usage;
-    }
     const ctx = createContext({
       env,
       cwd: options.cwd,
@@ -145,10 +188,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       signal: controller.signal,
       profile: profile ?? env.AGENTLOGS_PROFILE ?? 'default',
     });
-    return await command.run(ctx, {
-      values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>,
-      positionals: parsed.positionals,
-    });
+    return await command.run(ctx, parsed);
   } catch (error) {
     return reportError(error, command.name, stderr);
   } finally {
@@ -161,6 +201,7 @@ export function reportError(error: unknown, commandName: string, stderr: NodeJS.
   if (error instanceof CliError) {
     stderr.write(`agentlogs ${commandName}: ${error.message}\n`);
     if (error.hint) stderr.write(`  hint: ${error.hint}\n`);
+    if (error.exitCode === ExitCode.usage) stderr.write(`Run 'agentlogs ${commandName} --help' for usage.\n`);
     return error.exitCode;
   }
   const e = error as { code?: string; message?: string };

@@ -152,6 +152,33 @@ describe('the bundled binary', () => {
     expect(fromDist.length).toBeLessThanOrEqual(2);
   });
 
+  it('help, group help, the exit codes and a usage error load the entry and the runtime chunk only', () => {
+    const home = temp();
+    const runtime = readdirSync(path.join(dist, 'chunks')).filter((f) => /^rolldown-runtime-.*\.js$/.test(f));
+    const allowed = new Set([bin, ...runtime.map((f) => path.join(dist, 'chunks', f))]);
+    for (const args of [
+      ['--help'],
+      ['stats', '--help'],
+      ['sync', 'status', '-h'],
+      ['help', 'commits', 'list'],
+      ['commits'],
+      ['config', '--help'],
+      ['help', 'exit-codes'],
+      ['comits'],
+      ['stats', '--jsn'],
+    ]) {
+      const r = cliLoading(home, args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(args[0] === 'commits' || r.stderr ? 2 : 0);
+      const { fromDist, elsewhere } = split(r.loaded);
+      expect(elsewhere, args.join(' ')).toEqual([]);
+      // No command module, nor anything a command needs (settings, SQLite, supabase-js), is read.
+      expect(
+        fromDist.filter((f) => !allowed.has(f)),
+        args.join(' '),
+      ).toEqual([]);
+    }
+  });
+
   it('import and stats load a few bundle files plus better-sqlite3, and find the price table', () => {
     const home = temp();
     const tree = path.join(home, 'claude', 'projects', 'demo');

@@ -1,7 +1,7 @@
 /**
  * Numbered migrations of the local database, following the agentlogs lineage:
  * v1..v6 exactly as the earlier agentlogs CLI wrote them, v7..v10 as its later releases added them,
- * v11 and on for this project (docs/decisions/0010-schema-lineage.md).
+ * v11 and on for this project (docs/decisions/0010-local-schema-lineage.md).
  *
  * The version is MAX(version) of `schema_version` (earlier releases left {5, 6} behind after an upgrade).
  * Every step runs in its own IMMEDIATE transaction, skips columns and tables that already exist, and

@@ -514,7 +514,7 @@ export class SqliteSyncStore implements LocalStore {
 
   /**
    * Deletes a cognitive commit and its visuals (tombstones). Its turns stay: they are the usage record of
-   * the session and keep counting in stats (docs/decisions/0012-local-edits.md).
+   * the session and keep counting in stats (docs/decisions/0012-applying-server-records-and-local-edits.md).
    */
   async deleteCommit(id: string): Promise<number> {
     return this.write(() => {

@@ -425,7 +425,7 @@ describe('upgrading the {5, 6} database an earlier release upgraded itself', () 
       last_synced_at: '2026-01-21T08:00:00.000Z',
     });
     // The earlier cloud's state does not describe this project's backend: every row is pending for it,
-    // and sync_status says so (docs/decisions/0011-legacy-sync-columns.md).
+    // and sync_status says so (docs/decisions/0011-pending-marker-and-legacy-sync-columns.md).
     expect(before.cognitive_commits!.map((c) => c.sync_status)).toEqual(['synced', 'conflict']);
     expect([synced!.sync_status, conflicted!.sync_status]).toEqual(['pending', 'pending']);
     expect(after.schema_version!.map((r) => r.version)).toEqual([

@@ -1,9 +1,11 @@
 import { isLocalStoreError, type LocalDatabase } from '@agentlogs/local-store';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { openLocalSyncStore } from '../sync/session.js';
+import { renderTable } from '../table.js';
+import type { specs } from './index.js';
 
 /** A cognitive commit as `commits list --json` / `commits show --json` print it. */
 export interface CommitView {
@@ -117,27 +119,8 @@ async function withStore<T>(
   }
 }
 
-const SYNC_NOTE = "The change is local until the next 'agentlogs push' or 'agentlogs sync'.";
-
-const listCommand: Command = {
+const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
   name: 'commits list',
-  summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
-  usage: 'commits list [--all] [--session ID] [--limit N] [--json]',
-  help: `Options:
-  --all          include hidden commits
-  --session ID   only the commits of this session
-  --limit N      at most N commits, newest first (default 50; 0 = all)
-  --json         print an array of {id, title, hidden, session_id, project_name, git_hash, closed_by,
-                 started_at, closed_at, machine_id, machine_name, turns, input_tokens, output_tokens,
-                 files_changed, version, pending}
-
-Deleted commits are never listed.`,
-  options: {
-    all: { type: 'boolean' },
-    session: { type: 'string' },
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-  },
   async run(ctx, args) {
     const limitText = (args.values.limit as string | undefined) ?? '50';
     const limit = Number(limitText);
@@ -162,25 +145,26 @@ Deleted commits are never listed.`,
       ctx.out("No commits. Import transcripts with 'agentlogs import'.");
       return ExitCode.ok;
     }
-    for (const c of views) {
+    const lines = views.map((c) => {
       const flags = [c.hidden ? 'hidden' : '', c.pending ? 'not pushed' : ''].filter(Boolean).join(', ');
       const closed = c.git_hash ? `git ${c.git_hash}` : c.closed_by.replace('_', ' ');
       const label = `[${closed}] ${c.title ?? '(untitled)'}`;
-      ctx.out(
-        `${c.id}  ${c.started_at.slice(0, 16).replace('T', ' ')}  ${(c.project_name ?? '-').padEnd(16).slice(0, 16)}  ${String(c.turns).padStart(5)} turns  ${label}${flags ? `  [${flags}]` : ''}`,
-      );
-    }
+      return [
+        c.id,
+        c.started_at.slice(0, 16).replace('T', ' '),
+        (c.project_name ?? '-').slice(0, 16),
+        `${c.turns} turns`,
+        `${label}${flags ? `  [${flags}]` : ''}`,
+      ];
+    });
+    const align = ['left', 'left', 'left', 'right', 'left'] as const;
+    for (const line of renderTable(lines, { align })) ctx.out(line);
     return ExitCode.ok;
   },
 };
 
-const showCommand: Command = {
+const showCommand: Command<OptionsOf<(typeof specs)['commits show']>> = {
   name: 'commits show',
-  summary: 'Show one cognitive commit',
-  usage: 'commits show <id> [--json]',
-  help: 'The id may be a unique prefix of 6 or more characters. --json prints the fields of `commits list --json`.',
-  options: { json: { type: 'boolean' } },
-  positionals: true,
   async run(ctx, args) {
     if (args.positionals.length > 1) throw usageError('commits show takes one id');
     const view = await withStore(ctx, async ({ database }) => {
@@ -207,16 +191,10 @@ const showCommand: Command = {
 
 function editCommand(
   name: 'title' | 'hide' | 'unhide' | 'delete',
-  summary: string,
-  help: string,
   apply: (s: ReturnType<typeof openLocalSyncStore>, id: string, rest: string[]) => Promise<string>,
 ): Command {
   return {
     name: `commits ${name}`,
-    summary,
-    usage: name === 'title' ? 'commits title <id> <text>' : `commits ${name} <id>`,
-    help: `${help}\nThe id may be a unique prefix of 6 or more characters. ${SYNC_NOTE}`,
-    positionals: true,
     async run(ctx, args) {
       const [given, ...rest] = args.positionals;
       if (name !== 'title' && rest.length > 0) throw usageError(`commits ${name} takes one id`);
@@ -230,35 +208,21 @@ function editCommand(
 export const commitsCommands: Command[] = [
   listCommand,
   showCommand,
-  editCommand(
-    'title',
-    'Give a commit a title (synced to your other machines)',
-    'An empty text removes the title.',
-    async ({ store }, id, rest) => {
-      const text = rest.join(' ').trim();
-      if (text.length > 500) throw usageError('a title is at most 500 characters');
-      const version = await store.setCommitTitle(id, text === '' ? null : text);
-      return text === ''
-        ? `Removed the title of ${id} (version ${version}).`
-        : `Titled ${id} "${text}" (version ${version}).`;
-    },
-  ),
+  editCommand('title', async ({ store }, id, rest) => {
+    const text = rest.join(' ').trim();
+    if (text.length > 500) throw usageError('a title is at most 500 characters');
+    const version = await store.setCommitTitle(id, text === '' ? null : text);
+    return text === ''
+      ? `Removed the title of ${id} (version ${version}).`
+      : `Titled ${id} "${text}" (version ${version}).`;
+  }),
   editCommand(
     'hide',
-    'Hide a commit from lists (synced as a flag; unhide brings it back)',
-    'Hidden commits still count in stats and stay on every machine; `commits list --all` shows them.',
     async ({ store }, id) => `Hid ${id} (version ${await store.setCommitHidden(id, true)}).`,
   ),
   editCommand(
     'unhide',
-    'Show a hidden commit in lists again',
-    'Clears the hidden flag.',
     async ({ store }, id) => `Unhid ${id} (version ${await store.setCommitHidden(id, false)}).`,
   ),
-  editCommand(
-    'delete',
-    'Delete a commit on every machine (a tombstone; a re-import never brings it back)',
-    'The commit and its visuals become tombstones that sync to your other machines. Its turns stay: they\nare the usage record of the session and keep counting in stats.',
-    async ({ store }, id) => `Deleted ${id} (version ${await store.deleteCommit(id)}).`,
-  ),
+  editCommand('delete', async ({ store }, id) => `Deleted ${id} (version ${await store.deleteCommit(id)}).`),
 ];

@@ -1,15 +1,8 @@
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { ExitCode, usageError } from '../errors.js';
-import { CONFIG_KEYS, maskSecret, ProfileConfig, type ResolvedSetting } from '../settings.js';
-
-const keysHelp = [
-  'Settings:',
-  ...CONFIG_KEYS.map((k) => `  ${k.key.padEnd(18)} ${k.description} (env ${k.env})`),
-  '',
-  'Values are stored per profile (--profile NAME or AGENTLOGS_PROFILE) in <data dir>/config.json',
-  '(profiles other than "default" under <data dir>/profiles/NAME/). An environment variable beats',
-  'the stored value, which beats the default.',
-].join('\n');
+import { maskSecret, ProfileConfig, type ResolvedSetting } from '../settings.js';
+import { renderTable } from '../table.js';
+import type { specs } from './index.js';
 
 function shown(setting: ResolvedSetting, reveal: boolean): string {
   if (setting.value === undefined) return '';
@@ -23,12 +16,8 @@ function oneKey(positionals: string[], usage: string): string {
   return key;
 }
 
-export const configSetCommand: Command = {
+export const configSetCommand: Command<OptionsOf<(typeof specs)['config set']>> = {
   name: 'config set',
-  summary: 'Store a setting in the current profile',
-  usage: 'config set <key> <value>',
-  help: `Example: agentlogs config set supabase.url https://abcd.supabase.co\n\n${keysHelp}`,
-  positionals: true,
   async run(ctx, args) {
     const [key, value, ...extra] = args.positionals;
     if (!key || value === undefined || extra.length > 0) {
@@ -47,13 +36,8 @@ export const configSetCommand: Command = {
   },
 };
 
-export const configGetCommand: Command = {
+export const configGetCommand: Command<OptionsOf<(typeof specs)['config get']>> = {
   name: 'config get',
-  summary: 'Print the effective value of a setting',
-  usage: 'config get <key> [--reveal]',
-  help: `Exits 1 when the setting has no value. Secrets are masked unless --reveal is given.\n\n${keysHelp}`,
-  options: { reveal: { type: 'boolean' } },
-  positionals: true,
   async run(ctx, args) {
     const key = oneKey(args.positionals, 'config get <key>');
     const setting = new ProfileConfig(ctx).get(key);
@@ -66,12 +50,8 @@ export const configGetCommand: Command = {
   },
 };
 
-export const configUnsetCommand: Command = {
+export const configUnsetCommand: Command<OptionsOf<(typeof specs)['config unset']>> = {
   name: 'config unset',
-  summary: 'Remove a setting from the current profile',
-  usage: 'config unset <key>',
-  help: keysHelp,
-  positionals: true,
   async run(ctx, args) {
     const key = oneKey(args.positionals, 'config unset <key>');
     const removed = await new ProfileConfig(ctx).unset(key);
@@ -82,12 +62,8 @@ export const configUnsetCommand: Command = {
   },
 };
 
-export const configListCommand: Command = {
+export const configListCommand: Command<OptionsOf<(typeof specs)['config list']>> = {
   name: 'config list',
-  summary: 'Show every setting, its value and where it comes from',
-  usage: 'config list [--json]',
-  help: `Sources: env (an environment variable), profile (stored with 'config set'), default.\nSecrets are masked.\n\n${keysHelp}`,
-  options: { json: { type: 'boolean' } },
   async run(ctx, args) {
     const config = new ProfileConfig(ctx);
     const settings = config.list();
@@ -112,33 +88,16 @@ export const configListCommand: Command = {
       return ExitCode.ok;
     }
     ctx.out(`profile ${ctx.profile} (${config.path})`);
-    const width = Math.max(...settings.map((s) => s.key.length));
-    for (const s of settings) {
+    const rows = settings.map((s) => {
       const where = s.source === 'env' ? `env ${s.env}` : (s.source ?? 'unset');
-      ctx.out(`  ${s.key.padEnd(width)}  ${s.value === undefined ? '-' : shown(s, false)}  (${where})`);
-    }
+      return [s.key, s.value === undefined ? '-' : shown(s, false), `(${where})`];
+    });
+    for (const line of renderTable(rows, { indent: '  ' })) ctx.out(line);
     return ExitCode.ok;
   },
 };
 
-/** `agentlogs config` alone, or with an unknown subcommand. */
-export const configCommand: Command = {
-  name: 'config',
-  summary: 'Read and change settings: config set|get|unset|list',
-  usage: 'config set|get|unset|list ...',
-  help: keysHelp,
-  positionals: true,
-  async run(_ctx, args) {
-    const [sub] = args.positionals;
-    throw usageError(
-      sub ? `unknown subcommand "config ${sub}"` : 'config needs a subcommand',
-      "use 'agentlogs config set|get|unset|list' (see 'agentlogs config --help')",
-    );
-  },
-};
-
 export const configCommands: Command[] = [
-  configCommand,
   configSetCommand,
   configGetCommand,
   configUnsetCommand,

@@ -1,5 +1,5 @@
 import { type ImportResult, importTranscripts } from '@agentlogs/ingest';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -7,6 +7,7 @@ import { openStore, storeError } from '../open-store.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 import { ProfileConfig } from '../settings.js';
 import { transcriptRoots } from '../transcript-roots.js';
+import type { specs } from './index.js';
 
 const SHOWN_MALFORMED = 5;
 
@@ -32,30 +33,8 @@ export function summaryLine(r: ImportResult): string {
   );
 }
 
-export const importCommand: Command = {
+export const importCommand: Command<OptionsOf<typeof specs.import>> = {
   name: 'import',
-  summary: 'Import Claude Code and Codex CLI transcripts into the local database',
-  usage: 'import [--claude-dir DIR]... [--codex-dir DIR]... [--json]',
-  help: `Options:
-  --claude-dir DIR   read Claude Code transcripts from DIR (a "projects" folder or a folder holding one);
-                     repeatable. Default: $CLAUDE_CONFIG_DIR (comma-separated), else ~/.config/claude/projects
-                     and ~/.claude/projects
-  --codex-dir DIR    read Codex CLI rollouts from DIR (a "sessions" folder or a folder holding one); repeatable.
-                     Default: $CODEX_HOME/sessions, else ~/.codex/sessions
-  --json             print the result as JSON
-
-With --claude-dir or --codex-dir, only the folders given are read. Imports are incremental: files unchanged
-since the last run are skipped, grown files are read from where the last run stopped. Transcripts are only
-read, never changed. Malformed lines are skipped and reported with file:line.
-
-Examples:
-  agentlogs import
-  agentlogs import --claude-dir ~/backup/.claude --json`,
-  options: {
-    'claude-dir': { type: 'string', multiple: true },
-    'codex-dir': { type: 'string', multiple: true },
-    json: { type: 'boolean' },
-  },
   async run(ctx: CommandContext, args) {
     const { claudeRoots, codexRoots } = transcriptRoots(ctx, args);
     const json = args.values.json === true;

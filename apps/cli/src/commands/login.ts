@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { rowId } from '@agentlogs/ingest';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
+import { docsUrl, repositoryUrl } from '../docs-url.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import type { specs } from './index.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
 
@@ -224,7 +226,7 @@ async function registerWithBackend(ctx: CommandContext, project: ProjectConnecti
       {
         exitCode: missing ? ExitCode.config : ExitCode.unavailable,
         hint: missing
-          ? "apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see supabase/README.md), then run 'agentlogs login' again"
+          ? `apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see ${repositoryUrl('supabase/README.md')}), then run 'agentlogs login' again`
           : "run 'agentlogs login' again",
       },
     );
@@ -232,27 +234,8 @@ async function registerWithBackend(ctx: CommandContext, project: ProjectConnecti
   return { device, machineId };
 }
 
-export const loginCommand: Command = {
+export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
   name: 'login',
-  summary: 'Log in with GitHub to your Supabase project and register this machine',
-  usage: 'login [--no-browser] [--timeout SECONDS] [--port PORT]',
-  help: `Opens GitHub's consent page in your browser (PKCE flow through Supabase Auth). The browser comes back to
-a one-off address on this machine, http://127.0.0.1:<port>/callback, and the session is stored in
-<profile dir>/credentials/session.json (mode 0600).
-
-Options:
-  --no-browser       print the URL instead of opening a browser (also the default over SSH or without a display)
-  --timeout SECONDS  how long to wait for the browser (default ${DEFAULT_TIMEOUT_SECONDS})
-  --port PORT        listen on this port instead of a free one (for 'ssh -L PORT:127.0.0.1:PORT')
-
-Over SSH: open the printed URL on your laptop. When the browser then fails to load
-http://127.0.0.1:<port>/callback?code=..., copy that address from the address bar and paste it here.
-See docs/login.md, also for the Supabase dashboard settings.`,
-  options: {
-    'no-browser': { type: 'boolean' },
-    timeout: { type: 'string' },
-    port: { type: 'string' },
-  },
   async run(ctx, args) {
     const timeoutSeconds = timeoutArg(args.values.timeout);
     const port = portArg(args.values.port);
@@ -270,7 +253,7 @@ See docs/login.md, also for the Supabase dashboard settings.`,
     if (!settings.githubEnabled) {
       throw new CliError('GitHub login is not enabled in your Supabase project', {
         exitCode: ExitCode.config,
-        hint: 'enable it in Dashboard → Authentication → Sign In / Providers → GitHub with the client id and secret of a GitHub OAuth app (see docs/login.md)',
+        hint: `enable it in Dashboard → Authentication → Sign In / Providers → GitHub with the client id and secret of a GitHub OAuth app (see ${docsUrl('login.md')})`,
       });
     }
 

@@ -1,13 +1,10 @@
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { CredentialStore, openProject } from '../config.js';
 import { ExitCode } from '../errors.js';
+import type { specs } from './index.js';
 
-export const logoutCommand: Command = {
+export const logoutCommand: Command<OptionsOf<typeof specs.logout>> = {
   name: 'logout',
-  summary: 'Sign out everywhere and delete the stored session',
-  usage: 'logout',
-  help: `Revokes every session of your account on the Supabase project (global sign-out), then deletes the
-session stored on this machine. Offline, it deletes the local session and warns that the server was not told.`,
   async run(ctx) {
     let project: Awaited<ReturnType<typeof openProject>>;
     try {

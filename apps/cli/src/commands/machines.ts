@@ -1,11 +1,13 @@
 import { computeStats } from '@agentlogs/ingest';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { ProjectQueries, type RemoteMachine } from '../sync/server.js';
 import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
+import { renderTable } from '../table.js';
+import type { specs } from './index.js';
 
 export interface MachineView {
   id: string;
@@ -38,19 +40,8 @@ async function remoteMachines(
   }
 }
 
-export const machinesCommand: Command = {
+export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
   name: 'machines',
-  summary: 'List your machines with their last sync and totals of the sessions recorded on each',
-  usage: 'machines [--offline] [--json]',
-  help: `Lists every machine known here (this one and those pulled from your other machines) with the totals
-of the rows each recorded first (sessions, turns, tokens, cost) and, from the server, when each last
-finished a sync. Totals cover what this machine has pulled: run 'agentlogs sync' first for everyone's.
-
-Options:
-  --offline   do not ask the server (last sync times are then unknown)
-  --json      print an array of {id, name, hostname, platform, this_machine, last_sync_at, sessions, turns,
-              input_tokens, output_tokens, cost_usd}`,
-  options: { offline: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(ctx, args) {
     const json = args.values.json === true;
     const local = openLocalSyncStore(ctx);
@@ -132,12 +123,8 @@ Options:
       v.turns.toLocaleString('en-US'),
       `$${v.cost_usd.toFixed(2)}`,
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-    const fmt = (r: string[]) =>
-      r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    ctx.out(fmt(header));
-    ctx.out(widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const r of table) ctx.out(fmt(r));
+    const align = ['left', 'left', 'left', 'right', 'right', 'right'] as const;
+    for (const line of renderTable(table, { header, align })) ctx.out(line);
     return ExitCode.ok;
   },
 };

@@ -1,12 +1,14 @@
 import { computeStats, STATS_GROUPINGS, type StatsFigures, type StatsGrouping } from '@agentlogs/ingest';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, usageError } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { renderTable } from '../table.js';
+import type { specs } from './index.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function validDate(value: unknown, flag: string): string | undefined {
+function validDate(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
   const text = String(value);
   if (!DATE.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
@@ -29,10 +31,7 @@ const int = (n: number) => n.toLocaleString('en-US');
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
+  return renderTable(rows, { header, align: header.map((_, i) => (i === 0 ? 'left' : 'right')) });
 }
 
 function cells(key: string, f: StatsFigures): string[] {
@@ -48,37 +47,17 @@ function cells(key: string, f: StatsFigures): string[] {
   ];
 }
 
-export const statsCommand: Command = {
+export const statsCommand: Command<OptionsOf<typeof specs.stats>> = {
   name: 'stats',
-  summary: 'Token usage and cost from the local database, by day, month, model, project, session or machine',
-  usage:
-    'stats [--by day|month|model|project|session|machine] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--timezone TZ] [--json]',
-  help: `Options:
-  --by KEY          group rows by day (default), month, model, project (the cwd path), session or machine
-  --since DATE      first local day to count (YYYY-MM-DD, inclusive)
-  --until DATE      last local day to count (YYYY-MM-DD, inclusive)
-  --timezone TZ     time zone for days and months (default: $TZ or the system zone)
-  --json            print {"totals": {...}, "rows": [{"key", ...}]} for machines
-
-Tokens: input, output, cache writes and cache reads, each response counted once. Cost: the transcript's
-costUSD when present, otherwise the offline price table shipped with agentlogs; models missing from it are
-listed as unpriced (marked * in the table) and not counted as $0. Run 'agentlogs import' first.`,
-  options: {
-    by: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    timezone: { type: 'string' },
-    json: { type: 'boolean' },
-  },
   async run(ctx: CommandContext, args) {
-    const by = (args.values.by as string | undefined) ?? 'day';
+    const by = args.values.by ?? 'day';
     if (!STATS_GROUPINGS.includes(by as StatsGrouping)) {
       throw usageError(`--by must be one of ${STATS_GROUPINGS.join(', ')}; got "${by}"`);
     }
     const since = validDate(args.values.since, '--since');
     const until = validDate(args.values.until, '--until');
     if (since && until && since > until) throw usageError(`--since ${since} is after --until ${until}`);
-    const timeZone = validTimeZone((args.values.timezone as string | undefined) ?? ctx.env.TZ);
+    const timeZone = validTimeZone(args.values.timezone ?? ctx.env.TZ);
     const store = openStore(ctx);
     let report: ReturnType<typeof computeStats>;
     try {

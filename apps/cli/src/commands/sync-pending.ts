@@ -1,6 +1,7 @@
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { ExitCode, usageError } from '../errors.js';
 import { openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
+import type { specs } from './index.js';
 
 interface PendingRow {
   table: string;
@@ -11,17 +12,8 @@ interface PendingRow {
   updated_at: string | null;
 }
 
-export const syncPendingCommand: Command = {
+export const syncPendingCommand: Command<OptionsOf<(typeof specs)['sync pending']>> = {
   name: 'sync pending',
-  summary: 'List the records waiting to be pushed',
-  usage: 'sync pending [--limit N] [--json]',
-  help: `Options:
-  --limit N   list at most N records (default 20; counts per table are always complete)
-  --json      print {total, tables: {table: count}, records: [{table, id, version, change, updated_at}]}
-
-Works offline: it reads the local database only. Records parked as dead letters are not pending
-('agentlogs sync status' lists them).`,
-  options: { limit: { type: 'string' }, json: { type: 'boolean' } },
   async run(ctx, args) {
     const limitText = (args.values.limit as string | undefined) ?? '20';
     const limit = Number(limitText);

@@ -1,21 +1,12 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { markEverythingPending } from '../sync/run.js';
 import { openLocalSyncStore } from '../sync/session.js';
+import type { specs } from './index.js';
 
-export const syncResetCommand: Command = {
+export const syncResetCommand: Command<OptionsOf<(typeof specs)['sync reset']>> = {
   name: 'sync reset',
-  summary: 'Start over: the next sync downloads everything and re-sends everything',
-  usage: 'sync reset [--yes]',
-  help: `Sets this machine's pull cursor back to the beginning and marks every local record to be pushed again;
-dead letters are released. Nothing is deleted, here or on the server: the next 'agentlogs sync' compares
-every record with the server's copy under the conflict rule. Use it when 'agentlogs sync status' or your
-stats look wrong after a restore from backup or a switch of project.
-
-Options:
-  --yes   do not ask for confirmation (needed when stdin is not a terminal)`,
-  options: { yes: { type: 'boolean' } },
   async run(ctx, args) {
     if (args.values.yes !== true) {
       if (!process.stdin.isTTY || ctx.stdout !== process.stdout) {

@@ -1,10 +1,11 @@
 import type { DeadLetter } from '@agentlogs/sync-core';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject, openProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { ProjectQueries } from '../sync/server.js';
 import { assertSyncEnabled, openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
+import type { specs } from './index.js';
 
 export interface SyncStatusReport {
   profile: string;
@@ -148,14 +149,7 @@ export async function runSyncStatus(ctx: CommandContext, json: boolean): Promise
   return report.connection.checked && !report.connection.ok ? ExitCode.unavailable : ExitCode.ok;
 }
 
-export const syncStatusCommand: Command = {
+export const syncStatusCommand: Command<OptionsOf<(typeof specs)['sync status']>> = {
   name: 'sync status',
-  summary:
-    'Show who and where sync runs as, the last push and pull, pending records, dead letters, the connection',
-  usage: 'sync status [--json]   (also: sync --status)',
-  help: `Shows the logged-in user, this machine, the backend URL, the last push and pull with their outcome,
-records pending per table, dead letters (records the server refused; released by 'agentlogs push --force'),
-the conflicts of the last push and pull, and checks the connection (exit 5 when the check fails).`,
-  options: { json: { type: 'boolean' } },
   run: (ctx, args) => runSyncStatus(ctx, args.values.json === true),
 };

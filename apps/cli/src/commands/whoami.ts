@@ -1,18 +1,12 @@
 import { rowId } from '@agentlogs/ingest';
-import type { Command } from '../command.js';
+import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig } from '../config.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
+import type { specs } from './index.js';
 
-export const whoamiCommand: Command = {
+export const whoamiCommand: Command<OptionsOf<typeof specs.whoami>> = {
   name: 'whoami',
-  summary: 'Show who is logged in, on which project, from which machine',
-  usage: 'whoami [--json]',
-  help: `Checks the session with the server (refreshing an expired access token). Exits 1 when logged out.
-Offline, it shows the stored login and says it could not be checked.
-
---json prints {user_id, github_login, email, machine_id, device_id, machine_name, project_url, profile, verified}.`,
-  options: { json: { type: 'boolean' } },
   async run(ctx, args) {
     const json = args.values.json === true;
     const project = await openProject(ctx);

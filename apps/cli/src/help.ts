@@ -1,0 +1,96 @@
+import type { CommandSpec } from './command.js';
+import { type CommandEntry, type CommandGroup, commandTable } from './commands/index.js';
+import { docsUrl } from './docs-url.js';
+import { EXIT_CODE_MEANINGS } from './errors.js';
+import { renderTable } from './table.js';
+import { version } from './version.js';
+
+/** Topics of `agentlogs help <topic>` that are not commands. */
+export const helpTopics: Record<string, () => string> = {
+  'exit-codes': exitCodesHelp,
+};
+
+const GLOBAL_OPTIONS = renderTable(
+  [
+    [
+      '-p, --profile NAME',
+      'use a named profile (env AGENTLOGS_PROFILE); each has its own database and login',
+    ],
+    ['-h, --help', 'show help (also `agentlogs <command> --help`, `agentlogs help <command>`)'],
+    ['-v, -V, --version', 'print the version'],
+  ],
+  { indent: '  ' },
+);
+
+export function globalHelp(): string {
+  return [
+    `agentlogs ${version} — every AI coding agent session, on all your machines`,
+    '',
+    'Usage: agentlogs <command> [options]',
+    '',
+    'Commands:',
+    ...renderTable(
+      commandTable.map((e) => [e.name, e.spec.summary]),
+      { indent: '  ' },
+    ),
+    '',
+    'Global options:',
+    ...GLOBAL_OPTIONS,
+    '',
+    'Environment: AGENTLOGS_HOME (data directory), AGENTLOGS_PROFILE, AGENTLOGS_SUPABASE_URL,',
+    'AGENTLOGS_SUPABASE_ANON_KEY, AGENTLOGS_SYNC_ENABLED.',
+    "Exit codes: 'agentlogs help exit-codes'. Documentation:",
+    `${docsUrl('cli.md')}`,
+  ].join('\n');
+}
+
+/** The subcommands of a group, as rows of the table. */
+export function subcommands(group: string): CommandEntry[] {
+  return commandTable.filter((e) => e.name.startsWith(`${group} `));
+}
+
+export function commandHelp(spec: CommandSpec, group?: CommandGroup): string {
+  const lines = [`Usage: agentlogs ${spec.usage}`, '', spec.summary];
+  if (spec.help) lines.push('', spec.help.trimEnd());
+  if (group) {
+    lines.push(
+      '',
+      'Commands:',
+      ...renderTable(
+        subcommands(group.name).map((e) => [e.name, e.spec.summary]),
+        { indent: '  ' },
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `agentlogs commits` / `agentlogs commits --help`: the subcommands of a group that does not run on its own. */
+export function groupHelp(group: CommandGroup): string {
+  const lines = [
+    `Usage: agentlogs ${group.name} <command> [options]`,
+    '',
+    group.summary,
+    '',
+    'Commands:',
+    ...renderTable(
+      subcommands(group.name).map((e) => [e.name, e.spec.summary]),
+      { indent: '  ' },
+    ),
+  ];
+  if (group.help) lines.push('', group.help.trimEnd());
+  lines.push('', `Run 'agentlogs ${group.name} <command> --help' for a command's options.`);
+  return lines.join('\n');
+}
+
+export function exitCodesHelp(): string {
+  return [
+    'Exit codes of agentlogs:',
+    ...renderTable(
+      EXIT_CODE_MEANINGS.map(([code, meaning]) => [String(code), meaning]),
+      { indent: '  ', align: ['right', 'left'] },
+    ),
+    '',
+    `Per command: ${docsUrl('cli.md#exit-codes')}`,
+  ].join('\n');
+}
