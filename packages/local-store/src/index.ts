@@ -1,3 +1,10 @@
+export {
+  type AdoptLegacyOptions,
+  adoptLegacyDatabase,
+  type LegacyAdoption,
+  legacyAdoptionPending,
+  legacyBackupDir,
+} from './adopt.js';
 export { type CommitSummary, getCommit, type ListCommitsOptions, listCommits } from './commits.js';
 export {
   isLocalStoreBusyError,
@@ -11,6 +18,7 @@ export {
   translateSqliteError,
 } from './errors.js';
 export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid } from './ids.js';
+export { type FoldCounts, LegacyFolder, type LegacyLine } from './legacy-fold.js';
 export {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
