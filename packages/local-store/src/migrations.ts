@@ -439,12 +439,13 @@ export const MIGRATIONS: readonly Migration[] = [
       // Earlier releases wrote a commit's `started_at` from the clock when its first line had no timestamp, later
       // than its `closed_at`, so v11's time-range link left its turns without a commit. A legacy turn with none
       // joins the first legacy commit of its session closed at or after it (the last one for turns after all).
+      // A row the server never acknowledged is pending anyway: its version (and legacy local_version) stays.
       c.db.exec(`update turns set commit_id = coalesce(
           (select c.id from cognitive_commits c where c.session_id = turns.session_id and c.legacy_id is not null
              and c.deleted_at is null and c.closed_at >= turns.timestamp order by c.closed_at limit 1),
           (select c.id from cognitive_commits c where c.session_id = turns.session_id and c.legacy_id is not null
              and c.deleted_at is null order by c.closed_at desc limit 1)),
-          version = version + 1
+          version = case when synced_version > 0 then version + 1 else version end
         where commit_id is null and legacy_id is not null and session_id is not null and deleted_at is null
           and exists (select 1 from cognitive_commits c where c.session_id = turns.session_id
             and c.legacy_id is not null and c.deleted_at is null)`);
