@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, normalize, relative, sep } from 'node:path';
-import { LegacyFolder, type LegacyLine } from '@agentlogs/local-store';
 import type BetterSqlite3 from 'better-sqlite3';
 import { readClaudeLine } from './claude.js';
 import { ClaudeAssembler, type ClaudeFileState } from './claude-assembler.js';
 import { CodexAssembler, type CodexFileState } from './codex.js';
 import { rowId } from './ids.js';
+import { LegacyFolder, type LegacyLine } from './legacy-fold.js';
 import { readLinesFrom } from './lines.js';
 import type { RecordBatch, Source } from './records.js';
 import { TranscriptWriter, type WriteCounts } from './writer.js';

@@ -8,9 +8,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
-import { readSchemaVersion } from './migrations.js';
 import { type LocalDatabase, openLocalDatabase } from './open.js';
 
 /** Tables whose rows are adopted, parents first (foreign keys are checked at commit anyway). */
@@ -77,8 +76,8 @@ export function adoptLegacyDatabase(options: AdoptLegacyOptions): LegacyAdoption
   try {
     copy(backupPath);
     copy(work);
-    const schemaVersion = versionOf(work);
     legacy = openLocalDatabase({ path: work, busyTimeoutMs: store.busyTimeoutMs });
+    const schemaVersion = legacy.migration.fromVersion;
     // Everything in one file: the attached copy is read without its WAL.
     legacy.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     legacy.sqlite.pragma('journal_mode = DELETE');
@@ -105,15 +104,6 @@ export function adoptLegacyDatabase(options: AdoptLegacyOptions): LegacyAdoption
 function removeBackup(path: string): void {
   rmSync(path, { force: true });
   rmSync(`${path}-wal`, { force: true });
-}
-
-function versionOf(path: string): number {
-  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-  try {
-    return readSchemaVersion(db);
-  } finally {
-    db.close();
-  }
 }
 
 function columnsOf(db: BetterSqlite3.Database, schema: string, table: string): string[] {

@@ -16,7 +16,7 @@
  * Legacy rows whose lines are not in the file (or whose file is never imported) stay as they are.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { agentlogsUuid } from './ids.js';
+import { rowId } from './ids.js';
 
 /** What the importer read of one transcript line. */
 export interface LegacyLine {
@@ -76,14 +76,14 @@ export class LegacyFolder {
   pending(fileName: string): boolean {
     if (!this.active) return false;
     if (this.selectFolded.get(fileName) !== undefined) return false;
-    return this.selectSession.get(agentlogsUuid(`claude:session:${fileName}`), fileName) !== undefined;
+    return this.selectSession.get(rowId.claudeSession(fileName), fileName) !== undefined;
   }
 
   /** Folds the legacy rows of the file `fileName` (without `.jsonl`) given its lines by uuid. */
   fold(fileName: string, lines: ReadonlyMap<string, LegacyLine>): FoldCounts {
     const counts: FoldCounts = { turns: 0, commits: 0, sessions: 0 };
     const db = this.db;
-    const legacySessionId = agentlogsUuid(`claude:session:${fileName}`);
+    const legacySessionId = rowId.claudeSession(fileName);
     const legacySession = this.selectSession.get(legacySessionId, fileName) as
       | { id: string; commit_id: string | null; synced_version: number }
       | undefined;
@@ -94,7 +94,7 @@ export class LegacyFolder {
     for (const line of lines.values())
       perSession.set(line.sessionId, (perSession.get(line.sessionId) ?? 0) + 1);
     const mainNative = [...perSession].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const mainSession = mainNative === undefined ? undefined : agentlogsUuid(`claude:session:${mainNative}`);
+    const mainSession = mainNative === undefined ? undefined : rowId.claudeSession(mainNative);
     if (mainSession === undefined || !db.prepare('select 1 from sessions where id = ?').get(mainSession))
       return counts;
 
@@ -124,11 +124,11 @@ export class LegacyFolder {
     for (const legacy of legacyTurns) {
       const line = lines.get(legacy.legacy_id);
       if (!line) continue;
-      const session = agentlogsUuid(`claude:session:${line.sessionId}`);
+      const session = rowId.claudeSession(line.sessionId);
       const target = (
         line.messageId !== null
           ? byMessage.get(session, line.messageId, line.requestId)
-          : byId.get(agentlogsUuid(`claude:turn:${line.sessionId}:${legacy.legacy_id}`))
+          : byId.get(rowId.claudeTurn(line.sessionId, legacy.legacy_id))
       ) as { id: string; commit_id: string | null } | undefined;
       if (!target) continue;
       if (legacy.commit_id !== null && target.commit_id !== null && target.commit_id !== legacy.commit_id) {
