@@ -18,7 +18,6 @@ export {
   translateSqliteError,
 } from './errors.js';
 export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid } from './ids.js';
-export { type FoldCounts, LegacyFolder, type LegacyLine } from './legacy-fold.js';
 export {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
