@@ -381,6 +381,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       reported: result.malformed.length,
       usageLinesNotCompact: result.usageLinesNotCompact,
       filesReread: result.filesReread,
+      legacyTurnsFolded: result.legacyTurnsFolded,
+      legacyCommitsFolded: result.legacyCommitsFolded,
+      legacySessionsFolded: result.legacySessionsFolded,
     };
     try {
       if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
@@ -401,6 +404,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       result.malformedLines = resultBefore.malformedLines;
       result.usageLinesNotCompact = resultBefore.usageLinesNotCompact;
       result.filesReread = resultBefore.filesReread;
+      result.legacyTurnsFolded = resultBefore.legacyTurnsFolded;
+      result.legacyCommitsFolded = resultBefore.legacyCommitsFolded;
+      result.legacySessionsFolded = resultBefore.legacySessionsFolded;
       result.filesFailed.push({
         path: file.path,
         error: error instanceof Error ? error.message : String(error),

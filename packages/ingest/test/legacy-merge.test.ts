@@ -144,6 +144,26 @@ describe('importing the transcripts of an adopted database of the earlier CLI', 
     });
   }
 
+  it('a store that had already imported the transcripts merges an adopted database the same way', () => {
+    const root = projectsTree(FIRST_RUN);
+    const fresh = freshStore();
+    run(fresh, root);
+    const expected = usage(fresh);
+
+    const legacyPath = join(tempDir(), 'data.db');
+    copyFileSync(join(LEGACY, 'cli-v6.db'), legacyPath);
+    const store = freshStore();
+    run(store, root);
+    expect(adoptLegacyDatabase({ store, legacyPath, backupDir: join(tempDir(), 'backups') })).not.toBeNull();
+    expect(usage(store)).not.toEqual(expected);
+    // The files are unchanged since they were imported: the ones with legacy rows are read again for the fold.
+    const result = run(store, root);
+    expect(result.filesRead).toBe(5);
+    expect(result.legacySessionsFolded).toBeGreaterThan(0);
+    expect(usage(store)).toEqual(expected);
+    expect(run(store, root).filesRead).toBe(0);
+  });
+
   it('rows whose transcripts are gone stay as they are', () => {
     const { store } = adopted('cli-v6.db');
     const snapshot = (names: string[]) => {
