@@ -109,6 +109,14 @@ describe('a database of the earlier agentlogs release', () => {
     expect(JSON.parse(second.stdout).totals).toEqual(stats.totals);
   });
 
+  it('a named profile does not adopt it', () => {
+    const { home } = legacyHome();
+    const r = cli(home, ['stats', '--json', '--profile', 'work']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(ADOPTED);
+    expect(JSON.parse(r.stdout).totals).toMatchObject({ sessions: 0, turns: 0 });
+  });
+
   it('processes starting at once adopt it once', async () => {
     const { home } = legacyHome();
     const runs = await Promise.all([1, 2, 3].map(() => cliAsync(home, ['stats', '--json'])));
