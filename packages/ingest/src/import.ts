@@ -6,6 +6,7 @@ import { readClaudeLine } from './claude.js';
 import { ClaudeAssembler, type ClaudeFileState } from './claude-assembler.js';
 import { CodexAssembler, type CodexFileState } from './codex.js';
 import { rowId } from './ids.js';
+import { LegacyFolder, type LegacyLine } from './legacy-fold.js';
 import { readLinesFrom } from './lines.js';
 import type { RecordBatch, Source } from './records.js';
 import { TranscriptWriter, type WriteCounts } from './writer.js';
@@ -66,6 +67,10 @@ export interface ImportResult extends WriteCounts {
   malformed: MalformedLineReport[];
   /** Lines carrying usage that ccusage 20 does not read (usage written as `"usage": {` with a space). */
   usageLinesNotCompact: number;
+  /** Rows of an earlier release folded into the rows of the same transcript lines (their ids kept in `legacy_ids`). */
+  legacyTurnsFolded: number;
+  legacyCommitsFolded: number;
+  legacySessionsFolded: number;
   interrupted: boolean;
   durationMs: number;
 }
@@ -267,6 +272,10 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
   if (options.machine) writer.touchMachine(options.machine);
   const batchSize = options.batchSize ?? 2000;
 
+  // Rows of an earlier release are folded into the rows of their transcript's lines when it is imported.
+  const legacy = new LegacyFolder(db, now);
+  const legacyPending = (file: FileEntry) =>
+    legacy.active && file.source === 'claude_code' && legacy.pending(basename(file.path, '.jsonl'));
   const lister = new FolderLister(readFolderListings(db));
   const files = findTranscriptFiles(options.claudeRoots, options.codexRoots, lister);
   const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
@@ -282,6 +291,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
     malformedLines: 0,
     malformed: [],
     usageLinesNotCompact: 0,
+    legacyTurnsFolded: 0,
+    legacyCommitsFolded: 0,
+    legacySessionsFolded: 0,
     interrupted: false,
     durationMs: 0,
   };
@@ -334,7 +346,8 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       }
       const last = seen.get(file.path);
       // Unchanged since the last import: not opened (the common case, kept free of per-file work).
-      if (last && last[0] === file.size && last[1] === file.mtimeMs) result.filesUnchanged++;
+      if (last && last[0] === file.size && last[1] === file.mtimeMs && !legacyPending(file))
+        result.filesUnchanged++;
       else importOrReportFailure(file, last !== undefined);
       filesDone++;
       bytesDone += file.size;
@@ -368,6 +381,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       reported: result.malformed.length,
       usageLinesNotCompact: result.usageLinesNotCompact,
       filesReread: result.filesReread,
+      legacyTurnsFolded: result.legacyTurnsFolded,
+      legacyCommitsFolded: result.legacyCommitsFolded,
+      legacySessionsFolded: result.legacySessionsFolded,
     };
     try {
       if (!db.inTransaction) db.exec('BEGIN IMMEDIATE');
@@ -388,6 +404,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       result.malformedLines = resultBefore.malformedLines;
       result.usageLinesNotCompact = resultBefore.usageLinesNotCompact;
       result.filesReread = resultBefore.filesReread;
+      result.legacyTurnsFolded = resultBefore.legacyTurnsFolded;
+      result.legacyCommitsFolded = resultBefore.legacyCommitsFolded;
+      result.legacySessionsFolded = resultBefore.legacySessionsFolded;
       result.filesFailed.push({
         path: file.path,
         error: error instanceof Error ? error.message : String(error),
@@ -401,7 +420,9 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
     let lineCount = 0;
     let state: unknown;
     let malformedInFile = 0;
-    if (cursor) {
+    // A file with legacy rows to fold is read whole: the fold needs every line's message.
+    const legacyLines = legacyPending(file) ? new Map<string, LegacyLine>() : null;
+    if (cursor && legacyLines === null) {
       const sameHead =
         cursor.byte_offset === 0 ||
         (file.size >= cursor.byte_offset && fingerprint(file.path, cursor.byte_offset) === cursor.head_hash);
@@ -479,6 +500,12 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
               return;
             }
             if (entry.usageNotCompact) result.usageLinesNotCompact++;
+            if (legacyLines !== null && entry.uuid !== null)
+              legacyLines.set(entry.uuid, {
+                sessionId: entry.sessionId ?? fallback,
+                messageId: entry.messageId,
+                requestId: entry.requestId,
+              });
             assembler.add(entry, line);
             if (assembler.batch.size >= batchSize) {
               flush(assembler.takeBatch());
@@ -489,6 +516,12 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         );
         flush(assembler.takeBatch());
         newState = assembler.state();
+        if (legacyLines !== null) {
+          const folded = legacy.fold(fallback, legacyLines);
+          result.legacyTurnsFolded += folded.turns;
+          result.legacyCommitsFolded += folded.commits;
+          result.legacySessionsFolded += folded.sessions;
+        }
       } else {
         const rel = relative(file.root, file.path)
           .split(sep)

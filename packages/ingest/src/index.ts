@@ -19,6 +19,7 @@ export {
   importTranscripts,
   type MalformedLineReport,
 } from './import.js';
+export { type FoldCounts, LegacyFolder, type LegacyLine } from './legacy-fold.js';
 export { type LineVisit, readLinesFrom } from './lines.js';
 export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
 export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';

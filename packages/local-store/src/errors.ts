@@ -11,7 +11,8 @@ export type LocalStoreErrorCode =
   | 'UNKNOWN_TABLE'
   | 'RECORD_NOT_FOUND'
   | 'DATABASE_OPEN_FAILED'
-  | 'DATABASE_DAMAGED';
+  | 'DATABASE_DAMAGED'
+  | 'LEGACY_ADOPTION_FAILED';
 
 const MARKER = '__agentlogsLocalStoreError';
 

@@ -1,3 +1,10 @@
+export {
+  type AdoptLegacyOptions,
+  adoptLegacyDatabase,
+  type LegacyAdoption,
+  legacyAdoptionPending,
+  legacyBackupDir,
+} from './adopt.js';
 export { type CommitSummary, getCommit, type ListCommitsOptions, listCommits } from './commits.js';
 export {
   isLocalStoreBusyError,

@@ -409,6 +409,48 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 18,
+    name: 'legacy databases: adoption record, ids of folded legacy rows, legacy commits marked',
+    up(c) {
+      // docs/decisions/0014-adopting-legacy-databases.md. `legacy_ids` maps an id an earlier release used
+      // (a transcript line's uuid, a session file name, a random commit id) to the row that now holds it, for rows
+      // folded into the importer's rows when their transcript is imported again.
+      c.exec(`
+        create table if not exists legacy_ids (
+          table_name text not null,
+          legacy_id text not null,
+          id text not null,
+          folded_at text not null,
+          primary key (table_name, legacy_id)
+        );
+        create table if not exists legacy_adoptions (
+          path text primary key,
+          adopted_at text not null,
+          backup_path text,
+          schema_version integer,
+          counts text
+        );
+      `);
+      // Commits of earlier releases carry random UUIDv4 ids, this project's are UUIDv5: a v4 commit that v11
+      // could not re-key (it had no turns) is marked as legacy too, so a re-import can fold it.
+      c.db.exec(`update cognitive_commits set legacy_id = id
+        where legacy_id is null and length(id) = 36 and substr(id, 15, 1) <> '5'`);
+      // Earlier releases wrote a commit's `started_at` from the clock when its first line had no timestamp, later
+      // than its `closed_at`, so v11's time-range link left its turns without a commit. A legacy turn with none
+      // joins the first legacy commit of its session closed at or after it (the last one for turns after all).
+      // A row the server never acknowledged is pending anyway: its version (and legacy local_version) stays.
+      c.db.exec(`update turns set commit_id = coalesce(
+          (select c.id from cognitive_commits c where c.session_id = turns.session_id and c.legacy_id is not null
+             and c.deleted_at is null and c.closed_at >= turns.timestamp order by c.closed_at limit 1),
+          (select c.id from cognitive_commits c where c.session_id = turns.session_id and c.legacy_id is not null
+             and c.deleted_at is null order by c.closed_at desc limit 1)),
+          version = case when synced_version > 0 then version + 1 else version end
+        where commit_id is null and legacy_id is not null and session_id is not null and deleted_at is null
+          and exists (select 1 from cognitive_commits c where c.session_id = turns.session_id
+            and c.legacy_id is not null and c.deleted_at is null)`);
+    },
+  },
 ];
 
 /** The turn columns the usage rollup is computed from: writing any of them makes the rollup stale. */

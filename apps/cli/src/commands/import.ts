@@ -71,6 +71,11 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
       } else {
         ctx.out(summaryLine(result));
       }
+      if (result.legacyTurnsFolded + result.legacyCommitsFolded + result.legacySessionsFolded > 0) {
+        ctx.out(
+          `Merged rows of the earlier agentlogs database with these transcripts: ${plural(result.legacySessionsFolded, 'session')}, ${plural(result.legacyCommitsFolded, 'commit')} and ${plural(result.legacyTurnsFolded, 'per-line turn')} folded into the imported ones.`,
+        );
+      }
       if (result.malformedLines > 0) {
         ctx.err(`${plural(result.malformedLines, 'malformed line')} skipped:`);
         for (const m of result.malformed.slice(0, SHOWN_MALFORMED))
