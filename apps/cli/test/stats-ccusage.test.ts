@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +50,15 @@ function layout(
       mkdirSync(to, { recursive: true });
       if (source.endsWith('.jsonl')) cpSync(from, path.join(to, path.basename(source)));
       else
-        for (const f of readdirSync(from).filter((n) => n.endsWith('.jsonl')))
-          cpSync(path.join(from, f), path.join(to, f));
+        for (const e of readdirSync(from, { withFileTypes: true })) {
+          // Transcripts, and session folders as Claude Code lays them out (`<session>/subagents/agent-*.jsonl`).
+          if (e.isFile() && e.name.endsWith('.jsonl')) cpSync(path.join(from, e.name), path.join(to, e.name));
+          else if (e.isDirectory())
+            cpSync(path.join(from, e.name), path.join(to, e.name), {
+              recursive: true,
+              filter: (f) => f.endsWith('.jsonl') || statSync(f).isDirectory(),
+            });
+        }
     }
   }
   const codexHome = path.join(root, 'codex');
