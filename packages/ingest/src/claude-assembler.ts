@@ -7,6 +7,8 @@ import { type TokenUsage, usageTotal } from './usage.js';
 export interface ClaudeResumeLookup {
   /** The live turns holding a line of this response (same session, message id and request id), oldest first. */
   turnsByMessage(sessionId: string, messageId: string, requestId: string | null): TurnRecord[];
+  /** Whether the session has live sidechain turns of this subagent (from its file or from progress lines). */
+  hasAgentTurns(sessionId: string, agentId: string | null): boolean;
   /** The session's trailing segment, still open (`closed_by = session_end`). */
   openSegment(sessionId: string): CommitRecord | null;
 }
@@ -37,6 +39,8 @@ export class ClaudeAssembler {
   private readonly pendingGitCalls: Map<string, string>;
   private readonly sessionIds = new Map<string, string>();
   private readonly projectIds = new Map<string, string>();
+  /** Per session and subagent: whether the store held turns of it when this file started. */
+  private readonly agentsStored = new Map<string, boolean>();
 
   constructor(
     private readonly fallbackSessionId: string,
@@ -120,7 +124,14 @@ export class ClaudeAssembler {
       turn = this.byMessage.get(key) ?? null;
       // A subagent response can be written in two files (the subagent's own and the parent's progress
       // lines): the store is asked whether the other one was imported already.
-      if (!turn && this.lookup && (this.resumed || this.evicted || line.isSidechain)) {
+      if (
+        !turn &&
+        this.lookup &&
+        (this.resumed ||
+          this.evicted ||
+          line.fromProgress ||
+          (line.isSidechain && this.agentStored(sessionId, line.agentId)))
+      ) {
         const found = this.lookup.turnsByMessage(sessionId, line.messageId, line.requestId);
         if (line.isSidechain) {
           const progressId = rowId.claudeProgressTurn(nativeSession, line.messageId, line.requestId);
@@ -191,6 +202,20 @@ export class ClaudeAssembler {
 
     if (line.isSidechain) return; // sidechain turns join the parent's segment after writing
     this.placeInSegment(turn, line, sessionId);
+  }
+
+  /**
+   * Whether another file may already have stored this subagent's responses: asked once per subagent and file,
+   * so a subagent file read before its parent (the usual order) costs no lookup per response.
+   */
+  private agentStored(sessionId: string, agentId: string | null): boolean {
+    const key = `${sessionId}\u0000${agentId ?? ''}`;
+    let stored = this.agentsStored.get(key);
+    if (stored === undefined) {
+      stored = this.lookup?.hasAgentTurns(sessionId, agentId) ?? false;
+      this.agentsStored.set(key, stored);
+    }
+    return stored;
   }
 
   private placeInSegment(turn: TurnRecord, line: ClaudeMessageLine, sessionId: string): void {

@@ -52,6 +52,7 @@ export class TranscriptWriter {
   private readonly insertTurn: BetterSqlite3.Statement;
   private readonly selectTurnByMessage: BetterSqlite3.Statement;
   private readonly tombstoneTurn: BetterSqlite3.Statement;
+  private readonly selectAgentTurn: BetterSqlite3.Statement;
   private readonly selectOpenSegment: BetterSqlite3.Statement;
   private readonly attachSidechain: BetterSqlite3.Statement;
   private readonly upsertMachine: BetterSqlite3.Statement;
@@ -151,6 +152,12 @@ export class TranscriptWriter {
     this.selectTurnByMessage = db.prepare(`
       select * from turns where session_id = ? and message_id = ? and request_id is ? and deleted_at is null
       order by timestamp, id`);
+    this.selectAgentTurn = db
+      .prepare(
+        `select 1 from turns where session_id = ? and agent_id is ? and is_sidechain = 1 and deleted_at is null
+         limit 1`,
+      )
+      .pluck();
     this.tombstoneTurn = db.prepare(`
       update turns set deleted_at = @now, version = version + 1, updated_at = @now, device_id = @device
       where id = @id and deleted_at is null`);
@@ -312,6 +319,7 @@ export class TranscriptWriter {
     return {
       turnsByMessage: (sessionId, messageId, requestId) =>
         (this.selectTurnByMessage.all(sessionId, messageId, requestId) as TurnRow[]).map(turnFromRow),
+      hasAgentTurns: (sessionId, agentId) => this.selectAgentTurn.get(sessionId, agentId) !== undefined,
       openSegment: (sessionId) => {
         const row = this.selectOpenSegment.get(sessionId) as Record<string, unknown> | undefined;
         return row ? commitFromRow(row) : null;
