@@ -187,13 +187,15 @@ describe.skipIf(!existsSync(ccusage))('token totals equal ccusage 20 (daily --js
   });
 
   it('on real 2.1 sessions whose subagent responses are in agent_progress lines, with or without subagent files', () => {
-    const session = 'ae4a77f8-aedd-4bc1-888f-c94edc91af04';
+    const [session, other] = ['ae4a77f8-aedd-4bc1-888f-c94edc91af04', '4d5611e5-241a-462a-8d15-5122611a9569'];
     const cases: Record<string, string[]> = {
       // Five subagent responses written only in the parent's progress lines (no subagent file).
       'progress lines only': ['subagent.jsonl'],
       'a parent whose subagent files are missing': [`${session}.jsonl`],
       // Both: every response in progress lines is in the subagent file too, and counts once.
       'a parent with its subagent files': [`${session}.jsonl`, session],
+      'another parent with its subagent files': [`${other}.jsonl`, other],
+      'a subagent file whose parent is missing': [other],
     };
     for (const [name, files] of Object.entries(cases)) {
       const t = layout({}, []);

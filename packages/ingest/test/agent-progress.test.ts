@@ -9,8 +9,8 @@ import { DEVICE, freshStore, TRANSCRIPTS, tempDir } from './helpers.js';
 vi.setConfig({ testTimeout: 60_000 });
 
 const SPOTTER = join(TRANSCRIPTS, 'marot-spotter');
-/** A real Claude Code 2.1.39 session whose subagent responses are in its subagent file and in progress lines. */
-const SESSION = 'ae4a77f8-aedd-4bc1-888f-c94edc91af04';
+/** Real Claude Code 2.1.39 sessions whose subagent responses are in their subagent files and progress lines. */
+const SESSIONS = ['ae4a77f8-aedd-4bc1-888f-c94edc91af04', '4d5611e5-241a-462a-8d15-5122611a9569'];
 
 type Store = ReturnType<typeof freshStore>;
 
@@ -199,139 +199,142 @@ describe('subagent responses in agent_progress lines', () => {
     expect(again).toMatchObject({ filesRead: 0, turnsAdded: 0, turnsUpdated: 0 });
   });
 
-  describe('a response in both the subagent file and the progress lines counts once, with its largest usage', () => {
-    const parentPath = join(SPOTTER, `${SESSION}.jsonl`);
-    const subDir = join(SPOTTER, SESSION, 'subagents');
-    const subNames = readdirSync(subDir).filter((n) => n.endsWith('.jsonl'));
-    const progress = progressCopies(parentPath);
-    const own = subNames.flatMap((n) => subagentCopies(join(subDir, n)));
-    const shared = [...new Set(progress.map(keyOf))].filter((k) => own.some((c) => keyOf(c) === k));
+  describe.each(SESSIONS)(
+    'session %s: a response in both the subagent file and the progress lines counts once, with its largest usage',
+    (SESSION) => {
+      const parentPath = join(SPOTTER, `${SESSION}.jsonl`);
+      const subDir = join(SPOTTER, SESSION, 'subagents');
+      const subNames = readdirSync(subDir).filter((n) => n.endsWith('.jsonl'));
+      const progress = progressCopies(parentPath);
+      const own = subNames.flatMap((n) => subagentCopies(join(subDir, n)));
+      const shared = [...new Set(progress.map(keyOf))].filter((k) => own.some((c) => keyOf(c) === k));
 
-    // Make the two copies disagree, both ways: one response's progress copy grows, another's subagent copy.
-    const [grownInProgress, grownInSubagent] = shared;
-    const parentText = readFileSync(parentPath, 'utf8')
-      .split('\n')
-      .map((l) => {
-        if (!l.includes(grownInProgress!.split('|')[0]!) || !l.includes('"agent_progress"')) return l;
-        const o = JSON.parse(l);
-        o.data.message.message.usage.output_tokens += 1000;
-        return JSON.stringify(o);
-      })
-      .join('\n');
-    const subTexts = Object.fromEntries(
-      subNames.map((n) => [
-        n,
-        readFileSync(join(subDir, n), 'utf8')
-          .split('\n')
-          .map((l) => {
-            if (!l.includes(grownInSubagent!.split('|')[0]!) || !l.includes('"type":"assistant"')) return l;
-            const o = JSON.parse(l);
-            o.message.usage.cache_read_input_tokens += 5000;
-            return JSON.stringify(o);
-          })
-          .join('\n'),
-      ]),
-    );
-    const parentFile = { [`${SESSION}.jsonl`]: parentText };
-    const subFiles = Object.fromEntries(
-      Object.entries(subTexts).map(([n, text]) => [`${SESSION}/subagents/${n}`, text]),
-    );
-    const modifiedProgress = progressCopies(
-      (() => {
-        const p = join(tempDir(), 'parent.jsonl');
-        writeFileSync(p, parentText);
-        return p;
-      })(),
-    );
-    const modifiedOwn = Object.values(subTexts).flatMap((text) => {
-      const p = join(tempDir(), 'agent.jsonl');
-      writeFileSync(p, text);
-      return subagentCopies(p);
-    });
-    const best = largest([...modifiedProgress, ...modifiedOwn]);
+      // Make the two copies disagree, both ways: one response's progress copy grows, another's subagent copy.
+      const [grownInProgress, grownInSubagent] = shared;
+      const parentText = readFileSync(parentPath, 'utf8')
+        .split('\n')
+        .map((l) => {
+          if (!l.includes(grownInProgress!.split('|')[0]!) || !l.includes('"agent_progress"')) return l;
+          const o = JSON.parse(l);
+          o.data.message.message.usage.output_tokens += 1000;
+          return JSON.stringify(o);
+        })
+        .join('\n');
+      const subTexts = Object.fromEntries(
+        subNames.map((n) => [
+          n,
+          readFileSync(join(subDir, n), 'utf8')
+            .split('\n')
+            .map((l) => {
+              if (!l.includes(grownInSubagent!.split('|')[0]!) || !l.includes('"type":"assistant"')) return l;
+              const o = JSON.parse(l);
+              o.message.usage.cache_read_input_tokens += 5000;
+              return JSON.stringify(o);
+            })
+            .join('\n'),
+        ]),
+      );
+      const parentFile = { [`${SESSION}.jsonl`]: parentText };
+      const subFiles = Object.fromEntries(
+        Object.entries(subTexts).map(([n, text]) => [`${SESSION}/subagents/${n}`, text]),
+      );
+      const modifiedProgress = progressCopies(
+        (() => {
+          const p = join(tempDir(), 'parent.jsonl');
+          writeFileSync(p, parentText);
+          return p;
+        })(),
+      );
+      const modifiedOwn = Object.values(subTexts).flatMap((text) => {
+        const p = join(tempDir(), 'agent.jsonl');
+        writeFileSync(p, text);
+        return subagentCopies(p);
+      });
+      const best = largest([...modifiedProgress, ...modifiedOwn]);
 
-    /** What every import order must end with: one live turn per response, the subagent file's id, max usage. */
-    function expectConverged(db: Store) {
-      const live = assistantTurns(db).filter((t) => t.is_sidechain === 1);
-      const keys = live.map((t) => `${t.message_id}|${t.request_id}`);
-      expect(new Set(keys).size).toBe(keys.length);
-      expect(new Set(keys)).toEqual(new Set(best.keys()));
-      for (const t of live) {
-        const key = `${t.message_id}|${t.request_id}`;
-        const usage = best.get(key)!;
-        expect(total(rowUsage(t))).toBe(total(usage));
-        const first = modifiedOwn.find((c) => keyOf(c) === key);
-        // A response the subagent file holds keeps the id that file gives it (its first line's uuid).
-        if (first) expect(t.id).toBe(rowId.claudeTurn(first.sessionId, first.uuid));
-      }
-      return live.map(({ version: _v, ...rest }) => rest);
-    }
-
-    it('the real session has responses in both places (and the edits make each side win once)', () => {
-      expect(shared.length).toBeGreaterThanOrEqual(2);
-      const p = largest(modifiedProgress).get(grownInProgress!)!;
-      const s = largest(modifiedOwn).get(grownInProgress!)!;
-      expect(total(p)).toBeGreaterThan(total(s));
-      const p2 = largest(modifiedProgress).get(grownInSubagent!)!;
-      const s2 = largest(modifiedOwn).get(grownInSubagent!)!;
-      expect(total(s2)).toBeGreaterThan(total(p2));
-    });
-
-    it('in one run, whichever file is read first; re-reading every file changes nothing', () => {
-      const results: ReturnType<typeof expectConverged>[] = [];
-      // One root: a session's subagent files are read before it. Two roots: their order decides.
-      const layouts = [
-        [tree({ ...parentFile, ...subFiles })],
-        [tree(parentFile), tree(subFiles)],
-        [tree(subFiles), tree(parentFile)],
-      ];
-      for (const roots of layouts) {
-        const db = freshStore();
-        run(db, roots);
-        results.push(expectConverged(db));
-        const before = assistantTurns(db);
-        const tombstones = assistantTurns(db, false);
-        // Forget the cursors: every file is read again from its start.
-        db.sqlite.exec('delete from import_files');
-        const again = run(db, roots);
-        expect(again.filesRead).toBe(1 + subNames.length);
-        expect(again).toMatchObject({ turnsAdded: 0, turnsUpdated: 0 });
-        expect(assistantTurns(db)).toEqual(before);
-        expect(assistantTurns(db, false)).toEqual(tombstones);
-      }
-      expect(results[1]).toEqual(results[0]);
-      expect(results[2]).toEqual(results[0]);
-    });
-
-    it('in separate runs, parent first or subagent first', () => {
-      const orders = [
-        [parentFile, subFiles],
-        [subFiles, parentFile],
-      ];
-      const results: ReturnType<typeof expectConverged>[] = [];
-      for (const [first, second] of orders) {
-        const root = tree(first!);
-        const db = freshStore();
-        run(db, [root]);
-        for (const [rel, text] of Object.entries(second!)) {
-          mkdirSync(join(root, 'spotter', rel, '..'), { recursive: true });
-          writeFileSync(join(root, 'spotter', rel), text);
+      /** What every import order must end with: one live turn per response, the subagent file's id, max usage. */
+      function expectConverged(db: Store) {
+        const live = assistantTurns(db).filter((t) => t.is_sidechain === 1);
+        const keys = live.map((t) => `${t.message_id}|${t.request_id}`);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(new Set(keys)).toEqual(new Set(best.keys()));
+        for (const t of live) {
+          const key = `${t.message_id}|${t.request_id}`;
+          const usage = best.get(key)!;
+          expect(total(rowUsage(t))).toBe(total(usage));
+          const first = modifiedOwn.find((c) => keyOf(c) === key);
+          // A response the subagent file holds keeps the id that file gives it (its first line's uuid).
+          if (first) expect(t.id).toBe(rowId.claudeTurn(first.sessionId, first.uuid));
         }
-        run(db, [root]);
-        results.push(expectConverged(db));
-        // Parent first: the progress-only turns the subagent file replaced are tombstoned, not deleted.
-        const tombstones = assistantTurns(db, false);
-        if (first === parentFile) {
-          expect(tombstones.length).toBeGreaterThan(0);
-          for (const t of tombstones) {
-            expect(t.id).toBe(rowId.claudeProgressTurn(SESSION, t.message_id, t.request_id));
-            expect(t.version).toBe(2);
-          }
-        } else expect(tombstones).toEqual([]);
-        const again = run(db, [root]);
-        expect(again).toMatchObject({ filesRead: 0, turnsAdded: 0, turnsUpdated: 0 });
+        return live.map(({ version: _v, ...rest }) => rest);
       }
-      expect(results[1]).toEqual(results[0]);
-    });
-  });
+
+      it('the real session has responses in both places (and the edits make each side win once)', () => {
+        expect(shared.length).toBeGreaterThanOrEqual(2);
+        const p = largest(modifiedProgress).get(grownInProgress!)!;
+        const s = largest(modifiedOwn).get(grownInProgress!)!;
+        expect(total(p)).toBeGreaterThan(total(s));
+        const p2 = largest(modifiedProgress).get(grownInSubagent!)!;
+        const s2 = largest(modifiedOwn).get(grownInSubagent!)!;
+        expect(total(s2)).toBeGreaterThan(total(p2));
+      });
+
+      it('in one run, whichever file is read first; re-reading every file changes nothing', () => {
+        const results: ReturnType<typeof expectConverged>[] = [];
+        // One root: a session's subagent files are read before it. Two roots: their order decides.
+        const layouts = [
+          [tree({ ...parentFile, ...subFiles })],
+          [tree(parentFile), tree(subFiles)],
+          [tree(subFiles), tree(parentFile)],
+        ];
+        for (const roots of layouts) {
+          const db = freshStore();
+          run(db, roots);
+          results.push(expectConverged(db));
+          const before = assistantTurns(db);
+          const tombstones = assistantTurns(db, false);
+          // Forget the cursors: every file is read again from its start.
+          db.sqlite.exec('delete from import_files');
+          const again = run(db, roots);
+          expect(again.filesRead).toBe(1 + subNames.length);
+          expect(again).toMatchObject({ turnsAdded: 0, turnsUpdated: 0 });
+          expect(assistantTurns(db)).toEqual(before);
+          expect(assistantTurns(db, false)).toEqual(tombstones);
+        }
+        expect(results[1]).toEqual(results[0]);
+        expect(results[2]).toEqual(results[0]);
+      });
+
+      it('in separate runs, parent first or subagent first', () => {
+        const orders = [
+          [parentFile, subFiles],
+          [subFiles, parentFile],
+        ];
+        const results: ReturnType<typeof expectConverged>[] = [];
+        for (const [first, second] of orders) {
+          const root = tree(first!);
+          const db = freshStore();
+          run(db, [root]);
+          for (const [rel, text] of Object.entries(second!)) {
+            mkdirSync(join(root, 'spotter', rel, '..'), { recursive: true });
+            writeFileSync(join(root, 'spotter', rel), text);
+          }
+          run(db, [root]);
+          results.push(expectConverged(db));
+          // Parent first: the progress-only turns the subagent file replaced are tombstoned, not deleted.
+          const tombstones = assistantTurns(db, false);
+          if (first === parentFile) {
+            expect(tombstones.length).toBeGreaterThan(0);
+            for (const t of tombstones) {
+              expect(t.id).toBe(rowId.claudeProgressTurn(SESSION, t.message_id, t.request_id));
+              expect(t.version).toBe(2);
+            }
+          } else expect(tombstones).toEqual([]);
+          const again = run(db, [root]);
+          expect(again).toMatchObject({ filesRead: 0, turnsAdded: 0, turnsUpdated: 0 });
+        }
+        expect(results[1]).toEqual(results[0]);
+      });
+    },
+  );
 });
