@@ -305,6 +305,34 @@ describe('subagent responses in agent_progress lines', () => {
         expect(results[2]).toEqual(results[0]);
       });
 
+      it('a parent file read in two parts, cut inside a response, ends like one import of it', () => {
+        const parentLines = parentText.split('\n');
+        const progressAt = parentLines
+          .map((l, i) => (l.includes('"agent_progress"') && l.includes('"usage":{') ? i : -1))
+          .filter((i) => i >= 0);
+        const whole = freshStore();
+        run(whole, [tree({ ...parentFile, ...subFiles })]);
+        const expected = expectConverged(whole);
+        // Just after the first progress line of a response, and just before its last one.
+        for (const cut of [progressAt[0]! + 1, progressAt[progressAt.length - 1]!]) {
+          for (const subFirst of [true, false]) {
+            const head = `${parentLines.slice(0, cut).join('\n')}\n`;
+            const root = tree(
+              subFirst ? { ...subFiles, [`${SESSION}.jsonl`]: head } : { [`${SESSION}.jsonl`]: head },
+            );
+            const db = freshStore();
+            run(db, [root]);
+            writeFileSync(join(root, 'spotter', `${SESSION}.jsonl`), parentText);
+            for (const [rel, text] of Object.entries(subFiles)) {
+              mkdirSync(join(root, 'spotter', rel, '..'), { recursive: true });
+              writeFileSync(join(root, 'spotter', rel), text);
+            }
+            run(db, [root]);
+            expect(expectConverged(db)).toEqual(expected);
+          }
+        }
+      });
+
       it('in separate runs, parent first or subagent first', () => {
         const orders = [
           [parentFile, subFiles],
