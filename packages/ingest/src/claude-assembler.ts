@@ -9,6 +9,8 @@ export interface ClaudeResumeLookup {
   turnsByMessage(sessionId: string, messageId: string, requestId: string | null): TurnRecord[];
   /** Whether the session has live sidechain turns of this subagent (from its file or from progress lines). */
   hasAgentTurns(sessionId: string, agentId: string | null): boolean;
+  /** The tombstoned turns of this response (same session, message id and request id). */
+  deletedTurnIds(sessionId: string, messageId: string, requestId: string | null): string[];
   /** The session's trailing segment, still open (`closed_by = session_end`). */
   openSegment(sessionId: string): CommitRecord | null;
 }
@@ -141,6 +143,15 @@ export class ClaudeAssembler {
             if (line.fromProgress) turn = sidechain[0]!;
             else replaced = sidechain[0]!;
           }
+          // A response whose subagent turn was deleted stays deleted: its progress copy makes no new row.
+          if (
+            !turn &&
+            line.fromProgress &&
+            this.lookup
+              .deletedTurnIds(sessionId, line.messageId, line.requestId)
+              .some((id) => id !== progressId)
+          )
+            return;
         } else {
           turn = found[0] ?? null;
         }

@@ -53,6 +53,7 @@ export class TranscriptWriter {
   private readonly selectTurnByMessage: BetterSqlite3.Statement;
   private readonly tombstoneTurn: BetterSqlite3.Statement;
   private readonly selectAgentTurn: BetterSqlite3.Statement;
+  private readonly selectDeletedTurns: BetterSqlite3.Statement;
   private readonly selectOpenSegment: BetterSqlite3.Statement;
   private readonly attachSidechain: BetterSqlite3.Statement;
   private readonly upsertMachine: BetterSqlite3.Statement;
@@ -156,6 +157,11 @@ export class TranscriptWriter {
       .prepare(
         `select 1 from turns where session_id = ? and agent_id is ? and is_sidechain = 1 and deleted_at is null
          limit 1`,
+      )
+      .pluck();
+    this.selectDeletedTurns = db
+      .prepare(
+        'select id from turns where session_id = ? and message_id = ? and request_id is ? and deleted_at is not null',
       )
       .pluck();
     this.tombstoneTurn = db.prepare(`
@@ -320,6 +326,8 @@ export class TranscriptWriter {
       turnsByMessage: (sessionId, messageId, requestId) =>
         (this.selectTurnByMessage.all(sessionId, messageId, requestId) as TurnRow[]).map(turnFromRow),
       hasAgentTurns: (sessionId, agentId) => this.selectAgentTurn.get(sessionId, agentId) !== undefined,
+      deletedTurnIds: (sessionId, messageId, requestId) =>
+        this.selectDeletedTurns.all(sessionId, messageId, requestId) as string[],
       openSegment: (sessionId) => {
         const row = this.selectOpenSegment.get(sessionId) as Record<string, unknown> | undefined;
         return row ? commitFromRow(row) : null;

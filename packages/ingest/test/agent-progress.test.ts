@@ -333,6 +333,23 @@ describe('subagent responses in agent_progress lines', () => {
         }
       });
 
+      it('a subagent turn deleted by the user stays deleted when its progress copy is read', () => {
+        const root = tree(subFiles);
+        const db = freshStore();
+        run(db, [root]);
+        const victim = assistantTurns(db).find((t) => `${t.message_id}|${t.request_id}` === grownInProgress)!;
+        db.sqlite
+          .prepare("update turns set deleted_at = '2026-10-01T00:00:00Z', version = version + 1 where id = ?")
+          .run(victim.id);
+        writeFileSync(join(root, 'spotter', `${SESSION}.jsonl`), parentText);
+        run(db, [root]);
+        const live = assistantTurns(db).map((t) => `${t.message_id}|${t.request_id}`);
+        expect(live).not.toContain(grownInProgress);
+        // The other responses in both places still merged into their subagent turns.
+        expect(live).toContain(grownInSubagent);
+        expect(new Set(live).size).toBe(live.length);
+      });
+
       it('in separate runs, parent first or subagent first', () => {
         const orders = [
           [parentFile, subFiles],
