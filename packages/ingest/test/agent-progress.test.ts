@@ -146,6 +146,12 @@ function assistantTurns(db: Store, live = true): TurnRow[] {
     .all(live ? 1 : 0) as TurnRow[];
 }
 
+const userTurns = (db: Store) =>
+  db.sqlite
+    .prepare("select count(*) from turns where role = 'user' and deleted_at is null")
+    .pluck()
+    .get() as number;
+
 const rowUsage = (t: TurnRow): Usage => ({
   input_tokens: t.input_tokens,
   output_tokens: t.output_tokens,
@@ -194,7 +200,13 @@ describe('subagent responses in agent_progress lines', () => {
         cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
       });
     }
-    // The progress lines of user messages (tool results) add no turn: the subagent's usage is all there is.
+    // The subagent's tool results, also copied into progress lines, make no turns: only its responses do.
+    const parentLines = lines(path);
+    const parentResponses = new Set(
+      parentLines.filter((l) => l.type === 'assistant').map((l) => `${l.message!.id}|${l.requestId}`),
+    );
+    expect(userTurns(db)).toBe(parentLines.filter((l) => l.type === 'user').length);
+    expect(assistantTurns(db)).toHaveLength(parentResponses.size + best.size);
     const again = run(db, [root]);
     expect(again).toMatchObject({ filesRead: 0, turnsAdded: 0, turnsUpdated: 0 });
   });
