@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +50,15 @@ function layout(
       mkdirSync(to, { recursive: true });
       if (source.endsWith('.jsonl')) cpSync(from, path.join(to, path.basename(source)));
       else
-        for (const f of readdirSync(from).filter((n) => n.endsWith('.jsonl')))
-          cpSync(path.join(from, f), path.join(to, f));
+        for (const e of readdirSync(from, { withFileTypes: true })) {
+          // Transcripts, and session folders as Claude Code lays them out (`<session>/subagents/agent-*.jsonl`).
+          if (e.isFile() && e.name.endsWith('.jsonl')) cpSync(path.join(from, e.name), path.join(to, e.name));
+          else if (e.isDirectory())
+            cpSync(path.join(from, e.name), path.join(to, e.name), {
+              recursive: true,
+              filter: (f) => f.endsWith('.jsonl') || statSync(f).isDirectory(),
+            });
+        }
     }
   }
   const codexHome = path.join(root, 'codex');
@@ -168,6 +184,44 @@ describe.skipIf(!existsSync(ccusage))('token totals equal ccusage 20 (daily --js
     // Costs agree too (costUSD where given, the same LiteLLM prices otherwise).
     expect(mine.stats.totals.cost_usd).toBeCloseTo(reference.totals.totalCost, 6);
     expect(reference.totals.inputTokens + reference.totals.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('on real 2.1 sessions whose subagent responses are in agent_progress lines, with or without subagent files', () => {
+    const [session, other] = ['ae4a77f8-aedd-4bc1-888f-c94edc91af04', '4d5611e5-241a-462a-8d15-5122611a9569'];
+    const cases: Record<string, string[]> = {
+      // Five subagent responses written only in the parent's progress lines (no subagent file).
+      'progress lines only': ['subagent.jsonl'],
+      'a parent whose subagent files are missing': [`${session}.jsonl`],
+      // Both: every response in progress lines is in the subagent file too, and counts once.
+      'a parent with its subagent files': [`${session}.jsonl`, session],
+      'another parent with its subagent files': [`${other}.jsonl`, other],
+      'a subagent file whose parent is missing': [other],
+    };
+    for (const [name, files] of Object.entries(cases)) {
+      const t = layout({}, []);
+      for (const f of files)
+        cpSync(path.join(FIXTURES, 'marot-spotter', f), path.join(t.cfg, 'projects', 'spotter', f), {
+          recursive: true,
+        });
+      const reference = runCcusage(t);
+      const mine = runOurs(t);
+      expect(ours(mine.stats.totals), name).toEqual(theirs(reference.totals));
+      expect(
+        mine.stats.rows.map((r) => [r.key, ours(r)]),
+        name,
+      ).toEqual(reference.daily.map((d) => [d.period, theirs(d)]));
+      expect(mine.stats.totals.cost_usd, name).toBeCloseTo(reference.totals.totalCost, 6);
+    }
+    // Independently: the progress-only responses carry usage, so counting them is what made the totals equal.
+    let progressOnly = 0;
+    for (const line of readFileSync(path.join(FIXTURES, 'marot-spotter', 'subagent.jsonl'), 'utf8').split(
+      '\n',
+    )) {
+      if (!line.includes('"agent_progress"')) continue;
+      const usage = JSON.parse(line).data.message?.message?.usage;
+      if (usage) progressOnly += usage.input_tokens + usage.output_tokens;
+    }
+    expect(progressOnly).toBeGreaterThan(0);
   });
 
   it('on the hand-written daaain set: the difference is exactly the usage on pretty-printed lines ccusage skips', () => {

@@ -1,12 +1,16 @@
 import { type ClaudeMessageLine, isGitCommitCall, parseGitCommitOutput, toolFiles } from './claude.js';
 import { rowId } from './ids.js';
 import { type CommitRecord, maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
-import { usageTotal } from './usage.js';
+import { type TokenUsage, usageTotal } from './usage.js';
 
 /** What the assembler may ask the store about rows written by earlier runs. */
 export interface ClaudeResumeLookup {
-  /** The turn holding an earlier line of this response (same session, message id and request id). */
-  turnByMessage(sessionId: string, messageId: string, requestId: string | null): TurnRecord | null;
+  /** The live turns holding a line of this response (same session, message id and request id), oldest first. */
+  turnsByMessage(sessionId: string, messageId: string, requestId: string | null): TurnRecord[];
+  /** Whether the session has live sidechain turns of this subagent (from its file or from progress lines). */
+  hasAgentTurns(sessionId: string, agentId: string | null): boolean;
+  /** The tombstoned turns of this response (same session, message id and request id). */
+  deletedTurnIds(sessionId: string, messageId: string, requestId: string | null): string[];
   /** The session's trailing segment, still open (`closed_by = session_end`). */
   openSegment(sessionId: string): CommitRecord | null;
 }
@@ -37,6 +41,8 @@ export class ClaudeAssembler {
   private readonly pendingGitCalls: Map<string, string>;
   private readonly sessionIds = new Map<string, string>();
   private readonly projectIds = new Map<string, string>();
+  /** Per session and subagent: whether the store held turns of it when this file started. */
+  private readonly agentsStored = new Map<string, boolean>();
 
   constructor(
     private readonly fallbackSessionId: string,
@@ -113,11 +119,42 @@ export class ClaudeAssembler {
 
     let turn: TurnRecord | null = null;
     let key: string | null = null;
+    /** A turn made from `agent_progress` lines that this subagent line replaces. */
+    let replaced: TurnRecord | null = null;
     if (line.role === 'assistant' && line.messageId) {
       key = messageKey(sessionId, line.messageId, line.requestId);
       turn = this.byMessage.get(key) ?? null;
-      if (!turn && this.lookup && (this.resumed || this.evicted)) {
-        turn = this.lookup.turnByMessage(sessionId, line.messageId, line.requestId);
+      // A subagent response can be written in two files (the subagent's own and the parent's progress
+      // lines): the store is asked whether the other one was imported already.
+      if (
+        !turn &&
+        this.lookup &&
+        (this.resumed ||
+          this.evicted ||
+          line.fromProgress ||
+          (line.isSidechain && this.agentStored(sessionId, line.agentId)))
+      ) {
+        const found = this.lookup.turnsByMessage(sessionId, line.messageId, line.requestId);
+        if (line.isSidechain) {
+          const progressId = rowId.claudeProgressTurn(nativeSession, line.messageId, line.requestId);
+          const sidechain = found.filter((t) => t.isSidechain);
+          turn = sidechain.find((t) => t.id !== progressId) ?? null;
+          if (!turn && sidechain.length > 0) {
+            if (line.fromProgress) turn = sidechain[0]!;
+            else replaced = sidechain[0]!;
+          }
+          // A response whose subagent turn was deleted stays deleted: its progress copy makes no new row.
+          if (
+            !turn &&
+            line.fromProgress &&
+            this.lookup
+              .deletedTurnIds(sessionId, line.messageId, line.requestId)
+              .some((id) => id !== progressId)
+          )
+            return;
+        } else {
+          turn = found[0] ?? null;
+        }
         if (turn) this.byMessage.set(key, turn);
       }
     }
@@ -125,32 +162,18 @@ export class ClaudeAssembler {
     if (turn) {
       // Another line of a streamed response: one content block more, and possibly the final usage.
       // Merging is idempotent: a line seen again (a replayed copy, or a file read once more) adds nothing.
-      if (line.text && !turn.content?.includes(line.text)) {
-        turn.content = turn.content ? `${turn.content}\n${line.text}` : line.text;
-      }
-      if (line.toolUses.length > 0) {
-        const known = new Set(turn.toolCalls.map((c) => c.id));
-        const added = line.toolUses.filter((c) => !known.has(c.id));
-        if (added.length > 0) turn.toolCalls = [...turn.toolCalls, ...added];
-      }
-      if (line.usage) {
-        const current = turn.usage;
-        const better =
-          !current ||
-          usageTotal(line.usage) > usageTotal(current) ||
-          (usageTotal(line.usage) === usageTotal(current) && line.speed !== null && turn.speed === null);
-        if (better) {
-          turn.usage = line.usage;
-          turn.speed = line.speed;
-          turn.costUsd = line.costUSD;
-          if (line.model) turn.model = line.model;
-        }
-      }
-      if (!turn.model && line.model) turn.model = line.model;
+      mergeInto(turn, line.text, line.toolUses, line.usage, line.speed, line.costUSD, line.model);
       batch.turns.set(turn.id, turn);
     } else {
-      const first = line.uuid ?? (line.messageId ? `message:${line.messageId}` : `line:${lineNumber}`);
-      const id = rowId.claudeTurn(nativeSession, first);
+      // A response known only from progress lines gets an id of its own, from the response's ids (the
+      // progress lines skip some of the subagent's lines, so the first one seen differs between the files).
+      const id =
+        line.fromProgress && line.messageId
+          ? rowId.claudeProgressTurn(nativeSession, line.messageId, line.requestId)
+          : rowId.claudeTurn(
+              nativeSession,
+              line.uuid ?? (line.messageId ? `message:${line.messageId}` : `line:${lineNumber}`),
+            );
       if (batch.turns.has(id)) return; // the same line written twice
       turn = {
         id,
@@ -170,12 +193,40 @@ export class ClaudeAssembler {
         costUsd: line.costUSD,
         speed: line.speed,
       };
+      if (replaced) {
+        // The subagent's own line wins the row; the progress copy gives what it knew and is tombstoned.
+        mergeInto(
+          turn,
+          replaced.content ?? '',
+          replaced.toolCalls,
+          replaced.usage,
+          replaced.speed,
+          replaced.costUsd,
+          replaced.model,
+        );
+        turn.timestamp = minIso(turn.timestamp, replaced.timestamp);
+        batch.supersededTurns.add(replaced.id);
+      }
       batch.turns.set(id, turn);
       if (key) this.byMessage.set(key, turn);
     }
 
     if (line.isSidechain) return; // sidechain turns join the parent's segment after writing
     this.placeInSegment(turn, line, sessionId);
+  }
+
+  /**
+   * Whether another file may already have stored this subagent's responses: asked once per subagent and file,
+   * so a subagent file read before its parent (the usual order) costs no lookup per response.
+   */
+  private agentStored(sessionId: string, agentId: string | null): boolean {
+    const key = `${sessionId}\u0000${agentId ?? ''}`;
+    let stored = this.agentsStored.get(key);
+    if (stored === undefined) {
+      stored = this.lookup?.hasAgentTurns(sessionId, agentId) ?? false;
+      this.agentsStored.set(key, stored);
+    }
+    return stored;
   }
 
   private placeInSegment(turn: TurnRecord, line: ClaudeMessageLine, sessionId: string): void {
@@ -229,4 +280,41 @@ export class ClaudeAssembler {
       break;
     }
   }
+}
+
+/**
+ * Merges one more copy of a response into its turn: its text and tool calls when new, and its usage when larger
+ * (ties: the copy that has `speed`). Idempotent: a copy seen again adds nothing.
+ */
+function mergeInto(
+  turn: TurnRecord,
+  text: string,
+  toolUses: TurnRecord['toolCalls'],
+  usage: TokenUsage | null,
+  speed: TurnRecord['speed'],
+  costUsd: number | null,
+  model: string | null,
+): void {
+  if (text && !turn.content?.includes(text)) {
+    turn.content = turn.content ? `${turn.content}\n${text}` : text;
+  }
+  if (toolUses.length > 0) {
+    const known = new Set(turn.toolCalls.map((c) => c.id));
+    const added = toolUses.filter((c) => !known.has(c.id));
+    if (added.length > 0) turn.toolCalls = [...turn.toolCalls, ...added];
+  }
+  if (usage) {
+    const current = turn.usage;
+    const better =
+      !current ||
+      usageTotal(usage) > usageTotal(current) ||
+      (usageTotal(usage) === usageTotal(current) && speed !== null && turn.speed === null);
+    if (better) {
+      turn.usage = usage;
+      turn.speed = speed;
+      turn.costUsd = costUsd;
+      if (model) turn.model = model;
+    }
+  }
+  if (!turn.model && model) turn.model = model;
 }

@@ -33,6 +33,11 @@ export interface ClaudeMessageLine {
   toolResults: ToolResult[];
   /** The usage object is written with spaces (`"usage": {`), a form ccusage 20 does not read. */
   usageNotCompact: boolean;
+  /**
+   * A subagent's API response copied into the parent transcript by a `progress` line (`data.type:
+   * "agent_progress"`): the response may be missing from the subagent's own file.
+   */
+  fromProgress: boolean;
 }
 
 /** A valid line that is not a message (summary, system, snapshot, progress, ...). */
@@ -95,6 +100,10 @@ export function readClaudeLine(text: string): ClaudeLine | null {
   }
   const sessionId = str(o.sessionId);
   const timestamp = str(o.timestamp);
+  if (type === 'progress') {
+    const response = readProgressResponse(o, text);
+    if (response) return response;
+  }
   if (type !== 'user' && type !== 'assistant') {
     return { kind: 'other', type, sessionId, timestamp, summary: type === 'summary' ? str(o.summary) : null };
   }
@@ -105,27 +114,7 @@ export function readClaudeLine(text: string): ClaudeLine | null {
     return { kind: 'malformed', reason: `${type} line without a valid timestamp` };
   }
   const m = message as Record<string, unknown>;
-  const toolUses: ToolUse[] = [];
-  const toolResults: ToolResult[] = [];
-  if (Array.isArray(m.content)) {
-    for (const b of m.content) {
-      if (!b || typeof b !== 'object') continue;
-      const block = b as Record<string, unknown>;
-      if (block.type === 'tool_use' && typeof block.id === 'string') {
-        toolUses.push({
-          id: block.id,
-          name: typeof block.name === 'string' ? block.name : '',
-          input: block.input,
-        });
-      } else if (block.type === 'tool_result' && typeof block.tool_use_id === 'string') {
-        toolResults.push({
-          toolUseId: block.tool_use_id,
-          isError: block.is_error === true,
-          text: blockText(block.content),
-        });
-      }
-    }
-  }
+  const { toolUses, toolResults } = readBlocks(m.content);
   let usage: TokenUsage | null = null;
   let speed: 'fast' | 'standard' | null = null;
   if (m.usage !== undefined) {
@@ -156,7 +145,78 @@ export function readClaudeLine(text: string): ClaudeLine | null {
     toolUses,
     toolResults,
     usageNotCompact: usage !== null && !text.includes('"usage":{'),
+    fromProgress: false,
   };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * The subagent response a Claude Code 2.1 `progress` line carries: `data.message` is the subagent's transcript
+ * line (`timestamp`, `requestId`, `uuid`, and the API response with `id`, `model` and `usage` at
+ * `data.message.message`), `data.agentId` the subagent. Null unless it is an assistant response with an id
+ * and a readable usage and timestamp (what ccusage 20 counts too).
+ */
+function readProgressResponse(o: Record<string, unknown>, text: string): ClaudeMessageLine | null {
+  const data = o.data;
+  if (!isObject(data) || !isObject(data.message)) return null;
+  const line = data.message;
+  const m = line.message;
+  if (!isObject(m) || (line.type !== undefined && line.type !== 'assistant')) return null;
+  if (m.role !== undefined && m.role !== 'assistant') return null;
+  const messageId = str(m.id);
+  const read = readClaudeUsage(m.usage);
+  const timestamp = str(line.timestamp) ?? str(o.timestamp);
+  if (!messageId || !read || !timestamp || Number.isNaN(Date.parse(timestamp))) return null;
+  const { toolUses } = readBlocks(m.content);
+  return {
+    kind: 'message',
+    role: 'assistant',
+    sessionId: str(o.sessionId),
+    uuid: str(line.uuid),
+    timestamp,
+    cwd: str(o.cwd),
+    model: str(m.model),
+    messageId,
+    requestId: str(line.requestId),
+    isSidechain: true,
+    agentId: str(data.agentId),
+    usage: read.usage,
+    speed: read.speed,
+    costUSD: typeof line.costUSD === 'number' && Number.isFinite(line.costUSD) ? line.costUSD : null,
+    text: blockText(m.content),
+    toolUses,
+    toolResults: [],
+    usageNotCompact: !text.includes('"usage":{'),
+    fromProgress: true,
+  };
+}
+
+function readBlocks(content: unknown): { toolUses: ToolUse[]; toolResults: ToolResult[] } {
+  const toolUses: ToolUse[] = [];
+  const toolResults: ToolResult[] = [];
+  if (Array.isArray(content)) {
+    for (const b of content) {
+      if (!b || typeof b !== 'object') continue;
+      const block = b as Record<string, unknown>;
+      if (block.type === 'tool_use' && typeof block.id === 'string') {
+        toolUses.push({
+          id: block.id,
+          name: typeof block.name === 'string' ? block.name : '',
+          input: block.input,
+        });
+      } else if (block.type === 'tool_result' && typeof block.tool_use_id === 'string') {
+        toolResults.push({
+          toolUseId: block.tool_use_id,
+          isError: block.is_error === true,
+          text: blockText(block.content),
+        });
+      }
+    }
+  }
+  return { toolUses, toolResults };
 }
 
 const GIT_COMMIT_COMMAND = /(^|[;&|(\s])git(\s+-[cC]\s+\S+|\s+--?[\w-]+(=\S+)?)*\s+commit(\s|$)/;

@@ -43,6 +43,9 @@ export const rowId = {
   claudeSession: (sessionId: string) => uuidV5(`claude:session:${sessionId}`),
   codexSession: (rolloutId: string) => uuidV5(`codex:session:${rolloutId}`),
   claudeTurn: (sessionId: string, firstUuid: string) => uuidV5(`claude:turn:${sessionId}:${firstUuid}`),
+  /** A subagent response known from the parent's `agent_progress` lines only (see docs/data-model.md). */
+  claudeProgressTurn: (sessionId: string, messageId: string, requestId: string | null) =>
+    uuidV5(`claude:turn:${sessionId}:progress:${messageId}:${requestId ?? ''}`),
   codexTurn: (rolloutId: string, n: number) => uuidV5(`codex:turn:${rolloutId}:${n}`),
   commit: (sessionRowId: string, firstTurnId: string) => uuidV5(`commit:${sessionRowId}:${firstTurnId}`),
 };

@@ -160,7 +160,20 @@ function walkJsonl(dir: string, lister: FolderLister, out: string[]): void {
   for (const name of listing.files) out.push(prefix + name);
 }
 
-/** Every transcript file under the roots, sorted for a stable order. */
+/**
+ * Sorts paths by name, except that a session's folder (`<session>/subagents/agent-*.jsonl`) comes before its
+ * file `<session>.jsonl`: a subagent response the parent also copies into `agent_progress` lines is then first
+ * stored from the subagent's own file, and the progress copy merges into that turn
+ * (docs/decisions/0021-equality-with-ccusage.md).
+ */
+function sortSubagentsFirst(paths: string[]): void {
+  const key = (p: string) => (p.endsWith('.jsonl') ? `${p.slice(0, -6)}${sep}\uffff` : p);
+  const keyed = paths.map((p) => [key(p), p] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) paths[i] = keyed[i]![1];
+}
+
+/** Every transcript file under the roots, in a stable order (a session's subagent files before it). */
 export function findTranscriptFiles(
   claudeRoots: string[],
   codexRoots: string[],
@@ -172,7 +185,7 @@ export function findTranscriptFiles(
     for (const root of roots) {
       const paths: string[] = [];
       walkJsonl(normalize(root), lister, paths);
-      paths.sort();
+      sortSubagentsFirst(paths);
       for (const path of paths) {
         if (seen.has(path)) continue;
         seen.add(path);

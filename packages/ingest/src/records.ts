@@ -59,6 +59,11 @@ export class RecordBatch {
   readonly sessions = new Map<string, SessionRecord>();
   readonly commits = new Map<string, CommitRecord>();
   readonly turns = new Map<string, TurnRecord>();
+  /**
+   * Turns made from `agent_progress` lines that a subagent file's line of the same response replaces: they are
+   * tombstoned when the batch is written (docs/decisions/0021-equality-with-ccusage.md).
+   */
+  readonly supersededTurns = new Set<string>();
 
   get size(): number {
     return this.turns.size;

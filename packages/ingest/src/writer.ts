@@ -51,6 +51,9 @@ export class TranscriptWriter {
   private readonly upsertTurn: BetterSqlite3.Statement;
   private readonly insertTurn: BetterSqlite3.Statement;
   private readonly selectTurnByMessage: BetterSqlite3.Statement;
+  private readonly tombstoneTurn: BetterSqlite3.Statement;
+  private readonly selectAgentTurn: BetterSqlite3.Statement;
+  private readonly selectDeletedTurns: BetterSqlite3.Statement;
   private readonly selectOpenSegment: BetterSqlite3.Statement;
   private readonly attachSidechain: BetterSqlite3.Statement;
   private readonly upsertMachine: BetterSqlite3.Statement;
@@ -149,7 +152,21 @@ export class TranscriptWriter {
     this.existsCommit = db.prepare('select 1 from cognitive_commits where id = ?').pluck();
     this.selectTurnByMessage = db.prepare(`
       select * from turns where session_id = ? and message_id = ? and request_id is ? and deleted_at is null
-      order by timestamp limit 1`);
+      order by timestamp, id`);
+    this.selectAgentTurn = db
+      .prepare(
+        `select 1 from turns where session_id = ? and agent_id is ? and is_sidechain = 1 and deleted_at is null
+         limit 1`,
+      )
+      .pluck();
+    this.selectDeletedTurns = db
+      .prepare(
+        'select id from turns where session_id = ? and message_id = ? and request_id is ? and deleted_at is not null',
+      )
+      .pluck();
+    this.tombstoneTurn = db.prepare(`
+      update turns set deleted_at = @now, version = version + 1, updated_at = @now, device_id = @device
+      where id = @id and deleted_at is null`);
     this.selectOpenSegment = db.prepare(`
       select * from cognitive_commits where session_id = ? and closed_by = 'session_end' and deleted_at is null
       order by started_at desc limit 1`);
@@ -291,6 +308,11 @@ export class TranscriptWriter {
       }).changes;
       if (updated === 1) this.counts.turnsUpdated++;
     }
+    // Progress copies replaced by the subagent's own line of the same response (their usage moved there).
+    for (const id of batch.supersededTurns) {
+      if (this.tombstoneTurn.run({ id, now: this.now, device: this.deviceId }).changes === 1)
+        this.counts.turnsUpdated++;
+    }
   }
 
   /** Sidechain (subagent) turns join the parent's segment open at their time (or its first one, if they came earlier). */
@@ -301,10 +323,11 @@ export class TranscriptWriter {
   /** Lookups for resuming a file from its byte offset. */
   resumeLookup(): ClaudeResumeLookup {
     return {
-      turnByMessage: (sessionId, messageId, requestId) => {
-        const row = this.selectTurnByMessage.get(sessionId, messageId, requestId) as TurnRow | undefined;
-        return row ? turnFromRow(row) : null;
-      },
+      turnsByMessage: (sessionId, messageId, requestId) =>
+        (this.selectTurnByMessage.all(sessionId, messageId, requestId) as TurnRow[]).map(turnFromRow),
+      hasAgentTurns: (sessionId, agentId) => this.selectAgentTurn.get(sessionId, agentId) !== undefined,
+      deletedTurnIds: (sessionId, messageId, requestId) =>
+        this.selectDeletedTurns.all(sessionId, messageId, requestId) as string[],
       openSegment: (sessionId) => {
         const row = this.selectOpenSegment.get(sessionId) as Record<string, unknown> | undefined;
         return row ? commitFromRow(row) : null;

@@ -35,22 +35,39 @@ function assemble(path: string) {
   return { batch, turns: [...batch.turns.values()], malformed, notCompact };
 }
 
+type Message = { id?: string; role?: string; usage?: { output_tokens: number; input_tokens: number } };
 type Line = {
   type?: string;
   uuid?: string;
   sessionId?: string;
   requestId?: string;
   timestamp?: string;
-  message?: { id?: string; role?: string; usage?: { output_tokens: number; input_tokens: number } };
+  message?: Message;
+  /** `progress` lines: a subagent's transcript line at `data.message` (`agent_progress`). */
+  data?: {
+    type?: string;
+    agentId?: string;
+    message?: { type?: string; requestId?: string; message?: Message };
+  };
 };
 
-/** Independent count: one turn per user line (uuid), one per assistant response (message id + request id). */
+/**
+ * Independent count: one turn per user line (uuid), one per assistant response (message id + request id),
+ * including the subagent responses that `agent_progress` lines carry (with an id and a usage).
+ */
 function expectedTurns(path: string): { count: number; maxOutput: Map<string, number> } {
   const keys = new Set<string>();
   const maxOutput = new Map<string, number>();
   for (const raw of jsonLines(path)) {
     const l = raw as Line;
     if (!l || typeof l !== 'object' || Array.isArray(l)) continue;
+    const inner = l.data?.message;
+    if (l.type === 'progress' && inner?.type === 'assistant' && inner.message?.id && inner.message.usage) {
+      const key = `${l.sessionId}|${inner.message.id}|${inner.requestId ?? ''}`;
+      keys.add(key);
+      maxOutput.set(key, Math.max(maxOutput.get(key) ?? 0, inner.message.usage.output_tokens));
+      continue;
+    }
     const type = l.type ?? l.message?.role;
     if (type !== 'user' && type !== 'assistant') continue;
     if (typeof l.message !== 'object' || !l.timestamp) continue;
@@ -75,6 +92,13 @@ const files = [
   'oneryalcin-fasthooks/sample_agent_sidechain.jsonl',
   'marot-spotter/short.jsonl',
   'marot-spotter/tool_heavy.jsonl',
+  'marot-spotter/subagent.jsonl',
+  'marot-spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl',
+  'marot-spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04/subagents/agent-aac57f5.jsonl',
+  'marot-spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04/subagents/agent-acompact-946d2b.jsonl',
+  'marot-spotter/4d5611e5-241a-462a-8d15-5122611a9569.jsonl',
+  'marot-spotter/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-a2898e3.jsonl',
+  'marot-spotter/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-acompact-e1f845.jsonl',
   'daaain-claude-code-log/representative_messages.jsonl',
   'daaain-claude-code-log/session_b.jsonl',
   'daaain-claude-code-log/todowrite_examples.jsonl',
@@ -93,7 +117,9 @@ describe('Claude Code transcripts: every shared fixture', () => {
       for (const t of turns) {
         if (t.role !== 'assistant' || !t.messageId) continue;
         const lines = jsonLines(path) as Line[];
-        const sessionId = lines.find((l) => l?.message?.id === t.messageId)?.sessionId;
+        const sessionId = lines.find(
+          (l) => l?.message?.id === t.messageId || l?.data?.message?.message?.id === t.messageId,
+        )?.sessionId;
         const key = `${sessionId}|${t.messageId}|${t.requestId ?? ''}`;
         expect(t.usage?.output ?? 0).toBe(expected.maxOutput.get(key));
       }
@@ -143,6 +169,32 @@ describe('Claude Code transcripts: every shared fixture', () => {
     expect([...batch.sessions.keys()]).toEqual([parent]);
     // Not a session of its own: no session keyed by the agent file name.
     expect(batch.sessions.has(rowId.claudeSession('sample_agent_sidechain'))).toBe(false);
+  });
+
+  it('marot subagent.jsonl: responses known only from agent_progress lines are turns of their subagent', () => {
+    const path = join(TRANSCRIPTS, 'marot-spotter/subagent.jsonl');
+    const progress = (jsonLines(path) as Line[]).filter(
+      (l) => l.type === 'progress' && l.data?.type === 'agent_progress' && l.data.message?.message?.usage,
+    );
+    const responses = new Set(progress.map((l) => l.data!.message!.message!.id));
+    expect(progress.length).toBeGreaterThan(responses.size); // streamed: several lines per response
+    const { turns } = assemble(path);
+    const sidechain = turns.filter((t) => t.isSidechain);
+    expect(sidechain.map((t) => t.messageId).sort()).toEqual([...responses].sort());
+    for (const t of sidechain) {
+      const copies = progress.filter((l) => l.data!.message!.message!.id === t.messageId);
+      expect(t).toMatchObject({
+        id: rowId.claudeProgressTurn(copies[0]!.sessionId!, t.messageId!, t.requestId),
+        sessionId: rowId.claudeSession(copies[0]!.sessionId!),
+        agentId: copies[0]!.data!.agentId,
+        role: 'assistant',
+        commitId: null,
+      });
+      expect(t.usage!.output).toBe(
+        Math.max(...copies.map((l) => l.data!.message!.message!.usage!.output_tokens)),
+      );
+      expect(t.toolCalls.length).toBeGreaterThan(0);
+    }
   });
 
   it('project comes from cwd, not from the folder name', () => {
