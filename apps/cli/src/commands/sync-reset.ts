@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
+import { markEverythingPending } from '@agentlogs/local-store';
 import type { Command } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { markEverythingPending } from '../sync/run.js';
 import { openLocalSyncStore } from '../sync/session.js';
 
 export const syncResetCommand: Command = {
@@ -44,7 +44,7 @@ Options:
     }
     const session = openLocalSyncStore(ctx);
     try {
-      const count = await markEverythingPending(session);
+      const count = await markEverythingPending(session.store);
       await session.store.applyServerRecords([], 0);
       ctx.out(
         `Reset: ${count.toLocaleString('en-US')} records will be compared with the server and the pull starts from the beginning. Run 'agentlogs sync'.`,
