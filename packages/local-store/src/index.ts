@@ -5,6 +5,14 @@ export {
   legacyAdoptionPending,
   legacyBackupDir,
 } from './adopt.js';
+export {
+  type CommitView,
+  findCommit,
+  findCommitsByPrefix,
+  getCommitView,
+  type ListCommitViewsOptions,
+  listCommitViews,
+} from './commit-views.js';
 export { type CommitSummary, getCommit, type ListCommitsOptions, listCommits } from './commits.js';
 export {
   isLocalStoreBusyError,
@@ -18,6 +26,12 @@ export {
   translateSqliteError,
 } from './errors.js';
 export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid } from './ids.js';
+export {
+  listMachineTotals,
+  type MachineIdentity,
+  type MachineTotals,
+  recordMachine,
+} from './machines.js';
 export {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
@@ -37,6 +51,12 @@ export {
   type OpenLocalStoreOptions,
   openLocalDatabase,
 } from './open.js';
+export {
+  listPendingRecords,
+  markEverythingPending,
+  outboxEnvelopes,
+  type PendingRecord,
+} from './outbox.js';
 export type * from './schema.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {

@@ -8,14 +8,12 @@ import {
   type RejectedRecord,
   type Remote,
   type ServerRecord,
-  SyncAbortedError,
-  type SyncError,
   SyncProtocolError,
-  syncErrorFrom,
   type TableSummary,
 } from '@agentlogs/sync-core';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { callRpc, DEFAULT_TIMEOUT_MS } from './request.js';
 
 /** The RPC names and argument names of the agentlogs schema (supabase/migrations). */
 export const SYNC_RPC = {
@@ -40,7 +38,7 @@ export class SupabaseRemote implements Remote {
 
   constructor(client: SupabaseClient, options: SupabaseRemoteOptions = {}) {
     this.#client = client;
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   async push(batch: PushBatch, options: CallOptions = {}): Promise<PushResult> {
@@ -82,57 +80,9 @@ export class SupabaseRemote implements Remote {
     });
   }
 
-  async #call(fn: string, args: Record<string, unknown>, options: CallOptions): Promise<unknown> {
-    const external = options.signal;
-    if (external?.aborted) throw new SyncAbortedError(`${fn} cancelled`, { cause: external.reason });
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.#timeoutMs);
-    const onAbort = () => controller.abort();
-    external?.addEventListener('abort', onAbort, { once: true });
-    try {
-      let response: {
-        data: unknown;
-        error: { message: string; code?: string; hint?: string | null } | null;
-        status: number;
-      };
-      try {
-        response = await this.#client.rpc(fn, args).abortSignal(controller.signal);
-      } catch (error) {
-        // supabase-js rethrows aborts; anything else is a failure to reach the server.
-        throw classifyThrown(fn, error, external?.aborted === true, timedOut);
-      }
-      if (response.error) {
-        if (external?.aborted) throw new SyncAbortedError(`${fn} cancelled`, { cause: external.reason });
-        if (timedOut) {
-          throw syncErrorFrom({ message: `${fn} timed out after ${this.#timeoutMs} ms`, timedOut: true });
-        }
-        const { error, status } = response;
-        const hint = error.hint ? ` (${error.hint})` : '';
-        throw syncErrorFrom({
-          status: status === 0 ? undefined : status,
-          code: error.code || undefined,
-          message: `${fn}: ${error.message}${hint}`,
-          network: status === 0,
-          cause: error,
-        });
-      }
-      return response.data;
-    } finally {
-      clearTimeout(timer);
-      external?.removeEventListener('abort', onAbort);
-    }
+  #call(fn: string, args: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+    return callRpc(this.#client, fn, args, { signal: options.signal, timeoutMs: this.#timeoutMs });
   }
-}
-
-function classifyThrown(fn: string, error: unknown, aborted: boolean, timedOut: boolean): SyncError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (aborted) return new SyncAbortedError(`${fn} cancelled`, { cause: error });
-  if (timedOut) return syncErrorFrom({ message: `${fn} timed out`, timedOut: true, cause: error });
-  return syncErrorFrom({ message: `${fn}: ${message}`, network: true, cause: error });
 }
 
 export interface SupabaseRemoteConfig extends SupabaseRemoteOptions {

@@ -1,4 +1,11 @@
-import { isLocalStoreError, type LocalDatabase } from '@agentlogs/local-store';
+import {
+  findCommit,
+  findCommitsByPrefix,
+  getCommitView,
+  isLocalStoreError,
+  type LocalDatabase,
+  listCommitViews,
+} from '@agentlogs/local-store';
 import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
@@ -8,74 +15,14 @@ import { renderTable } from '../table.js';
 import type { specs } from './index.js';
 
 /** A cognitive commit as `commits list --json` / `commits show --json` print it. */
-export interface CommitView {
-  id: string;
-  title: string | null;
-  hidden: boolean;
-  session_id: string | null;
-  project_name: string | null;
-  git_hash: string | null;
-  closed_by: string;
-  started_at: string;
-  closed_at: string;
-  machine_id: string | null;
-  machine_name: string | null;
-  turns: number;
-  input_tokens: number;
-  output_tokens: number;
-  files_changed: string[];
-  version: number;
-  pending: boolean;
-}
-
-const SELECT = `
-  select c.id, c.title, coalesce(c.hidden, 0) as hidden, c.session_id, c.project_name, c.git_hash, c.closed_by,
-         c.started_at, c.closed_at, c.machine_id, m.name as machine_name, c.files_changed, c.version,
-         c.version > c.synced_version as pending,
-         (select count(*) from turns t where t.commit_id = c.id and t.deleted_at is null) as turns,
-         (select coalesce(sum(t.input_tokens), 0) from turns t where t.commit_id = c.id and t.deleted_at is null) as input_tokens,
-         (select coalesce(sum(t.output_tokens), 0) from turns t where t.commit_id = c.id and t.deleted_at is null) as output_tokens
-    from cognitive_commits c
-    left join machines m on m.id = c.machine_id
-   where c.deleted_at is null`;
-
-function toView(row: Record<string, unknown>): CommitView {
-  let files: string[] = [];
-  try {
-    const parsed = row.files_changed ? (JSON.parse(String(row.files_changed)) as unknown) : [];
-    if (Array.isArray(parsed)) files = parsed.map(String);
-  } catch {
-    files = [];
-  }
-  return {
-    id: String(row.id),
-    title: (row.title as string | null) ?? null,
-    hidden: Number(row.hidden) === 1,
-    session_id: (row.session_id as string | null) ?? null,
-    project_name: (row.project_name as string | null) ?? null,
-    git_hash: (row.git_hash as string | null) ?? null,
-    closed_by: String(row.closed_by ?? ''),
-    started_at: String(row.started_at ?? ''),
-    closed_at: String(row.closed_at ?? ''),
-    machine_id: (row.machine_id as string | null) ?? null,
-    machine_name: (row.machine_name as string | null) ?? null,
-    turns: Number(row.turns),
-    input_tokens: Number(row.input_tokens),
-    output_tokens: Number(row.output_tokens),
-    files_changed: files,
-    version: Number(row.version),
-    pending: Number(row.pending) === 1,
-  };
-}
+export type { CommitView } from '@agentlogs/local-store';
 
 /** The full id of a live commit from an id or a unique prefix of at least 6 characters. */
-function resolveCommitId(database: LocalDatabase, given: string | undefined): string {
+async function resolveCommitId(database: LocalDatabase, given: string | undefined): Promise<string> {
   if (!given) throw usageError('a commit id is needed', "list them with 'agentlogs commits list'");
-  const exact = database.sqlite
-    .prepare('select id, deleted_at from cognitive_commits where id = ?')
-    .get(given) as { id: string; deleted_at: string | null } | undefined;
+  const exact = await findCommit(database, given);
   if (exact) {
-    if (exact.deleted_at !== null) {
+    if (exact.deleted) {
       throw new CliError(`the commit ${given} is deleted`, {
         exitCode: ExitCode.failure,
         hint: 'deleted commits cannot be changed or shown',
@@ -89,10 +36,8 @@ function resolveCommitId(database: LocalDatabase, given: string | undefined): st
       hint: "list the ids with 'agentlogs commits list' (a unique prefix of 6 or more characters works)",
     });
   }
-  const matches = database.sqlite
-    .prepare('select id from cognitive_commits where id like ? and deleted_at is null limit 2')
-    .all(`${given.toLowerCase()}%`) as { id: string }[];
-  if (matches.length === 1) return matches[0]!.id;
+  const matches = await findCommitsByPrefix(database, given, 2);
+  if (matches.length === 1) return matches[0]!;
   throw new CliError(
     matches.length === 0 ? `no commit with id ${given}` : `the id prefix ${given} matches several commits`,
     {
@@ -127,16 +72,13 @@ const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
     if (!Number.isInteger(limit) || limit < 0)
       throw usageError(`--limit must be a whole number, got "${limitText}"`);
     const session = args.values.session as string | undefined;
-    const rows = await withStore(ctx, async ({ database }) => {
-      const where = [
-        args.values.all === true ? '' : ' and coalesce(c.hidden, 0) = 0',
-        session ? ' and c.session_id = @session' : '',
-      ].join('');
-      return database.sqlite
-        .prepare(`${SELECT}${where} order by c.started_at desc, c.id${limit > 0 ? ` limit ${limit}` : ''}`)
-        .all(session ? { session } : {}) as Record<string, unknown>[];
-    });
-    const views = rows.map(toView);
+    const views = await withStore(ctx, ({ database }) =>
+      listCommitViews(database, {
+        includeHidden: args.values.all === true,
+        ...(session ? { sessionId: session } : {}),
+        limit,
+      }),
+    );
     if (args.values.json === true) {
       ctx.out(JSON.stringify(views, null, 2));
       return ExitCode.ok;
@@ -168,8 +110,10 @@ const showCommand: Command<OptionsOf<(typeof specs)['commits show']>> = {
   async run(ctx, args) {
     if (args.positionals.length > 1) throw usageError('commits show takes one id');
     const view = await withStore(ctx, async ({ database }) => {
-      const id = resolveCommitId(database, args.positionals[0]);
-      return toView(database.sqlite.prepare(`${SELECT} and c.id = ?`).get(id) as Record<string, unknown>);
+      const id = await resolveCommitId(database, args.positionals[0]);
+      const found = await getCommitView(database, id);
+      if (!found) throw new CliError(`no commit with id ${id}`, { exitCode: ExitCode.failure });
+      return found;
     });
     if (args.values.json === true) {
       ctx.out(JSON.stringify(view, null, 2));
@@ -198,7 +142,9 @@ function editCommand(
     async run(ctx, args) {
       const [given, ...rest] = args.positionals;
       if (name !== 'title' && rest.length > 0) throw usageError(`commits ${name} takes one id`);
-      const message = await withStore(ctx, async (s) => apply(s, resolveCommitId(s.database, given), rest));
+      const message = await withStore(ctx, async (s) =>
+        apply(s, await resolveCommitId(s.database, given), rest),
+      );
       ctx.out(message);
       return ExitCode.ok;
     },

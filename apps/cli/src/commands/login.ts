@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { rowId } from '@agentlogs/ingest';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
+import { isSyncError } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
@@ -206,28 +207,29 @@ function callbackFailure(result: { error: string; errorCode?: string; descriptio
 async function registerWithBackend(ctx: CommandContext, project: ProjectConnection) {
   const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
   const machineId = rowId.machine(device.deviceId);
-  const profile = await project.client.rpc('upsert_profile');
-  const machine = profile.error
-    ? undefined
-    : await project.client.rpc('register_machine', {
-        machine_id: machineId,
-        device_id: device.deviceId,
-        name: device.name,
-        hostname: device.hostname,
-        platform: device.platform,
-      });
-  const error = profile.error ?? machine?.error;
-  if (error) {
-    const missing = error.code === 'PGRST202' || error.code === '42883' || error.code === 'PGRST205';
+  try {
+    const rpc = new project.remote.ProjectRpc(project.client);
+    await rpc.upsertProfile();
+    await rpc.registerMachine({
+      machineId,
+      deviceId: device.deviceId,
+      name: device.name,
+      hostname: device.hostname,
+      platform: device.platform,
+    });
+  } catch (error) {
+    const code = isSyncError(error) ? error.serverCode : undefined;
+    const missing = code === 'PGRST202' || code === '42883' || code === 'PGRST205';
     throw new CliError(
       missing
         ? 'logged in, but the agentlogs schema is not in your Supabase project yet'
-        : `logged in, but registering this machine failed: ${error.message}`,
+        : `logged in, but registering this machine failed: ${(error as Error).message}`,
       {
         exitCode: missing ? ExitCode.config : ExitCode.unavailable,
         hint: missing
           ? `apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see ${repositoryUrl('supabase/README.md')}), then run 'agentlogs login' again`
           : "run 'agentlogs login' again",
+        cause: error,
       },
     );
   }

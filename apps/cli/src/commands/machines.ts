@@ -1,10 +1,11 @@
 import { computeStats } from '@agentlogs/ingest';
+import { listMachineTotals } from '@agentlogs/local-store';
+import type { RemoteMachine } from '@agentlogs/supabase-remote';
 import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
-import { ProjectQueries, type RemoteMachine } from '../sync/server.js';
 import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
 import { renderTable } from '../table.js';
 import type { specs } from './index.js';
@@ -32,7 +33,7 @@ async function remoteMachines(
     assertSyncEnabled(ctx, 'machines');
     const project = await openLoggedInProject(ctx);
     return {
-      machines: await new ProjectQueries(project.client).machines(AbortSignal.timeout(15_000)),
+      machines: await new project.remote.ProjectRpc(project.client).machines({ timeoutMs: 15_000 }),
       note: null,
     };
   } catch (error) {
@@ -47,31 +48,22 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
     const local = openLocalSyncStore(ctx);
     let views: MachineView[];
     try {
-      const rows = local.database.sqlite
-        .prepare(
-          `select m.id, m.name, m.hostname, m.platform,
-                  (select count(*) from sessions s where s.machine_id = m.id and s.deleted_at is null) as sessions,
-                  (select count(*) from turns t where t.machine_id = m.id and t.deleted_at is null) as turns,
-                  (select coalesce(sum(t.input_tokens), 0) from turns t where t.machine_id = m.id and t.deleted_at is null) as input_tokens,
-                  (select coalesce(sum(t.output_tokens), 0) from turns t where t.machine_id = m.id and t.deleted_at is null) as output_tokens
-             from machines m where m.deleted_at is null order by m.name, m.id`,
-        )
-        .all() as Record<string, unknown>[];
+      const rows = await listMachineTotals(local.database);
       const costs = new Map(
         computeStats(local.database.sqlite, { by: 'machine' }).rows.map((r) => [r.key, r.cost_usd]),
       );
       views = rows.map((r) => ({
-        id: String(r.id),
-        name: (r.name as string | null) ?? null,
-        hostname: (r.hostname as string | null) ?? null,
-        platform: (r.platform as string | null) ?? null,
+        id: r.id,
+        name: r.name,
+        hostname: r.hostname,
+        platform: r.platform,
         this_machine: r.id === local.machineId,
         last_sync_at: null,
-        sessions: Number(r.sessions),
-        turns: Number(r.turns),
-        input_tokens: Number(r.input_tokens),
-        output_tokens: Number(r.output_tokens),
-        cost_usd: costs.get(String(r.name ?? r.id)) ?? 0,
+        sessions: r.sessions,
+        turns: r.turns,
+        input_tokens: r.input_tokens,
+        output_tokens: r.output_tokens,
+        cost_usd: costs.get(r.name ?? r.id) ?? 0,
       }));
     } catch (error) {
       throw storeError(local.database.translateError(error));

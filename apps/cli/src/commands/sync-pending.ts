@@ -1,16 +1,8 @@
+import { listPendingRecords, type PendingRecord } from '@agentlogs/local-store';
 import type { Command, OptionsOf } from '../command.js';
 import { ExitCode, usageError } from '../errors.js';
 import { openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
 import type { specs } from './index.js';
-
-interface PendingRow {
-  table: string;
-  id: string;
-  version: number;
-  /** `new` (never acknowledged), `edit` (a newer version of an acknowledged record) or `delete` (a tombstone). */
-  change: 'new' | 'edit' | 'delete';
-  updated_at: string | null;
-}
 
 export const syncPendingCommand: Command<OptionsOf<(typeof specs)['sync pending']>> = {
   name: 'sync pending',
@@ -21,35 +13,10 @@ export const syncPendingCommand: Command<OptionsOf<(typeof specs)['sync pending'
       throw usageError(`--limit must be a whole number, got "${limitText}"`);
     const { database, store } = openLocalSyncStore(ctx);
     let tables: Record<string, number>;
-    const records: PendingRow[] = [];
+    let records: PendingRecord[];
     try {
       tables = await store.pendingCounts(SYNC_TABLES);
-      for (const table of SYNC_TABLES) {
-        if (records.length >= limit) break;
-        const rows = database.sqlite
-          .prepare(
-            `select t.id, t.version, t.synced_version, t.deleted_at, t.updated_at from ${table} t
-              where t.version > t.synced_version
-                and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
-              order by t.updated_at, t.id limit ?`,
-          )
-          .all(table, limit - records.length) as {
-          id: string;
-          version: number;
-          synced_version: number;
-          deleted_at: string | null;
-          updated_at: string | null;
-        }[];
-        for (const r of rows) {
-          records.push({
-            table,
-            id: r.id,
-            version: r.version,
-            change: r.deleted_at !== null ? 'delete' : r.synced_version === 0 ? 'new' : 'edit',
-            updated_at: r.updated_at,
-          });
-        }
-      }
+      records = await listPendingRecords(database, limit);
     } finally {
       await database.close();
     }

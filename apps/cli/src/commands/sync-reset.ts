@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
+import { markEverythingPending } from '@agentlogs/local-store';
 import type { Command, OptionsOf } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { markEverythingPending } from '../sync/run.js';
 import { openLocalSyncStore } from '../sync/session.js';
 import type { specs } from './index.js';
 
@@ -35,7 +35,7 @@ export const syncResetCommand: Command<OptionsOf<(typeof specs)['sync reset']>> 
     }
     const session = openLocalSyncStore(ctx);
     try {
-      const count = await markEverythingPending(session);
+      const count = await markEverythingPending(session.store);
       await session.store.applyServerRecords([], 0);
       ctx.out(
         `Reset: ${count.toLocaleString('en-US')} records will be compared with the server and the pull starts from the beginning. Run 'agentlogs sync'.`,

@@ -3,7 +3,6 @@ import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject, openProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
-import { ProjectQueries } from '../sync/server.js';
 import { assertSyncEnabled, openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
 import type { specs } from './index.js';
 
@@ -93,10 +92,9 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
   report.connection.checked = true;
   try {
     const connected = await openLoggedInProject(ctx);
-    const preview = await new ProjectQueries(connected.client).pullPreview(
-      report.cursor,
-      AbortSignal.timeout(15_000),
-    );
+    const preview = await new connected.remote.ProjectRpc(connected.client).pullPreview(report.cursor, {
+      timeoutMs: 15_000,
+    });
     report.connection.ok = true;
     report.connection.waiting_to_pull = preview.tables.reduce((n, t) => n + t.live + t.deleted, 0);
     report.connection.message = 'reachable, session valid';

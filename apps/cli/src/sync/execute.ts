@@ -1,4 +1,5 @@
 /** The shared body of `push`, `pull` and `sync`: dry run or real run, human or JSON output. */
+import { markEverythingPending } from '@agentlogs/local-store';
 import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
@@ -6,7 +7,6 @@ import {
   describePullPlan,
   describePushPlan,
   describeResult,
-  markEverythingPending,
   type PullPlan,
   type PushPlan,
   planPull,
@@ -56,7 +56,7 @@ export async function executeOperation(
       return ExitCode.ok;
     }
     if (force) {
-      const count = await markEverythingPending(session);
+      const count = await markEverythingPending(session.store);
       if (!json)
         ctx.err(`Re-sending everything: ${count.toLocaleString('en-US')} records marked to push again.`);
     }

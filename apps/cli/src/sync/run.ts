@@ -2,20 +2,20 @@
  * Runs push, pull and sync once for a command: progress bars on a terminal, retries with backoff on
  * transient failures, the outcome stored for `sync status`, errors turned into one-line CLI errors.
  */
+import { outboxEnvelopes } from '@agentlogs/local-store';
+import type { PullPreview, PushPreviewTable } from '@agentlogs/supabase-remote';
 import {
-  backoffDelay,
   isSyncAbortedError,
   isSyncError,
   type PullReport,
   type PushReport,
+  retrying,
   type SyncEvent,
-  type SyncRecord,
 } from '@agentlogs/sync-core';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { formatBytes, ProgressBar } from '../progress.js';
-import type { PullPreview, PushPreviewTable } from './server.js';
 import { SYNC_TABLES, type SyncSession } from './session.js';
 
 export type SyncOperation = 'push' | 'pull' | 'sync';
@@ -54,31 +54,24 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Calls `fn`, retrying transient failures with the session's backoff; says on stderr when it waits. */
-export async function withRetries<T>(
+/** Calls `fn` under the session's retry policy (sync-core's `retrying`); says on stderr when it waits. */
+export function withRetries<T>(
   ctx: CommandContext,
   session: Pick<SyncSession, 'retry'>,
   what: string,
   fn: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const transient = isSyncError(error) && error.transient && !isSyncAbortedError(error);
-      if (!transient || attempt > session.retry.retries || ctx.signal.aborted) throw error;
-      const delay = backoffDelay(
-        attempt,
-        Math.random,
-        { baseMs: 15_000, maxMs: 300_000, jitter: 0.2, ...session.retry.backoff },
-        error.retryAfterMs,
-      );
+  return retrying(fn, {
+    policy: session.retry,
+    signal: ctx.signal,
+    sleep: (ms) => sleep(ms, ctx.signal),
+    retryable: (error) =>
+      isSyncError(error) && error.transient && !isSyncAbortedError(error) && !ctx.signal.aborted,
+    onWait: ({ attempt, retries, delayMs, error }) =>
       ctx.err(
-        `agentlogs ${what}: ${error.message}; retrying in ${(delay / 1000).toFixed(1)} s (retry ${attempt} of ${session.retry.retries})`,
-      );
-      await sleep(delay, ctx.signal);
-    }
-  }
+        `agentlogs ${what}: ${(error as Error).message}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${attempt} of ${retries})`,
+      ),
+  });
 }
 
 /** Runs one operation with progress and retries; stores its outcome; reports the machine's sync to the server. */
@@ -231,65 +224,6 @@ export function syncCliError(error: unknown, session?: Pick<SyncSession, 'projec
 
 // ---------------------------------------------------------------------------------------------- dry run
 
-/**
- * Makes every record pending again and releases the dead letters (`push --force`, `sync reset`): the next
- * push re-sends all of them; the server takes back what it already holds as the same write.
- */
-export async function markEverythingPending(
-  session: Pick<SyncSession, 'store' | 'database'>,
-): Promise<number> {
-  await session.store.retryDeadLetters();
-  const { sqlite } = session.database;
-  let count = 0;
-  sqlite
-    .transaction(() => {
-      for (const table of SYNC_TABLES) {
-        count += sqlite
-          .prepare(`update ${table} set synced_version = 0 where synced_version <> 0`)
-          .run().changes;
-      }
-    })
-    .immediate();
-  return count;
-}
-
-/**
- * The envelope of every pending record (what `push` would send): same definition as the store's
- * `pendingChanges` — version above the acknowledged one, not parked as a dead letter.
- */
-export function pendingEnvelopes(session: SyncSession, options: { all?: boolean } = {}): SyncRecord[] {
-  const records: SyncRecord[] = [];
-  for (const table of SYNC_TABLES) {
-    const rows = session.database.sqlite
-      .prepare(
-        options.all
-          ? `select t.id, t.version, t.updated_at, t.deleted_at, t.device_id from ${table} t where ? is not null`
-          : `select t.id, t.version, t.updated_at, t.deleted_at, t.device_id from ${table} t
-              where t.version > t.synced_version
-                and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)`,
-      )
-      .all(table) as {
-      id: string;
-      version: number;
-      updated_at: string | null;
-      deleted_at: string | null;
-      device_id: string | null;
-    }[];
-    for (const row of rows) {
-      records.push({
-        table,
-        id: row.id,
-        version: row.version,
-        updatedAt: row.updated_at ?? '1970-01-01T00:00:00.000Z',
-        deletedAt: row.deleted_at,
-        deviceId: row.device_id ?? session.device.deviceId,
-        payload: {},
-      });
-    }
-  }
-  return records;
-}
-
 export interface PushPlan {
   records: number;
   /** Would be accepted (new + update + same). */
@@ -313,12 +247,15 @@ export async function planPush(
   session: SyncSession,
   options: { all?: boolean } = {},
 ): Promise<PushPlan> {
-  const records = pendingEnvelopes(session, options);
+  const records = await outboxEnvelopes(session.database, {
+    deviceId: session.device.deviceId,
+    all: options.all,
+  });
   const tables =
     records.length === 0
       ? []
       : await withRetries(ctx, session, 'push --dry-run', () =>
-          session.queries.pushPreview(records, session.device.deviceId, ctx.signal),
+          session.queries.pushPreview(records, session.device.deviceId, { signal: ctx.signal }),
         );
   const ordered = SYNC_TABLES.map((t) => tables.find((x) => x.table === t)).filter(
     (t): t is PushPreviewTable => t !== undefined,
@@ -334,7 +271,7 @@ export async function planPush(
 export async function planPull(ctx: CommandContext, session: SyncSession): Promise<PullPlan> {
   const cursor = await session.store.getCursor();
   const preview = await withRetries(ctx, session, 'pull --dry-run', () =>
-    session.queries.pullPreview(cursor, ctx.signal),
+    session.queries.pullPreview(cursor, { signal: ctx.signal }),
   );
   const live = preview.tables.reduce((n, t) => n + t.live, 0);
   const deleted = preview.tables.reduce((n, t) => n + t.deleted, 0);

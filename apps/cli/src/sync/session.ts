@@ -3,14 +3,19 @@
  * as sync-core's `LocalStore`, the project as its `Remote`, and the engine.
  */
 import { rowId } from '@agentlogs/ingest';
-import { type LocalDatabase, SqliteSyncStore, SYNCED_TABLES } from '@agentlogs/local-store';
-import { type BackoffPolicy, SyncEngine, type SyncEngineOptions } from '@agentlogs/sync-core';
+import { type LocalDatabase, recordMachine, SqliteSyncStore, SYNCED_TABLES } from '@agentlogs/local-store';
+import type { ProjectRpc } from '@agentlogs/supabase-remote';
+import {
+  defaultRetryPolicy,
+  type RetryPolicy,
+  SyncEngine,
+  type SyncEngineOptions,
+} from '@agentlogs/sync-core';
 import { openLoggedInProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
-import { ProjectQueries } from './server.js';
 
 /** The tables sync moves, parents first. */
 export const SYNC_TABLES: readonly string[] = SYNCED_TABLES;
@@ -22,9 +27,10 @@ export interface SyncSession {
   database: LocalDatabase;
   store: SqliteSyncStore;
   engine: SyncEngine;
-  queries: ProjectQueries;
-  /** The retry policy from the environment. */
-  retry: { retries: number; backoff: Partial<BackoffPolicy> };
+  /** The project's functions besides push and pull (dry-run previews, the machines list). */
+  queries: ProjectRpc;
+  /** The retry policy from the environment (sync-core's backoff, the number of retries). */
+  retry: RetryPolicy;
   close(): Promise<void>;
 }
 
@@ -68,7 +74,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min
 /** Retry and timing settings read from the environment (documented in docs/cli.md). */
 export function syncTimings(env: NodeJS.ProcessEnv): {
   retries: number;
-  backoff: Partial<BackoffPolicy>;
+  backoff: Pick<RetryPolicy, 'baseMs' | 'maxMs'>;
   pollIntervalMs: number;
   debounceMs: number;
   scanIntervalMs: number;
@@ -103,7 +109,13 @@ export async function openSyncSession(
   const project = await openLoggedInProject(ctx);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   try {
-    await recordThisMachine(database, store, device, machineId);
+    await recordMachine(store, {
+      id: machineId,
+      deviceId: device.deviceId,
+      name: device.name,
+      hostname: device.hostname,
+      platform: device.platform,
+    });
   } catch (error) {
     await database.close();
     throw storeError(database.translateError(error));
@@ -125,8 +137,8 @@ export async function openSyncSession(
     database,
     store,
     engine,
-    queries: new ProjectQueries(project.client),
-    retry: { retries: timings.retries, backoff: timings.backoff },
+    queries: new project.remote.ProjectRpc(project.client),
+    retry: { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries },
     close: () => database.close(),
   };
 }
@@ -147,28 +159,5 @@ export function openLocalSyncStore(ctx: CommandContext): {
   } catch (error) {
     void database.close();
     throw storeError(database.translateError(error));
-  }
-}
-
-/** Creates this machine's `machines` row, or renames it (a new version) when `machine.name` changed. */
-async function recordThisMachine(
-  database: LocalDatabase,
-  store: SqliteSyncStore,
-  device: Device,
-  machineId: string,
-): Promise<void> {
-  const row = database.sqlite.prepare('select name, deleted_at from machines where id = ?').get(machineId) as
-    | { name: string | null; deleted_at: string | null }
-    | undefined;
-  if (!row) {
-    const now = new Date().toISOString();
-    database.sqlite
-      .prepare(
-        `insert into machines (id, name, hostname, platform, last_seen_at, version, updated_at, device_id, machine_id)
-         values (?, ?, ?, ?, ?, 1, ?, ?, ?) on conflict (id) do nothing`,
-      )
-      .run(machineId, device.name, device.hostname, device.platform, now, now, device.deviceId, machineId);
-  } else if (row.deleted_at === null && row.name !== device.name) {
-    await store.editRecord('machines', machineId, { name: device.name });
   }
 }

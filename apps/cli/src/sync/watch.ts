@@ -6,12 +6,12 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { importTranscripts } from '@agentlogs/ingest';
+import type { ServerChangeHint } from '@agentlogs/supabase-remote';
 import type { SyncEvent, SyncState } from '@agentlogs/sync-core';
 import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { transcriptRoots } from '../transcript-roots.js';
-import { listenForServerChanges, type ServerChangeHint } from './realtime.js';
 import { syncCliError } from './run.js';
 import { openSyncSession, syncTimings } from './session.js';
 
@@ -146,7 +146,12 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   let hint: ServerChangeHint | undefined;
   const userId = session.project.storedSession()?.user?.id;
   if (userId && !/^(0|false|no|off)$/i.test(ctx.env.AGENTLOGS_SYNC_REALTIME ?? '')) {
-    hint = listenForServerChanges(session.project.client, userId, () => engine.notifyRemoteChange(), log);
+    hint = session.project.remote.listenForServerChanges(
+      session.project.client,
+      userId,
+      () => engine.notifyRemoteChange(),
+      log,
+    );
   }
   importNow();
   engine.start();

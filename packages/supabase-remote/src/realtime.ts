@@ -1,9 +1,9 @@
 /**
- * The Realtime hint of `sync --watch`: a subscription to changes of the user's row in `private.sync_state`
+ * The Realtime hint of `agentlogs sync --watch`: a subscription to changes of the user's row in `private.sync_state`
  * (every accepted push updates it). An event only makes the engine pull sooner; the 30 s pull stays the data
  * path, so a project without Realtime (or a dropped connection) changes nothing but the delay.
  */
-import type { ProjectClient } from '@agentlogs/supabase-remote';
+import type { ProjectClient } from './client.js';
 
 export interface ServerChangeHint {
   stop(): Promise<void>;

@@ -1,0 +1,205 @@
+/**
+ * The project's functions besides the three of sync-core's `Remote`: registering after a login
+ * (`upsert_profile`, `register_machine`), the dry-run previews (`sync_push_preview`, `sync_pull_preview`) and
+ * the machines list (`sync_machine_seen`, `sync_machines`) of supabase/migrations. Typed methods over
+ * `callRpc`, so they share its timeout, cancellation and error classification.
+ */
+import { SyncProtocolError, type SyncRecord } from '@agentlogs/sync-core';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { callRpc, DEFAULT_TIMEOUT_MS, type RequestOptions } from './request.js';
+
+/** What `sync_push` would decide for records of one table. */
+export interface PushPreviewTable {
+  table: string;
+  /** Ids the server does not hold yet. */
+  new: number;
+  /** Newer versions of records the server holds. */
+  update: number;
+  /** The server already holds exactly this version (accepted again, nothing changes). */
+  same: number;
+  /** The server's copy wins under the conflict rule; the local edit would be replaced by it. */
+  serverWins: number;
+}
+
+/** What a pull from a cursor would receive, per table. */
+export interface PullPreview {
+  /** The cursor the pull would start from (0 when the server forces a full resync). */
+  cursor: number;
+  fullResync: boolean;
+  /** The last change_seq the server assigned for this user. */
+  lastSeq: number;
+  tables: { table: string; live: number; deleted: number }[];
+}
+
+export interface RemoteMachine {
+  machineId: string;
+  name: string | null;
+  hostname: string | null;
+  platform: string | null;
+  /** When the machine last finished a sync (ISO-8601), or null. */
+  lastSyncAt: string | null;
+  lastOutcome: Record<string, unknown> | null;
+}
+
+/** The signed-in user's profile as `upsert_profile` left it. */
+export interface RemoteProfile {
+  userId: string;
+  githubLogin: string | null;
+  email: string | null;
+  displayName: string | null;
+  avatarUrl: string | null;
+  version: number;
+  updatedAt: string;
+}
+
+export interface MachineRegistration {
+  machineId: string;
+  deviceId: string;
+  name: string | null;
+  hostname?: string | null;
+  platform?: string | null;
+}
+
+/** The server's `machines` row of a registered machine. */
+export interface RegisteredMachine {
+  machineId: string;
+  version: number;
+  changeSeq: number;
+}
+
+/** Records per `sync_push_preview` request. */
+const PREVIEW_BATCH = 2000;
+
+type Json = Record<string, unknown>;
+
+export class ProjectRpc {
+  readonly #client: SupabaseClient;
+  readonly #timeoutMs: number;
+
+  /** `client` carries the user's session; `timeoutMs` applies to each call unless a call sets its own. */
+  constructor(client: SupabaseClient, options: { timeoutMs?: number } = {}) {
+    this.#client = client;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  #call(fn: string, args: Json, options: RequestOptions): Promise<unknown> {
+    return callRpc(this.#client, fn, args, { timeoutMs: this.#timeoutMs, ...options });
+  }
+
+  /** Creates or refreshes the caller's profile from their GitHub identity. */
+  async upsertProfile(options: RequestOptions = {}): Promise<RemoteProfile> {
+    const data = object(await this.#call('upsert_profile', {}, options), 'upsert_profile');
+    return {
+      userId: String(data.userId),
+      githubLogin: text(data.githubLogin),
+      email: text(data.email),
+      displayName: text(data.displayName),
+      avatarUrl: text(data.avatarUrl),
+      version: Number(data.version),
+      updatedAt: String(data.updatedAt),
+    };
+  }
+
+  /** Records (or refreshes) this machine as a new version of the caller's `machines` row. */
+  async registerMachine(
+    machine: MachineRegistration,
+    options: RequestOptions = {},
+  ): Promise<RegisteredMachine> {
+    const data = object(
+      await this.#call(
+        'register_machine',
+        {
+          machine_id: machine.machineId,
+          device_id: machine.deviceId,
+          name: machine.name,
+          hostname: machine.hostname ?? null,
+          platform: machine.platform ?? null,
+        },
+        options,
+      ),
+      'register_machine',
+    );
+    return { machineId: String(data.id), version: Number(data.version), changeSeq: Number(data.changeSeq) };
+  }
+
+  /** Evaluates records against the server's copies under the conflict rule, writing nothing. */
+  async pushPreview(
+    records: SyncRecord[],
+    deviceId: string,
+    options: RequestOptions = {},
+  ): Promise<PushPreviewTable[]> {
+    const totals = new Map<string, PushPreviewTable>();
+    for (let i = 0; i < records.length; i += PREVIEW_BATCH) {
+      const batch = records.slice(i, i + PREVIEW_BATCH).map((r) => ({
+        table: r.table,
+        id: r.id,
+        version: r.version,
+        updatedAt: r.updatedAt,
+        deviceId: r.deviceId,
+      }));
+      const data = await this.#call('sync_push_preview', { batch: { deviceId, records: batch } }, options);
+      if (!Array.isArray(data)) throw new SyncProtocolError('sync_push_preview: expected an array');
+      for (const item of data as Json[]) {
+        const table = String(item.table);
+        const t = totals.get(table) ?? { table, new: 0, update: 0, same: 0, serverWins: 0 };
+        t.new += Number(item.new);
+        t.update += Number(item.update);
+        t.same += Number(item.same);
+        t.serverWins += Number(item.serverWins);
+        totals.set(table, t);
+      }
+    }
+    return [...totals.values()];
+  }
+
+  /** What a pull from `cursor` would receive (writes nothing). */
+  async pullPreview(cursor: number, options: RequestOptions = {}): Promise<PullPreview> {
+    const data = (await this.#call('sync_pull_preview', { cursor }, options)) as Json | null;
+    if (!data || !Array.isArray(data.tables))
+      throw new SyncProtocolError('sync_pull_preview: malformed answer');
+    return {
+      cursor: Number(data.cursor),
+      fullResync: data.fullResync === true,
+      lastSeq: Number(data.lastSeq),
+      tables: (data.tables as Json[]).map((t) => ({
+        table: String(t.table),
+        live: Number(t.live),
+        deleted: Number(t.deleted),
+      })),
+    };
+  }
+
+  /** Tells the server this machine finished a sync (what `sync_machines` reports as its last sync). */
+  async machineSeen(
+    machineId: string,
+    outcome: Record<string, unknown>,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    await this.#call('sync_machine_seen', { machine_id: machineId, outcome }, options);
+  }
+
+  /** The caller's machines with their last finished sync. */
+  async machines(options: RequestOptions = {}): Promise<RemoteMachine[]> {
+    const data = await this.#call('sync_machines', {}, options);
+    if (!Array.isArray(data)) throw new SyncProtocolError('sync_machines: expected an array');
+    return (data as Json[]).map((m) => ({
+      machineId: String(m.machineId),
+      name: text(m.name),
+      hostname: text(m.hostname),
+      platform: text(m.platform),
+      lastSyncAt: text(m.lastSyncAt),
+      lastOutcome: m.lastOutcome && typeof m.lastOutcome === 'object' ? (m.lastOutcome as Json) : null,
+    }));
+  }
+}
+
+function object(value: unknown, fn: string): Json {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SyncProtocolError(`${fn}: expected an object`);
+  }
+  return value as Json;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}

@@ -1,0 +1,76 @@
+/**
+ * The one way this package calls the server: a supabase-js `rpc()` under a timeout and the caller's abort
+ * signal, with every failure thrown as a sync-core error (`syncErrorFrom`: transient / permanent, record or
+ * session level), never returned.
+ */
+import { type AbortSignalLike, SyncAbortedError, type SyncError, syncErrorFrom } from '@agentlogs/sync-core';
+import type { SupabaseClient } from '@supabase/supabase-js';
+
+/** Default milliseconds before a call is abandoned with a transient timeout error. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export interface RequestOptions {
+  /** Cancels the call (`SyncAbortedError`). */
+  signal?: AbortSignalLike;
+  /** Milliseconds before the call is abandoned with a transient `SyncTimeoutError`. */
+  timeoutMs?: number;
+}
+
+/** Calls the Postgres function `fn` with `args` and returns its JSON result. */
+export async function callRpc(
+  client: SupabaseClient,
+  fn: string,
+  args: Record<string, unknown>,
+  options: RequestOptions = {},
+): Promise<unknown> {
+  const external = options.signal;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (external?.aborted) throw new SyncAbortedError(`${fn} cancelled`, { cause: external.reason });
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = () => controller.abort();
+  external?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let response: {
+      data: unknown;
+      error: { message: string; code?: string; hint?: string | null } | null;
+      status: number;
+    };
+    try {
+      response = await client.rpc(fn, args).abortSignal(controller.signal);
+    } catch (error) {
+      // supabase-js rethrows aborts; anything else is a failure to reach the server.
+      throw classifyThrown(fn, error, external?.aborted === true, timedOut);
+    }
+    if (response.error) {
+      if (external?.aborted) throw new SyncAbortedError(`${fn} cancelled`, { cause: external.reason });
+      if (timedOut) {
+        throw syncErrorFrom({ message: `${fn} timed out after ${timeoutMs} ms`, timedOut: true });
+      }
+      const { error, status } = response;
+      const hint = error.hint ? ` (${error.hint})` : '';
+      throw syncErrorFrom({
+        status: status === 0 ? undefined : status,
+        code: error.code || undefined,
+        message: `${fn}: ${error.message}${hint}`,
+        network: status === 0,
+        cause: error,
+      });
+    }
+    return response.data;
+  } finally {
+    clearTimeout(timer);
+    external?.removeEventListener('abort', onAbort);
+  }
+}
+
+function classifyThrown(fn: string, error: unknown, aborted: boolean, timedOut: boolean): SyncError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (aborted) return new SyncAbortedError(`${fn} cancelled`, { cause: error });
+  if (timedOut) return syncErrorFrom({ message: `${fn} timed out`, timedOut: true, cause: error });
+  return syncErrorFrom({ message: `${fn}: ${message}`, network: true, cause: error });
+}

@@ -1,0 +1,256 @@
+/**
+ * The push pipeline: takes pending records from the store in batches (parents first), keeps up to
+ * `concurrency` requests in flight, stores each outcome as it arrives (store calls never overlap), splits a
+ * batch the server refuses for one record's sake until that record is alone and parks it, and moves the
+ * cursor over this device's own accepted writes.
+ */
+import { throwIfAborted } from './abort.js';
+import { callRemote } from './call.js';
+import { isRecordLevelSyncError, type SyncError } from './errors.js';
+import { emptyPushReport, type PushReport, type SyncEvent } from './events.js';
+import type {
+  AbortSignalLike,
+  AcceptedRecord,
+  Clock,
+  DeadLetter,
+  LocalStore,
+  PushResult,
+  Remote,
+  ServerRecord,
+  SyncRecord,
+} from './ports.js';
+import { recordByteSize } from './size.js';
+
+export interface PushPipelineOptions {
+  store: LocalStore;
+  remote: Remote;
+  tables: readonly string[];
+  clock: Clock;
+  batchSize: number;
+  batchBytes: number;
+  /** Most requests in flight at once (at least 1). */
+  concurrency: number;
+  emit: (event: SyncEvent) => void;
+}
+
+/** The state one push shares between its concurrent requests. */
+interface PushRun {
+  deviceId: string;
+  report: PushReport;
+  signal: AbortSignalLike | undefined;
+  /** `table/id@version` of every write sent in this run: seeing one pending again means its outcome was not stored. */
+  decided: Set<string>;
+  /** Records in requests not answered yet (by table and id), and their JSON bytes. */
+  inFlight: Set<string>;
+  inFlightBytes: number;
+  /** Seqs of this run's accepted writes the cursor has not passed yet. */
+  ownSeqs: Set<number>;
+  /** The last store call of the run: store calls run one after another. */
+  storeTurn: Promise<unknown>;
+  /** A request was answered without resolving any record it sent: send no more. */
+  stop: boolean;
+  /** The first error that is not record level; the run stops taking batches and throws it at the end. */
+  failure: { error: unknown } | undefined;
+}
+
+const recordKey = (record: { table: string; id: string }): string => `${record.table}\u0000${record.id}`;
+
+export class PushPipeline {
+  private readonly options: PushPipelineOptions;
+
+  constructor(options: PushPipelineOptions) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new RangeError('SyncEngine pushConcurrency must be a whole number of at least 1');
+    }
+    this.options = options;
+  }
+
+  /** Sends every pending record (in batches, parents first); parks records the server refuses for good. */
+  async run(signal?: AbortSignalLike): Promise<PushReport> {
+    const report = emptyPushReport();
+    const deviceId = await this.options.store.deviceId();
+    const run: PushRun = {
+      deviceId,
+      report,
+      signal,
+      decided: new Set<string>(),
+      inFlight: new Set<string>(),
+      inFlightBytes: 0,
+      ownSeqs: new Set<number>(),
+      storeTurn: Promise.resolve(),
+      stop: false,
+      failure: undefined,
+    };
+    const lane = async (): Promise<void> => {
+      while (!run.stop && run.failure === undefined) {
+        let batch: { records: SyncRecord[]; bytes: number } | null;
+        try {
+          throwIfAborted(signal);
+          batch = await this.inStoreTurn(run, () => this.takeBatch(run));
+        } catch (error) {
+          run.failure ??= { error };
+          return;
+        }
+        if (batch === null) return;
+        try {
+          if (!(await this.pushBatch(run, batch.records, batch.bytes))) run.stop = true;
+        } catch (error) {
+          run.failure ??= { error };
+        } finally {
+          for (const record of batch.records) run.inFlight.delete(recordKey(record));
+          run.inFlightBytes -= batch.bytes;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency }, lane));
+    await run.storeTurn;
+    if (run.failure !== undefined) throw run.failure.error;
+    return report;
+  }
+
+  /** Runs a store call after every store call of the push started before it (they never overlap). */
+  private inStoreTurn<T>(run: PushRun, fn: () => Promise<T>): Promise<T> {
+    const call = run.storeTurn.then(fn);
+    run.storeTurn = call.catch(() => undefined);
+    return call;
+  }
+
+  /**
+   * The next batch to send: the first pending records that are neither in flight nor already decided in this
+   * run, at most `batchSize` records and about `batchBytes` (at least one). Null when there is none; when
+   * nothing is in flight either, the pending records left (decided, so their outcome was not stored) count as
+   * unresolved.
+   */
+  private async takeBatch(run: PushRun): Promise<{ records: SyncRecord[]; bytes: number } | null> {
+    const { batchSize, batchBytes } = this.options;
+    const pending = await this.options.store.pendingChanges({
+      tables: this.options.tables,
+      limit: batchSize + run.inFlight.size,
+      maxBytes: batchBytes + run.inFlightBytes,
+    });
+    const records: SyncRecord[] = [];
+    let bytes = 0;
+    for (const record of pending) {
+      const key = recordKey(record);
+      if (run.inFlight.has(key) || run.decided.has(`${key}@${record.version}`)) continue;
+      if (records.length >= batchSize) break;
+      const size = recordByteSize(record);
+      if (records.length > 0 && bytes + size > batchBytes) break;
+      records.push(record);
+      bytes += size;
+    }
+    if (records.length === 0) {
+      // Records decided in this run and still pending: the store did not record their outcome. Stop
+      // instead of sending them forever.
+      if (run.inFlight.size === 0) run.report.unresolved += pending.length;
+      return null;
+    }
+    for (const record of records) {
+      run.decided.add(`${recordKey(record)}@${record.version}`);
+      run.inFlight.add(recordKey(record));
+    }
+    run.inFlightBytes += bytes;
+    return { records, bytes };
+  }
+
+  /** Pushes one batch; on a record-level permanent error splits it until the culprit is alone, then parks it. */
+  private async pushBatch(
+    run: PushRun,
+    records: SyncRecord[],
+    /** The batch's JSON size when the caller measured it already. */
+    knownBytes?: number,
+  ): Promise<boolean> {
+    const { store, remote } = this.options;
+    const deviceId = run.deviceId;
+    let result: PushResult;
+    try {
+      result = await callRemote((s) => remote.push({ deviceId, records }, { signal: s }), run.signal);
+    } catch (error) {
+      if (!isRecordLevelSyncError(error)) throw error;
+      if (records.length === 1) {
+        await this.inStoreTurn(run, () => this.park(records[0] as SyncRecord, error, run.report));
+        return true;
+      }
+      const middle = Math.ceil(records.length / 2);
+      const first = await this.pushBatch(run, records.slice(0, middle));
+      const second = await this.pushBatch(run, records.slice(middle));
+      return first || second;
+    }
+
+    const sent = new Map(records.map((record) => [recordKey(record), record]));
+    const accepted: AcceptedRecord[] = [];
+    const winners: ServerRecord[] = [];
+    const resolved = new Set<string>();
+    for (const entry of result.accepted) {
+      const key = recordKey(entry);
+      if (sent.get(key)?.version === entry.version && !resolved.has(key)) {
+        accepted.push(entry);
+        resolved.add(key);
+      }
+    }
+    for (const entry of result.rejected) {
+      const key = recordKey(entry);
+      if (sent.get(key)?.version === entry.version && !resolved.has(key)) {
+        winners.push(entry.winner);
+        resolved.add(key);
+      }
+    }
+    await this.inStoreTurn(run, async () => {
+      if (accepted.length > 0) await store.markPushed(accepted);
+      if (winners.length > 0) await store.applyServerRecords(winners);
+      await this.advancePastOwnWrites(run, accepted);
+    });
+
+    const report = run.report;
+    let bytes = knownBytes ?? 0;
+    if (knownBytes === undefined) for (const record of records) bytes += recordByteSize(record);
+    report.batches += 1;
+    report.records += records.length;
+    report.bytes += bytes;
+    report.accepted += accepted.length;
+    report.rejected += winners.length;
+    report.unresolved += records.length - resolved.size;
+    this.options.emit({
+      type: 'pushProgress',
+      batchRecords: records.length,
+      batchBytes: bytes,
+      accepted: accepted.length,
+      rejected: winners.length,
+      pushedRecords: report.records,
+      pushedBytes: report.bytes,
+    });
+    return resolved.size > 0;
+  }
+
+  /**
+   * Read-your-writes: the seqs the server assigned to this device's accepted writes in this push are known
+   * to hold nothing else, so the cursor moves over every one of them that directly follows it
+   * (`cursor+1, cursor+2, …`) and they are not downloaded again. A seq missing from the run (another device's
+   * write, or a batch still in flight) stops the advance there; the next pull brings it.
+   */
+  private async advancePastOwnWrites(run: PushRun, accepted: AcceptedRecord[]): Promise<void> {
+    if (accepted.length === 0) return;
+    for (const entry of accepted) run.ownSeqs.add(entry.changeSeq);
+    const cursor = await this.options.store.getCursor();
+    let next = cursor;
+    while (run.ownSeqs.has(next + 1)) {
+      next += 1;
+      run.ownSeqs.delete(next);
+    }
+    if (next > cursor) await this.options.store.applyServerRecords([], next);
+  }
+
+  private async park(record: SyncRecord, error: SyncError, report: PushReport): Promise<void> {
+    const letter: DeadLetter = {
+      table: record.table,
+      id: record.id,
+      version: record.version,
+      code: error.serverCode ?? error.code,
+      message: error.message,
+      at: new Date(this.options.clock.now()).toISOString(),
+    };
+    await this.options.store.deadLetter([letter]);
+    report.deadLettered += 1;
+    this.options.emit({ type: 'deadLettered', letters: [letter] });
+  }
+}
