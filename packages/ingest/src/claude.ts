@@ -1,4 +1,4 @@
-import { readClaudeUsage, type TokenUsage } from './usage.js';
+import { checkClaudeUsage, costUsd, isInvalid, type TokenUsage } from './usage.js';
 
 export interface ToolUse {
   id: string;
@@ -50,6 +50,26 @@ export interface MalformedLine {
 }
 
 export type ClaudeLine = ClaudeMessageLine | ClaudeOtherLine | MalformedLine;
+
+/**
+ * The deepest a tool call's `input` may nest: 512 levels. Tool inputs are a few levels deep; the stored tool calls
+ * are serialised with `JSON.stringify`, which recurses and overflows the stack a few thousand levels down.
+ */
+export const MAX_TOOL_INPUT_DEPTH = 512;
+
+/** Whether a parsed JSON value nests deeper than `max` levels (walked with a stack of its own, not recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const child of children)
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -112,6 +132,12 @@ export function readClaudeLine(text: string): ClaudeLine | null {
       if (!b || typeof b !== 'object') continue;
       const block = b as Record<string, unknown>;
       if (block.type === 'tool_use' && typeof block.id === 'string') {
+        if (nestsDeeperThan(block.input, MAX_TOOL_INPUT_DEPTH)) {
+          return {
+            kind: 'malformed',
+            reason: `tool input nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels`,
+          };
+        }
         toolUses.push({
           id: block.id,
           name: typeof block.name === 'string' ? block.name : '',
@@ -129,12 +155,15 @@ export function readClaudeLine(text: string): ClaudeLine | null {
   let usage: TokenUsage | null = null;
   let speed: 'fast' | 'standard' | null = null;
   if (m.usage !== undefined) {
-    const read = readClaudeUsage(m.usage);
+    const read = checkClaudeUsage(m.usage);
+    if (isInvalid(read)) return { kind: 'malformed', reason: read.invalid };
     if (read) {
       usage = read.usage;
       speed = read.speed;
     }
   }
+  const cost = costUsd(o.costUSD);
+  if (isInvalid(cost)) return { kind: 'malformed', reason: cost.invalid };
   const resultText = toolResults.map((r) => r.text).filter((t) => t.length > 0);
   const ownText = blockText(m.content);
   return {
@@ -151,7 +180,7 @@ export function readClaudeLine(text: string): ClaudeLine | null {
     agentId: str(o.agentId),
     usage,
     speed,
-    costUSD: typeof o.costUSD === 'number' && Number.isFinite(o.costUSD) ? o.costUSD : null,
+    costUSD: cost,
     text: ownText.length > 0 ? ownText : resultText.join('\n'),
     toolUses,
     toolResults,

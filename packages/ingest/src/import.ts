@@ -6,8 +6,9 @@ import { readClaudeLine } from './claude.js';
 import { ClaudeAssembler, type ClaudeFileState } from './claude-assembler.js';
 import { CodexAssembler, type CodexFileState } from './codex.js';
 import { rowId } from './ids.js';
-import { readLinesFrom } from './lines.js';
+import { MAX_LINE_BYTES, readLinesFrom, type TooLongLine } from './lines.js';
 import type { RecordBatch, Source } from './records.js';
+import { wellFormedLine } from './text.js';
 import { TranscriptWriter, type WriteCounts } from './writer.js';
 
 export interface ImportOptions {
@@ -457,6 +458,30 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         result.malformedLines++;
         if (result.malformed.length < MAX_REPORTED) result.malformed.push({ path: file.path, line, reason });
       };
+      const onTooLong = (l: TooLongLine) => {
+        result.linesRead++;
+        malformed(
+          l.line,
+          `line of ${l.bytes} bytes is above the ${MAX_LINE_BYTES / 1024 / 1024} MiB line limit`,
+        );
+      };
+      /**
+       * Reads one line; anything it throws (a value the parser did not expect, a string too long to join) makes
+       * that line malformed, never the file. Writing is outside: a database error still fails the file.
+       */
+      const guarded = (line: number, handle: () => void): boolean => {
+        try {
+          handle();
+          return true;
+        } catch (error) {
+          const name = error instanceof Error ? error.name : typeof error;
+          malformed(
+            line,
+            `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
+          );
+          return false;
+        }
+      };
       if (file.source === 'claude_code') {
         const fallback = basename(file.path, '.jsonl');
         const assembler = new ClaudeAssembler(
@@ -472,20 +497,23 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           lineCount,
           ({ text, line, end }) => {
             result.linesRead++;
-            const entry = readClaudeLine(text);
-            if (entry === null || entry.kind === 'other') return;
-            if (entry.kind === 'malformed') {
-              malformed(line, entry.reason);
-              return;
-            }
-            if (entry.usageNotCompact) result.usageLinesNotCompact++;
-            assembler.add(entry, line);
-            if (assembler.batch.size >= batchSize) {
+            const handled = guarded(line, () => {
+              const entry = readClaudeLine(wellFormedLine(text));
+              if (entry === null || entry.kind === 'other') return;
+              if (entry.kind === 'malformed') {
+                malformed(line, entry.reason);
+                return;
+              }
+              if (entry.usageNotCompact) result.usageLinesNotCompact++;
+              assembler.add(entry, line);
+            });
+            if (handled && assembler.batch.size >= batchSize) {
               flush(assembler.takeBatch());
               report(file.path, end);
             }
           },
           isCompleteJson,
+          { onTooLong },
         );
         flush(assembler.takeBatch());
         newState = assembler.state();
@@ -501,14 +529,17 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           lineCount,
           ({ text, line, end }) => {
             result.linesRead++;
-            const outcome = assembler.add(text, line);
-            if (typeof outcome === 'object') malformed(line, outcome.malformed);
-            if (assembler.batch.size >= batchSize) {
+            const handled = guarded(line, () => {
+              const outcome = assembler.add(wellFormedLine(text), line);
+              if (typeof outcome === 'object') malformed(line, outcome.malformed);
+            });
+            if (handled && assembler.batch.size >= batchSize) {
               flush(assembler.takeBatch());
               report(file.path, end);
             }
           },
           isCompleteJson,
+          { onTooLong },
         );
         flush(assembler.takeBatch());
         newState = assembler.st;
