@@ -467,13 +467,17 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
       };
       /**
        * Reads one line; anything it throws (a value the parser did not expect, a string too long to join) makes
-       * that line malformed, never the file. Writing is outside: a database error still fails the file.
+       * that line malformed, never the file. Writing is outside, and a database error is passed on: it still
+       * fails the file.
        */
       const guarded = (line: number, handle: () => void): boolean => {
         try {
           handle();
           return true;
         } catch (error) {
+          // A database error (the assembler looks up earlier turns) is not the line's fault: the file fails.
+          const code = (error as { code?: unknown })?.code;
+          if (typeof code === 'string' && code.startsWith('SQLITE_')) throw error;
           const name = error instanceof Error ? error.name : typeof error;
           malformed(
             line,

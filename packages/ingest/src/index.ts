@@ -19,7 +19,13 @@ export {
   importTranscripts,
   type MalformedLineReport,
 } from './import.js';
-export { type LineVisit, readLinesFrom } from './lines.js';
+export {
+  type LineReadOptions,
+  type LineVisit,
+  MAX_LINE_BYTES,
+  readLinesFrom,
+  type TooLongLine,
+} from './lines.js';
 export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
 export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';
 export { RecordBatch } from './records.js';
@@ -33,5 +39,13 @@ export {
   type StatsReport,
   type StatsRow,
 } from './stats.js';
-export { readClaudeUsage, type TokenUsage, usageTotal } from './usage.js';
+export {
+  checkClaudeUsage,
+  MAX_COST_USD_PER_CALL,
+  MAX_CUMULATIVE_TOKENS,
+  MAX_TOKENS_PER_CALL,
+  readClaudeUsage,
+  type TokenUsage,
+  usageTotal,
+} from './usage.js';
 export { TranscriptWriter, type WriteCounts } from './writer.js';

@@ -21,10 +21,3 @@ export function wellFormedLine(text: string): string {
   if (text.indexOf('\\u') === -1 || !SUSPECT.test(text)) return text;
   return text.replace(ESCAPES, (m) => (m.length === 2 || m.length === 12 ? m : '\\ufffd'));
 }
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Whether a text holds a NUL or a lone surrogate (what `wellFormedLine` keeps out of stored text). */
-export function hasNulOrLoneSurrogate(text: string): boolean {
-  return text.includes('\u0000') || LONE_SURROGATE.test(text);
-}
