@@ -1,4 +1,4 @@
-import { readClaudeUsage, type TokenUsage } from './usage.js';
+import { checkClaudeUsage, costUsd, isInvalid, readClaudeUsage, type TokenUsage } from './usage.js';
 
 export interface ToolUse {
   id: string;
@@ -55,6 +55,26 @@ export interface MalformedLine {
 }
 
 export type ClaudeLine = ClaudeMessageLine | ClaudeOtherLine | MalformedLine;
+
+/**
+ * The deepest a tool call's `input` may nest: 512 levels. Tool inputs are a few levels deep; the stored tool calls
+ * are serialised with `JSON.stringify`, which recurses and overflows the stack a few thousand levels down.
+ */
+export const MAX_TOOL_INPUT_DEPTH = 512;
+
+/** Whether a parsed JSON value nests deeper than `max` levels (walked with a stack of its own, not recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const child of children)
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -114,16 +134,23 @@ export function readClaudeLine(text: string): ClaudeLine | null {
     return { kind: 'malformed', reason: `${type} line without a valid timestamp` };
   }
   const m = message as Record<string, unknown>;
-  const { toolUses, toolResults } = readBlocks(m.content);
+  const blocks = readBlocks(m.content);
+  if (blocks === null) {
+    return { kind: 'malformed', reason: `tool input nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels` };
+  }
+  const { toolUses, toolResults } = blocks;
   let usage: TokenUsage | null = null;
   let speed: 'fast' | 'standard' | null = null;
   if (m.usage !== undefined) {
-    const read = readClaudeUsage(m.usage);
+    const read = checkClaudeUsage(m.usage);
+    if (isInvalid(read)) return { kind: 'malformed', reason: read.invalid };
     if (read) {
       usage = read.usage;
       speed = read.speed;
     }
   }
+  const cost = costUsd(o.costUSD);
+  if (isInvalid(cost)) return { kind: 'malformed', reason: cost.invalid };
   const resultText = toolResults.map((r) => r.text).filter((t) => t.length > 0);
   const ownText = blockText(m.content);
   return {
@@ -140,7 +167,7 @@ export function readClaudeLine(text: string): ClaudeLine | null {
     agentId: str(o.agentId),
     usage,
     speed,
-    costUSD: typeof o.costUSD === 'number' && Number.isFinite(o.costUSD) ? o.costUSD : null,
+    costUSD: cost,
     text: ownText.length > 0 ? ownText : resultText.join('\n'),
     toolUses,
     toolResults,
@@ -170,7 +197,9 @@ function readProgressResponse(o: Record<string, unknown>, text: string): ClaudeM
   const read = readClaudeUsage(m.usage);
   const timestamp = str(line.timestamp) ?? str(o.timestamp);
   if (!messageId || !read || !timestamp || Number.isNaN(Date.parse(timestamp))) return null;
-  const { toolUses } = readBlocks(m.content);
+  const blocks = readBlocks(m.content);
+  if (blocks === null) return null;
+  const { toolUses } = blocks;
   return {
     kind: 'message',
     role: 'assistant',
@@ -194,7 +223,8 @@ function readProgressResponse(o: Record<string, unknown>, text: string): ClaudeM
   };
 }
 
-function readBlocks(content: unknown): { toolUses: ToolUse[]; toolResults: ToolResult[] } {
+/** The tool calls and results of a message's content, or null when a tool input nests deeper than the bound. */
+function readBlocks(content: unknown): { toolUses: ToolUse[]; toolResults: ToolResult[] } | null {
   const toolUses: ToolUse[] = [];
   const toolResults: ToolResult[] = [];
   if (Array.isArray(content)) {
@@ -202,6 +232,7 @@ function readBlocks(content: unknown): { toolUses: ToolUse[]; toolResults: ToolR
       if (!b || typeof b !== 'object') continue;
       const block = b as Record<string, unknown>;
       if (block.type === 'tool_use' && typeof block.id === 'string') {
+        if (nestsDeeperThan(block.input, MAX_TOOL_INPUT_DEPTH)) return null;
         toolUses.push({
           id: block.id,
           name: typeof block.name === 'string' ? block.name : '',

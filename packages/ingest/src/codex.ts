@@ -1,6 +1,13 @@
 import { rowId } from './ids.js';
 import { maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
-import type { TokenUsage } from './usage.js';
+import {
+  type InvalidValue,
+  isInvalid,
+  MAX_CUMULATIVE_TOKENS,
+  MAX_TOKENS_PER_CALL,
+  type TokenUsage,
+  tokenCount,
+} from './usage.js';
 
 interface CodexTotals {
   input: number;
@@ -21,20 +28,25 @@ export interface CodexFileState {
 
 export type CodexLineOutcome = 'used' | 'ignored' | { malformed: string };
 
-function n(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-}
-
-function readTotals(raw: unknown): CodexTotals | null {
-  if (!raw || typeof raw !== 'object') return null;
+/**
+ * Reads a `total_token_usage` or `last_token_usage` object: null when it has neither input nor output tokens,
+ * `{ invalid }` when a count in it is not a whole number from 0 to `bound`.
+ */
+function readTotals(raw: unknown, name: string, bound: number): CodexTotals | InvalidValue | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
-  if (typeof r.input_tokens !== 'number' && typeof r.output_tokens !== 'number') return null;
-  return {
-    input: n(r.input_tokens),
-    cached: n(r.cached_input_tokens ?? r.cache_read_input_tokens),
-    output: n(r.output_tokens),
-    reasoning: n(r.reasoning_output_tokens),
-  };
+  const absent = (v: unknown) => v === undefined || v === null;
+  if (absent(r.input_tokens) && absent(r.output_tokens)) return null;
+  const input = tokenCount(r.input_tokens, `${name}.input_tokens`, bound);
+  if (isInvalid(input)) return input;
+  const cachedField = absent(r.cached_input_tokens) ? 'cache_read_input_tokens' : 'cached_input_tokens';
+  const cached = tokenCount(r[cachedField], `${name}.${cachedField}`, bound);
+  if (isInvalid(cached)) return cached;
+  const output = tokenCount(r.output_tokens, `${name}.output_tokens`, bound);
+  if (isInvalid(output)) return output;
+  const reasoning = tokenCount(r.reasoning_output_tokens, `${name}.reasoning_output_tokens`, bound);
+  if (isInvalid(reasoning)) return reasoning;
+  return { input, cached, output, reasoning };
 }
 
 function modelOf(payload: Record<string, unknown>): string | null {
@@ -135,10 +147,12 @@ export class CodexAssembler {
         const info = payload.info as Record<string, unknown> | null | undefined;
         if (!info) return 'ignored';
         if (!timestamp) return { malformed: 'token_count without a valid timestamp' };
+        const total = readTotals(info.total_token_usage, 'total_token_usage', MAX_CUMULATIVE_TOKENS);
+        if (isInvalid(total)) return { malformed: total.invalid };
+        const last = readTotals(info.last_token_usage, 'last_token_usage', MAX_TOKENS_PER_CALL);
+        if (isInvalid(last)) return { malformed: last.invalid };
         const model = modelOf(payload);
         if (model) this.modelInEffect(model);
-        const total = readTotals(info.total_token_usage);
-        const last = readTotals(info.last_token_usage);
         let delta: CodexTotals | null;
         if (total) {
           const prev = this.st.previousTotals;
@@ -150,7 +164,16 @@ export class CodexAssembler {
                 reasoning: Math.max(0, total.reasoning - prev.reasoning),
               }
             : total;
+          // Later events are measured from these totals, even when this event's own usage is refused below.
           this.st.previousTotals = total;
+          const tooLarge = (Object.keys(delta) as (keyof CodexTotals)[]).find(
+            (k) => delta![k] > MAX_TOKENS_PER_CALL,
+          );
+          if (tooLarge) {
+            return {
+              malformed: `total_token_usage grew by more than ${MAX_TOKENS_PER_CALL.toExponential()} ${tooLarge} tokens in one event`,
+            };
+          }
         } else {
           delta = last;
         }

@@ -7,8 +7,9 @@ import { ClaudeAssembler, type ClaudeFileState } from './claude-assembler.js';
 import { CodexAssembler, type CodexFileState } from './codex.js';
 import { rowId } from './ids.js';
 import { LegacyFolder, type LegacyLine } from './legacy-fold.js';
-import { readLinesFrom } from './lines.js';
+import { MAX_LINE_BYTES, readLinesFrom, type TooLongLine } from './lines.js';
 import type { RecordBatch, Source } from './records.js';
+import { wellFormedLine } from './text.js';
 import { TranscriptWriter, type WriteCounts } from './writer.js';
 
 export interface ImportOptions {
@@ -491,6 +492,34 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
         result.malformedLines++;
         if (result.malformed.length < MAX_REPORTED) result.malformed.push({ path: file.path, line, reason });
       };
+      const onTooLong = (l: TooLongLine) => {
+        result.linesRead++;
+        malformed(
+          l.line,
+          `line of ${l.bytes} bytes is above the ${MAX_LINE_BYTES / 1024 / 1024} MiB line limit`,
+        );
+      };
+      /**
+       * Reads one line; anything it throws (a value the parser did not expect, a string too long to join) makes
+       * that line malformed, never the file. Writing is outside, and a database error is passed on: it still
+       * fails the file.
+       */
+      const guarded = (line: number, handle: () => void): boolean => {
+        try {
+          handle();
+          return true;
+        } catch (error) {
+          // A database error (the assembler looks up earlier turns) is not the line's fault: the file fails.
+          const code = (error as { code?: unknown })?.code;
+          if (typeof code === 'string' && code.startsWith('SQLITE_')) throw error;
+          const name = error instanceof Error ? error.name : typeof error;
+          malformed(
+            line,
+            `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
+          );
+          return false;
+        }
+      };
       if (file.source === 'claude_code') {
         const fallback = basename(file.path, '.jsonl');
         const assembler = new ClaudeAssembler(
@@ -506,26 +535,29 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           lineCount,
           ({ text, line, end }) => {
             result.linesRead++;
-            const entry = readClaudeLine(text);
-            if (entry === null || entry.kind === 'other') return;
-            if (entry.kind === 'malformed') {
-              malformed(line, entry.reason);
-              return;
-            }
-            if (entry.usageNotCompact) result.usageLinesNotCompact++;
-            if (legacyLines !== null && entry.uuid !== null)
-              legacyLines.set(entry.uuid, {
-                sessionId: entry.sessionId ?? fallback,
-                messageId: entry.messageId,
-                requestId: entry.requestId,
-              });
-            assembler.add(entry, line);
-            if (assembler.batch.size >= batchSize) {
+            const handled = guarded(line, () => {
+              const entry = readClaudeLine(wellFormedLine(text));
+              if (entry === null || entry.kind === 'other') return;
+              if (entry.kind === 'malformed') {
+                malformed(line, entry.reason);
+                return;
+              }
+              if (entry.usageNotCompact) result.usageLinesNotCompact++;
+              if (legacyLines !== null && entry.uuid !== null)
+                legacyLines.set(entry.uuid, {
+                  sessionId: entry.sessionId ?? fallback,
+                  messageId: entry.messageId,
+                  requestId: entry.requestId,
+                });
+              assembler.add(entry, line);
+            });
+            if (handled && assembler.batch.size >= batchSize) {
               flush(assembler.takeBatch());
               report(file.path, end);
             }
           },
           isCompleteJson,
+          { onTooLong },
         );
         flush(assembler.takeBatch());
         newState = assembler.state();
@@ -547,14 +579,17 @@ export function importTranscripts(db: BetterSqlite3.Database, options: ImportOpt
           lineCount,
           ({ text, line, end }) => {
             result.linesRead++;
-            const outcome = assembler.add(text, line);
-            if (typeof outcome === 'object') malformed(line, outcome.malformed);
-            if (assembler.batch.size >= batchSize) {
+            const handled = guarded(line, () => {
+              const outcome = assembler.add(wellFormedLine(text), line);
+              if (typeof outcome === 'object') malformed(line, outcome.malformed);
+            });
+            if (handled && assembler.batch.size >= batchSize) {
               flush(assembler.takeBatch());
               report(file.path, end);
             }
           },
           isCompleteJson,
+          { onTooLong },
         );
         flush(assembler.takeBatch());
         newState = assembler.st;

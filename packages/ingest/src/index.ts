@@ -20,7 +20,13 @@ export {
   type MalformedLineReport,
 } from './import.js';
 export { type FoldCounts, LegacyFolder, type LegacyLine } from './legacy-fold.js';
-export { type LineVisit, readLinesFrom } from './lines.js';
+export {
+  type LineReadOptions,
+  type LineVisit,
+  MAX_LINE_BYTES,
+  readLinesFrom,
+  type TooLongLine,
+} from './lines.js';
 export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
 export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';
 export { RecordBatch } from './records.js';
@@ -34,5 +40,13 @@ export {
   type StatsReport,
   type StatsRow,
 } from './stats.js';
-export { readClaudeUsage, type TokenUsage, usageTotal } from './usage.js';
+export {
+  checkClaudeUsage,
+  MAX_COST_USD_PER_CALL,
+  MAX_CUMULATIVE_TOKENS,
+  MAX_TOKENS_PER_CALL,
+  readClaudeUsage,
+  type TokenUsage,
+  usageTotal,
+} from './usage.js';
 export { TranscriptWriter, type WriteCounts } from './writer.js';
