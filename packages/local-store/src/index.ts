@@ -10,7 +10,7 @@ export {
   SchemaTooNewError,
   translateSqliteError,
 } from './errors.js';
-export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid } from './ids.js';
+export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid, rowId, uuidV5 } from './ids.js';
 export {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
@@ -40,3 +40,4 @@ export {
   SYNCED_TABLES,
   type SyncedTable,
 } from './tables.js';
+export { newVersionSql } from './versions.js';

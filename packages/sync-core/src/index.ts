@@ -6,5 +6,5 @@ export * from './digest.js';
 export * from './engine.js';
 export * from './errors.js';
 export type * from './ports.js';
-export { recordByteSize, utf8Length } from './size.js';
+export { recordByteSize, utf8, utf8Length } from './size.js';
 export * from './state-machine.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { rowId } from '@agentlogs/ingest';
+import { rowId } from '@agentlogs/schema';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
 import type { Command } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';

@@ -2,8 +2,9 @@
  * Everything a sync command needs, wired together: the logged-in project, this machine, the local database
  * as sync-core's `LocalStore`, the project as its `Remote`, and the engine.
  */
-import { rowId } from '@agentlogs/ingest';
+
 import { type LocalDatabase, SqliteSyncStore, SYNCED_TABLES } from '@agentlogs/local-store';
+import { rowId } from '@agentlogs/schema';
 import { type BackoffPolicy, SyncEngine, type SyncEngineOptions } from '@agentlogs/sync-core';
 import { openLoggedInProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
