@@ -111,6 +111,8 @@ function removeStaleOutput(): Plugin {
  */
 const chunkGroups = [
   { name: 'sync-core', test: /[\\/]packages[\\/]sync-core[\\/]/, priority: 4 },
+  // The schema spec and the row ids: small, and needed by commands that never open the store (whoami).
+  { name: 'schema', test: /[\\/]packages[\\/]schema[\\/]/, priority: 4 },
   { name: 'local-store', test: /[\\/]packages[\\/]local-store[\\/]/, priority: 3 },
   // The store loads kysely on first use (typed commit queries only): its own chunk, read only then.
   { name: 'kysely', test: /[\\/]node_modules[\\/]kysely[\\/]/, priority: 3 },

@@ -1,3 +1,4 @@
+import { newVersionSql } from '@agentlogs/local-store';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ClaudeResumeLookup } from './claude-assembler.js';
 import type { CommitRecord, RecordBatch, TurnRecord } from './records.js';
@@ -86,7 +87,7 @@ export class TranscriptWriter {
         ended_at = max(sessions.ended_at, excluded.ended_at),
         project_id = coalesce(sessions.project_id, excluded.project_id),
         cwd = coalesce(sessions.cwd, excluded.cwd),
-        version = sessions.version + 1, updated_at = excluded.updated_at, device_id = excluded.device_id
+        ${newVersionSql('sessions', 'excluded.updated_at', 'excluded.device_id')}
       where sessions.deleted_at is null and (
         excluded.started_at < sessions.started_at or excluded.ended_at > sessions.ended_at
         or (sessions.project_id is null and excluded.project_id is not null)
@@ -108,7 +109,7 @@ export class TranscriptWriter {
         files_changed = excluded.files_changed,
         project_id = coalesce(cognitive_commits.project_id, excluded.project_id),
         project_name = coalesce(cognitive_commits.project_name, excluded.project_name),
-        version = cognitive_commits.version + 1, updated_at = excluded.updated_at, device_id = excluded.device_id
+        ${newVersionSql('cognitive_commits', 'excluded.updated_at', 'excluded.device_id')}
       where cognitive_commits.deleted_at is null and cognitive_commits.closed_by <> 'git_commit' and (
         excluded.started_at < cognitive_commits.started_at or excluded.closed_at > cognitive_commits.closed_at
         or excluded.closed_by is not cognitive_commits.closed_by or excluded.git_hash is not cognitive_commits.git_hash
@@ -130,7 +131,7 @@ export class TranscriptWriter {
         cache_creation_tokens = excluded.cache_creation_tokens, cache_creation_1h_tokens = excluded.cache_creation_1h_tokens,
         cache_read_tokens = excluded.cache_read_tokens, reasoning_tokens = excluded.reasoning_tokens,
         cost_usd = excluded.cost_usd, speed = excluded.speed,
-        version = turns.version + 1, updated_at = excluded.updated_at, device_id = excluded.device_id
+        ${newVersionSql('turns', 'excluded.updated_at', 'excluded.device_id')}
       where turns.deleted_at is null
         and (excluded.input_tokens + excluded.output_tokens + excluded.cache_creation_tokens + excluded.cache_read_tokens)
             >= (turns.input_tokens + turns.output_tokens + turns.cache_creation_tokens + turns.cache_read_tokens)

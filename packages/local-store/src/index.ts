@@ -25,7 +25,7 @@ export {
   SchemaTooNewError,
   translateSqliteError,
 } from './errors.js';
-export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid } from './ids.js';
+export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid, rowId, uuidV5 } from './ids.js';
 export {
   listMachineTotals,
   type MachineIdentity,
@@ -67,3 +67,4 @@ export {
   SYNCED_TABLES,
   type SyncedTable,
 } from './tables.js';
+export { newVersionSql } from './versions.js';

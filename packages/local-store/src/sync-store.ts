@@ -12,7 +12,7 @@ import type {
   SyncRecord,
   TableSummary,
 } from '@agentlogs/sync-core';
-import { addToChecksum, compareVersions, recordDigest } from '@agentlogs/sync-core';
+import { addToChecksum, compareVersions, recordByteSize, recordDigest } from '@agentlogs/sync-core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
@@ -26,6 +26,7 @@ import {
   SYNCED_TABLES,
   type SyncedTable,
 } from './tables.js';
+import { newVersionSql } from './versions.js';
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 const LATEST_TIME = '9999-12-31T23:59:59.999Z';
@@ -192,7 +193,7 @@ export class SqliteSyncStore implements LocalStore {
         for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
           if (records.length >= options.limit) return records;
           const record = this.recordOf(synced, row);
-          const size = Buffer.byteLength(JSON.stringify(record));
+          const size = recordByteSize(record);
           if (records.length > 0 && bytes + size > options.maxBytes) return records;
           records.push(record);
           bytes += size;
@@ -454,21 +455,14 @@ export class SqliteSyncStore implements LocalStore {
     }
     return this.write(() => {
       const current = this.liveStamp(synced, id);
-      const version = current.version + 1;
-      const set = [
-        ...columns.map((column) => `${column} = ?`),
-        'version = ?',
-        'updated_at = ?',
-        'device_id = ?',
-      ];
+      const set = [...columns.map((column) => `${column} = ?`), newVersionSql(synced, '?', '?')];
       this.prepare(`update ${synced} set ${set.join(', ')} where id = ?`).run(
         ...columns.map((column) => toSqlValue(changes[column])),
-        version,
         this.nowIso(),
         this.device,
         id,
       );
-      return version;
+      return current.version + 1;
     });
   }
 
@@ -481,11 +475,13 @@ export class SqliteSyncStore implements LocalStore {
   private tombstone(table: SyncedTable, id: string): number {
     const current = this.liveStamp(table, id);
     const now = this.nowIso();
-    const version = current.version + 1;
-    this.prepare(
-      `update ${table} set deleted_at = ?, version = ?, updated_at = ?, device_id = ? where id = ?`,
-    ).run(now, version, now, this.device, id);
-    return version;
+    this.prepare(`update ${table} set deleted_at = ?, ${newVersionSql(table, '?', '?')} where id = ?`).run(
+      now,
+      now,
+      this.device,
+      id,
+    );
+    return current.version + 1;
   }
 
   private liveStamp(table: SyncedTable, id: string): LocalStamp {

@@ -1,5 +1,11 @@
-/** The one method of the platform's `TextEncoder` used here (declared so this package needs no DOM or Node types). */
+/**
+ * UTF-8, once: the encoder the record digests hash (`utf8`) and the byte length the outbox counts
+ * (`utf8Length`). Lone surrogates become U+FFFD (3 bytes), as every platform encoder writes them.
+ */
+
+/** The methods of the platform's `TextEncoder` used here (declared so this package needs no DOM or Node types). */
 interface Utf8Encoder {
+  encode(source: string): Uint8Array;
   encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
 }
 
@@ -11,9 +17,14 @@ const nativeEncoder: { encoder: Utf8Encoder; scratch: Uint8Array } | undefined =
     : undefined;
 })();
 
+/** UTF-8 bytes of a string (lone surrogates become U+FFFD, as in `TextEncoder`). */
+export function utf8(text: string): Uint8Array {
+  return nativeEncoder ? nativeEncoder.encoder.encode(text) : encodeUtf8(text);
+}
+
 /** Bytes of a string once encoded as UTF-8 (lone surrogates count as U+FFFD, 3 bytes, as encoders write them). */
 export function utf8Length(text: string): number {
-  if (nativeEncoder === undefined) return countUtf8(text);
+  if (nativeEncoder === undefined) return encodeUtf8(text).length;
   // The native encoder counts about ten times faster than a loop in JavaScript; long strings go in pieces
   // (`read` never ends inside a surrogate pair).
   const { encoder, scratch } = nativeEncoder;
@@ -23,26 +34,39 @@ export function utf8Length(text: string): number {
     const { read, written } = encoder.encodeInto(rest, scratch);
     bytes += written;
     if (read >= rest.length) return bytes;
-    if (read === 0) return bytes + countUtf8(rest);
+    if (read === 0) return bytes + encodeUtf8(rest).length;
     rest = rest.slice(read);
   }
 }
 
-function countUtf8(text: string): number {
-  let bytes = 0;
+/** The encoder in JavaScript, for a runtime without `TextEncoder`. */
+export function encodeUtf8(text: string): Uint8Array {
+  const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+    let code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
+        code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
         i++;
-      } else bytes += 3;
-    } else bytes += 3;
+      } else {
+        code = 0xfffd;
+      }
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      code = 0xfffd;
+    }
+    if (code < 0x80) out.push(code);
+    else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+    else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    else
+      out.push(
+        0xf0 | (code >> 18),
+        0x80 | ((code >> 12) & 0x3f),
+        0x80 | ((code >> 6) & 0x3f),
+        0x80 | (code & 0x3f),
+      );
   }
-  return bytes;
+  return Uint8Array.from(out);
 }
 
 /** The size the outbox and progress events count for a record: its JSON encoding in UTF-8 bytes. */

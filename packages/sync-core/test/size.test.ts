@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recordByteSize, utf8Length } from '../src/index.js';
+import { recordByteSize, utf8, utf8Length } from '../src/index.js';
+import { encodeUtf8 } from '../src/size.js';
 import { seededRandom } from '../src/testing/index.js';
 
 describe('utf8Length', () => {
@@ -25,5 +26,19 @@ describe('utf8Length', () => {
   it('recordByteSize is the UTF-8 size of the record’s JSON', () => {
     const record = { table: 'turns', id: 'é-1', payload: { content: 'naïve ☕ 😀'.repeat(5_000) } };
     expect(recordByteSize(record)).toBe(Buffer.byteLength(JSON.stringify(record), 'utf8'));
+  });
+
+  it('the JavaScript encoder (no TextEncoder) writes the bytes the platform encoder writes', () => {
+    const random = seededRandom(11);
+    const alphabet = ['a', 'é', '€', '😀', '\ud800', '\udc00', '\udbff\udfff', '\u07ff', '\u0800', '\n'];
+    for (let round = 0; round < 200; round++) {
+      const text = Array.from({ length: random.int(40) }, () => alphabet[random.int(alphabet.length)]).join(
+        '',
+      );
+      expect(Buffer.from(encodeUtf8(text)).equals(Buffer.from(text, 'utf8')), JSON.stringify(text)).toBe(
+        true,
+      );
+      expect(Buffer.from(utf8(text)).equals(Buffer.from(text, 'utf8'))).toBe(true);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { rowId } from '@agentlogs/ingest';
+import { rowId } from '@agentlogs/schema';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
 import { isSyncError } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';

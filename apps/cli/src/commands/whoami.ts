@@ -1,4 +1,4 @@
-import { rowId } from '@agentlogs/ingest';
+import { rowId } from '@agentlogs/schema';
 import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig } from '../config.js';
 import { loadDevice } from '../device.js';

@@ -2,8 +2,8 @@
  * Everything a sync command needs, wired together: the logged-in project, this machine, the local database
  * as sync-core's `LocalStore`, the project as its `Remote`, and the engine.
  */
-import { rowId } from '@agentlogs/ingest';
 import { type LocalDatabase, recordMachine, SqliteSyncStore, SYNCED_TABLES } from '@agentlogs/local-store';
+import { rowId } from '@agentlogs/schema';
 import type { ProjectRpc } from '@agentlogs/supabase-remote';
 import {
   defaultRetryPolicy,
