@@ -261,7 +261,7 @@ describe('the packed files run', () => {
   }, 120_000);
 
   it.runIf(INSTALL)(
-    'installed with npm into an empty folder: agentlogs on the PATH of the prefix, and the sync-core example',
+    'installed with npm into an empty folder: the agentlogs binary npm links, and the sync-core example',
     () => {
       const prefix = path.join(work, 'installed');
       mkdirSync(prefix);
