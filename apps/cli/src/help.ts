@@ -6,8 +6,9 @@ import { renderTable } from './table.js';
 import { version } from './version.js';
 
 /**
- * Topics of `agentlogs help <topic>` that are not commands: the exit codes, and the user docs the package
- * carries (docs.ts), printed as they are written (Markdown).
+ * Topics of `agentlogs help <topic>`: the user docs the package carries (docs.ts), printed as they are written
+ * (Markdown), and the exit codes. A topic is looked up before the commands: `help login` prints the login
+ * guide, `login --help` the command's options.
  */
 export const helpTopics: Record<string, { summary: string; text: () => string }> = {
   ...Object.fromEntries(
