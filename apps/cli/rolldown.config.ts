@@ -39,10 +39,25 @@ function workspaceSourceMaps(): Plugin {
   };
 }
 
+const repoRoot = path.resolve(here, '..', '..');
+
+/**
+ * Where a file of the repository that the bundle reads at run time lands in `dist/`. The user docs and the
+ * Supabase schema keep their repository path (`docs/login.md`, `supabase/README.md`), so a person looking
+ * inside the installed package finds them by the names the docs use; a package's data file (the price
+ * table) goes to `assets/` with a content hash.
+ */
+function shippedFileName(file: string): { fileName: string } | { name: string } {
+  const relative = path.relative(repoRoot, file).split(path.sep).join('/');
+  if (/^(docs|supabase)\//.test(relative)) return { fileName: relative };
+  return { name: path.basename(file) };
+}
+
 /**
  * A bundled module that reads a file next to its own code (`new URL('../data/prices.json', import.meta.url)`
- * in ingest's price table) would look for it next to the bundle instead. Each such file is copied into
- * `dist/assets/` and the URL is rewritten to point there, so it is found whichever chunk the code lands in.
+ * in ingest's price table, `new URL('../../../docs/login.md', import.meta.url)` for `agentlogs help login`)
+ * would look for it next to the bundle instead. Each such file is copied into `dist/` (see
+ * shippedFileName) and the URL is rewritten to point there, so it is found whichever chunk the code lands in.
  */
 function moduleRelativeFiles(): Plugin {
   const pattern = /new URL\((['"])(\.\.?\/[^'"]+)\1,\s*import\.meta\.url\)/g;
@@ -56,13 +71,33 @@ function moduleRelativeFiles(): Plugin {
         const out = code.replace(pattern, (_match, _quote: string, relative: string) => {
           const file = fileURLToPath(new URL(relative, pathToFileURL(id)));
           this.addWatchFile(file);
-          const ref = this.emitFile({ type: 'asset', name: path.basename(file), source: readFileSync(file) });
+          const ref = this.emitFile({ type: 'asset', ...shippedFileName(file), source: readFileSync(file) });
           changed = true;
           return `new URL(import.meta.ROLLUP_FILE_URL_${ref})`;
         });
         // Same lines, so the incoming source map still holds.
         return changed ? { code: out, map: null } : null;
       },
+    },
+  };
+}
+
+/**
+ * The Supabase migrations travel with the CLI (`dist/supabase/migrations/*.sql`, byte for byte), so the schema
+ * a release syncs against can be applied from an installed package, without this repository.
+ */
+function supabaseMigrations(): Plugin {
+  const dir = path.join(repoRoot, 'supabase', 'migrations');
+  return {
+    name: 'supabase-migrations',
+    buildStart() {
+      for (const name of readdirSync(dir)
+        .filter((f) => f.endsWith('.sql'))
+        .sort()) {
+        const file = path.join(dir, name);
+        this.addWatchFile(file);
+        this.emitFile({ type: 'asset', fileName: `supabase/migrations/${name}`, source: readFileSync(file) });
+      }
     },
   };
 }
@@ -129,7 +164,13 @@ export default defineConfig({
   input: { bin: path.join(here, 'src', 'bin.ts') },
   platform: 'node',
   external,
-  plugins: [workspaceSourceMaps(), moduleRelativeFiles(), executableEntry(), removeStaleOutput()],
+  plugins: [
+    workspaceSourceMaps(),
+    moduleRelativeFiles(),
+    supabaseMigrations(),
+    executableEntry(),
+    removeStaleOutput(),
+  ],
   output: {
     dir: path.join(here, 'dist'),
     format: 'esm',

@@ -1,13 +1,23 @@
 import type { CommandSpec } from './command.js';
 import { type CommandEntry, type CommandGroup, commandTable } from './commands/index.js';
-import { docsUrl } from './docs-url.js';
+import { DOC_TOPICS, type DocTopic, readDoc, seeHelp } from './docs.js';
 import { EXIT_CODE_MEANINGS } from './errors.js';
 import { renderTable } from './table.js';
 import { version } from './version.js';
 
-/** Topics of `agentlogs help <topic>` that are not commands. */
-export const helpTopics: Record<string, () => string> = {
-  'exit-codes': exitCodesHelp,
+/**
+ * Topics of `agentlogs help <topic>`: the user docs the package carries (docs.ts), printed as they are written
+ * (Markdown), and the exit codes. A topic is looked up before the commands: `help login` prints the login
+ * guide, `login --help` the command's options.
+ */
+export const helpTopics: Record<string, { summary: string; text: () => string }> = {
+  ...Object.fromEntries(
+    (Object.keys(DOC_TOPICS) as DocTopic[]).map((topic) => [
+      topic,
+      { summary: DOC_TOPICS[topic].summary, text: () => readDoc(topic).trimEnd() },
+    ]),
+  ),
+  'exit-codes': { summary: 'what each exit code of agentlogs means', text: exitCodesHelp },
 };
 
 const GLOBAL_OPTIONS = renderTable(
@@ -37,10 +47,14 @@ export function globalHelp(): string {
     'Global options:',
     ...GLOBAL_OPTIONS,
     '',
+    'Help topics (agentlogs help <topic>):',
+    ...renderTable(
+      Object.entries(helpTopics).map(([name, topic]) => [name, topic.summary]),
+      { indent: '  ' },
+    ),
+    '',
     'Environment: AGENTLOGS_HOME (data directory), AGENTLOGS_PROFILE, AGENTLOGS_SUPABASE_URL,',
     'AGENTLOGS_SUPABASE_ANON_KEY, AGENTLOGS_SYNC_ENABLED.',
-    "Exit codes: 'agentlogs help exit-codes'. Documentation:",
-    `${docsUrl('cli.md')}`,
   ].join('\n');
 }
 
@@ -91,6 +105,6 @@ export function exitCodesHelp(): string {
       { indent: '  ', align: ['right', 'left'] },
     ),
     '',
-    `Per command: ${docsUrl('cli.md#exit-codes')}`,
+    `Per command: ${seeHelp('cli')}, section Exit codes.`,
   ].join('\n');
 }

@@ -119,9 +119,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     stdout.write(`${globalHelp()}\n`);
     return ExitCode.ok;
   }
-  const topic = asHelp && words.length === 1 ? helpTopics[words[0]!] : undefined;
+  const topic =
+    asHelp && words.length === 1 && Object.hasOwn(helpTopics, words[0]!) ? helpTopics[words[0]!] : undefined;
   if (topic) {
-    stdout.write(`${topic()}\n`);
+    stdout.write(`${topic.text()}\n`);
     return ExitCode.ok;
   }
   const found = resolve(words);

@@ -164,6 +164,9 @@ describe('the bundled binary', () => {
       ['commits'],
       ['config', '--help'],
       ['help', 'exit-codes'],
+      ['help'],
+      ['help', 'login'],
+      ['help', 'supabase'],
       ['comits'],
       ['stats', '--jsn'],
     ]) {
@@ -176,6 +179,21 @@ describe('the bundled binary', () => {
         fromDist.filter((f) => !allowed.has(f)),
         args.join(' '),
       ).toEqual([]);
+    }
+  });
+
+  it('help topics print the docs shipped in dist/, copied from the repository at build time', () => {
+    for (const [topic, file] of [
+      ['cli', 'docs/cli.md'],
+      ['login', 'docs/login.md'],
+      ['supabase', 'supabase/README.md'],
+      ['sync-service', 'docs/sync-service.md'],
+    ] as const) {
+      const shipped = path.join(dist, file);
+      expect(readFileSync(shipped, 'utf8')).toBe(readFileSync(path.join(cliRoot, '..', '..', file), 'utf8'));
+      const r = spawnSync(process.execPath, [bin, 'help', topic], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`${readFileSync(shipped, 'utf8').trimEnd()}\n`);
     }
   });
 

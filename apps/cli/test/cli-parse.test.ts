@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closest, parseCommandArgs } from '../src/args.js';
 import { commandSpec } from '../src/command.js';
 import { commandGroups, commandTable, specs } from '../src/commands/index.js';
+import { DOC_TOPICS } from '../src/docs.js';
 import { EXIT_CODE_MEANINGS, ExitCode } from '../src/errors.js';
 import { main } from '../src/main.js';
 import { CONFIG_KEYS } from '../src/settings.js';
@@ -146,14 +147,47 @@ describe('help', () => {
     }
   });
 
-  it('points at the docs by their web address, never at a path in the repository', async () => {
+  it('points at the docs the CLI carries, never at a path in the repository or a web address', async () => {
     const texts = [
       (await run(['--help'])).stdout,
+      (await run(['help', 'exit-codes'])).stdout,
       ...commandTable.map((e) => `${e.spec.usage}\n${e.spec.help ?? ''}`),
       ...commandGroups.map((g) => g.help ?? ''),
     ];
-    for (const text of texts) expect(text).not.toMatch(/(^|[\s(])(\.\/)?docs\/[\w-]+\.md/);
-    expect((await run(['--help'])).stdout).toContain('https://github.com/');
+    for (const text of texts) {
+      expect(text).not.toMatch(/(^|[\s(])(\.\/)?docs\/[\w-]+\.md/);
+      expect(text).not.toContain('github.com/');
+      // Every `agentlogs help <topic>` a text names is a topic that prints.
+      for (const m of text.matchAll(/'agentlogs help ([\w-]+)'/g))
+        expect(Object.keys(DOC_TOPICS), m[0]).toContain(m[1]);
+    }
+    expect(specs.login.help).toContain("'agentlogs help login'");
+    expect(specs.sync.help).toContain("'agentlogs help sync-service'");
+  });
+
+  it('`agentlogs help` lists the topics; `agentlogs help <topic>` prints the doc as written', async () => {
+    const index = await run(['help']);
+    expect(index.code).toBe(0);
+    for (const topic of [...Object.keys(DOC_TOPICS), 'exit-codes'])
+      expect(index.stdout).toMatch(new RegExp(`^  ${topic}  +\\S`, 'm'));
+    const files: Record<keyof typeof DOC_TOPICS, string> = {
+      cli: 'docs/cli.md',
+      login: 'docs/login.md',
+      supabase: 'supabase/README.md',
+      'sync-service': 'docs/sync-service.md',
+    };
+    for (const [topic, file] of Object.entries(files)) {
+      const r = await run(['help', topic]);
+      expect(r.code, topic).toBe(0);
+      expect(r.stderr).toBe('');
+      const doc = readFileSync(path.join(here, '..', '..', '..', file), 'utf8');
+      expect(r.stdout).toBe(`${doc.trimEnd()}\n`);
+    }
+    // A name that is no topic nor command: a usage error that suggests the nearest topic.
+    const typo = await run(['help', 'sync-servce']);
+    expect(typo.code).toBe(ExitCode.usage);
+    expect(typo.stderr).toContain('sync-service');
+    expect((await run(['help', 'toString'])).code).toBe(ExitCode.usage);
   });
 
   it('lists every setting of `config` with its environment variable', () => {

@@ -1,5 +1,5 @@
 import { type Command, type CommandSpec, commandSpec, type OptionSpecs } from '../command.js';
-import { docsUrl } from '../docs-url.js';
+import { seeHelp } from '../docs.js';
 
 /*
  * The command table: every command's name, summary, usage, help and options, as data. Help is printed from
@@ -92,7 +92,7 @@ Options:
 
 Over SSH: open the printed URL on your laptop. When the browser then fails to load
 http://127.0.0.1:<port>/callback?code=..., copy that address from the address bar and paste it here.
-Every step, also the Supabase dashboard settings: ${docsUrl('login.md')}`,
+Every step, also the Supabase dashboard settings: ${seeHelp('login')}`,
     options: {
       'no-browser': { type: 'boolean' },
       timeout: { type: 'string' },
@@ -158,7 +158,7 @@ ${JSON_HELP}  print the report as JSON
               quiet), pull every 30 s (at once on a Supabase Realtime hint), retry with backoff when the
               network or the server is down.
               Ctrl-C or SIGTERM stops it after the request in flight. To run it as a systemd user service
-              or a launchd agent: ${docsUrl('sync-service.md')}
+              or a launchd agent: ${seeHelp('sync-service')}
   --claude-dir DIR, --codex-dir DIR   with --watch: the folders to watch (defaults as for 'agentlogs import')
 
 A sync pulls first (so conflicts are decided against the newest server copy), pushes what is pending, and

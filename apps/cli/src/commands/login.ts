@@ -8,7 +8,7 @@ import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
-import { docsUrl, repositoryUrl } from '../docs-url.js';
+import { seeHelp } from '../docs.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { specs } from './index.js';
 
@@ -227,7 +227,7 @@ async function registerWithBackend(ctx: CommandContext, project: ProjectConnecti
       {
         exitCode: missing ? ExitCode.config : ExitCode.unavailable,
         hint: missing
-          ? `apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see ${repositoryUrl('supabase/README.md')}), then run 'agentlogs login' again`
+          ? `apply it with 'supabase link --project-ref <ref>' and 'supabase db push --remote' (see ${seeHelp('supabase')}), then run 'agentlogs login' again`
           : "run 'agentlogs login' again",
         cause: error,
       },
@@ -255,7 +255,7 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
     if (!settings.githubEnabled) {
       throw new CliError('GitHub login is not enabled in your Supabase project', {
         exitCode: ExitCode.config,
-        hint: `enable it in Dashboard → Authentication → Sign In / Providers → GitHub with the client id and secret of a GitHub OAuth app (see ${docsUrl('login.md')})`,
+        hint: `enable it in Dashboard → Authentication → Sign In / Providers → GitHub with the client id and secret of a GitHub OAuth app (see ${seeHelp('login')})`,
       });
     }
 
