@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Exit codes of the `agentlogs` binary. `agentlogs help exit-codes` prints EXIT_CODE_MEANINGS; docs/cli.md
  * lists the same (test/cli-parse.test.ts checks both).
@@ -71,6 +74,18 @@ export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, { exitCode: ExitCode.usage, hint });
 }
 
+/** The part of `target` that is a file where a folder is needed (ENOTDIR names the whole path). */
+function notAFolder(target: string): string {
+  for (let p = target; path.dirname(p) !== p; p = path.dirname(p)) {
+    try {
+      if (!statSync(p).isDirectory()) return p;
+    } catch {
+      // not there, or not reachable: look further up
+    }
+  }
+  return target;
+}
+
 /** What to do about a file-system error, by its code. */
 const FILE_SYSTEM_PROBLEMS: Record<string, { what: string; hint: string }> = {
   EACCES: {
@@ -111,7 +126,7 @@ export function fileSystemError(error: unknown): CliError | undefined {
   const e = error as NodeJS.ErrnoException & { dest?: string };
   const problem = e.code ? FILE_SYSTEM_PROBLEMS[e.code] : undefined;
   if (!problem || (!e.path && !e.syscall)) return undefined;
-  const where = e.path ?? e.dest;
+  const where = e.code === 'ENOTDIR' && e.path ? notAFolder(e.path) : (e.path ?? e.dest);
   return new CliError(where ? `${where}: ${problem.what}` : `${problem.what} (${e.syscall})`, {
     exitCode: ExitCode.fileSystem,
     hint: problem.hint,

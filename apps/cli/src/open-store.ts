@@ -37,7 +37,14 @@ export function openStore(
   options: OpenStoreOptions = {},
 ): LocalDatabase {
   const dir = profileDir(ctx.home, ctx.profile);
-  if (options.access === 'read' && !writable(dir)) return openReadOnly(dir);
+  const blocked = notWritable(dir);
+  if (blocked !== undefined) {
+    if (options.access === 'read') return openReadOnly(dir);
+    throw new CliError(`${blocked} cannot be written by this user`, {
+      exitCode: ExitCode.fileSystem,
+      hint: 'run the command as the user who owns it, or fix its permissions',
+    });
+  }
   let store: LocalDatabase;
   try {
     makeDir(dir);
@@ -59,18 +66,23 @@ export function openStore(
   return store;
 }
 
-/** Whether this user may write the profile's folder and its database (or create them). */
-function writable(dir: string): boolean {
+/**
+ * The folder or database file this user may not write, or undefined when it may write (or create) both.
+ * A path that is not a folder, or cannot exist, is left to the open, which reports it.
+ */
+function notWritable(dir: string): string | undefined {
   const file = path.join(dir, DATABASE_FILE_NAME);
   let existing = dir;
   while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
-  try {
-    accessSync(existing, constants.W_OK);
-    if (existsSync(file)) accessSync(file, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+  for (const target of existsSync(file) ? [existing, file] : [existing]) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return target;
+    }
   }
+  return undefined;
 }
 
 const WRITE_ACCESS_HINT =

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandContext } from './context.js';
@@ -90,6 +90,16 @@ export function corruptFile(file: string, error: unknown, hint: string): CliErro
   return new CliError(`the file ${file} ${reason}`, { exitCode: ExitCode.config, hint, cause: error });
 }
 
+/** Whether `dir` is a folder this user may enter (then only the file in it is the problem). */
+function usableFolder(dir: string): boolean {
+  try {
+    accessSync(dir, constants.X_OK);
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Valid JSON that is not an object (`[1,2]`, `"text"`, `null`). */
 class NotAnObject extends Error {}
 
@@ -163,6 +173,9 @@ export class ProfileConfig {
     try {
       values = this.read();
     } catch (error) {
+      // A data folder that cannot be used at all stops the command here, in its own words.
+      if ((error as CliError).exitCode === ExitCode.fileSystem && !usableFolder(path.dirname(this.path)))
+        throw error;
       return { value: undefined, problem: error as CliError };
     }
     const raw = values[k.key];
