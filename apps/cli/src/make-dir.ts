@@ -16,7 +16,8 @@ export function makeDir(dir: string): void {
       isDirectory = statSync(current).isDirectory();
     } catch (error) {
       const parent = path.dirname(current);
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === current) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) throw error;
       missing.push(current);
       current = parent;
       continue;

@@ -186,7 +186,8 @@ export function ensureDirectory(dir: string, mode?: number): void {
       isDirectory = statSync(current).isDirectory();
     } catch (error) {
       const parent = dirname(current);
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === current) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) throw error;
       missing.push(current);
       current = parent;
       continue;
