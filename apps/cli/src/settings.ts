@@ -108,7 +108,7 @@ const warned = new Set<string>();
 
 const PROFILE_FILE_HINT = "fix it by hand, or delete it and set the values again with 'agentlogs config set'";
 
-/** Why a stored value cannot be used, or undefined when it can (or is absent). */
+/** A stored value (undefined when absent or unusable) and, when it cannot be used, why. */
 type StoredValue = { value: string | undefined; problem?: CliError };
 
 /**

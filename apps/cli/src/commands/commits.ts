@@ -104,8 +104,8 @@ function resolveCommitId(database: LocalDatabase, given: string | undefined): st
 
 async function withStore<T>(
   ctx: CommandContext,
+  access: 'read' | 'write',
   fn: (s: ReturnType<typeof openLocalSyncStore>) => Promise<T>,
-  access: 'read' | 'write' = 'write',
 ): Promise<T> {
   const s = openLocalSyncStore(ctx, access);
   try {
@@ -128,19 +128,15 @@ const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
     if (!Number.isInteger(limit) || limit < 0)
       throw usageError(`--limit must be a whole number, got "${limitText}"`);
     const session = args.values.session as string | undefined;
-    const rows = await withStore(
-      ctx,
-      async ({ database }) => {
-        const where = [
-          args.values.all === true ? '' : ' and coalesce(c.hidden, 0) = 0',
-          session ? ' and c.session_id = @session' : '',
-        ].join('');
-        return database.sqlite
-          .prepare(`${SELECT}${where} order by c.started_at desc, c.id${limit > 0 ? ` limit ${limit}` : ''}`)
-          .all(session ? { session } : {}) as Record<string, unknown>[];
-      },
-      'read',
-    );
+    const rows = await withStore(ctx, 'read', async ({ database }) => {
+      const where = [
+        args.values.all === true ? '' : ' and coalesce(c.hidden, 0) = 0',
+        session ? ' and c.session_id = @session' : '',
+      ].join('');
+      return database.sqlite
+        .prepare(`${SELECT}${where} order by c.started_at desc, c.id${limit > 0 ? ` limit ${limit}` : ''}`)
+        .all(session ? { session } : {}) as Record<string, unknown>[];
+    });
     const views = rows.map(toView);
     if (args.values.json === true) {
       ctx.out(JSON.stringify(views, null, 2));
@@ -172,14 +168,10 @@ const showCommand: Command<OptionsOf<(typeof specs)['commits show']>> = {
   name: 'commits show',
   async run(ctx, args) {
     if (args.positionals.length > 1) throw usageError('commits show takes one id');
-    const view = await withStore(
-      ctx,
-      async ({ database }) => {
-        const id = resolveCommitId(database, args.positionals[0]);
-        return toView(database.sqlite.prepare(`${SELECT} and c.id = ?`).get(id) as Record<string, unknown>);
-      },
-      'read',
-    );
+    const view = await withStore(ctx, 'read', async ({ database }) => {
+      const id = resolveCommitId(database, args.positionals[0]);
+      return toView(database.sqlite.prepare(`${SELECT} and c.id = ?`).get(id) as Record<string, unknown>);
+    });
     if (args.values.json === true) {
       ctx.out(JSON.stringify(view, null, 2));
       return ExitCode.ok;
@@ -207,7 +199,9 @@ function editCommand(
     async run(ctx, args) {
       const [given, ...rest] = args.positionals;
       if (name !== 'title' && rest.length > 0) throw usageError(`commits ${name} takes one id`);
-      const message = await withStore(ctx, async (s) => apply(s, resolveCommitId(s.database, given), rest));
+      const message = await withStore(ctx, 'write', async (s) =>
+        apply(s, resolveCommitId(s.database, given), rest),
+      );
       ctx.out(message);
       return ExitCode.ok;
     },
