@@ -129,6 +129,7 @@ describe('a database this user cannot write', { timeout: 120_000 }, () => {
       const listed = cli(home, ['commits', 'list', '--json'], {}, 'nobody');
       expect(listed.code, listed.stderr).toBe(0);
       expect(JSON.parse(listed.stdout)).toEqual(JSON.parse(commits.stdout));
+      expect(cli(home, ['config', 'list'], {}, 'nobody').code).toBe(0);
       // Nothing was left behind: neither in the folder nor in the temporary copy.
       expect(readdirSync(data).sort()).toEqual(['agentlogs.db', 'device.json']);
 
