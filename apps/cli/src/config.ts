@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type Conf from 'conf';
 import { openConf } from './conf-file.js';
 import type { CommandContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
+import { makeDir } from './make-dir.js';
 import { corruptFile, dataDir, projectSettings } from './settings.js';
 
 export * from './settings.js';
@@ -24,7 +25,7 @@ export class CredentialStore {
 
   private conf(): Conf<Record<string, unknown>> {
     if (!this.store) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      makeDir(this.dir);
       chmodSync(this.dir, 0o700);
       this.store = openConf(this.path, 0o600, `delete it and run 'agentlogs login' again`);
     }
@@ -142,6 +143,24 @@ function quietAuthErrorLogs(): void {
 }
 
 /**
+ * supabase-js prints, with `console.warn` when its module is evaluated, that Node.js 20 and below are
+ * deprecated. The CLI says so itself, once a day and in its own words (`noticeOldNode` in version.ts), so
+ * that one message is dropped while supabase-js loads; any other warning passes through.
+ */
+async function loadRemote(): Promise<typeof import('@agentlogs/supabase-remote')> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && /Node\.js \d+ and below are deprecated/.test(args[0])) return;
+    warn.apply(console, args);
+  };
+  try {
+    return await import('@agentlogs/supabase-remote');
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/**
  * Opens the project of the invocation's profile with its stored session. supabase-js is loaded here, on
  * demand, so commands that never talk to the server do not load it.
  */
@@ -149,7 +168,7 @@ export async function openProject(
   ctx: Pick<CommandContext, 'home' | 'profile' | 'env'>,
 ): Promise<ProjectConnection> {
   const { url, anonKey } = projectSettings(ctx);
-  const remote = await import('@agentlogs/supabase-remote');
+  const remote = await loadRemote();
   quietAuthErrorLogs();
   const credentials = new CredentialStore(ctx);
   credentials.check();

@@ -39,6 +39,21 @@ export function profileDir(home: string, profile: string): string {
   return profile === 'default' ? home : path.join(home, 'profiles', profile);
 }
 
+let closedPipeWatched = false;
+
+/**
+ * Output to a reader that went away (`agentlogs stats | head`) ends the process quietly with exit 0, as
+ * `git log | head` does: the reader has what it wanted. Other errors of the stream are left to Node.
+ */
+function endQuietlyWhenTheReaderLeaves(stream: NodeJS.WritableStream): void {
+  if (closedPipeWatched) return;
+  closedPipeWatched = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 export function createContext(options: {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -50,6 +65,7 @@ export function createContext(options: {
   const env = options.env ?? process.env;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
+  if (stdout === process.stdout) endQuietlyWhenTheReaderLeaves(stdout);
   const profile = options.profile ?? env.AGENTLOGS_PROFILE ?? 'default';
   return {
     env,

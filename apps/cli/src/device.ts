@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
+import { makeDir } from './make-dir.js';
 
 /** This machine as agentlogs records it. */
 export interface Device {
@@ -48,7 +49,7 @@ function readSalt(home: string): string {
     });
   }
   const salt = randomBytes(16).toString('hex');
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  makeDir(home);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify({ salt } satisfies DeviceFile)}\n`, { mode: 0o600 });
   renameSync(tmp, file);

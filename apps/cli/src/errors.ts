@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Exit codes of the `agentlogs` binary. `agentlogs help exit-codes` prints EXIT_CODE_MEANINGS; docs/cli.md
  * lists the same (test/cli-parse.test.ts checks both).
@@ -16,6 +19,11 @@ export const ExitCode = {
   unavailable: 5,
   /** The local database is locked by another process, or newer than this version of agentlogs. */
   localStore: 6,
+  /**
+   * A file or folder agentlogs needs cannot be read, written or created: permission denied, a read-only file
+   * system or database, a file where a folder should be, a path that cannot exist.
+   */
+  fileSystem: 7,
   /** Interrupted by the user (Ctrl-C). */
   interrupted: 130,
   /** A bug: please report it. */
@@ -37,6 +45,10 @@ export const EXIT_CODE_MEANINGS: readonly (readonly [ExitCode, string])[] = [
   [
     ExitCode.localStore,
     'the local database is locked by another process, newer than this version of agentlogs, or damaged (the error says how to rebuild it)',
+  ],
+  [
+    ExitCode.fileSystem,
+    'a file or folder cannot be read, written or created (permission denied, read-only, not a folder, a path that cannot exist); the error names it',
   ],
   [ExitCode.internal, 'an internal error (a bug: please report it)'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C)'],
@@ -60,4 +72,64 @@ export class CliError extends Error {
  */
 export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, { exitCode: ExitCode.usage, hint });
+}
+
+/** The part of `target` that is a file where a folder is needed (ENOTDIR names the whole path). */
+function notAFolder(target: string): string {
+  for (let p = target; path.dirname(p) !== p; p = path.dirname(p)) {
+    try {
+      if (!statSync(p).isDirectory()) return p;
+    } catch {
+      // not there, or not reachable: look further up
+    }
+  }
+  return target;
+}
+
+/** What to do about a file-system error, by its code. */
+const FILE_SYSTEM_PROBLEMS: Record<string, { what: string; hint: string }> = {
+  EACCES: {
+    what: 'permission denied',
+    hint: 'fix its permissions (or run as the user who owns it), or set AGENTLOGS_HOME to a folder you can write',
+  },
+  EPERM: {
+    what: 'operation not permitted',
+    hint: 'fix its permissions (or run as the user who owns it), or set AGENTLOGS_HOME to a folder you can write',
+  },
+  EROFS: {
+    what: 'read-only file system',
+    hint: 'set AGENTLOGS_HOME to a folder on a writable disk',
+  },
+  ENOTDIR: {
+    what: 'not a folder',
+    hint: 'move that file aside, or set AGENTLOGS_HOME to a folder',
+  },
+  EEXIST: {
+    what: 'a file is in the way of a folder',
+    hint: 'move that file aside, or set AGENTLOGS_HOME to a folder',
+  },
+  EISDIR: { what: 'a folder where a file is expected', hint: 'move that folder aside' },
+  ENOENT: {
+    what: 'cannot be created there',
+    hint: 'set AGENTLOGS_HOME to a folder that exists or can be created',
+  },
+  ENOSPC: { what: 'no space left on the device', hint: 'free some space, then run the command again' },
+  EDQUOT: { what: 'disk quota exceeded', hint: 'free some space, then run the command again' },
+};
+
+/**
+ * A Node file-system error (EACCES, EROFS, ENOTDIR, …) as one line naming the path and what to do (exit 7);
+ * undefined for anything else.
+ */
+export function fileSystemError(error: unknown): CliError | undefined {
+  if (error instanceof CliError || typeof error !== 'object' || error === null) return undefined;
+  const e = error as NodeJS.ErrnoException & { dest?: string };
+  const problem = e.code ? FILE_SYSTEM_PROBLEMS[e.code] : undefined;
+  if (!problem || (!e.path && !e.syscall)) return undefined;
+  const where = e.code === 'ENOTDIR' && e.path ? notAFolder(e.path) : (e.path ?? e.dest);
+  return new CliError(where ? `${where}: ${problem.what}` : `${problem.what} (${e.syscall})`, {
+    exitCode: ExitCode.fileSystem,
+    hint: problem.hint,
+    cause: error,
+  });
 }

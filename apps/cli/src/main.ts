@@ -1,9 +1,9 @@
 import { ArgsError, closest, didYouMean, parseCommandArgs } from './args.js';
 import { type CommandEntry, type CommandGroup, commandGroups, commandTable } from './commands/index.js';
 import { createContext } from './context.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, fileSystemError } from './errors.js';
 import { commandHelp, globalHelp, groupHelp, helpTopics } from './help.js';
-import { version } from './version.js';
+import { noticeOldNode, version } from './version.js';
 
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
@@ -189,6 +189,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       signal: controller.signal,
       profile: profile ?? env.AGENTLOGS_PROFILE ?? 'default',
     });
+    noticeOldNode(ctx);
     return await command.run(ctx, parsed);
   } catch (error) {
     return reportError(error, command.name, stderr);
@@ -199,6 +200,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
 /** The one error boundary: maps an error to a one-line message, an optional hint, and an exit code. */
 export function reportError(error: unknown, commandName: string, stderr: NodeJS.WritableStream): number {
+  const fsError = fileSystemError(error);
+  if (fsError) return reportError(fsError, commandName, stderr);
   if (error instanceof CliError) {
     stderr.write(`agentlogs ${commandName}: ${error.message}\n`);
     if (error.hint) stderr.write(`  hint: ${error.hint}\n`);
@@ -212,6 +215,13 @@ export function reportError(error: unknown, commandName: string, stderr: NodeJS.
     );
     stderr.write('  hint: wait for the other process to finish, then run the command again\n');
     return ExitCode.localStore;
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_READONLY')) {
+    stderr.write(
+      `agentlogs ${commandName}: the local database cannot be written by this user (${e.message})\n`,
+    );
+    stderr.write('  hint: run the command as the user who owns the data folder, or fix its permissions\n');
+    return ExitCode.fileSystem;
   }
   stderr.write(
     `agentlogs ${commandName}: unexpected error: ${e?.message ?? String(error)}\n` +

@@ -1,7 +1,9 @@
+import { accessSync, constants, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   adoptLegacyDatabase,
+  DATABASE_FILE_NAME,
   isLocalStoreError,
   LEGACY_DATABASE_PATH,
   type LegacyAdoption,
@@ -12,21 +14,45 @@ import {
 } from '@agentlogs/local-store';
 import { type CommandContext, profileDir } from './context.js';
 import { CliError, ExitCode } from './errors.js';
+import { makeDir } from './make-dir.js';
+
+export interface OpenStoreOptions {
+  /**
+   * `read`: the command only reads (stats, listings, status). When this user cannot write the database or its
+   * folder (a database imported with sudo, a read-only mount), it is opened read-only: nothing is migrated,
+   * adopted or cached, and a database that is missing or needs an upgrade is reported in one line.
+   */
+  access?: 'read' | 'write';
+}
 
 /**
  * Opens (and migrates) the profile's local database, turning store failures into one-line CLI errors.
  * Needs only the profile's directory, not its settings, so `stats` does not load the settings file reader.
  * The default profile adopts the database of an earlier agentlogs release found at `~/.agentlogs/global/data.db`
- * the first time (docs/decisions/0014-adopting-legacy-databases.md), saying so once on stderr.
+ * the first time (docs/decisions/0014-adopting-legacy-databases.md), saying so once on stderr; a read-only
+ * open never attempts it.
  */
 export function openStore(
   ctx: Pick<CommandContext, 'home' | 'profile'> & Partial<Pick<CommandContext, 'env' | 'err'>>,
+  options: OpenStoreOptions = {},
 ): LocalDatabase {
   const dir = profileDir(ctx.home, ctx.profile);
+  const blocked = notWritable(dir);
+  if (blocked !== undefined) {
+    if (options.access === 'read') return openReadOnly(dir);
+    throw new CliError(`${blocked} cannot be written by this user`, {
+      exitCode: ExitCode.fileSystem,
+      hint: 'run the command as the user who owns it, or fix its permissions',
+    });
+  }
   let store: LocalDatabase;
   try {
+    makeDir(dir);
     store = openLocalDatabase({ dir });
   } catch (error) {
+    if (options.access === 'read' && isLocalStoreError(error) && error.code === 'DATABASE_READ_ONLY') {
+      return openReadOnly(dir);
+    }
     throw storeError(error);
   }
   if (ctx.profile === 'default') {
@@ -38,6 +64,50 @@ export function openStore(
     }
   }
   return store;
+}
+
+/**
+ * The folder or database file this user may not write, or undefined when it may write (or create) both.
+ * A path that is not a folder, or cannot exist, is left to the open, which reports it.
+ */
+function notWritable(dir: string): string | undefined {
+  const file = path.join(dir, DATABASE_FILE_NAME);
+  let existing = dir;
+  while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  for (const target of existsSync(file) ? [existing, file] : [existing]) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return target;
+    }
+  }
+  return undefined;
+}
+
+const WRITE_ACCESS_HINT =
+  "run 'agentlogs import' once as the user who owns the data folder (or with write access to it)";
+
+function openReadOnly(dir: string): LocalDatabase {
+  const file = path.join(dir, DATABASE_FILE_NAME);
+  if (!existsSync(file)) {
+    throw new CliError(`there is no database at ${file}, and this user cannot create it`, {
+      exitCode: ExitCode.fileSystem,
+      hint: `${WRITE_ACCESS_HINT}, or set AGENTLOGS_HOME to a folder you can write`,
+    });
+  }
+  try {
+    return openLocalDatabase({ dir, readonly: true });
+  } catch (error) {
+    if (isLocalStoreError(error) && error.code === 'SCHEMA_NEEDS_UPGRADE') {
+      throw new CliError(`the database ${file} needs an upgrade, and this user cannot write it`, {
+        exitCode: ExitCode.fileSystem,
+        hint: WRITE_ACCESS_HINT,
+        cause: error,
+      });
+    }
+    throw storeError(error);
+  }
 }
 
 /** Where an earlier agentlogs release kept its global database for this user. */
@@ -73,8 +143,24 @@ function adoptLegacy(
   );
 }
 
-/** Maps a local-store error to a `CliError` (busy, too new, failed migration → exit 6). */
+/**
+ * Maps a local-store error to a `CliError` (busy, too new, failed migration → exit 6; a database or folder
+ * this user cannot open or write → exit 7).
+ */
 export function storeError(error: unknown): unknown {
+  if (
+    isLocalStoreError(error) &&
+    (error.code === 'DATABASE_READ_ONLY' || error.code === 'DATABASE_OPEN_FAILED')
+  ) {
+    return new CliError(error.message.replace(/\.$/, ''), {
+      exitCode: ExitCode.fileSystem,
+      hint:
+        error.code === 'DATABASE_READ_ONLY'
+          ? 'run the command as the user who owns the data folder, or fix its permissions'
+          : 'check that the data folder exists and this user may read and write it (AGENTLOGS_HOME chooses another)',
+      cause: error,
+    });
+  }
   if (isLocalStoreError(error)) {
     const hint =
       error.code === 'SQLITE_BUSY'

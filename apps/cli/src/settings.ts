@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandContext } from './context.js';
 import { profileDir } from './context.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, fileSystemError } from './errors.js';
+import { makeDir } from './make-dir.js';
 
 /** A setting of a profile: its name in `agentlogs config`, the environment variable that overrides it. */
 export interface ConfigKey {
@@ -32,12 +33,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     env: 'AGENTLOGS_SUPABASE_ANON_KEY',
     description: "the project's anon (publishable) key, from the same page",
     secret: true,
-    normalize: (value) => {
-      const key = value.trim();
-      if (!key || /\s/.test(key))
-        throw new CliError('the anon key must be one word without spaces', { exitCode: ExitCode.usage });
-      return key;
-    },
+    normalize: normalizeAnonKey,
   },
   {
     key: 'machine.name',
@@ -83,32 +79,75 @@ export function dataDir(ctx: Pick<CommandContext, 'home' | 'profile'>): string {
 }
 
 export function corruptFile(file: string, error: unknown, hint: string): CliError {
+  const denied = fileSystemError(error);
+  if (denied) return denied;
   const reason =
-    error instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(error as Error)?.message})`;
+    error instanceof NotAnObject
+      ? 'is not a JSON object'
+      : error instanceof SyntaxError
+        ? 'is not valid JSON'
+        : `cannot be read (${(error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message})`;
   return new CliError(`the file ${file} ${reason}`, { exitCode: ExitCode.config, hint, cause: error });
 }
 
+/** Whether `dir` is a folder this user may enter (then only the file in it is the problem). */
+function usableFolder(dir: string): boolean {
+  try {
+    accessSync(dir, constants.X_OK);
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Valid JSON that is not an object (`[1,2]`, `"text"`, `null`). */
+class NotAnObject extends Error {}
+
+/** Problems already warned about, one line each per process. */
+const warned = new Set<string>();
+
 const PROFILE_FILE_HINT = "fix it by hand, or delete it and set the values again with 'agentlogs config set'";
+
+/** A stored value (undefined when absent or unusable) and, when it cannot be used, why. */
+type StoredValue = { value: string | undefined; problem?: CliError };
 
 /**
  * The settings of one profile: stored in `<profile dir>/config.json`, overridden by environment variables.
  * Precedence: environment, then the profile, then defaults. The file is written with `conf` (atomic writes,
  * mode 0600), loaded only by `set` and `unset`; reading it is plain JSON, so commands that only read a
  * setting (import, sync) do not load `conf` and its schema validator.
+ *
+ * Every value is validated when set and when read. A file that cannot be read or parsed, or a stored value of
+ * the wrong type or shape, stops only a command that needs that value and has no other source for it: a
+ * setting with a default (`machine.name`) falls back to it after one warning line on stderr.
  */
 export class ProfileConfig {
   readonly path: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly warn: (line: string) => void;
   private values: Record<string, unknown> | undefined;
+  private fileProblem: CliError | undefined;
 
-  constructor(ctx: Pick<CommandContext, 'home' | 'profile' | 'env'>) {
+  constructor(ctx: Pick<CommandContext, 'home' | 'profile' | 'env'> & Partial<Pick<CommandContext, 'err'>>) {
     this.path = path.join(dataDir(ctx), 'config.json');
     this.env = ctx.env;
+    this.warn = ctx.err ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
   /** The stored settings (`conf` writes them as one JSON object); none when there is no file yet. */
   private read(): Record<string, unknown> {
     if (this.values) return this.values;
+    if (this.fileProblem) throw this.fileProblem;
+    try {
+      this.values = this.parse();
+      return this.values;
+    } catch (error) {
+      this.fileProblem = error as CliError;
+      throw error;
+    }
+  }
+
+  private parse(): Record<string, unknown> {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -123,15 +162,56 @@ export class ProfileConfig {
       throw corruptFile(this.path, error, PROFILE_FILE_HINT);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw corruptFile(this.path, new SyntaxError('not a JSON object'), PROFILE_FILE_HINT);
+      throw corruptFile(this.path, new NotAnObject(), PROFILE_FILE_HINT);
     }
-    this.values = parsed as Record<string, unknown>;
-    return this.values;
+    return parsed as Record<string, unknown>;
   }
 
-  private stored(key: string): string | undefined {
-    const value = this.read()[key];
-    return typeof value === 'string' && value !== '' ? value : undefined;
+  /** The stored value of a setting, checked: its type, then its shape (`normalize`). */
+  private stored(k: ConfigKey): StoredValue {
+    let values: Record<string, unknown>;
+    try {
+      values = this.read();
+    } catch (error) {
+      // A data folder that cannot be used at all stops the command here, in its own words.
+      if ((error as CliError).exitCode === ExitCode.fileSystem && !usableFolder(path.dirname(this.path)))
+        throw error;
+      return { value: undefined, problem: error as CliError };
+    }
+    const raw = values[k.key];
+    if (raw === undefined || raw === '') return { value: undefined };
+    const fix = `run 'agentlogs config set ${k.key} <value>' or 'agentlogs config unset ${k.key}'`;
+    if (typeof raw !== 'string') {
+      const got = raw === null ? 'null' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`;
+      return {
+        value: undefined,
+        problem: new CliError(`${k.key} in ${this.path} must be a string, not ${got}`, {
+          exitCode: ExitCode.config,
+          hint: fix,
+        }),
+      };
+    }
+    if (!k.normalize) return { value: raw };
+    try {
+      return { value: k.normalize(raw) };
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      return {
+        value: undefined,
+        problem: new CliError(`${k.key} in ${this.path}: ${error.message}`, {
+          exitCode: ExitCode.config,
+          hint: fix,
+        }),
+      };
+    }
+  }
+
+  /** One warning line per problem and process: the stored value is ignored, the default used. */
+  private warnOnce(problem: CliError, consequence: string): void {
+    if (warned.has(problem.message)) return;
+    warned.add(problem.message);
+    const line = `agentlogs: warning: ${problem.message}; ${consequence}`;
+    this.warn(problem.hint ? `${line} (${problem.hint})` : line);
   }
 
   /** The file as `conf` writes it (loaded on demand). */
@@ -142,19 +222,48 @@ export class ProfileConfig {
     return openConf(this.path, 0o600, PROFILE_FILE_HINT);
   }
 
+  /**
+   * The value of a setting and where it comes from. Throws a one-line `CliError` (exit 3) for an environment
+   * variable with a bad value, and for a stored value that cannot be used when the setting has no default.
+   */
   get(name: string): ResolvedSetting {
+    const { setting, problem } = this.inspect(name);
+    if (problem) throw problem;
+    return setting;
+  }
+
+  /** `get`, reporting a problem instead of throwing it when the setting has nothing else to fall back on. */
+  private inspect(name: string): { setting: ResolvedSetting; problem?: CliError } {
     const k = configKey(name);
     const base = { key: k.key, env: k.env, secret: k.secret === true };
     const fromEnv = this.env[k.env];
     if (fromEnv !== undefined && fromEnv !== '') {
-      return { ...base, value: k.normalize ? k.normalize(fromEnv) : fromEnv, source: 'env' };
+      let value = fromEnv;
+      if (k.normalize) {
+        try {
+          value = k.normalize(fromEnv);
+        } catch (error) {
+          if (!(error instanceof CliError)) throw error;
+          const problem = new CliError(`${k.env}: ${error.message}`, {
+            exitCode: ExitCode.config,
+            hint: `fix or unset ${k.env}`,
+          });
+          return { setting: { ...base, value: undefined, source: undefined }, problem };
+        }
+      }
+      return { setting: { ...base, value, source: 'env' } };
     }
-    const fromProfile = this.stored(k.key);
-    if (fromProfile !== undefined) return { ...base, value: fromProfile, source: 'profile' };
+    const stored = this.stored(k);
+    if (stored.value !== undefined) return { setting: { ...base, value: stored.value, source: 'profile' } };
     const fallback = k.fallback?.();
-    return fallback !== undefined
-      ? { ...base, value: fallback, source: 'default' }
-      : { ...base, value: undefined, source: undefined };
+    if (stored.problem && fallback !== undefined) {
+      this.warnOnce(stored.problem, `using the default ${k.key} "${fallback}"`);
+    }
+    const setting: ResolvedSetting =
+      fallback !== undefined
+        ? { ...base, value: fallback, source: 'default' }
+        : { ...base, value: undefined, source: undefined };
+    return fallback === undefined && stored.problem ? { setting, problem: stored.problem } : { setting };
   }
 
   /** Stores a value in the profile; returns the normalized value. */
@@ -166,20 +275,33 @@ export class ProfileConfig {
     return normalized;
   }
 
-  /** Removes a value from the profile; returns whether it was set. */
+  /** Removes a value from the profile (a value of the wrong type too); returns whether it was set. */
   async unset(name: string): Promise<boolean> {
     const k = configKey(name);
-    const had = this.stored(k.key) !== undefined;
+    const had = this.read()[k.key] !== undefined;
     if (had) (await this.writer()).delete(k.key);
     return had;
   }
 
-  list(): ResolvedSetting[] {
-    return CONFIG_KEYS.map((k) => this.get(k.key));
+  /**
+   * Every setting, for `config list`: a file that cannot be read gives one warning line; a setting whose
+   * stored value cannot be used is listed with its problem instead of stopping the listing.
+   */
+  list(): (ResolvedSetting & { problem?: string })[] {
+    try {
+      this.read();
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      this.warnOnce(error, 'its settings are ignored');
+    }
+    return CONFIG_KEYS.map((k) => {
+      const { setting, problem } = this.inspect(k.key);
+      return problem && !this.fileProblem ? { ...setting, problem: problem.message } : setting;
+    });
   }
 
   private ensureDir(): void {
-    mkdirSync(path.dirname(this.path), { recursive: true, mode: 0o700 });
+    makeDir(path.dirname(this.path));
   }
 }
 
@@ -211,6 +333,53 @@ export function projectSettings(ctx: Pick<CommandContext, 'home' | 'profile' | '
     });
   }
   return { url, anonKey };
+}
+
+/**
+ * The anon key a client may hold: a publishable key (`sb_publishable_…`) or a legacy anon JWT (three base64url
+ * parts whose payload has `role: "anon"`). A secret key (`sb_secret_…`) or a `service_role` JWT bypasses
+ * row-level security and is refused with a message saying so. Messages never include the key.
+ */
+export function normalizeAnonKey(value: string): string {
+  const key = value.trim();
+  const usage = (message: string, hint?: string) => new CliError(message, { exitCode: ExitCode.usage, hint });
+  const where = 'use the anon or publishable key from Dashboard → Project Settings → API Keys';
+  if (!key || /\s/.test(key)) throw usage('the anon key must be one word without spaces', where);
+  if (key.startsWith('sb_secret_')) {
+    throw usage(
+      'this is a secret key (sb_secret_…): it bypasses row-level security and must never be put on a client machine',
+      `${where}; rotate the secret key if it was shared`,
+    );
+  }
+  if (key.startsWith('sb_publishable_')) {
+    if (!/^sb_publishable_[A-Za-z0-9_-]{16,}$/.test(key))
+      throw usage('this publishable key is malformed', where);
+    return key;
+  }
+  const parts = key.split('.');
+  if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+={0,2}$/.test(p))) {
+    throw usage(
+      'this is not a Supabase anon key: expected a JWT (eyJ…, three parts joined by dots) or a publishable key (sb_publishable_…)',
+      where,
+    );
+  }
+  let role: unknown;
+  try {
+    role = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role;
+  } catch {
+    throw usage('this JWT cannot be decoded: it is not a Supabase anon key', where);
+  }
+  if (role === 'service_role') {
+    throw usage(
+      'this is the service_role key: it bypasses row-level security and must never be put on a client machine',
+      `${where}; rotate the service_role key (JWT secret) if it was shared`,
+    );
+  }
+  if (role !== 'anon') {
+    const shown = typeof role === 'string' && /^[a-z_]{1,32}$/.test(role) ? `"${role}"` : 'no anon role';
+    throw usage(`this JWT is not an anon key (its role is ${shown})`, where);
+  }
+  return key;
 }
 
 function normalizeProjectUrl(value: string): string {

@@ -230,7 +230,8 @@ describe('the bundled binary', () => {
   it('a command that talks to the server loads supabase-js from the bundle', () => {
     const r = cliLoading(temp(), ['whoami'], {
       AGENTLOGS_SUPABASE_URL: 'http://127.0.0.1:9',
-      AGENTLOGS_SUPABASE_ANON_KEY: 'anon-key-for-a-test',
+      // An anon key's shape: a JWT whose payload is {"role":"anon"}.
+      AGENTLOGS_SUPABASE_ANON_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl',
     });
     expect(r.stderr).toContain('agentlogs whoami:');
     const { fromDist, elsewhere } = split(r.loaded);

@@ -142,7 +142,7 @@ describe('local sync commands without a project', { timeout: 60_000 }, () => {
     expect(bad.stderr).toContain('AGENTLOGS_SYNC_ENABLED must be true or false');
     const retries = await m.run(['sync'], {
       AGENTLOGS_SUPABASE_URL: 'http://127.0.0.1:9',
-      AGENTLOGS_SUPABASE_ANON_KEY: 'k',
+      AGENTLOGS_SUPABASE_ANON_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl',
       AGENTLOGS_SYNC_RETRIES: '-1',
     });
     expect(retries.code).toBe(3);

@@ -171,11 +171,18 @@ describe('agentlogs config', { timeout: 60_000 }, () => {
     cli(home, ['config', 'set', 'machine.name', 'desk']);
     const file = path.join(home, 'config.json');
     writeFileSync(file, '{"machine.name": "desk",');
-    const result = cli(home, ['config', 'list']);
+    // Writing over a file that cannot be read is refused; reading it (`config list`) warns in one line.
+    const result = cli(home, ['config', 'set', 'machine.name', 'other']);
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(
-      `agentlogs config list: the file ${file} is not valid JSON\n` +
+      `agentlogs config set: the file ${file} is not valid JSON\n` +
         "  hint: fix it by hand, or delete it and set the values again with 'agentlogs config set'\n",
+    );
+    const listed = cli(home, ['config', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toBe(
+      `agentlogs: warning: the file ${file} is not valid JSON; its settings are ignored ` +
+        "(fix it by hand, or delete it and set the values again with 'agentlogs config set')\n",
     );
     // Nothing was overwritten.
     expect(readFileSync(file, 'utf8')).toBe('{"machine.name": "desk",');

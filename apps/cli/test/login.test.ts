@@ -8,6 +8,7 @@ import {
   AuthStandIn,
   freePort,
   playBrowserLogin,
+  signJwt,
   startTestBackend,
   type TestBackend,
 } from '@agentlogs/test-backend';
@@ -451,7 +452,10 @@ describe('agentlogs login (end to end against the stand-in)', { timeout: 60_000 
 
     const badKey = await runCli(
       ['login', '--no-browser'],
-      cliEnv(newHome(), { AGENTLOGS_SUPABASE_ANON_KEY: 'not-a-key' }),
+      // Shaped like an anon key, signed by another project: only the server can tell.
+      cliEnv(newHome(), {
+        AGENTLOGS_SUPABASE_ANON_KEY: signJwt({ iss: 'supabase', role: 'anon' }, 'another-projects-secret'),
+      }),
     );
     expect(badKey.code).toBe(3);
     expect(badKey.stderr).toContain('refused the anon key');

@@ -46,6 +46,7 @@ export {
 export {
   DATABASE_FILE_NAME,
   DEFAULT_BUSY_TIMEOUT_MS,
+  ensureDirectory,
   LEGACY_DATABASE_PATH,
   type LocalDatabase,
   type OpenLocalStoreOptions,

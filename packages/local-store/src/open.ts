@@ -4,8 +4,9 @@
  * connection on demand. Kysely is loaded on first use: the hot paths (import, stats, sync) use prepared
  * statements, and loading it costs a process more than opening the database.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, SqliteDatabase, SqliteStatement } from 'kysely';
 import { LocalStoreError, MigrationFailedError, SchemaTooNewError, translateSqliteError } from './errors.js';
@@ -31,7 +32,11 @@ export type OpenLocalStoreOptions = (
 ) & {
   /** How long a write waits for another connection's lock before `LocalStoreBusyError` (default 5000 ms). */
   busyTimeoutMs?: number;
-  /** Open without migrating or writing (the database must already be at the latest version). */
+  /**
+   * Open without migrating or writing (the database must already be at the latest version). In a folder this
+   * user cannot write, SQLite cannot read a WAL database in place (it must create the `-shm` index next to it):
+   * a private copy is read instead, removed on close.
+   */
   readonly?: boolean;
 };
 
@@ -42,6 +47,8 @@ export interface LocalDatabase {
   readonly sqlite: BetterSqlite3.Database;
   /** Absolute or caller-given path of the database file. */
   readonly path: string;
+  /** Opened read-only (`readonly` option): nothing is migrated or written. */
+  readonly readonly: boolean;
   readonly busyTimeoutMs: number;
   /** What opening did to the schema. */
   readonly migration: MigrationReport;
@@ -58,21 +65,32 @@ export interface LocalDatabase {
 export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let path: string;
+  const readonly = options.readonly ?? false;
   if ('dir' in options) {
-    mkdirSync(options.dir, { recursive: true });
+    if (!readonly) ensureDirectory(options.dir);
     path = join(options.dir, DATABASE_FILE_NAME);
   } else {
     path = options.path;
   }
-  const readonly = options.readonly ?? false;
   let sqlite: BetterSqlite3.Database;
+  let snapshotDir: string | undefined;
   try {
     sqlite = new BetterSqlite3(path, {
       timeout: busyTimeoutMs,
       readonly,
       fileMustExist: readonly || 'path' in options,
     });
+    if (readonly && !canReadInPlace(sqlite)) {
+      sqlite.close();
+      snapshotDir = mkdtempSync(join(tmpdir(), 'agentlogs-read-'));
+      const copy = join(snapshotDir, DATABASE_FILE_NAME);
+      copyFileSync(path, copy);
+      if (existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0)
+        copyFileSync(`${path}-wal`, `${copy}-wal`);
+      sqlite = new BetterSqlite3(copy, { timeout: busyTimeoutMs, readonly: true, fileMustExist: true });
+    }
   } catch (cause) {
+    if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
     throw new LocalStoreError(
       'DATABASE_OPEN_FAILED',
       `Cannot open the database ${path} (${cause instanceof Error ? cause.message : String(cause)}); check the path and its permissions.`,
@@ -89,7 +107,7 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
     }
   } catch (error) {
     sqlite.close();
-    throw translateError(error);
+    throw readOnlyError(error, path) ?? translateError(error);
   }
 
   let migration: MigrationReport;
@@ -115,6 +133,8 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
     }
     if (migration.failure) {
       sqlite.close();
+      const readOnly = readOnlyError(migration.failure.cause, path);
+      if (readOnly) throw readOnly;
       const typed = translateError(migration.failure.cause);
       if (typed !== migration.failure.cause) throw typed;
       throw new MigrationFailedError(
@@ -140,14 +160,78 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
     },
     sqlite,
     path,
+    readonly,
     busyTimeoutMs,
     migration,
     translateError,
     async close() {
       if (kysely) await (await kysely).destroy();
       if (sqlite.open) sqlite.close();
+      if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Creates `dir` and its missing parents. Unlike `mkdirSync(dir, { recursive: true })`, which on Linux spins
+ * forever on a path under /proc that cannot exist, this creates one level at a time and throws the first
+ * error (ENOENT, ENOTDIR, EACCES, EROFS) with the path it concerns.
+ */
+export function ensureDirectory(dir: string, mode?: number): void {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(current).isDirectory();
+    } catch (error) {
+      const parent = dirname(current);
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) throw error;
+      missing.push(current);
+      current = parent;
+      continue;
+    }
+    if (!isDirectory) {
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${current}'`), {
+        code: 'ENOTDIR',
+        errno: -20,
+        syscall: 'mkdir',
+        path: current,
+      });
+    }
+    break;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level, mode === undefined ? undefined : { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(level).isDirectory()) throw error;
+    }
+  }
+}
+
+/** Whether a read-only connection can read the file where it lies (a WAL database needs its `-shm` index). */
+function canReadInPlace(sqlite: BetterSqlite3.Database): boolean {
+  try {
+    readSchemaVersion(sqlite);
+    return true;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN') return false;
+    throw error;
+  }
+}
+
+/** SQLite's "attempt to write a readonly database" as a `DATABASE_READ_ONLY` error naming the file. */
+function readOnlyError(error: unknown, path: string): LocalStoreError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_READONLY')) return undefined;
+  return new LocalStoreError(
+    'DATABASE_READ_ONLY',
+    `The database ${path} cannot be written by this user (${(error as Error).message}).`,
+    { cause: error },
+  );
 }
 
 /** Kysely's view of the connection, with driver errors mapped to typed ones. */

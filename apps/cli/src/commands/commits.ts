@@ -49,9 +49,10 @@ async function resolveCommitId(database: LocalDatabase, given: string | undefine
 
 async function withStore<T>(
   ctx: CommandContext,
+  access: 'read' | 'write',
   fn: (s: ReturnType<typeof openLocalSyncStore>) => Promise<T>,
 ): Promise<T> {
-  const s = openLocalSyncStore(ctx);
+  const s = openLocalSyncStore(ctx, access);
   try {
     return await fn(s);
   } catch (error) {
@@ -72,7 +73,7 @@ const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
     if (!Number.isInteger(limit) || limit < 0)
       throw usageError(`--limit must be a whole number, got "${limitText}"`);
     const session = args.values.session as string | undefined;
-    const views = await withStore(ctx, ({ database }) =>
+    const views = await withStore(ctx, 'read', ({ database }) =>
       listCommitViews(database, {
         includeHidden: args.values.all === true,
         ...(session ? { sessionId: session } : {}),
@@ -109,7 +110,7 @@ const showCommand: Command<OptionsOf<(typeof specs)['commits show']>> = {
   name: 'commits show',
   async run(ctx, args) {
     if (args.positionals.length > 1) throw usageError('commits show takes one id');
-    const view = await withStore(ctx, async ({ database }) => {
+    const view = await withStore(ctx, 'read', async ({ database }) => {
       const id = await resolveCommitId(database, args.positionals[0]);
       const found = await getCommitView(database, id);
       if (!found) throw new CliError(`no commit with id ${id}`, { exitCode: ExitCode.failure });
@@ -142,7 +143,7 @@ function editCommand(
     async run(ctx, args) {
       const [given, ...rest] = args.positionals;
       if (name !== 'title' && rest.length > 0) throw usageError(`commits ${name} takes one id`);
-      const message = await withStore(ctx, async (s) =>
+      const message = await withStore(ctx, 'write', async (s) =>
         apply(s, await resolveCommitId(s.database, given), rest),
       );
       ctx.out(message);

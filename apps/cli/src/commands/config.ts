@@ -79,6 +79,7 @@ export const configListCommand: Command<OptionsOf<(typeof specs)['config list']>
               source: s.source ?? null,
               env: s.env,
               secret: s.secret,
+              ...(s.problem ? { problem: s.problem } : {}),
             })),
           },
           null,
@@ -89,7 +90,11 @@ export const configListCommand: Command<OptionsOf<(typeof specs)['config list']>
     }
     ctx.out(`profile ${ctx.profile} (${config.path})`);
     const rows = settings.map((s) => {
-      const where = s.source === 'env' ? `env ${s.env}` : (s.source ?? 'unset');
+      const where = s.problem
+        ? `invalid: ${s.problem}`
+        : s.source === 'env'
+          ? `env ${s.env}`
+          : (s.source ?? 'unset');
       return [s.key, s.value === undefined ? '-' : shown(s, false), `(${where})`];
     });
     for (const line of renderTable(rows, { indent: '  ' })) ctx.out(line);

@@ -45,7 +45,7 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
   name: 'machines',
   async run(ctx, args) {
     const json = args.values.json === true;
-    const local = openLocalSyncStore(ctx);
+    const local = openLocalSyncStore(ctx, 'read');
     let views: MachineView[];
     try {
       const rows = await listMachineTotals(local.database);

@@ -58,7 +58,7 @@ export const statsCommand: Command<OptionsOf<typeof specs.stats>> = {
     const until = validDate(args.values.until, '--until');
     if (since && until && since > until) throw usageError(`--since ${since} is after --until ${until}`);
     const timeZone = validTimeZone(args.values.timezone ?? ctx.env.TZ);
-    const store = openStore(ctx);
+    const store = openStore(ctx, { access: 'read' });
     let report: ReturnType<typeof computeStats>;
     try {
       report = computeStats(store.sqlite, { by: by as StatsGrouping, since, until, timeZone });

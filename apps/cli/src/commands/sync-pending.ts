@@ -11,7 +11,7 @@ export const syncPendingCommand: Command<OptionsOf<(typeof specs)['sync pending'
     const limit = Number(limitText);
     if (!Number.isInteger(limit) || limit < 0)
       throw usageError(`--limit must be a whole number, got "${limitText}"`);
-    const { database, store } = openLocalSyncStore(ctx);
+    const { database, store } = openLocalSyncStore(ctx, 'read');
     let tables: Record<string, number>;
     let records: PendingRecord[];
     try {

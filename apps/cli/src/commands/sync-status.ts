@@ -25,7 +25,7 @@ export interface SyncStatusReport {
 }
 
 async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
-  const { device, machineId, database, store } = openLocalSyncStore(ctx);
+  const { device, machineId, database, store } = openLocalSyncStore(ctx, 'read');
   let local: Pick<SyncStatusReport, 'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters'>;
   try {
     local = {

@@ -144,7 +144,10 @@ export async function openSyncSession(
 }
 
 /** This machine and its local database as sync sees it (no network). Close `database` when done. */
-export function openLocalSyncStore(ctx: CommandContext): {
+export function openLocalSyncStore(
+  ctx: CommandContext,
+  access: 'read' | 'write' = 'write',
+): {
   device: Device;
   machineId: string;
   database: LocalDatabase;
@@ -152,7 +155,7 @@ export function openLocalSyncStore(ctx: CommandContext): {
 } {
   const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
   const machineId = rowId.machine(device.deviceId);
-  const database = openStore(ctx);
+  const database = openStore(ctx, { access });
   try {
     const store = new SqliteSyncStore(database, { deviceId: device.deviceId, machineId });
     return { device, machineId, database, store };
