@@ -1,19 +1,11 @@
+import type { StoredTurnLookup } from '@agentlogs/local-store';
 import { type ClaudeMessageLine, isGitCommitCall, parseGitCommitOutput, toolFiles } from './claude.js';
 import { rowId } from './ids.js';
 import { type CommitRecord, maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
 import { type TokenUsage, usageTotal } from './usage.js';
 
 /** What the assembler may ask the store about rows written by earlier runs. */
-export interface ClaudeResumeLookup {
-  /** The live turns holding a line of this response (same session, message id and request id), oldest first. */
-  turnsByMessage(sessionId: string, messageId: string, requestId: string | null): TurnRecord[];
-  /** Whether the session has live sidechain turns of this subagent (from its file or from progress lines). */
-  hasAgentTurns(sessionId: string, agentId: string | null): boolean;
-  /** The tombstoned turns of this response (same session, message id and request id). */
-  deletedTurnIds(sessionId: string, messageId: string, requestId: string | null): string[];
-  /** The session's trailing segment, still open (`closed_by = session_end`). */
-  openSegment(sessionId: string): CommitRecord | null;
-}
+export type ClaudeResumeLookup = StoredTurnLookup;
 
 /** Parser state carried from one import of a file to the next. */
 export interface ClaudeFileState {

@@ -1,10 +1,7 @@
+import type { ToolUse } from '@agentlogs/local-store';
 import { checkClaudeUsage, costUsd, isInvalid, readClaudeUsage, type TokenUsage } from './usage.js';
 
-export interface ToolUse {
-  id: string;
-  name: string;
-  input: unknown;
-}
+export type { ToolUse } from '@agentlogs/local-store';
 
 export interface ToolResult {
   toolUseId: string;
@@ -263,7 +260,7 @@ export function isGitCommitCall(tool: ToolUse): boolean {
 
 /** The hash and subject of git's `[<branch> <hash>] <subject>` line, if the text shows one. */
 export function parseGitCommitOutput(text: string): { hash: string; subject: string } | null {
-  const m = GIT_COMMIT_LINE.exec(text);
+  const m = text.match(GIT_COMMIT_LINE);
   if (!m) return null;
   return { hash: m[2]!, subject: m[3]!.trim() };
 }

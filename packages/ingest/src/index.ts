@@ -1,4 +1,15 @@
 export {
+  AGENTS,
+  type AgentAdapter,
+  claudeCode,
+  codex,
+  type FolderWalker,
+  type LineReport,
+  type OpenFileContext,
+  type TranscriptFile,
+  type TranscriptReader,
+} from './agents/index.js';
+export {
   type ClaudeLine,
   type ClaudeMessageLine,
   isGitCommitCall,
@@ -9,6 +20,7 @@ export {
 } from './claude.js';
 export { ClaudeAssembler, type ClaudeFileState, type ClaudeResumeLookup } from './claude-assembler.js';
 export { CodexAssembler, type CodexFileState } from './codex.js';
+export { discoverFiles, FolderLister, sortSessionFoldersFirst } from './files.js';
 export { AGENTLOGS_NAMESPACE, rowId, uuidV5 } from './ids.js';
 export {
   type FileFailure,
@@ -19,7 +31,6 @@ export {
   importTranscripts,
   type MalformedLineReport,
 } from './import.js';
-export { type FoldCounts, LegacyFolder, type LegacyLine } from './legacy-fold.js';
 export {
   type LineReadOptions,
   type LineVisit,
@@ -27,6 +38,7 @@ export {
   readLinesFrom,
   type TooLongLine,
 } from './lines.js';
+export { type PipelineOptions, runImport } from './pipeline.js';
 export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
 export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';
 export { RecordBatch } from './records.js';
@@ -39,6 +51,7 @@ export {
   type StatsOptions,
   type StatsReport,
   type StatsRow,
+  slotDateFormatter,
 } from './stats.js';
 export {
   checkClaudeUsage,
@@ -49,4 +62,3 @@ export {
   type TokenUsage,
   usageTotal,
 } from './usage.js';
-export { TranscriptWriter, type WriteCounts } from './writer.js';

@@ -48,7 +48,7 @@ function containsKey(value: string, key: string): boolean {
     if (suffix.length === 0) return true;
     if (!isBoundary(suffix[0])) continue;
     if (/\d$/.test(key) && (suffix[0] === '-' || suffix[0] === '.')) {
-      const digits = /^\d+/.exec(suffix.slice(1))?.[0] ?? '';
+      const digits = suffix.slice(1).match(/^\d+/)?.[0] ?? '';
       if (digits.length > 0) {
         const after = suffix[1 + digits.length];
         // A date suffix (-20250514) is not a new version; -5 or .5 is.

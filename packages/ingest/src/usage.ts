@@ -1,14 +1,6 @@
-/** Token counts of one model response, as stored on a turn. */
-export interface TokenUsage {
-  input: number;
-  output: number;
-  /** All cache writes (5-minute + 1-hour). */
-  cacheCreation: number;
-  /** The 1-hour part of the cache writes. */
-  cacheCreation1h: number;
-  cacheRead: number;
-  reasoning: number;
-}
+import type { TokenUsage } from '@agentlogs/local-store';
+
+export type { TokenUsage };
 
 export function usageTotal(u: TokenUsage): number {
   return u.input + u.output + u.cacheCreation + u.cacheRead;

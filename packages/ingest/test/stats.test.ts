@@ -1,17 +1,16 @@
-import { openLocalDatabase } from '@agentlogs/local-store';
+import {
+  buildUsageRollup,
+  openLocalDatabase,
+  parseRollup,
+  rollupFromRows,
+  storeUsageRollup,
+  TranscriptWriter,
+} from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { PriceTable } from '../src/pricing.js';
 import { RecordBatch, type TurnRecord } from '../src/records.js';
-import {
-  buildUsageRollup,
-  computeStats,
-  parseRollup,
-  rollupFromRows,
-  slotDateFormatter,
-  storeUsageRollup,
-} from '../src/stats.js';
-import { TranscriptWriter } from '../src/writer.js';
+import { computeStats, slotDateFormatter } from '../src/stats.js';
 import { DEVICE, freshStore } from './helpers.js';
 
 // Real SQLite files on a shared machine: allow for slow disks.

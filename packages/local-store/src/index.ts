@@ -14,6 +14,7 @@ export {
   listCommitViews,
 } from './commit-views.js';
 export { type CommitSummary, getCommit, type ListCommitsOptions, listCommits } from './commits.js';
+export { type StoreConnection, sqliteOf } from './connection.js';
 export {
   isLocalStoreBusyError,
   isLocalStoreError,
@@ -26,6 +27,14 @@ export {
   translateSqliteError,
 } from './errors.js';
 export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid, rowId, uuidV5 } from './ids.js';
+export {
+  type FolderListing,
+  type ImportCursor,
+  ImportCursors,
+  TranscriptImport,
+  type TranscriptImportOptions,
+} from './import-cursors.js';
+export { type FoldCounts, LegacyFolder, type LegacyLine } from './legacy-fold.js';
 export {
   listMachineTotals,
   type MachineIdentity,
@@ -58,6 +67,17 @@ export {
   outboxEnvelopes,
   type PendingRecord,
 } from './outbox.js';
+export {
+  type CommitRecord,
+  type ProjectRecord,
+  RecordBatch,
+  type SessionRecord,
+  type Source,
+  type StoredTurnLookup,
+  type TokenUsage,
+  type ToolUse,
+  type TurnRecord,
+} from './records.js';
 export type * from './schema.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {
@@ -68,4 +88,19 @@ export {
   SYNCED_TABLES,
   type SyncedTable,
 } from './tables.js';
+export { emptyCounts, TranscriptWriter, type WriteCounts } from './transcript-writer.js';
+export {
+  buildUsageRollup,
+  parseRollup,
+  ROLLUP_WIDTH,
+  type RollupRow,
+  readUsageSnapshot,
+  rollupFromRows,
+  type SessionFacts,
+  SLOT_MS,
+  type StoredRollup,
+  storeUsageRollup,
+  type UsagePrices,
+  type UsageSnapshot,
+} from './usage-rollup.js';
 export { newVersionSql } from './versions.js';

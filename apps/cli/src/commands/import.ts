@@ -43,7 +43,7 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     const bar = new ProgressBar(ctx.stderr, 'importing');
     let result: ImportResult;
     try {
-      result = importTranscripts(store.sqlite, {
+      result = importTranscripts(store, {
         claudeRoots,
         codexRoots,
         deviceId: device.deviceId,

@@ -50,7 +50,7 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
     try {
       const rows = await listMachineTotals(local.database);
       const costs = new Map(
-        computeStats(local.database.sqlite, { by: 'machine' }).rows.map((r) => [r.key, r.cost_usd]),
+        computeStats(local.database, { by: 'machine' }).rows.map((r) => [r.key, r.cost_usd]),
       );
       views = rows.map((r) => ({
         id: r.id,

@@ -61,7 +61,7 @@ export const statsCommand: Command<OptionsOf<typeof specs.stats>> = {
     const store = openStore(ctx, { access: 'read' });
     let report: ReturnType<typeof computeStats>;
     try {
-      report = computeStats(store.sqlite, { by: by as StatsGrouping, since, until, timeZone });
+      report = computeStats(store, { by: by as StatsGrouping, since, until, timeZone });
     } catch (error) {
       throw storeError(store.translateError(error));
     } finally {

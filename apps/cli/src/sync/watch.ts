@@ -41,7 +41,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
     importTimer = undefined;
     if (stopping) return;
     try {
-      const result = importTranscripts(database.sqlite, {
+      const result = importTranscripts(database, {
         claudeRoots,
         codexRoots,
         deviceId: device.deviceId,

@@ -1,0 +1,56 @@
+/** Claude Code: `~/.claude/projects/<project>/<session>.jsonl`, with subagent files in `<session>/subagents/`. */
+import { basename } from 'node:path';
+import type { LegacyLine } from '@agentlogs/local-store';
+import { readClaudeLine } from '../claude.js';
+import { ClaudeAssembler, type ClaudeFileState } from '../claude-assembler.js';
+import { sortSessionFoldersFirst } from '../files.js';
+import { resolveClaudeRoots } from '../roots.js';
+import type { AgentAdapter, TranscriptReader } from './agent.js';
+
+export const claudeCode: AgentAdapter = {
+  id: 'claude_code',
+  displayName: 'Claude Code',
+  findRoots: (env, home, dirs) => resolveClaudeRoots(env, dirs, home),
+  listFiles(root, folders) {
+    const paths = folders.jsonlFiles(root);
+    sortSessionFoldersFirst(paths);
+    return paths;
+  },
+  legacyFileName: (file) => basename(file.path, '.jsonl'),
+  openFile(file, context): TranscriptReader {
+    // A session without a session id in its lines is named after its file.
+    const fallback = basename(file.path, '.jsonl');
+    const assembler = new ClaudeAssembler(
+      fallback,
+      context.lookup,
+      context.resumed,
+      context.state as ClaudeFileState | undefined,
+      Math.min(256, context.batchSize),
+    );
+    const legacyLines = context.collectLegacyLines ? new Map<string, LegacyLine>() : null;
+    return {
+      get batch() {
+        return assembler.batch;
+      },
+      readLine(text, line, report) {
+        const entry = readClaudeLine(text);
+        if (entry === null || entry.kind === 'other') return;
+        if (entry.kind === 'malformed') {
+          report.malformed(entry.reason);
+          return;
+        }
+        if (entry.usageNotCompact) report.usageNotCompact();
+        if (legacyLines !== null && entry.uuid !== null)
+          legacyLines.set(entry.uuid, {
+            sessionId: entry.sessionId ?? fallback,
+            messageId: entry.messageId,
+            requestId: entry.requestId,
+          });
+        assembler.add(entry, line);
+      },
+      takeBatch: () => assembler.takeBatch(),
+      state: () => assembler.state(),
+      legacyLines: () => legacyLines ?? new Map(),
+    };
+  },
+};

@@ -1,0 +1,352 @@
+/**
+ * The import pipeline every agent adapter feeds: file discovery with the incremental rules (size and mtime,
+ * byte offset, fingerprint, folder listings), line reading, batching, progress, malformed-line reports, the
+ * legacy fold and the result counts. Adapters (`agents/`) only parse; the local store (`TranscriptImport`)
+ * holds every SQL statement.
+ */
+import {
+  emptyCounts,
+  type ImportCursor,
+  type RecordBatch,
+  type TranscriptImport,
+  type WriteCounts,
+} from '@agentlogs/local-store';
+import type { AgentAdapter, LineReport, TranscriptFile } from './agents/agent.js';
+import { discoverFiles, FolderLister, fingerprint, isCompleteJson } from './files.js';
+import { MAX_LINE_BYTES, readLinesFrom, type TooLongLine } from './lines.js';
+import { wellFormedLine } from './text.js';
+
+export interface PipelineOptions {
+  /** The agents to read and their roots, in import order. */
+  agents: readonly { agent: AgentAdapter; roots: readonly string[] }[];
+  machine?: { name: string; hostname: string; platform: string };
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+  /** The import's time (ISO-8601). */
+  now: string;
+  /** Turns per write batch inside one file's transaction. */
+  batchSize: number;
+}
+
+export interface ImportProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  path: string;
+}
+
+export interface MalformedLineReport {
+  path: string;
+  line: number;
+  reason: string;
+}
+
+export interface FileFailure {
+  path: string;
+  error: string;
+}
+
+/** What one file added to the result: merged when the file's writes commit, dropped when they roll back. */
+interface FileTally {
+  filesRead: number;
+  filesUnchanged: number;
+  filesReread: number;
+  linesRead: number;
+  bytesRead: number;
+  malformedLines: number;
+  malformed: MalformedLineReport[];
+  usageLinesNotCompact: number;
+  legacyTurnsFolded: number;
+  legacyCommitsFolded: number;
+  legacySessionsFolded: number;
+}
+
+export interface ImportResult extends WriteCounts {
+  filesFound: number;
+  /** Files read (new, grown or rewritten). */
+  filesRead: number;
+  /** Files unchanged since the last import (not opened). */
+  filesUnchanged: number;
+  /** Files read again from the start because they shrank or were rewritten. */
+  filesReread: number;
+  filesFailed: FileFailure[];
+  linesRead: number;
+  bytesRead: number;
+  malformedLines: number;
+  /** The first malformed lines (at most 20), with file and line number. */
+  malformed: MalformedLineReport[];
+  /** Lines carrying usage that ccusage 20 does not read (usage written as `"usage": {` with a space). */
+  usageLinesNotCompact: number;
+  /** Rows of an earlier release folded into the rows of the same transcript lines (their ids kept in `legacy_ids`). */
+  legacyTurnsFolded: number;
+  legacyCommitsFolded: number;
+  legacySessionsFolded: number;
+  interrupted: boolean;
+  durationMs: number;
+}
+
+const MAX_REPORTED = 20;
+/**
+ * Small files are written in groups: one transaction per group, a savepoint per file (a file that fails rolls
+ * back alone). A group ends after this much input so the write lock is never held for long.
+ */
+const GROUP_BYTES = 16 * 1024 * 1024;
+
+function emptyTally(): FileTally {
+  return {
+    filesRead: 0,
+    filesUnchanged: 0,
+    filesReread: 0,
+    linesRead: 0,
+    bytesRead: 0,
+    malformedLines: 0,
+    malformed: [],
+    usageLinesNotCompact: 0,
+    legacyTurnsFolded: 0,
+    legacyCommitsFolded: 0,
+    legacySessionsFolded: 0,
+  };
+}
+
+function addTally(result: ImportResult, tally: FileTally): void {
+  for (const key of Object.keys(tally) as (keyof FileTally)[]) {
+    if (key === 'malformed') result.malformed.push(...tally.malformed);
+    else result[key] += tally[key];
+  }
+}
+
+/** SQLite's error codes: a database error is never a line's or a file's fault. */
+function sqliteCode(error: unknown): string | null {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : null;
+}
+
+/** Runs one import of the agents' files into `store` (see `importTranscripts`). */
+export function runImport(store: TranscriptImport, options: PipelineOptions): ImportResult {
+  const started = performance.now();
+  const { writer, legacy, cursors } = store;
+  if (options.machine) writer.touchMachine(options.machine);
+
+  const lister = new FolderLister(cursors.folderListings());
+  const files = discoverFiles(options.agents, lister);
+  const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
+  const result: ImportResult = {
+    ...emptyCounts(),
+    ...emptyTally(),
+    filesFound: files.length,
+    filesFailed: [],
+    interrupted: false,
+    durationMs: 0,
+  };
+  /** The legacy file name of a file whose earlier-release rows wait to be folded, else null. */
+  const legacyPending = (file: TranscriptFile): string | null => {
+    if (!legacy.active || !file.agent.legacyFileName) return null;
+    const name = file.agent.legacyFileName(file);
+    return legacy.pending(name) ? name : null;
+  };
+
+  /** Sessions that received sidechain turns in this run: they join their parent's segments at the end. */
+  const withSidechains = new Set<string>();
+  const seen = cursors.sizes();
+  let filesDone = 0;
+  let bytesDone = 0;
+  let groupBytes = 0;
+  const report = (path: string, extra = 0) =>
+    options.onProgress?.({
+      filesDone,
+      filesTotal: files.length,
+      bytesDone: bytesDone + extra,
+      bytesTotal,
+      path,
+    });
+
+  try {
+    for (const file of files) {
+      if (options.signal?.aborted) {
+        result.interrupted = true;
+        break;
+      }
+      const last = seen.get(file.path);
+      // Unchanged since the last import: not opened (the common case, kept free of per-file work).
+      if (last && last[0] === file.size && last[1] === file.mtimeMs && legacyPending(file) === null)
+        result.filesUnchanged++;
+      else importOrReportFailure(file, last !== undefined);
+      filesDone++;
+      bytesDone += file.size;
+      report(file.path);
+    }
+    store.commitGroup();
+    store.attachSidechainTurns(withSidechains);
+    cursors.storeFolderListings(lister.listed);
+  } finally {
+    store.finish();
+  }
+  if (result.filesRead > 0) store.checkpoint();
+
+  Object.assign(result, writer.counts);
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+
+  /**
+   * Imports a new or changed file into the open group (`known`: it has a cursor). A file that fails is rolled
+   * back alone, its counts with it, and reported; a locked database stops the import.
+   */
+  function importOrReportFailure(file: TranscriptFile, known: boolean): void {
+    const countsBefore = { ...writer.counts };
+    const tally = emptyTally();
+    try {
+      store.beginGroup();
+      groupBytes += importFile(file, known ? cursors.get(file.path) : undefined, tally);
+      addTally(result, tally);
+      if (groupBytes >= GROUP_BYTES) {
+        store.commitGroup();
+        groupBytes = 0;
+      }
+    } catch (error) {
+      // A locked database is not a bad file: stop and let the caller report it.
+      const code = sqliteCode(error);
+      if (code !== null && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) throw error;
+      // The file's writes were rolled back: so are its counts.
+      writer.forgetWritten();
+      Object.assign(writer.counts, countsBefore);
+      result.filesFailed.push({
+        path: file.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Imports one file inside the open group transaction (as a savepoint); returns the bytes read. */
+  function importFile(file: TranscriptFile, cursor: ImportCursor | undefined, tally: FileTally): number {
+    let offset = 0;
+    let lineCount = 0;
+    let state: unknown;
+    let malformedInFile = 0;
+    // A file with legacy rows to fold is read whole: the fold needs every line's message.
+    const legacyName = legacyPending(file);
+    if (cursor && legacyName === null) {
+      const sameHead =
+        cursor.byteOffset === 0 ||
+        (file.size >= cursor.byteOffset && fingerprint(file.path, cursor.byteOffset) === cursor.headHash);
+      if (sameHead) {
+        offset = cursor.byteOffset;
+        lineCount = cursor.lineCount;
+        malformedInFile = cursor.malformedLines;
+        try {
+          state = cursor.state ? JSON.parse(cursor.state) : undefined;
+        } catch {
+          // An unreadable parser state: read the file again from the start (idempotent).
+          offset = 0;
+          lineCount = 0;
+          malformedInFile = 0;
+          state = undefined;
+          tally.filesReread++;
+        }
+      } else {
+        tally.filesReread++;
+      }
+      if (sameHead && offset >= file.size) {
+        // Touched but nothing new: remember the new mtime so the next run skips it cheaply.
+        cursors.save(
+          { ...cursor, source: file.agent.id, size: file.size, mtimeMs: file.mtimeMs },
+          options.now,
+        );
+        tally.filesUnchanged++;
+        return 0;
+      }
+    }
+
+    const bytes = store.inFile(() => {
+      const sessions = new Set<string>();
+      const flush = (batch: RecordBatch) => {
+        for (const id of batch.sessions.keys()) sessions.add(id);
+        for (const t of batch.turns.values()) if (t.isSidechain) withSidechains.add(t.sessionId);
+        writer.write(batch);
+      };
+      let lineAt = 0;
+      const malformed = (line: number, reason: string) => {
+        malformedInFile++;
+        tally.malformedLines++;
+        if (result.malformed.length + tally.malformed.length < MAX_REPORTED)
+          tally.malformed.push({ path: file.path, line, reason });
+      };
+      const lineReport: LineReport = {
+        malformed: (reason) => malformed(lineAt, reason),
+        usageNotCompact: () => {
+          tally.usageLinesNotCompact++;
+        },
+      };
+      const onTooLong = (l: TooLongLine) => {
+        tally.linesRead++;
+        malformed(
+          l.line,
+          `line of ${l.bytes} bytes is above the ${MAX_LINE_BYTES / 1024 / 1024} MiB line limit`,
+        );
+      };
+      const reader = file.agent.openFile(file, {
+        state,
+        resumed: offset > 0,
+        lookup: writer.resumeLookup(),
+        batchSize: options.batchSize,
+        collectLegacyLines: legacyName !== null,
+      });
+      const read = readLinesFrom(
+        file.path,
+        offset,
+        lineCount,
+        ({ text, line, end }) => {
+          tally.linesRead++;
+          lineAt = line;
+          // Anything reading the line throws (a value the parser did not expect, a string too long to join)
+          // makes that line malformed, never the file; a database error (the reader looks up earlier turns) is
+          // not the line's fault, and fails the file. Writing is outside.
+          try {
+            reader.readLine(wellFormedLine(text), line, lineReport);
+          } catch (error) {
+            if (sqliteCode(error) !== null) throw error;
+            const name = error instanceof Error ? error.name : typeof error;
+            malformed(
+              line,
+              `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
+            );
+            return;
+          }
+          if (reader.batch.size >= options.batchSize) {
+            flush(reader.takeBatch());
+            report(file.path, end);
+          }
+        },
+        isCompleteJson,
+        { onTooLong },
+      );
+      flush(reader.takeBatch());
+      const newState = reader.state();
+      if (legacyName !== null) {
+        const folded = legacy.fold(legacyName, reader.legacyLines?.() ?? new Map());
+        tally.legacyTurnsFolded += folded.turns;
+        tally.legacyCommitsFolded += folded.commits;
+        tally.legacySessionsFolded += folded.sessions;
+      }
+      tally.bytesRead += read.offset - offset;
+      cursors.save(
+        {
+          path: file.path,
+          source: file.agent.id,
+          size: read.size,
+          mtimeMs: file.mtimeMs,
+          byteOffset: read.offset,
+          lineCount: read.line,
+          headHash: fingerprint(file.path, read.offset),
+          sessionId: sessions.size === 1 ? [...sessions][0]! : null,
+          state: JSON.stringify(newState),
+          malformedLines: malformedInFile,
+        },
+        options.now,
+      );
+      return read.offset - offset;
+    });
+    tally.filesRead++;
+    return bytes;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * What the transcript import stores about the files it read (`import_files`: size, mtime, byte offset,
+ * fingerprint and parser state per file) and the folders it listed (`import_folders`), and the connection
+ * settings and transactions of one import run. The import pipeline (`@agentlogs/ingest`) decides; this module
+ * is its only SQL.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { LegacyFolder } from './legacy-fold.js';
+import { TranscriptWriter } from './transcript-writer.js';
+
+/** Where the last import of one file stopped. */
+export interface ImportCursor {
+  path: string;
+  source: string;
+  size: number;
+  mtimeMs: number;
+  byteOffset: number;
+  lineCount: number;
+  /** Fingerprint of what was read (see the pipeline's `fingerprint`). */
+  headHash: string | null;
+  sessionId: string | null;
+  /** The adapter's parser state, serialised as JSON. */
+  state: string | null;
+  malformedLines: number;
+}
+
+/** What a folder held when it was listed: its subfolders and `.jsonl` files. */
+export interface FolderListing {
+  /** The folder's mtime then: adding, removing or renaming an entry changes it. */
+  mtimeMs: number;
+  /** When it was listed (epoch ms). */
+  listedAtMs: number;
+  folders: string[];
+  files: string[];
+}
+
+interface CursorRow {
+  path: string;
+  source: string;
+  size: number;
+  mtime_ms: number;
+  byte_offset: number;
+  line_count: number;
+  head_hash: string | null;
+  session_id: string | null;
+  state: string | null;
+  malformed_lines: number;
+}
+
+/** The import cursors of a database, with prepared statements. */
+export class ImportCursors {
+  private readonly readCursor: BetterSqlite3.Statement;
+  private readonly saveCursor: BetterSqlite3.Statement;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    this.readCursor = db.prepare('select * from import_files where path = ?');
+    this.saveCursor = db.prepare(`
+      insert into import_files (path, source, size, mtime_ms, byte_offset, line_count, head_hash, session_id, state,
+        malformed_lines, imported_at)
+      values (@path, @source, @size, @mtime_ms, @byte_offset, @line_count, @head_hash, @session_id, @state,
+        @malformed_lines, @imported_at)
+      on conflict(path) do update set source = excluded.source, size = excluded.size, mtime_ms = excluded.mtime_ms,
+        byte_offset = excluded.byte_offset, line_count = excluded.line_count, head_hash = excluded.head_hash,
+        session_id = excluded.session_id, state = excluded.state, malformed_lines = excluded.malformed_lines,
+        imported_at = excluded.imported_at`);
+  }
+
+  /**
+   * Every file's size and mtime in one read: a no-op run is one stat per file and no per-file query. The whole
+   * cursor is read only for a file that changed.
+   */
+  sizes(): Map<string, [size: number, mtimeMs: number]> {
+    const seen = new Map<string, [size: number, mtimeMs: number]>();
+    for (const [path, size, mtimeMs] of this.db
+      .prepare('select path, size, mtime_ms from import_files')
+      .raw()
+      .all() as [string, number, number][]) {
+      seen.set(path, [size, mtimeMs]);
+    }
+    return seen;
+  }
+
+  get(path: string): ImportCursor | undefined {
+    const row = this.readCursor.get(path) as CursorRow | undefined;
+    if (!row) return undefined;
+    return {
+      path: row.path,
+      source: row.source,
+      size: row.size,
+      mtimeMs: row.mtime_ms,
+      byteOffset: row.byte_offset,
+      lineCount: row.line_count,
+      headHash: row.head_hash,
+      sessionId: row.session_id,
+      state: row.state,
+      malformedLines: row.malformed_lines,
+    };
+  }
+
+  save(cursor: ImportCursor, importedAt: string): void {
+    this.saveCursor.run({
+      path: cursor.path,
+      source: cursor.source,
+      size: cursor.size,
+      mtime_ms: cursor.mtimeMs,
+      byte_offset: cursor.byteOffset,
+      line_count: cursor.lineCount,
+      head_hash: cursor.headHash,
+      session_id: cursor.sessionId,
+      state: cursor.state,
+      malformed_lines: cursor.malformedLines,
+      imported_at: importedAt,
+    });
+  }
+
+  /** The folder listings the last imports stored. */
+  folderListings(): Map<string, FolderListing> {
+    const known = new Map<string, FolderListing>();
+    for (const [path, mtimeMs, listedAtMs, folders, files] of this.db
+      .prepare('select path, mtime_ms, listed_at_ms, folders, files from import_folders')
+      .raw()
+      .all() as [string, number, number, string, string][]) {
+      try {
+        known.set(path, { mtimeMs, listedAtMs, folders: JSON.parse(folders), files: JSON.parse(files) });
+      } catch {
+        // unreadable: the folder is listed again
+      }
+    }
+    return known;
+  }
+
+  storeFolderListings(listed: ReadonlyMap<string, FolderListing>): void {
+    if (listed.size === 0) return;
+    const upsert = this.db.prepare(
+      `insert into import_folders (path, mtime_ms, listed_at_ms, folders, files) values (?, ?, ?, ?, ?)
+       on conflict(path) do update set mtime_ms = excluded.mtime_ms, listed_at_ms = excluded.listed_at_ms,
+         folders = excluded.folders, files = excluded.files`,
+    );
+    this.db
+      .transaction(() => {
+        for (const [path, l] of listed) {
+          upsert.run(path, l.mtimeMs, l.listedAtMs, JSON.stringify(l.folders), JSON.stringify(l.files));
+        }
+      })
+      .immediate();
+  }
+}
+
+export interface TranscriptImportOptions {
+  deviceId: string;
+  machineId: string;
+  /** The import's time (ISO-8601), written as `updated_at` / `imported_at`. */
+  now: string;
+}
+
+/**
+ * One import run's hold on the database: its writer, legacy folder and cursors, the connection settings the
+ * run needs, and its transactions (a group of files per transaction, a savepoint per file). Measured by
+ * `pnpm bench` (ingest section): keep one transaction per group and the statements prepared once per run.
+ */
+export class TranscriptImport {
+  readonly writer: TranscriptWriter;
+  readonly legacy: LegacyFolder;
+  readonly cursors: ImportCursors;
+  private readonly autoCheckpoint: number;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    options: TranscriptImportOptions,
+  ) {
+    // A larger page cache keeps the id indexes in memory while thousands of rows go in.
+    db.pragma('cache_size = -32768');
+    // Statement journals (each insert inside a file's savepoint keeps one) stay in memory: spilled to a temp file
+    // they cost several page writes per turn.
+    db.pragma('temp_store = MEMORY');
+    // No checkpoint after every group commit: each one copied the WAL back into the database and synced it, and
+    // the index pages that every group touches were copied again each time. One checkpoint at the end instead.
+    this.autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    db.pragma('wal_autocheckpoint = 0');
+    this.writer = new TranscriptWriter(db, options.deviceId, options.machineId, options.now);
+    this.legacy = new LegacyFolder(db, options.now);
+    this.cursors = new ImportCursors(db);
+  }
+
+  /** Opens the group transaction unless one is open. */
+  beginGroup(): void {
+    if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  /** Commits the open group transaction, if any. */
+  commitGroup(): void {
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+  }
+
+  /** Runs `write` as one file's savepoint inside the group (its own transaction when no group is open). */
+  inFile<T>(write: () => T): T {
+    return this.db.transaction(write)();
+  }
+
+  /** Sidechain (subagent) turns of these sessions join their parent's segments, in one transaction. */
+  attachSidechainTurns(sessionIds: Set<string>): void {
+    if (sessionIds.size > 0)
+      this.db.transaction(() => this.writer.attachSidechainTurns(sessionIds)).immediate();
+  }
+
+  /** Commits what is open and restores the connection settings (also after a failure). */
+  finish(): void {
+    try {
+      this.commitGroup();
+    } finally {
+      this.db.pragma(`wal_autocheckpoint = ${this.autoCheckpoint}`);
+    }
+  }
+
+  /** Copies the WAL back into the database once, at the end of an import that wrote. */
+  checkpoint(): void {
+    // A checkpoint that finds readers copies what it can; the next one finishes.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+}

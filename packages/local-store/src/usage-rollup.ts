@@ -1,0 +1,382 @@
+/**
+ * The usage rollup (`usage_rollup`): per session, 15-minute UTC slot, model and machine, the turns and the
+ * usage and cost of the responses, built from the turns by one scan and stored for the next `stats`. The stats
+ * report (`@agentlogs/ingest` `computeStats`) adds these entries up; this module is its only SQL.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { TokenUsage } from './records.js';
+
+/** What the rollup prices usage with (the ingest price table). */
+export interface UsagePrices {
+  /** Changes when any price changes: a rollup built with other prices is rebuilt. */
+  readonly fingerprint: string;
+  /** Cost in USD of one response, or null when the model has no price. */
+  cost(model: string | null, usage: TokenUsage, speed: string | null): number | null;
+}
+
+/** Columns of a turn that the rollup is built from (covered by the `idx_turns_usage` index of local-store schema v15). */
+type TurnStatsRow = [
+  sessionId: string | null,
+  timestamp: string,
+  model: string | null,
+  messageId: string | null,
+  requestId: string | null,
+  isSidechain: number,
+  speed: string | null,
+  input: number,
+  output: number,
+  cacheCreation: number,
+  cacheCreation1h: number,
+  cacheRead: number,
+  reasoning: number,
+  costUsd: number | null,
+  machineId: string | null,
+];
+
+/** One rollup entry: the turns of one session in one 15-minute UTC slot, with one model on one machine. */
+export type RollupRow = [
+  sessionId: string,
+  slot: number,
+  model: string | null,
+  machineId: string | null,
+  turns: number,
+  input: number,
+  output: number,
+  cacheCreation: number,
+  cacheRead: number,
+  cost: number,
+  unpricedResponses: number,
+];
+
+/** Length of a rollup slot. Zone offsets are whole multiples of 15 minutes, so a slot lies within one local day. */
+export const SLOT_MS = 15 * 60_000;
+
+export interface SessionFacts {
+  native: string | null;
+  cwd: string | null;
+  projectId: string | null;
+}
+
+export interface UsageSnapshot {
+  rollup: StoredRollup;
+  sessions: Map<string, SessionFacts>;
+  projectPaths: Map<string, string | null>;
+  machines: Map<string, string | null>;
+}
+
+/**
+ * The rollup and the small tables stats joins it with (live sessions, project paths, machine names), read in
+ * one snapshot. The rollup is rebuilt from the turns first when a turn changed since it was built or the prices
+ * are others, and the rebuilt one is stored.
+ */
+export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrices): UsageSnapshot {
+  const dataVersion = db.pragma('data_version', { simple: true }) as number;
+  let rollup: StoredRollup | undefined;
+  let rebuilt = false;
+  const sessions = new Map<string, SessionFacts>();
+  const projectPaths = new Map<string, string | null>();
+  const machines = new Map<string, string | null>();
+  const read = db.transaction(() => {
+    const stored = db.prepare('select valid, prices, data from usage_rollup where id = 1').get() as
+      | { valid: number; prices: string | null; data: string | null }
+      | undefined;
+    if (stored?.valid === 1 && stored.prices === prices.fingerprint && stored.data !== null) {
+      rollup = parseRollup(stored.data);
+    }
+    if (!rollup) {
+      rollup = rollupFromRows(buildUsageRollup(db, prices));
+      rebuilt = true;
+    }
+    for (const [id, path] of db
+      .prepare('select id, path from projects where deleted_at is null')
+      .raw()
+      .all() as [string, string | null][]) {
+      projectPaths.set(id, path);
+    }
+    for (const [id, native, cwd, projectId] of db
+      .prepare('select id, native_id, cwd, project_id from sessions where deleted_at is null')
+      .raw()
+      .all() as [string, string | null, string | null, string | null][]) {
+      sessions.set(id, { native, cwd, projectId });
+    }
+    for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
+      string,
+      string | null,
+    ][]) {
+      machines.set(id, name);
+    }
+  });
+  read();
+  const current = rollup as StoredRollup;
+  if (rebuilt) storeUsageRollup(db, current, prices.fingerprint, dataVersion);
+  return { rollup: current, sessions, projectPaths, machines };
+}
+
+/**
+ * The stored form of the rollup (`usage_rollup.data`, and what stats reads): JSON with the distinct session ids,
+ * models and machine ids listed once, and the entries flattened, 11 numbers each: session index, slot, model
+ * index, machine index, turns, input, output, cache-creation and cache-read tokens, cost, unpriced responses.
+ * One JSON.parse of numbers reads back several times faster than thousands of SQLite rows of repeated strings,
+ * and stats adds up the numbers where they lie.
+ */
+export interface StoredRollup {
+  /** 2: turns without a model or usage count under the model in effect in their session (format 1 did not). */
+  format: 2;
+  sessions: string[];
+  models: (string | null)[];
+  machines: (string | null)[];
+  rows: number[];
+}
+
+export const ROLLUP_WIDTH = 11;
+
+export function rollupFromRows(rows: RollupRow[]): StoredRollup {
+  const index = <T>(list: T[], positions: Map<T, number>, value: T) => {
+    let i = positions.get(value);
+    if (i === undefined) {
+      i = list.length;
+      list.push(value);
+      positions.set(value, i);
+    }
+    return i;
+  };
+  const stored: StoredRollup = { format: 2, sessions: [], models: [], machines: [], rows: [] };
+  const sessionAt = new Map<string, number>();
+  const modelAt = new Map<string | null, number>();
+  const machineAt = new Map<string | null, number>();
+  for (const r of rows) {
+    stored.rows.push(
+      index(stored.sessions, sessionAt, r[0]),
+      r[1],
+      index(stored.models, modelAt, r[2]),
+      index(stored.machines, machineAt, r[3]),
+      r[4],
+      r[5],
+      r[6],
+      r[7],
+      r[8],
+      r[9],
+      r[10],
+    );
+  }
+  return stored;
+}
+
+/** A stored rollup, or undefined when it is not in a form this version reads (then it is rebuilt). */
+export function parseRollup(data: string): StoredRollup | undefined {
+  let stored: StoredRollup;
+  try {
+    stored = JSON.parse(data) as StoredRollup;
+  } catch {
+    return undefined;
+  }
+  if (
+    stored?.format !== 2 ||
+    !Array.isArray(stored.sessions) ||
+    !Array.isArray(stored.models) ||
+    !Array.isArray(stored.machines) ||
+    !Array.isArray(stored.rows) ||
+    stored.rows.length % ROLLUP_WIDTH !== 0
+  ) {
+    return undefined;
+  }
+  const { sessions, models, machines, rows } = stored;
+  for (let at = 0; at < rows.length; at += ROLLUP_WIDTH) {
+    if (
+      typeof sessions[rows[at]!] !== 'string' ||
+      !(rows[at + 2]! < models.length) ||
+      !(rows[at + 3]! < machines.length)
+    ) {
+      return undefined;
+    }
+  }
+  return stored;
+}
+
+/**
+ * Computes the usage rollup from every non-tombstoned turn. A response's usage counts once: among the turns
+ * carrying the same message id and request id, the non-sidechain one with the largest usage (then the one with
+ * a speed, then the first) is kept, and its usage counts in that turn's own rollup row. Every turn with a
+ * readable timestamp counts in `turns`, one with neither model nor usage under the model in effect in its session
+ * at its time (see `modelInEffect`).
+ */
+export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices): RollupRow[] {
+  // Hand-tuned hot path, measured by `pnpm bench` (ingest section: stats after import).
+  // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
+  // response arrive next to each other (no request id sorts just before an empty one, and they count as the
+  // same), so each response's winner is known when its run of rows ends, and no row is kept after that.
+  const scan = db
+    .prepare(
+      `select session_id, timestamp, model, message_id, request_id, is_sidechain, speed, input_tokens, output_tokens,
+              cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id
+         from turns indexed by idx_turns_usage where deleted_at is null
+        order by message_id, request_id`,
+    )
+    .raw();
+  const rows = new Map<string, RollupRow>();
+  const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
+
+  /** Per session, the instants at which a turn names its model: what the session's model-less turns count under. */
+  const modelsInEffect = new Map<string, { ms: number[]; models: string[] }>();
+  /** Turns with neither a model nor usage (prompts, tool results), placed once every model is known. */
+  const modelless: [sessionId: string, ms: number, machineId: string | null][] = [];
+
+  const countTurn = (sessionId: string, ms: number, model: string | null, machine: string | null) => {
+    const slot = Math.floor(ms / SLOT_MS);
+    const key = `${sessionId}\u0000${slot}\u0000${model ?? '\u0001'}\u0000${machine ?? '\u0001'}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = [sessionId, slot, model, machine, 0, 0, 0, 0, 0, 0, 0];
+      rows.set(key, row);
+    }
+    row[4]++;
+    return row;
+  };
+
+  /**
+   * The rollup row a turn counts in (its turn counted), or null when it has no session or timestamp, or when it
+   * has neither model nor usage: such a turn is counted after the scan, under the model in effect in its session.
+   */
+  const rowOf = (r: TurnStatsRow): RollupRow | null => {
+    if (r[0] === null) return null;
+    const ms = Date.parse(r[1]);
+    if (Number.isNaN(ms)) return null;
+    if (r[2] === null) {
+      if (total(r) === 0 && !r[13]) {
+        modelless.push([r[0], ms, r[14]]);
+        return null;
+      }
+    } else {
+      let known = modelsInEffect.get(r[0]);
+      if (!known) {
+        known = { ms: [], models: [] };
+        modelsInEffect.set(r[0], known);
+      }
+      known.ms.push(ms);
+      known.models.push(r[2]);
+    }
+    return countTurn(r[0], ms, r[2], r[14]);
+  };
+
+  const addUsage = (r: TurnStatsRow, row: RollupRow) => {
+    const cost =
+      r[13] ??
+      prices.cost(
+        r[2],
+        {
+          input: r[7],
+          output: r[8],
+          cacheCreation: r[9],
+          cacheCreation1h: r[10],
+          cacheRead: r[11],
+          reasoning: r[12],
+        },
+        r[6],
+      );
+    row[5] += r[7];
+    row[6] += r[8];
+    row[7] += r[9];
+    row[8] += r[11];
+    if (cost === null) row[10]++;
+    else row[9] += cost;
+  };
+
+  let runMessage: string | null = null;
+  let runRequest = '';
+  let winner: TurnStatsRow | null = null;
+  let winnerRow: RollupRow | null = null;
+  const endRun = () => {
+    if (winner !== null && winnerRow !== null) addUsage(winner, winnerRow);
+    winner = null;
+    winnerRow = null;
+  };
+  for (const r of scan.iterate() as IterableIterator<TurnStatsRow>) {
+    const message = r[3];
+    if (message === null) {
+      const row = rowOf(r);
+      if (row && total(r) !== 0) addUsage(r, row);
+      continue;
+    }
+    const request = r[4] ?? '';
+    if (message !== runMessage || request !== runRequest) {
+      endRun();
+      runMessage = message;
+      runRequest = request;
+    }
+    const row = rowOf(r);
+    if (total(r) === 0) continue;
+    const w: TurnStatsRow | null = winner;
+    const better =
+      w === null ||
+      (r[5] !== w[5]
+        ? r[5] < w[5]
+        : total(r) !== total(w)
+          ? total(r) > total(w)
+          : r[6] !== null && w[6] === null);
+    if (better) {
+      winner = r;
+      winnerRow = row;
+    }
+  }
+  endRun();
+  for (const known of modelsInEffect.values()) {
+    const order = known.ms.map((_, i) => i).sort((a, b) => known.ms[a]! - known.ms[b]!);
+    known.ms = order.map((i) => known.ms[i]!);
+    known.models = order.map((i) => known.models[i]!);
+  }
+  for (const [sessionId, ms, machine] of modelless) {
+    countTurn(sessionId, ms, modelInEffect(modelsInEffect.get(sessionId), ms), machine);
+  }
+  return [...rows.values()];
+}
+
+/**
+ * The model in effect at `ms` in a session: the model of its latest turn at or before that instant, else of its
+ * first turn after it (a session's opening prompt counts under the model that answered it); null when no turn of
+ * the session names a model.
+ */
+function modelInEffect(known: { ms: number[]; models: string[] } | undefined, ms: number): string | null {
+  if (!known || known.ms.length === 0) return null;
+  let lo = 0;
+  let hi = known.ms.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (known.ms[mid]! <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return known.models[lo === 0 ? 0 : lo - 1]!;
+}
+
+/**
+ * Stores a rollup computed from the snapshot seen at `dataVersion` (SQLite's `data_version` of this connection)
+ * and marks it valid, unless another connection has written since (then it stays stale and is rebuilt next
+ * time) or the database is busy or read-only: storing is an optimisation, never a reason to fail. Returns
+ * whether it was stored.
+ */
+export function storeUsageRollup(
+  db: BetterSqlite3.Database,
+  rollup: StoredRollup,
+  pricesFingerprint: string,
+  dataVersion: number,
+): boolean {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 50');
+  let began = false;
+  try {
+    db.exec('begin immediate');
+    began = true;
+    if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
+    db.prepare('update usage_rollup set valid = 1, prices = ?, data = ? where id = 1').run(
+      pricesFingerprint,
+      JSON.stringify(rollup),
+    );
+    db.exec('commit');
+    began = false;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (began && db.inTransaction) db.exec('rollback');
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
