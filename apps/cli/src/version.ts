@@ -10,7 +10,7 @@ export const version: string = packageJson.version;
  * never long-term releases), or undefined for a supported one. Pure: the version is a parameter.
  */
 export function nodeEndOfLifeNotice(nodeVersion: string): string | undefined {
-  const major = Number(/^v?(\d+)\./.exec(nodeVersion)?.[1]);
+  const major = Number(nodeVersion.match(/^v?(\d+)\./)?.[1]);
   if (!Number.isInteger(major) || (major >= 22 && major !== 23)) return undefined;
   return `agentlogs: Node.js ${major} is past its end of life; agentlogs still runs on it, but use Node.js 22 or 24 (long-term support releases).`;
 }
