@@ -189,7 +189,8 @@ Examples:
       'Show who and where sync runs as, the last push and pull, pending records, dead letters, the connection',
     usage: 'sync status [--json]   (also: sync --status)',
     help: `Shows the logged-in user, this machine, the backend URL, the last push and pull with their outcome,
-records pending per table, dead letters (records the server refused; released by 'agentlogs push --force'),
+records pending per table, dead letters (records the server refused or that are over its caps, with the
+reason; released by 'agentlogs sync retry' or 'agentlogs push --force'),
 the conflicts of the last push and pull, and checks the connection (exit 5 when the check fails).
 
 Options:
