@@ -1,7 +1,8 @@
 /**
  * The project's functions besides the three of sync-core's `Remote`: registering after a login
  * (`upsert_profile`, `register_machine`), the dry-run previews (`sync_push_preview`, `sync_pull_preview`) and
- * the machines list (`sync_machine_seen`, `sync_machines`) of supabase/migrations. Typed methods over
+ * the machines list (`sync_machine_seen`, `sync_machines`), who may write (`access_list`, `access_allow`,
+ * `access_deny`) and the server's caps (`sync_limits`) of supabase/migrations. Typed methods over
  * `callRpc`, so they share its timeout, cancellation and error classification.
  */
 import { SyncProtocolError, type SyncRecord } from '@agentlogs/sync-core';
@@ -65,6 +66,33 @@ export interface RegisteredMachine {
   machineId: string;
   version: number;
   changeSeq: number;
+}
+
+/** An account allowed to write to the project (`access_list`). */
+export interface AccessEntry {
+  /** Lower-case GitHub login. */
+  githubLogin: string;
+  role: 'owner' | 'member';
+  /** The account has written since it was allowed (the entry is bound to it). */
+  signedIn: boolean;
+  addedAt: string;
+}
+
+/** The server's caps (`sync_limits()`, the row of `private.limits`); the client keeps them too. */
+export interface ServerLimits {
+  maxRecordBytes: number;
+  maxBatchRows: number;
+  maxBatchBytes: number;
+  pullPageRows: number;
+  pullPageBytes: number;
+  maxIdChars: number;
+  maxNameChars: number;
+  maxOutcomeBytes: number;
+  maxArrayItems: number;
+  maxVersionStep: number;
+  maxVersion: number;
+  minTime: string;
+  maxFutureSeconds: number;
 }
 
 /** Records per `sync_push_preview` request. */
@@ -178,6 +206,50 @@ export class ProjectRpc {
     await this.#call('sync_machine_seen', { machine_id: machineId, outcome }, options);
   }
 
+  /** The server's caps. */
+  async limits(options: RequestOptions = {}): Promise<ServerLimits> {
+    const data = object(await this.#call('sync_limits', {}, options), 'sync_limits');
+    const number = (key: string): number => {
+      const value = Number(data[key]);
+      if (!Number.isFinite(value)) throw new SyncProtocolError(`sync_limits: ${key} is missing`);
+      return value;
+    };
+    return {
+      maxRecordBytes: number('maxRecordBytes'),
+      maxBatchRows: number('maxBatchRows'),
+      maxBatchBytes: number('maxBatchBytes'),
+      pullPageRows: number('pullPageRows'),
+      pullPageBytes: number('pullPageBytes'),
+      maxIdChars: number('maxIdChars'),
+      maxNameChars: number('maxNameChars'),
+      maxOutcomeBytes: number('maxOutcomeBytes'),
+      maxArrayItems: number('maxArrayItems'),
+      maxVersionStep: number('maxVersionStep'),
+      maxVersion: number('maxVersion'),
+      minTime: String(data.minTime),
+      maxFutureSeconds: number('maxFutureSeconds'),
+    };
+  }
+
+  /** Owner only: the accounts allowed to write. */
+  async accessList(options: RequestOptions = {}): Promise<AccessEntry[]> {
+    const data = await this.#call('access_list', {}, options);
+    if (!Array.isArray(data)) throw new SyncProtocolError('access_list: expected an array');
+    return (data as Json[]).map(accessEntry);
+  }
+
+  /** Owner only: allows a GitHub login to write; returns its entry (unchanged if it was allowed already). */
+  async accessAllow(githubLogin: string, options: RequestOptions = {}): Promise<AccessEntry> {
+    return accessEntry(
+      object(await this.#call('access_allow', { github_login: githubLogin }, options), 'access_allow'),
+    );
+  }
+
+  /** Owner only: the login may no longer write (its records stay). False when it was not allowed. */
+  async accessDeny(githubLogin: string, options: RequestOptions = {}): Promise<boolean> {
+    return (await this.#call('access_deny', { github_login: githubLogin }, options)) === true;
+  }
+
   /** The caller's machines with their last finished sync. */
   async machines(options: RequestOptions = {}): Promise<RemoteMachine[]> {
     const data = await this.#call('sync_machines', {}, options);
@@ -198,6 +270,15 @@ function object(value: unknown, fn: string): Json {
     throw new SyncProtocolError(`${fn}: expected an object`);
   }
   return value as Json;
+}
+
+function accessEntry(value: Json): AccessEntry {
+  return {
+    githubLogin: String(value.githubLogin),
+    role: value.role === 'owner' ? 'owner' : 'member',
+    signedIn: value.signedIn === true,
+    addedAt: String(value.addedAt),
+  };
 }
 
 function text(value: unknown): string | null {

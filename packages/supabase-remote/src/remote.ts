@@ -7,6 +7,7 @@ import {
   type PushResult,
   type RejectedRecord,
   type Remote,
+  type RemoteLimits,
   type ServerRecord,
   SyncProtocolError,
   type TableSummary,
@@ -20,6 +21,7 @@ export const SYNC_RPC = {
   push: 'sync_push',
   pull: 'sync_pull',
   summary: 'sync_summary',
+  limits: 'sync_limits',
 } as const;
 
 export interface SupabaseRemoteOptions {
@@ -64,6 +66,15 @@ export class SupabaseRemote implements Remote {
       nextCursor: asSeq(page.nextCursor, 'nextCursor'),
       hasMore: page.hasMore,
       oldestRetainedSeq: asSeq(page.oldestRetainedSeq, 'oldestRetainedSeq'),
+    };
+  }
+
+  async limits(options: CallOptions = {}): Promise<RemoteLimits> {
+    const data = asObject(await this.#call(SYNC_RPC.limits, {}, options), 'sync_limits result');
+    return {
+      maxRecordBytes: asSeq(data.maxRecordBytes, 'maxRecordBytes'),
+      maxBatchRows: asSeq(data.maxBatchRows, 'maxBatchRows'),
+      maxBatchBytes: asSeq(data.maxBatchBytes, 'maxBatchBytes'),
     };
   }
 

@@ -15,6 +15,8 @@ export type SyncErrorCode =
   | 'invalid_record'
   | 'constraint_violation'
   | 'permission_denied'
+  | 'not_allowed'
+  | 'limit_exceeded'
   | 'schema_mismatch'
   | 'auth_required'
   | 'protocol'
@@ -116,6 +118,27 @@ export class PermissionDeniedError extends SyncError {
 }
 
 /**
+ * The signed-in account may not write to this project (SQLSTATE PT403, HTTP 403): the project's owner has not
+ * allowed it. Session level: nothing this account sends will be taken until the owner allows it.
+ */
+export class NotAllowedError extends SyncError {
+  override readonly name = 'NotAllowedError';
+  readonly code = 'not_allowed' as const;
+  readonly transient = false;
+}
+
+/**
+ * Over one of the server's caps (SQLSTATE 54000, whose message names the cap, or HTTP 413 from a gateway):
+ * record level, since splitting the batch either fits or isolates the record that is too large.
+ */
+export class LimitExceededError extends SyncError {
+  override readonly name = 'LimitExceededError';
+  readonly code = 'limit_exceeded' as const;
+  readonly transient = false;
+  override readonly recordLevel = true;
+}
+
+/**
  * The server's schema does not match this client: an unknown table or column in a record (record level:
  * SQLSTATE 42P01, 42703) or a missing sync function (session level: 42883, PGRST202 — apply the schema).
  */
@@ -171,6 +194,10 @@ export function isSyncAbortedError(error: unknown): error is SyncAbortedError {
 
 export function isAuthRequiredError(error: unknown): error is AuthRequiredError {
   return isSyncError(error) && error.code === 'auth_required';
+}
+
+export function isNotAllowedError(error: unknown): error is NotAllowedError {
+  return isSyncError(error) && error.code === 'not_allowed';
 }
 
 export function isSchemaMismatchError(error: unknown): error is SchemaMismatchError {
@@ -230,6 +257,8 @@ export function syncErrorFrom(failure: FailureDescription): SyncError {
   if (code === 'PGRST301' || code === 'PGRST302' || code === 'PGRST303' || status === 401) {
     return new AuthRequiredError(message, options);
   }
+  if (code === 'PT403') return new NotAllowedError(message, options);
+  if (code === '54000' || status === 413) return new LimitExceededError(message, options);
   if (/^(08|53|57P|40)/.test(code) || code === '55P03' || code === '57014') {
     return new ServerUnavailableError(message, options);
   }

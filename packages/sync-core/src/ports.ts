@@ -137,6 +137,16 @@ export interface Remote {
   pull(request: PullRequest, options?: CallOptions): Promise<PullPage>;
   /** Summaries of the caller's records per table, at the server's current state. */
   summarize(tables: string[], options?: CallOptions): Promise<TableSummary[]>;
+  /** The server's caps, when it states them: the push keeps them instead of learning them from refusals. */
+  limits?(options?: CallOptions): Promise<RemoteLimits>;
+}
+
+/** The caps a server states for pushes (bytes as JSON text). */
+export interface RemoteLimits {
+  /** A record larger than this is never sent: it is parked at once. */
+  maxRecordBytes: number;
+  maxBatchRows: number;
+  maxBatchBytes: number;
 }
 
 /** Time, injectable so the simulator and tests control it. */

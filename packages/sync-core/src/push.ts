@@ -6,7 +6,13 @@
  */
 import { throwIfAborted } from './abort.js';
 import { callRemote } from './call.js';
-import { isRecordLevelSyncError, type SyncError } from './errors.js';
+import {
+  isRecordLevelSyncError,
+  isSyncAbortedError,
+  isSyncError,
+  LimitExceededError,
+  type SyncError,
+} from './errors.js';
 import { emptyPushReport, type PushReport, type SyncEvent } from './events.js';
 import type {
   AbortSignalLike,
@@ -16,6 +22,7 @@ import type {
   LocalStore,
   PushResult,
   Remote,
+  RemoteLimits,
   ServerRecord,
   SyncRecord,
 } from './ports.js';
@@ -49,11 +56,27 @@ interface PushRun {
   storeTurn: Promise<unknown>;
   /** A request was answered without resolving any record it sent: send no more. */
   stop: boolean;
+  /** The server's caps (`Remote.limits`), when it states them. */
+  limits: RemoteLimits | undefined;
+  /** Failed tries of single records whose error may be the record's own doing (a statement timeout). */
+  suspectTries: Map<string, number>;
   /** The first error that is not record level; the run stops taking batches and throws it at the end. */
   failure: { error: unknown } | undefined;
 }
 
 const recordKey = (record: { table: string; id: string }): string => `${record.table}\u0000${record.id}`;
+
+/** Tries of a single record that keeps causing a statement timeout before it is parked. */
+export const SUSPECT_TRIES = 3;
+
+/**
+ * A transient error one record can cause on its own: the server cancelled the statement (SQLSTATE 57014), as
+ * it does when a record is too costly to store. Such a batch is split like a record-level refusal; a record
+ * that fails alone `SUSPECT_TRIES` times is parked instead of stalling every sync.
+ */
+function isSuspectError(error: unknown): error is SyncError {
+  return isSyncError(error) && error.transient && error.serverCode === '57014';
+}
 
 export class PushPipeline {
   private readonly options: PushPipelineOptions;
@@ -79,6 +102,8 @@ export class PushPipeline {
       ownSeqs: new Set<number>(),
       storeTurn: Promise.resolve(),
       stop: false,
+      limits: await this.serverLimits(signal),
+      suspectTries: new Map<string, number>(),
       failure: undefined,
     };
     const lane = async (): Promise<void> => {
@@ -108,6 +133,19 @@ export class PushPipeline {
     return report;
   }
 
+  /** The server's caps, or undefined when it does not state them (an older schema, another backend). */
+  private async serverLimits(signal: AbortSignalLike | undefined): Promise<RemoteLimits | undefined> {
+    const { remote } = this.options;
+    if (!remote.limits) return undefined;
+    try {
+      return await callRemote((s) => (remote.limits as NonNullable<Remote['limits']>)({ signal: s }), signal);
+    } catch (error) {
+      if (isSyncAbortedError(error)) throw error;
+      // Not fatal: the server still refuses what is over its caps, and those records are parked then.
+      return undefined;
+    }
+  }
+
   /** Runs a store call after every store call of the push started before it (they never overlap). */
   private inStoreTurn<T>(run: PushRun, fn: () => Promise<T>): Promise<T> {
     const call = run.storeTurn.then(fn);
@@ -122,7 +160,12 @@ export class PushPipeline {
    * unresolved.
    */
   private async takeBatch(run: PushRun): Promise<{ records: SyncRecord[]; bytes: number } | null> {
-    const { batchSize, batchBytes } = this.options;
+    const batchSize = Math.min(this.options.batchSize, run.limits?.maxBatchRows ?? Number.POSITIVE_INFINITY);
+    const batchBytes = Math.min(
+      this.options.batchBytes,
+      run.limits?.maxBatchBytes ?? Number.POSITIVE_INFINITY,
+    );
+    const maxRecordBytes = run.limits?.maxRecordBytes ?? Number.POSITIVE_INFINITY;
     const pending = await this.options.store.pendingChanges({
       tables: this.options.tables,
       limit: batchSize + run.inFlight.size,
@@ -130,11 +173,26 @@ export class PushPipeline {
     });
     const records: SyncRecord[] = [];
     let bytes = 0;
+    let parked = 0;
     for (const record of pending) {
       const key = recordKey(record);
       if (run.inFlight.has(key) || run.decided.has(`${key}@${record.version}`)) continue;
       if (records.length >= batchSize) break;
       const size = recordByteSize(record);
+      if (size > maxRecordBytes) {
+        // Never sent: the server would refuse it whatever the batch. Parked once, with what to do.
+        run.decided.add(`${key}@${record.version}`);
+        await this.park(
+          record,
+          new LimitExceededError(
+            `${record.table}/${record.id} has ${size} bytes; the server takes records of at most ${maxRecordBytes} bytes (max_record_bytes). It stays on this machine; raise the server's limit, then retry the parked records`,
+            { serverCode: '54000' },
+          ),
+          run.report,
+        );
+        parked += 1;
+        continue;
+      }
       if (records.length > 0 && bytes + size > batchBytes) break;
       records.push(record);
       bytes += size;
@@ -142,7 +200,9 @@ export class PushPipeline {
     if (records.length === 0) {
       // Records decided in this run and still pending: the store did not record their outcome. Stop
       // instead of sending them forever.
-      if (run.inFlight.size === 0) run.report.unresolved += pending.length;
+      if (run.inFlight.size === 0 && parked === 0) run.report.unresolved += pending.length;
+      // Records parked just now: the store has more to offer.
+      if (parked > 0) return this.takeBatch(run);
       return null;
     }
     for (const record of records) {
@@ -166,6 +226,7 @@ export class PushPipeline {
     try {
       result = await callRemote((s) => remote.push({ deviceId, records }, { signal: s }), run.signal);
     } catch (error) {
+      if (isSuspectError(error)) return this.isolateSuspect(run, records, error);
       if (!isRecordLevelSyncError(error)) throw error;
       if (records.length === 1) {
         await this.inStoreTurn(run, () => this.park(records[0] as SyncRecord, error, run.report));
@@ -220,6 +281,26 @@ export class PushPipeline {
       pushedBytes: report.bytes,
     });
     return resolved.size > 0;
+  }
+
+  /**
+   * A batch cancelled by a statement timeout: halves are sent on their own until the record behind it is alone;
+   * that record is tried `SUSPECT_TRIES` times in all and then parked with the error.
+   */
+  private async isolateSuspect(run: PushRun, records: SyncRecord[], error: SyncError): Promise<boolean> {
+    if (records.length > 1) {
+      const middle = Math.ceil(records.length / 2);
+      const first = await this.pushBatch(run, records.slice(0, middle));
+      const second = await this.pushBatch(run, records.slice(middle));
+      return first || second;
+    }
+    const record = records[0] as SyncRecord;
+    const key = recordKey(record);
+    const tries = (run.suspectTries.get(key) ?? 0) + 1;
+    run.suspectTries.set(key, tries);
+    if (tries < SUSPECT_TRIES) return this.pushBatch(run, records);
+    await this.inStoreTurn(run, () => this.park(record, error, run.report));
+    return true;
   }
 
   /**

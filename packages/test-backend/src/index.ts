@@ -65,4 +65,10 @@ export {
   runSupabaseCli,
   supabaseCliPath,
 } from './template.js';
-export { accessTokenClaims, createTestUser, type TestUser, type TestUserOptions } from './users.js';
+export {
+  accessTokenClaims,
+  allowAccount,
+  createTestUser,
+  type TestUser,
+  type TestUserOptions,
+} from './users.js';

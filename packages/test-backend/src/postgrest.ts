@@ -301,6 +301,10 @@ async function callRoutine(
           JSON.stringify(call.headers),
         ],
       );
+      // PostgREST's `db-pre-request`: a function run before the call, in its transaction, which may refuse
+      // the request from its headers before the arguments are read.
+      const preRequest = await preRequestFunction(client);
+      if (preRequest) await client.query(`select ${preRequest}()`);
       const result = await client.query<{ body: string | null }>(sql, params);
       await client.query('commit');
       return routine.returnsVoid ? null : (result.rows[0]?.body ?? null);
@@ -321,6 +325,27 @@ async function callRoutine(
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code !== 'string' || code.startsWith('08') || code.startsWith('57P');
+}
+
+/**
+ * The `pgrst.db_pre_request` setting of the `authenticator` role (PostgREST's in-database configuration), as a
+ * quoted qualified name, or null.
+ */
+async function preRequestFunction(client: pg.PoolClient): Promise<string | null> {
+  const { rows } = await client.query<{ value: string }>(
+    `select substr(c, length('pgrst.db_pre_request=') + 1) as value
+       from pg_catalog.pg_db_role_setting s, unnest(s.setconfig) as c
+      where s.setrole = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'authenticator')
+        and s.setdatabase in (0, (select d.oid from pg_catalog.pg_database d where d.datname = current_database()))
+        and c like 'pgrst.db_pre_request=%'
+      order by s.setdatabase desc
+      limit 1`,
+  );
+  const value = rows[0]?.value?.trim();
+  if (!value) return null;
+  const parts = value.split('.');
+  if (parts.length > 2 || parts.some((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) return null;
+  return parts.map(quoteIdent).join('.');
 }
 
 /** PostgREST's mapping of SQLSTATE to HTTP status. */

@@ -9,6 +9,11 @@ export interface TestUserOptions {
   githubLogin?: string;
   /** Access-token lifetime in seconds (default 3600; negative gives an expired token). */
   expiresIn?: number;
+  /**
+   * Whether the project allows the user to write (default true: as if the owner had run
+   * `agentlogs access allow <login>`). False gives a stranger who signed in.
+   */
+  allowed?: boolean;
 }
 
 export interface TestUser {
@@ -73,6 +78,27 @@ export async function createTestUser(
      values ($1, $2, $3, 'github', now())`,
     [githubId, id, metadata],
   );
+  if (options.allowed !== false) await allowAccount(adminPool, githubLogin, id);
   const accessToken = signJwt(accessTokenClaims({ id, email, githubLogin }, options.expiresIn), jwtSecret);
   return { id, email, githubLogin, accessToken };
+}
+
+/**
+ * Allows a GitHub login to write to the project (`private.allowed_users`, what `agentlogs access allow` does),
+ * bound to `userId` when given. Does nothing on a database without that table.
+ */
+export async function allowAccount(
+  db: { query: pg.Pool['query'] },
+  githubLogin: string,
+  userId?: string,
+): Promise<void> {
+  const { rows } = await db.query<{ present: boolean }>(
+    `select to_regclass('private.allowed_users') is not null as present`,
+  );
+  if (!rows[0]?.present) return;
+  await db.query(
+    `insert into private.allowed_users (github_login, user_id) values (lower($1), $2)
+     on conflict (github_login) do update set user_id = coalesce(private.allowed_users.user_id, excluded.user_id)`,
+    [githubLogin, userId ?? null],
+  );
 }

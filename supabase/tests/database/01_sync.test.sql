@@ -5,6 +5,9 @@ select plan(16);
 insert into auth.users (id, aud, role, email, raw_user_meta_data) values
   ('11111111-1111-4111-8111-111111111111', 'authenticated', 'authenticated', 'alice@example.com', '{"user_name": "alice"}'),
   ('22222222-2222-4222-8222-222222222222', 'authenticated', 'authenticated', 'bob@example.com', '{"user_name": "bob"}');
+-- Both may write (what `agentlogs access allow` records).
+insert into private.allowed_users (github_login, user_id) values
+  ('alice', '11111111-1111-4111-8111-111111111111'), ('bob', '22222222-2222-4222-8222-222222222222');
 
 set local role authenticated;
 set local request.jwt.claims = '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
@@ -31,7 +34,7 @@ select is(
 
 select is(
   public.sync_push('{"deviceId": "d3", "records": [
-    {"table": "turns", "id": "t1", "version": 1, "updatedAt": "2026-12-31T00:00:00.000Z", "deletedAt": null,
+    {"table": "turns", "id": "t1", "version": 1, "updatedAt": "2026-06-30T00:00:00.000Z", "deletedAt": null,
      "deviceId": "zz", "payload": {"content": "stale"}}]}') #>> '{rejected,0,winner,payload,content}',
   'edited', 'a stale version is rejected with the winning copy');
 

@@ -189,7 +189,8 @@ Examples:
       'Show who and where sync runs as, the last push and pull, pending records, dead letters, the connection',
     usage: 'sync status [--json]   (also: sync --status)',
     help: `Shows the logged-in user, this machine, the backend URL, the last push and pull with their outcome,
-records pending per table, dead letters (records the server refused; released by 'agentlogs push --force'),
+records pending per table, dead letters (records the server refused or that are over its caps, with the
+reason; released by 'agentlogs sync retry' or 'agentlogs push --force'),
 the conflicts of the last push and pull, and checks the connection (exit 5 when the check fails).
 
 Options:
@@ -220,6 +221,40 @@ stats look wrong after a restore from backup or a switch of project.
 Options:
   --yes   do not ask for confirmation (needed when stdin is not a terminal)`,
     options: { yes: { type: 'boolean' } },
+  }),
+  'sync retry': commandSpec({
+    name: 'sync retry',
+    summary: 'Send the parked records (dead letters) again at the next sync',
+    usage: 'sync retry',
+    help: `Records the server refused for good (too large, out of bounds, a value it cannot store) are parked on
+this machine and listed by 'agentlogs sync status' with the reason. Once the reason is fixed (a newer
+agentlogs, a raised server limit), 'agentlogs sync retry' makes them pending again; the next
+'agentlogs sync' sends them. A record refused again is parked again. Works offline.`,
+  }),
+  'access list': commandSpec({
+    name: 'access list',
+    summary: 'List the GitHub accounts allowed to write to your Supabase project (owner only)',
+    usage: 'access list [--json]',
+    help: `The account that logged in to the project first owns it; only the accounts listed here may push.
+Anyone else who signs in is refused (exit 4) and writes nothing.
+
+Options:
+${JSON_HELP}  print an array of {githubLogin, role, signedIn, addedAt}`,
+    options: { json },
+  }),
+  'access allow': commandSpec({
+    name: 'access allow',
+    summary: 'Allow a GitHub account to write to your Supabase project (owner only)',
+    usage: 'access allow <github login>',
+    help: `The account may push from its first 'agentlogs login' on. Its records stay apart from yours.`,
+    positionals: true,
+  }),
+  'access deny': commandSpec({
+    name: 'access deny',
+    summary: 'Stop a GitHub account from writing to your Supabase project (owner only)',
+    usage: 'access deny <github login>',
+    help: `Its records stay on the server; it can no longer push. The owner cannot be denied.`,
+    positionals: true,
   }),
   push: commandSpec({
     name: 'push',
@@ -342,6 +377,7 @@ export interface CommandGroup {
 export const commandGroups: CommandGroup[] = [
   { name: 'config', summary: 'Read and change the settings of a profile', help: CONFIG_KEYS_HELP },
   { name: 'sync', summary: 'Sync this machine with your Supabase project' },
+  { name: 'access', summary: 'Who may write to your Supabase project (the owner decides)' },
   {
     name: 'commits',
     summary: 'Cognitive commits: the units of work of a session, each closed by a git commit or its end',
@@ -389,6 +425,11 @@ export const commandTable: CommandEntry[] = [
   one(specs['sync status'], async () => (await import('./sync-status.js')).syncStatusCommand),
   one(specs['sync pending'], async () => (await import('./sync-pending.js')).syncPendingCommand),
   one(specs['sync reset'], async () => (await import('./sync-reset.js')).syncResetCommand),
+  one(specs['sync retry'], async () => (await import('./sync-retry.js')).syncRetryCommand),
+  ...many(
+    [specs['access list'], specs['access allow'], specs['access deny']],
+    async () => (await import('./access.js')).accessCommands,
+  ),
   one(specs.push, async () => (await import('./push.js')).pushCommand),
   one(specs.pull, async () => (await import('./pull.js')).pullCommand),
   one(specs.machines, async () => (await import('./machines.js')).machinesCommand),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { rowId } from '@agentlogs/schema';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
-import { isSyncError } from '@agentlogs/sync-core';
+import { isNotAllowedError, isSyncError } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';
 import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
 import type { CommandContext } from '../context.js';
@@ -218,6 +218,13 @@ async function registerWithBackend(ctx: CommandContext, project: ProjectConnecti
       platform: device.platform,
     });
   } catch (error) {
+    if (isNotAllowedError(error)) {
+      throw new CliError(`logged in, but this account may not write to ${project.url}`, {
+        exitCode: ExitCode.auth,
+        hint: "ask the project's owner to run 'agentlogs access allow <your GitHub login>', then run 'agentlogs login' again",
+        cause: error,
+      });
+    }
     const code = isSyncError(error) ? error.serverCode : undefined;
     const missing = code === 'PGRST202' || code === '42883' || code === 'PGRST205';
     throw new CliError(

@@ -211,6 +211,12 @@ export function syncCliError(error: unknown, session?: Pick<SyncSession, 'projec
         hint: "run 'agentlogs login' again",
         cause: error,
       });
+    case 'not_allowed':
+      return new CliError(`this account may not write to ${url}`, {
+        exitCode: ExitCode.auth,
+        hint: "ask the project's owner to run 'agentlogs access allow <your GitHub login>'",
+        cause: error,
+      });
     case 'schema_mismatch':
       return new CliError(`${url} does not have the agentlogs schema this version needs: ${error.message}`, {
         exitCode: ExitCode.config,

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteHandler, StandInContext } from '../http.js';
 import { JwtError, signJwt, verifyJwt } from '../jwt.js';
+import { allowAccount } from '../users.js';
 import { DEFAULT_GITHUB_ACCOUNT, FAKE_GITHUB_PREFIX, FakeGitHub, type GitHubAccount } from './github.js';
 import { redirectTarget } from './redirect.js';
 import { AuthHttpError, redirect, sendAuthError, sendJson } from './respond.js';
@@ -28,6 +29,11 @@ export interface AuthSettings {
   refreshTokenReuseIntervalSeconds: number;
   /** How long a login may take between authorize and token exchange (Supabase: 300 s). */
   flowStateExpirySeconds: number;
+  /**
+   * Not a Supabase setting: the project's owner has allowed every GitHub account that signs in to write
+   * (`private.allowed_users`, as `agentlogs access allow` does). False leaves it to the owner.
+   */
+  allowEveryAccount: boolean;
 }
 
 export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
@@ -38,6 +44,7 @@ export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
   accessTokenTtlSeconds: 3600,
   refreshTokenReuseIntervalSeconds: 10,
   flowStateExpirySeconds: 300,
+  allowEveryAccount: true,
 };
 
 interface FlowState {
@@ -294,6 +301,7 @@ export class AuthStandIn {
       return fail('access_denied', 'Signups not allowed for this instance', 'signup_disabled');
     }
     const user = await upsertGitHubUser(ctx.adminPool, account);
+    if (this.settings.allowEveryAccount) await allowAccount(ctx.adminPool, account.login);
     flow.userId = user.id;
     flow.authCode = randomUUID();
     flow.providerToken = `gho_${randomBytes(18).toString('hex')}`;
