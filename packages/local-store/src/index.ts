@@ -57,6 +57,15 @@ export {
   outboxEnvelopes,
   type PendingRecord,
 } from './outbox.js';
+export {
+  type ContentPolicyOptions,
+  contentColumnsOf,
+  globToRegExp,
+  type OutgoingPayload,
+  outgoingPayload,
+  ProjectExclusion,
+  type RedactionPreview,
+} from './outgoing.js';
 export type * from './schema.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {

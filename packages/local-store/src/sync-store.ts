@@ -17,6 +17,12 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
+import {
+  type ContentPolicyOptions,
+  outgoingPayload,
+  ProjectExclusion,
+  type RedactionPreview,
+} from './outgoing.js';
 import type { DeadLettersTable } from './schema.js';
 import {
   isSyncedTable,
@@ -41,6 +47,11 @@ export interface SqliteSyncStoreOptions {
   machineId: string;
   /** Clock for `updated_at`/`deleted_at` of local edits (tests replace it). */
   now?: () => Date;
+  /**
+   * What leaves the machine: the content level applied to every outgoing record and the excluded projects
+   * (docs/privacy.md). Without it records leave as they are stored (`full`, nothing excluded).
+   */
+  content?: ContentPolicyOptions;
 }
 
 /** Outcome of the last push or pull, as `status` shows it. */
@@ -67,6 +78,8 @@ export class SqliteSyncStore implements LocalStore {
   private readonly device: string;
   private readonly machine: string;
   private readonly clock: () => Date;
+  private content: ContentPolicyOptions | undefined;
+  private exclusion: ProjectExclusion;
 
   constructor(database: LocalDatabase, options: SqliteSyncStoreOptions) {
     if (!options.deviceId) throw new TypeError('SqliteSyncStore needs a deviceId');
@@ -76,6 +89,8 @@ export class SqliteSyncStore implements LocalStore {
     this.device = options.deviceId;
     this.machine = options.machineId;
     this.clock = options.now ?? (() => new Date());
+    this.content = options.content;
+    this.exclusion = new ProjectExclusion(options.content?.exclude ?? []);
     this.claimLegacyRows();
   }
 
@@ -182,17 +197,19 @@ export class SqliteSyncStore implements LocalStore {
     const records: SyncRecord[] = [];
     let bytes = 0;
     return this.read(() => {
+      this.refreshExclusions();
       for (const table of options.tables) {
         const synced = tableOf(table);
         const statement = this.prepare(
           `select ${selectList(synced)} from ${synced} t
            where t.version > t.synced_version
              and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+             ${this.excludedSql(synced)}
            order by t.id`,
         );
         for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
           if (records.length >= options.limit) return records;
-          const record = this.recordOf(synced, row);
+          const record = this.outgoing(this.recordOf(synced, row)).record;
           const size = recordByteSize(record);
           if (records.length > 0 && bytes + size > options.maxBytes) return records;
           records.push(record);
@@ -205,18 +222,141 @@ export class SqliteSyncStore implements LocalStore {
 
   async pendingCounts(tables: readonly string[]): Promise<Record<string, number>> {
     return this.read(() => {
+      this.refreshExclusions();
       const counts: Record<string, number> = {};
       for (const table of tables) {
         const synced = tableOf(table);
         const row = this.prepare(
           `select count(*) as n from ${synced} t
              where t.version > t.synced_version
-               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)`,
+               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+               ${this.excludedSql(synced)}`,
         ).get(synced) as { n: number };
         counts[table] = row.n;
       }
       return counts;
     });
+  }
+
+  // ---- content policy --------------------------------------------------------------------------
+
+  /** Sets what leaves the machine from now on (see `SqliteSyncStoreOptions.content`). */
+  setContentPolicy(content: ContentPolicyOptions | undefined): void {
+    this.content = content;
+    this.exclusion = new ProjectExclusion(content?.exclude ?? []);
+  }
+
+  /** Whether this database ever synced: it holds a pull cursor or a record the server acknowledged. */
+  hasSynced(): boolean {
+    return this.read(() => {
+      if (Number(this.getState(CURSOR_KEY) ?? 0) > 0) return true;
+      return SYNCED_TABLES.some(
+        (table) =>
+          (
+            this.prepare(`select exists (select 1 from ${table} where synced_version > 0) as any`).get() as {
+              any: number;
+            }
+          ).any === 1,
+      );
+    });
+  }
+
+  /** The record as it leaves this machine at the configured content level. */
+  private outgoing(record: SyncRecord): { record: SyncRecord; findings: RedactionPreview[] } {
+    if (this.content === undefined) return { record, findings: [] };
+    const out = outgoingPayload(
+      record.table as SyncedTable,
+      record.id,
+      record.payload,
+      this.content.level,
+      this.content.ruleset,
+    );
+    return { record: { ...record, payload: out.payload }, findings: out.findings };
+  }
+
+  /**
+   * Fills the connection's temporary tables of excluded sessions and projects (`sync.exclude`): a session is
+   * excluded when its working directory or its project's path matches; its turns and commits, and their
+   * visuals, follow it.
+   */
+  private refreshExclusions(): void {
+    if (this.exclusion.empty) return;
+    this.sqlite.exec(
+      `create temp table if not exists sync_excluded_projects (id text primary key);
+       create temp table if not exists sync_excluded_sessions (id text primary key);
+       delete from temp.sync_excluded_projects; delete from temp.sync_excluded_sessions;`,
+    );
+    const projectPaths = new Map<string, string | null>();
+    const addProject = this.prepare('insert or ignore into temp.sync_excluded_projects (id) values (?)');
+    for (const [id, path] of this.prepare('select id, path from projects').raw().all() as [
+      string,
+      string | null,
+    ][]) {
+      projectPaths.set(id, path);
+      if (this.exclusion.matches(path)) addProject.run(id);
+    }
+    const addSession = this.prepare('insert or ignore into temp.sync_excluded_sessions (id) values (?)');
+    for (const [id, cwd, projectId] of this.prepare('select id, cwd, project_id from sessions')
+      .raw()
+      .all() as [string, string | null, string | null][]) {
+      const projectPath = projectId ? projectPaths.get(projectId) : undefined;
+      if (this.exclusion.matches(cwd) || this.exclusion.matches(projectPath)) addSession.run(id);
+    }
+  }
+
+  /** The condition that keeps the records of excluded projects out of the push (empty when none is). */
+  private excludedSql(table: SyncedTable): string {
+    if (this.exclusion.empty) return '';
+    const sessions = 'select id from temp.sync_excluded_sessions';
+    switch (table) {
+      case 'projects':
+        return 'and t.id not in (select id from temp.sync_excluded_projects)';
+      case 'sessions':
+        return `and t.id not in (${sessions})`;
+      case 'turns':
+      case 'cognitive_commits':
+        return `and (t.session_id is null or t.session_id not in (${sessions}))`;
+      case 'visuals':
+        return `and (t.commit_id is null or t.commit_id not in
+          (select c.id from cognitive_commits c where c.session_id in (${sessions})))`;
+      default:
+        return '';
+    }
+  }
+
+  /** How many sessions `sync.exclude` keeps on this machine. */
+  excludedSessionCount(): number {
+    return this.read(() => {
+      if (this.exclusion.empty) return 0;
+      this.refreshExclusions();
+      return (this.prepare('select count(*) as n from temp.sync_excluded_sessions').get() as { n: number }).n;
+    });
+  }
+
+  /** What redaction would take out of the pending records (for `push --dry-run`); nothing leaves. */
+  async previewRedaction(
+    tables: readonly string[],
+  ): Promise<{ records: number; findings: RedactionPreview[] }> {
+    const findings: RedactionPreview[] = [];
+    let records = 0;
+    this.read(() => {
+      this.refreshExclusions();
+      for (const table of tables) {
+        const synced = tableOf(table);
+        const statement = this.prepare(
+          `select ${selectList(synced)} from ${synced} t
+           where t.version > t.synced_version
+             and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+             ${this.excludedSql(synced)}
+           order by t.id`,
+        );
+        for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
+          records += 1;
+          findings.push(...this.outgoing(this.recordOf(synced, row)).findings);
+        }
+      }
+    });
+    return { records, findings };
   }
 
   async markPushed(accepted: AcceptedRecord[]): Promise<void> {

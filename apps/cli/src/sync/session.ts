@@ -16,6 +16,7 @@ import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
 /** The tables sync moves, parents first. */
 export const SYNC_TABLES: readonly string[] = SYNCED_TABLES;
@@ -31,6 +32,8 @@ export interface SyncSession {
   queries: ProjectRpc;
   /** The retry policy from the environment (sync-core's backoff, the number of retries). */
   retry: RetryPolicy;
+  /** What leaves this machine (`sync.content`, `sync.redact.patterns`, `sync.exclude`). */
+  content: ResolvedContentPolicy;
   close(): Promise<void>;
 }
 
@@ -108,6 +111,14 @@ export async function openSyncSession(
   const timings = syncTimings(ctx.env);
   const project = await openLoggedInProject(ctx);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
+  let content: ResolvedContentPolicy;
+  try {
+    content = await resolveContentPolicy(ctx, store, { record: true });
+    store.setContentPolicy(content);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   try {
     await recordMachine(store, {
       id: machineId,
@@ -139,6 +150,7 @@ export async function openSyncSession(
     engine,
     queries: new project.remote.ProjectRpc(project.client),
     retry: { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries },
+    content,
     close: () => database.close(),
   };
 }
