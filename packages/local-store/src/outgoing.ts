@@ -8,7 +8,10 @@ import {
   type ContentLevel,
   type FieldState,
   type Finding,
+  fieldFullness,
+  isFieldState,
   maskedExcerpt,
+  mayReplaceField,
   projectForLevel,
   type Ruleset,
   redact,
@@ -94,6 +97,7 @@ export function outgoingPayload(
   }
   const values = projection.values;
   const states = projection.states;
+  const localStates = parseContentState(payload.content_state);
   for (const column of content.json) {
     if (!(column in payload)) continue;
     const value = payload[column];
@@ -113,7 +117,74 @@ export function outgoingPayload(
       states[column] = 'redacted';
     }
   }
+  // A field this machine holds only partly (pulled redacted or withheld) never leaves as fuller than it is.
+  for (const [column, local] of Object.entries(localStates)) {
+    const outgoing = states[column] ?? 'plain';
+    if (fieldFullness({ state: local }) < fieldFullness({ state: outgoing })) states[column] = local;
+  }
+  if ('content_state' in payload) values.content_state = encodeContentState(states);
   return { payload: values, states, findings };
+}
+
+/** The column of a payload that carries the states of its content columns. */
+export const CONTENT_STATE_COLUMN = 'content_state';
+
+/** The states a `content_state` value names (plain columns are left out); an unreadable value names none. */
+export function parseContentState(value: unknown): Record<string, FieldState> {
+  if (typeof value !== 'string' || value === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const states: Record<string, FieldState> = {};
+  for (const [column, state] of Object.entries(parsed)) {
+    if (isFieldState(state) && state !== 'plain') states[column] = state;
+  }
+  return states;
+}
+
+/** The `content_state` value of a record: the columns that are not plain, sorted; null when all are plain. */
+export function encodeContentState(states: Readonly<Record<string, FieldState>>): string | null {
+  const entries = Object.entries(states)
+    .filter(([, state]) => state !== 'plain')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length === 0 ? null : JSON.stringify(Object.fromEntries(entries));
+}
+
+/**
+ * The content columns an incoming copy may not overwrite (its copy is less full than the local one), and the
+ * `content_state` the row takes after the merge.
+ */
+export function mergeIncoming(
+  table: SyncedTable,
+  localState: unknown,
+  incomingState: unknown,
+): { keepLocal: string[]; contentState: string | null } {
+  const local = parseContentState(localState);
+  const incoming = parseContentState(incomingState);
+  const keepLocal: string[] = [];
+  const merged: Record<string, FieldState> = {};
+  for (const column of contentColumnsOf(table)) {
+    const mine = local[column] ?? 'plain';
+    const theirs = incoming[column] ?? 'plain';
+    if (mayReplaceField({ state: mine }, { state: theirs })) {
+      merged[column] = theirs;
+    } else {
+      keepLocal.push(column);
+      merged[column] = mine;
+    }
+  }
+  return { keepLocal, contentState: encodeContentState(merged) };
+}
+
+const LEVEL_ORDER: Readonly<Record<ContentLevel, number>> = { metrics: 0, redacted: 1, full: 2 };
+
+/** Whether `next` sends less than `previous` (records already uploaded must be replaced). */
+export function isStricterLevel(next: ContentLevel, previous: ContentLevel): boolean {
+  return LEVEL_ORDER[next] < LEVEL_ORDER[previous];
 }
 
 function preview(

@@ -3,6 +3,8 @@
  * (title, hide, delete a cognitive commit). Rows map to records per docs/data-model.md: the payload is
  * the table's payload columns; a row is pending when `version > synced_version`.
  */
+
+import { type ContentLevel, isContentLevel } from '@agentlogs/content-policy';
 import type {
   AcceptedRecord,
   ApplyResult,
@@ -18,7 +20,11 @@ import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
 import {
+  CONTENT_STATE_COLUMN,
   type ContentPolicyOptions,
+  contentColumnsOf,
+  isStricterLevel,
+  mergeIncoming,
   outgoingPayload,
   ProjectExclusion,
   type RedactionPreview,
@@ -39,6 +45,8 @@ const LATEST_TIME = '9999-12-31T23:59:59.999Z';
 const CURSOR_KEY = 'pull_cursor';
 const FULL_RESYNC_KEY = 'full_resync';
 const LEGACY_CLAIMED_KEY = 'legacy_rows_claimed';
+/** The content level this machine's records were last uploaded at. */
+const CONTENT_LEVEL_KEY = 'content_level';
 
 export interface SqliteSyncStoreOptions {
   /** The device id written into every version this device creates. */
@@ -246,6 +254,31 @@ export class SqliteSyncStore implements LocalStore {
     this.exclusion = new ProjectExclusion(content?.exclude ?? []);
   }
 
+  /**
+   * Records the content level the records of this machine leave at. When it is stricter than the level they were
+   * uploaded at before, every uploaded live record that originated here gets a new version (so the push replaces
+   * the server's copy at the new level; other machines keep their fuller local text, see `applyServerRecords`).
+   * Returns the number of records queued again.
+   */
+  async recordContentLevel(level: ContentLevel): Promise<number> {
+    return this.write(() => {
+      const previous = this.getStateRaw(CONTENT_LEVEL_KEY);
+      let queued = 0;
+      if (previous !== undefined && isContentLevel(previous) && isStricterLevel(level, previous)) {
+        const now = this.nowIso();
+        for (const table of SYNCED_TABLES) {
+          if (contentColumnsOf(table).length === 0) continue;
+          queued += this.prepare(
+            `update ${table} set ${newVersionSql(table, '?', '?')}
+               where machine_id = ? and synced_version > 0 and deleted_at is null`,
+          ).run(now, this.device, this.machine).changes;
+        }
+      }
+      if (previous !== level) this.setStateInTransaction(CONTENT_LEVEL_KEY, level);
+      return queued;
+    });
+  }
+
   /** Whether this database ever synced: it holds a pull cursor or a record the server acknowledged. */
   hasSynced(): boolean {
     return this.read(() => {
@@ -263,13 +296,12 @@ export class SqliteSyncStore implements LocalStore {
 
   /** The record as it leaves this machine at the configured content level. */
   private outgoing(record: SyncRecord): { record: SyncRecord; findings: RedactionPreview[] } {
-    if (this.content === undefined) return { record, findings: [] };
     const out = outgoingPayload(
       record.table as SyncedTable,
       record.id,
       record.payload,
-      this.content.level,
-      this.content.ruleset,
+      this.content?.level ?? 'full',
+      this.content?.ruleset,
     );
     return { record: { ...record, payload: out.payload }, findings: out.findings };
   }
@@ -718,6 +750,15 @@ export class SqliteSyncStore implements LocalStore {
 
   private updateFromServerRecord(table: SyncedTable, record: ServerRecord): void {
     const values = this.payloadValues(table, record, false);
+    if (values.has(CONTENT_STATE_COLUMN) && record.deletedAt === null) {
+      // A field that arrives redacted, withheld or locked never overwrites a fuller local copy (docs/privacy.md).
+      const local = this.prepare(`select ${CONTENT_STATE_COLUMN} as state from ${table} where id = ?`).get(
+        record.id,
+      ) as { state: string | null };
+      const merge = mergeIncoming(table, local.state, values.get(CONTENT_STATE_COLUMN));
+      for (const column of merge.keepLocal) values.delete(column);
+      values.set(CONTENT_STATE_COLUMN, merge.contentState);
+    }
     const set = [...values.keys(), 'version', 'updated_at', 'deleted_at', 'device_id', 'synced_version'];
     const params: SqlValue[] = [
       ...values.values(),

@@ -1,12 +1,15 @@
+import type { SyncRecord } from '@agentlogs/sync-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   contentColumnsOf,
   type LocalDatabase,
   openLocalDatabase,
+  outgoingPayload,
   ProjectExclusion,
   SqliteSyncStore,
   type SqliteSyncStoreOptions,
   SYNCED_TABLES,
+  type SyncedTable,
 } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -150,7 +153,9 @@ describe('content levels on the outgoing records', () => {
       }
       const original = full.find((r) => r.id === record.id)!;
       for (const [column, value] of Object.entries(original.payload)) {
-        if (!contentColumnsOf(table).includes(column)) expect(record.payload[column]).toEqual(value);
+        if (!contentColumnsOf(table).includes(column) && column !== 'content_state') {
+          expect(record.payload[column]).toEqual(value);
+        }
       }
     }
     const turn = records.find((r) => r.id === 't-2')!.payload;
@@ -216,3 +221,104 @@ describe('redaction preview', () => {
     expect(preview.findings.find((f) => f.id === 't-1')!.excerpt).toContain('token');
   });
 });
+
+describe('field states', () => {
+  it('travel in content_state: the columns that are not plain, null at full', async () => {
+    importRows(fakeSecrets());
+    const at = async (level: 'metrics' | 'redacted' | 'full') =>
+      (await pending(store({ content: { level } }))).find((r) => r.id === 't-2')!.payload.content_state;
+    expect(JSON.parse((await at('metrics')) as string)).toEqual({
+      content: 'withheld',
+      cwd: 'redacted',
+      tool_calls: 'withheld',
+    });
+    expect(JSON.parse((await at('redacted')) as string)).toEqual({
+      content: 'redacted',
+      cwd: 'redacted',
+      tool_calls: 'redacted',
+    });
+    expect(await at('full')).toBeNull();
+  });
+
+  it('a pulled copy that is less full never overwrites local text; metrics still update; a fuller copy does', async () => {
+    const secrets = fakeSecrets();
+    importRows(secrets);
+    const s = store();
+    const [turn] = (await pending(s)).filter((r) => r.id === 't-1');
+    const original = turn!.payload;
+    await s.markPushed([{ table: 'turns', id: 't-1', version: 1, changeSeq: 1 }]);
+    const redacted = outgoingFrom(turn!, 'redacted');
+    await s.applyServerRecords([
+      {
+        ...turn!,
+        version: 2,
+        deviceId: 'device-b',
+        payload: { ...redacted, input_tokens: 99 },
+        changeSeq: 2,
+      },
+    ]);
+    let local = (await s.readRecord('turns', 't-1'))!;
+    expect(local.version).toBe(2);
+    expect(local.payload).toMatchObject({ content: original.content, cwd: original.cwd, input_tokens: 99 });
+    expect(local.payload.content_state).toBeNull();
+    expect(await s.pendingCounts(['turns'])).toMatchObject({ turns: 2 }); // t-2 and t-3: t-1 is acknowledged
+    // A withheld copy keeps the text too.
+    await s.applyServerRecords([
+      {
+        ...turn!,
+        version: 3,
+        deviceId: 'device-b',
+        payload: { ...outgoingFrom(turn!, 'metrics'), output_tokens: 7 },
+        changeSeq: 3,
+      },
+    ]);
+    local = (await s.readRecord('turns', 't-1'))!;
+    expect(local.payload).toMatchObject({ content: original.content, output_tokens: 7 });
+    // A machine that only holds the redacted copy takes it, and then takes the full one when it comes.
+    await s.applyServerRecords([
+      { ...turn!, id: 't-9', version: 1, deviceId: 'device-b', payload: redacted, changeSeq: 4 },
+    ]);
+    expect((await s.readRecord('turns', 't-9'))!.payload.content).not.toContain(secrets.slack);
+    await s.applyServerRecords([
+      { ...turn!, id: 't-9', version: 2, deviceId: 'device-b', payload: original, changeSeq: 5 },
+    ]);
+    local = (await s.readRecord('turns', 't-9'))!;
+    expect(local.payload.content).toContain(secrets.slack);
+    expect(local.payload.content_state).toBeNull();
+  });
+
+  it('a record held redacted is never sent as plain, whatever the level', async () => {
+    importRows(fakeSecrets());
+    const s = store({ content: { level: 'full' } });
+    const [turn] = (await pending(store())).filter((r) => r.id === 't-1');
+    await s.applyServerRecords([
+      { ...turn!, id: 't-8', deviceId: 'device-b', payload: outgoingFrom(turn!, 'metrics'), changeSeq: 1 },
+    ]);
+    await s.editRecord('turns', 't-8', { input_tokens: 5 });
+    const sent = (await pending(s)).find((r) => r.id === 't-8')!;
+    expect(JSON.parse(sent.payload.content_state as string)).toMatchObject({ content: 'withheld' });
+  });
+
+  it('a stricter level queues every uploaded record of this machine again; the local text stays', async () => {
+    const secrets = fakeSecrets();
+    importRows(secrets);
+    const s = store({ content: { level: 'full' } });
+    expect(await s.recordContentLevel('full')).toBe(0);
+    const records = await pending(s);
+    await s.markPushed(records.map((r) => ({ table: r.table, id: r.id, version: r.version, changeSeq: 1 })));
+    expect(Object.values(await s.pendingCounts(ALL)).reduce((a, b) => a + b)).toBe(0);
+    s.setContentPolicy({ level: 'metrics' });
+    const queued = await s.recordContentLevel('metrics');
+    expect(queued).toBe(records.filter((r) => r.table !== 'machines').length);
+    const again = await pending(s);
+    expect(again.every((r) => r.version === 2)).toBe(true);
+    expect(JSON.stringify(again)).not.toContain('please post');
+    expect((await s.readRecord('turns', 't-1'))!.payload.content).toContain(secrets.slack);
+    // Going back to a fuller level queues nothing.
+    expect(await s.recordContentLevel('full')).toBe(0);
+  });
+});
+
+function outgoingFrom(record: SyncRecord, level: 'metrics' | 'redacted' | 'full') {
+  return outgoingPayload(record.table as SyncedTable, record.id, record.payload, level).payload;
+}

@@ -46,6 +46,11 @@ export interface TableSpec {
 }
 
 const origin = { name: 'machine_id', type: 'text' } as const;
+/**
+ * The state of the record's content columns as it left its machine: a JSON object naming each `text` or `path`
+ * column that is not plain (`redacted`, `withheld`, `encrypted`); null when every one is plain (docs/privacy.md).
+ */
+const contentState = { name: 'content_state', type: 'json' } as const;
 
 /** The synced tables in push order (parents first) with their payload columns. */
 export const SCHEMA = [
@@ -67,6 +72,7 @@ export const SCHEMA = [
       origin,
       { name: 'path', type: 'text', content: 'path' },
       { name: 'name', type: 'text', content: 'path' },
+      contentState,
     ],
   },
   {
@@ -82,6 +88,7 @@ export const SCHEMA = [
       { name: 'ended_at', type: 'timestamp', localNotNull: '' },
       { name: 'title', type: 'text', content: 'text' },
       { name: 'commit_id', type: 'text' },
+      contentState,
     ],
   },
   {
@@ -104,6 +111,7 @@ export const SCHEMA = [
       { name: 'display_order', type: 'integer' },
       { name: 'title', type: 'text', content: 'text' },
       { name: 'source', type: 'text' },
+      contentState,
     ],
   },
   {
@@ -135,6 +143,7 @@ export const SCHEMA = [
       /** The transcript's `costUSD`, or null when the cost comes from the price table. */
       { name: 'cost_usd', type: 'real' },
       { name: 'speed', type: 'text' },
+      contentState,
     ],
   },
   {
@@ -148,6 +157,7 @@ export const SCHEMA = [
       { name: 'captured_at', type: 'timestamp', localNotNull: '' },
       { name: 'caption', type: 'text', content: 'text' },
       { name: 'cloud_url', type: 'text', content: 'text' },
+      contentState,
     ],
   },
 ] as const satisfies readonly TableSpec[];

@@ -115,6 +115,8 @@ export async function openSyncSession(
   try {
     content = await resolveContentPolicy(ctx, store, { record: true });
     store.setContentPolicy(content);
+    // A stricter level than the one records were uploaded at queues them again, to replace the server's copy.
+    await store.recordContentLevel(content.level);
   } catch (error) {
     await database.close();
     throw error;
