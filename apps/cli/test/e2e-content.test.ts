@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { openLocalDatabase } from '@agentlogs/local-store';
 import { AuthStandIn, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, Machine, removeTemps, tempDir } from './e2e-harness.js';
@@ -134,15 +134,17 @@ async function serverColumn(table: string, column: string): Promise<(string | nu
   }
 }
 
-function localTurns(machine: Machine): { content: string | null; tool_calls: string | null }[] {
-  const db = new BetterSqlite3(path.join(machine.home, 'agentlogs.db'), { readonly: true });
+async function localTurns(
+  machine: Machine,
+): Promise<{ content: string | null; tool_calls: string | null }[]> {
+  const database = openLocalDatabase({ dir: machine.home });
   try {
-    return db.prepare('select content, tool_calls from turns order by id').all() as {
+    return database.sqlite.prepare('select content, tool_calls from turns order by id').all() as {
       content: string | null;
       tool_calls: string | null;
     }[];
   } finally {
-    db.close();
+    await database.close();
   }
 }
 
@@ -166,7 +168,7 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
   it('a new profile syncs at redacted: no planted secret is anywhere on the server, the text around them is', async () => {
     await a.loginAs(auth, OCTOCAT);
     await a.ok(['import', '--claude-dir', tree]);
-    const local = JSON.stringify(localTurns(a));
+    const local = JSON.stringify(await localTurns(a));
     for (const secret of secrets) expect(local).toContain(secret.split('\n')[0]);
     await a.ok(['sync']);
     expect((await a.ok(['config', 'get', 'sync.content'])).stdout).toContain('redacted');
@@ -176,13 +178,13 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
     expect(dump).toContain('[REDACTED:');
     for (let n = 0; n < 10; n += 1) expect(dump).toContain(`note ${n}: `);
     // The local database keeps the original.
-    expect(JSON.stringify(localTurns(a))).toBe(local);
+    expect(JSON.stringify(await localTurns(a))).toBe(local);
   });
 
   it('a second machine gets the redacted text and the same stats', async () => {
     await b.loginAs(auth, OCTOCAT);
     await b.ok(['sync']);
-    const text = JSON.stringify(localTurns(b));
+    const text = JSON.stringify(await localTurns(b));
     expect(text).toContain('start phoenix in background');
     for (const secret of secrets) expect(text).not.toContain(secret);
     for (const by of ['day', 'model', 'machine']) {
@@ -191,8 +193,8 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
   });
 
   it('metrics replaces what was uploaded: no text on the server; both machines keep their local text', async () => {
-    const localA = JSON.stringify(localTurns(a));
-    const localB = JSON.stringify(localTurns(b));
+    const localA = JSON.stringify(await localTurns(a));
+    const localB = JSON.stringify(await localTurns(b));
     await a.ok(['config', 'set', 'sync.content', 'metrics']);
     await a.ok(['sync']);
     for (const column of ['content', 'tool_calls']) {
@@ -204,10 +206,10 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
     expect(dump).not.toContain('/home/marco/projects');
     expect((await serverColumn('sessions', 'title')).every((v) => v === null)).toBe(true);
     expect(await serverColumn('projects', 'path')).toEqual(['spotter']);
-    expect(JSON.stringify(localTurns(a))).toBe(localA);
+    expect(JSON.stringify(await localTurns(a))).toBe(localA);
     await b.ok(['sync']);
     // B held the redacted copy; the withheld one does not overwrite it.
-    expect(JSON.stringify(localTurns(b))).toBe(localB);
+    expect(JSON.stringify(await localTurns(b))).toBe(localB);
   });
 
   it('a third machine at metrics: stats --json equal the first machine', async () => {
@@ -217,7 +219,9 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
     for (const by of ['day', 'model', 'machine']) {
       expect(await c.json(['stats', '--by', by])).toEqual(await a.json(['stats', '--by', by]));
     }
-    expect(localTurns(c).every((turn) => turn.content === null && turn.tool_calls === null)).toBe(true);
+    expect((await localTurns(c)).every((turn) => turn.content === null && turn.tool_calls === null)).toBe(
+      true,
+    );
     // By project: the same numbers; the first machine names the project by its path, the others by its name.
     const byProject = async (m: Machine) =>
       (await m.json<{ rows: { key: string }[] }>(['stats', '--by', 'project'])).rows.map((row) => ({
