@@ -68,15 +68,16 @@ function fakeSecrets() {
 }
 
 /** A copy of a committed transcript with a planted secret appended to every text the importer keeps. */
-function plantedTranscript(target: string, texts: string[]): void {
+function plantedTranscript(target: string, texts: string[], sessionId?: string): void {
   let n = 0;
   const next = () => `\nnote ${n}: ${texts[n++ % texts.length]}`;
   const lines = readFileSync(path.join(fixtures, 'marot-spotter/tool_heavy.jsonl'), 'utf8').split('\n');
   const out = lines.map((line) => {
     if (!line.trim()) return line;
     const entry = JSON.parse(line);
+    if (sessionId && typeof entry.sessionId === 'string') entry.sessionId = sessionId;
     const message = entry.message;
-    if (!message) return line;
+    if (!message) return JSON.stringify(entry);
     if (typeof message.content === 'string') {
       message.content += next();
     } else if (Array.isArray(message.content)) {
@@ -170,6 +171,31 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
     await a.ok(['import', '--claude-dir', tree]);
     const local = JSON.stringify(await localTurns(a));
     for (const secret of secrets) expect(local).toContain(secret.split('\n')[0]);
+    const status = await a.json<{ content: Record<string, unknown> }>(['sync', 'status']);
+    expect(status.content).toEqual({
+      level: 'redacted',
+      source: 'default',
+      encryption: false,
+      excluded_sessions: 0,
+      error: null,
+    });
+    const dry = await a.ok(['push', '--dry-run', '--json']);
+    for (const secret of secrets) expect(dry.stdout).not.toContain(secret);
+    const plan = JSON.parse(dry.stdout).content as {
+      level: string;
+      redactions: { table: string; column: string; rule: string; excerpt: string }[];
+    };
+    expect(plan.level).toBe('redacted');
+    const rules = new Set(plan.redactions.map((r) => r.rule));
+    expect(rules.size).toBeGreaterThanOrEqual(6);
+    expect(plan.redactions.every((r) => r.excerpt.includes('[REDACTED:'))).toBe(true);
+    const human = await a.ok(['push', '--dry-run']);
+    expect(human.stdout).toMatch(/Redaction would replace \d+ secrets/);
+    for (const secret of secrets) expect(human.stdout).not.toContain(secret);
+    // The dry run recorded nothing.
+    expect((await a.json<{ content: { source: string } }>(['sync', 'status'])).content.source).toBe(
+      'default',
+    );
     await a.ok(['sync']);
     expect((await a.ok(['config', 'get', 'sync.content'])).stdout).toContain('redacted');
     const dump = await dumpServerText();
@@ -229,5 +255,35 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
         key: path.basename(row.key),
       }));
     expect(await byProject(c)).toEqual(await byProject(a));
+  });
+
+  it('an excluded project never leaves, not even as metrics', async () => {
+    const d = new Machine('machine-d', backend.url, backend.anonKey);
+    await d.loginAs(auth, OCTOCAT);
+    await d.ok(['config', 'set', 'sync.exclude', '["/home/*/projects/spotter"]']);
+    const other = tempDir('content-other');
+    plantedTranscript(
+      path.join(other, 'projects', '-work-spotter', 'again.jsonl'),
+      ['nothing secret here'],
+      '0b6f3c1e-58a2-4d47-9a51-7c2f0d9e4b10',
+    );
+    await d.ok(['import', '--claude-dir', other]);
+    const status = await d.json<{ content: { excluded_sessions: number; level: string } }>([
+      'sync',
+      'status',
+    ]);
+    expect(status.content).toMatchObject({ excluded_sessions: 1, level: 'redacted' });
+    const written = async () =>
+      JSON.stringify(
+        await Promise.all(
+          ['projects', 'sessions', 'turns', 'cognitive_commits'].map((t) => serverColumn(t, 'change_seq')),
+        ),
+      );
+    const before = await written();
+    await d.ok(['push']);
+    // Nothing of the project was written on the server; it stays pending here.
+    expect(await written()).toBe(before);
+    const pending = await d.json<{ tables: Record<string, number> }>(['sync', 'pending']);
+    expect(pending.tables.turns).toBeGreaterThan(0);
   });
 });

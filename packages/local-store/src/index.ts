@@ -60,10 +60,12 @@ export {
 export {
   type ContentPolicyOptions,
   contentColumnsOf,
+  encodeContentState,
   globToRegExp,
   type OutgoingPayload,
   outgoingPayload,
   ProjectExclusion,
+  parseContentState,
   type RedactionPreview,
 } from './outgoing.js';
 export type * from './schema.js';

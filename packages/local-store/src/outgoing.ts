@@ -97,6 +97,13 @@ export function outgoingPayload(
   }
   const values = projection.values;
   const states = projection.states;
+  if (level === 'redacted') {
+    // Text redaction left unchanged is the whole text: it is plain, and may replace an older copy elsewhere.
+    for (const column of [...content.text, ...content.path]) {
+      if (states[column] === 'redacted' && projection.findings[column] === undefined)
+        states[column] = 'plain';
+    }
+  }
   const localStates = parseContentState(payload.content_state);
   for (const column of content.json) {
     if (!(column in payload)) continue;
@@ -107,14 +114,16 @@ export function outgoingPayload(
     } else if (value === null || value === undefined || level === 'full') {
       states[column] = 'plain';
     } else {
+      let changed = false;
       values[column] = redactJsonText(
         String(value),
         (text, found) => {
+          changed = true;
           for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
         },
         ruleset,
       );
-      states[column] = 'redacted';
+      states[column] = changed ? 'redacted' : 'plain';
     }
   }
   // A field this machine holds only partly (pulled redacted or withheld) never leaves as fuller than it is.

@@ -23,10 +23,12 @@ import {
   CONTENT_STATE_COLUMN,
   type ContentPolicyOptions,
   contentColumnsOf,
+  encodeContentState,
   isStricterLevel,
   mergeIncoming,
   outgoingPayload,
   ProjectExclusion,
+  parseContentState,
   type RedactionPreview,
 } from './outgoing.js';
 import type { DeadLettersTable } from './schema.js';
@@ -627,9 +629,24 @@ export class SqliteSyncStore implements LocalStore {
     }
     return this.write(() => {
       const current = this.liveStamp(synced, id);
-      const set = [...columns.map((column) => `${column} = ?`), newVersionSql(synced, '?', '?')];
+      const set = columns.map((column) => `${column} = ?`);
+      const values = columns.map((column) => toSqlValue(changes[column]));
+      // A content column edited here holds the whole text from now on: its state is plain again.
+      const edited = columns.filter((column) => contentColumnsOf(synced).includes(column));
+      if (edited.length > 0 && PAYLOAD_COLUMNS[synced].includes(CONTENT_STATE_COLUMN)) {
+        const row = this.prepare(`select ${CONTENT_STATE_COLUMN} as state from ${synced} where id = ?`).get(
+          id,
+        ) as {
+          state: string | null;
+        };
+        const states = parseContentState(row.state);
+        for (const column of edited) delete states[column];
+        set.push(`${CONTENT_STATE_COLUMN} = ?`);
+        values.push(encodeContentState(states));
+      }
+      set.push(newVersionSql(synced, '?', '?'));
       this.prepare(`update ${synced} set ${set.join(', ')} where id = ?`).run(
-        ...columns.map((column) => toSqlValue(changes[column])),
+        ...values,
         this.nowIso(),
         this.device,
         id,

@@ -232,11 +232,8 @@ describe('field states', () => {
       cwd: 'redacted',
       tool_calls: 'withheld',
     });
-    expect(JSON.parse((await at('redacted')) as string)).toEqual({
-      content: 'redacted',
-      cwd: 'redacted',
-      tool_calls: 'redacted',
-    });
+    // At redacted, only what redaction changed is marked: the rest is the whole text.
+    expect(JSON.parse((await at('redacted')) as string)).toEqual({ tool_calls: 'redacted' });
     expect(await at('full')).toBeNull();
   });
 
@@ -285,6 +282,27 @@ describe('field states', () => {
     local = (await s.readRecord('turns', 't-9'))!;
     expect(local.payload.content).toContain(secrets.slack);
     expect(local.payload.content_state).toBeNull();
+  });
+
+  it('an edit here makes the edited column plain again, and it replaces the other copies', async () => {
+    importRows(fakeSecrets());
+    const s = store({ content: { level: 'redacted' } });
+    const [session] = (await pending(store())).filter((r) => r.id === 's-1');
+    await s.applyServerRecords([
+      {
+        ...session!,
+        id: 's-7',
+        deviceId: 'device-b',
+        payload: outgoingFrom(session!, 'redacted'),
+        changeSeq: 1,
+      },
+    ]);
+    expect(JSON.parse((await s.readRecord('sessions', 's-7'))!.payload.content_state as string)).toEqual({
+      title: 'redacted',
+    });
+    await s.editRecord('sessions', 's-7', { title: 'a better title' });
+    const sent = (await pending(s)).find((r) => r.id === 's-7')!;
+    expect(sent.payload).toMatchObject({ title: 'a better title', content_state: null });
   });
 
   it('a record held redacted is never sent as plain, whatever the level', async () => {

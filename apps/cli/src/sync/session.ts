@@ -106,6 +106,7 @@ export async function openSyncSession(
   ctx: CommandContext,
   commandName: string,
   engineOptions: Partial<SyncEngineOptions> = {},
+  options: { dryRun?: boolean } = {},
 ): Promise<SyncSession> {
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env);
@@ -113,10 +114,11 @@ export async function openSyncSession(
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   let content: ResolvedContentPolicy;
   try {
-    content = await resolveContentPolicy(ctx, store, { record: true });
+    // A dry run records nothing: neither the profile's level nor a change of level.
+    content = await resolveContentPolicy(ctx, store, { record: options.dryRun !== true });
     store.setContentPolicy(content);
     // A stricter level than the one records were uploaded at queues them again, to replace the server's copy.
-    await store.recordContentLevel(content.level);
+    if (options.dryRun !== true) await store.recordContentLevel(content.level);
   } catch (error) {
     await database.close();
     throw error;
