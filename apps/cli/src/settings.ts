@@ -5,6 +5,12 @@ import type { CommandContext } from './context.js';
 import { profileDir } from './context.js';
 import { CliError, ExitCode, fileSystemError } from './errors.js';
 import { makeDir } from './make-dir.js';
+import {
+  DEFAULT_CONTENT_LEVEL,
+  normalizeContentLevel,
+  normalizeExclude,
+  normalizeRedactPatterns,
+} from './sync/content.js';
 
 /** A setting of a profile: its name in `agentlogs config`, the environment variable that overrides it. */
 export interface ConfigKey {
@@ -47,6 +53,26 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       }
       return name;
     },
+  },
+  {
+    key: 'sync.content',
+    env: 'AGENTLOGS_SYNC_CONTENT',
+    description:
+      'what leaves this machine: metrics (no text), redacted (secrets replaced) or full; a profile that synced before keeps full',
+    fallback: () => DEFAULT_CONTENT_LEVEL,
+    normalize: normalizeContentLevel,
+  },
+  {
+    key: 'sync.redact.patterns',
+    env: 'AGENTLOGS_SYNC_REDACT_PATTERNS',
+    description: 'your own redaction patterns at sync.content=redacted: a JSON array of regular expressions',
+    normalize: normalizeRedactPatterns,
+  },
+  {
+    key: 'sync.exclude',
+    env: 'AGENTLOGS_SYNC_EXCLUDE',
+    description: 'projects that never leave this machine: a JSON array of path globs (~/…, **/name)',
+    normalize: normalizeExclude,
   },
 ];
 

@@ -68,6 +68,17 @@ export {
   type PendingRecord,
 } from './outbox.js';
 export {
+  type ContentPolicyOptions,
+  contentColumnsOf,
+  encodeContentState,
+  globToRegExp,
+  type OutgoingPayload,
+  outgoingPayload,
+  ProjectExclusion,
+  parseContentState,
+  type RedactionPreview,
+} from './outgoing.js';
+export {
   type CommitRecord,
   type ProjectRecord,
   RecordBatch,

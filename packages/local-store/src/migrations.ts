@@ -451,6 +451,16 @@ export const MIGRATIONS: readonly Migration[] = [
             and c.legacy_id is not null and c.deleted_at is null)`);
     },
   },
+  {
+    version: 19,
+    name: 'content_state: the state of the text fields a record carries (plain, redacted, withheld, encrypted)',
+    up(c) {
+      // docs/privacy.md: a JSON object naming the text and path columns that are not plain; null when all are.
+      for (const table of ['projects', 'sessions', 'cognitive_commits', 'turns', 'visuals']) {
+        c.addColumn(table, 'content_state', 'text');
+      }
+    },
+  },
 ];
 
 /** The turn columns the usage rollup is computed from: writing any of them makes the rollup stale. */

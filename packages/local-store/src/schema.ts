@@ -33,11 +33,15 @@ export interface MachinesTable extends SyncEnvelopeColumns {
 }
 
 export interface ProjectsTable extends SyncEnvelopeColumns {
+  /** The states of the content columns that are not plain, as JSON (docs/privacy.md); null when all are. */
+  content_state: string | null;
   path: string | null;
   name: string | null;
 }
 
 export interface SessionsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  /** The states of the content columns that are not plain, as JSON (docs/privacy.md); null when all are. */
+  content_state: string | null;
   commit_id: string | null;
   started_at: string;
   ended_at: string;
@@ -51,6 +55,8 @@ export interface SessionsTable extends SyncEnvelopeColumns, LegacySyncColumns {
 }
 
 export interface CognitiveCommitsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  /** The states of the content columns that are not plain, as JSON (docs/privacy.md); null when all are. */
+  content_state: string | null;
   git_hash: string | null;
   started_at: string;
   closed_at: string;
@@ -80,6 +86,8 @@ export interface CognitiveCommitsTable extends SyncEnvelopeColumns, LegacySyncCo
 }
 
 export interface TurnsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  /** The states of the content columns that are not plain, as JSON (docs/privacy.md); null when all are. */
+  content_state: string | null;
   session_id: string | null;
   role: string;
   content: string | null;
@@ -116,6 +124,8 @@ export interface TurnsTable extends SyncEnvelopeColumns, LegacySyncColumns {
 }
 
 export interface VisualsTable extends SyncEnvelopeColumns, LegacySyncColumns {
+  /** The states of the content columns that are not plain, as JSON (docs/privacy.md); null when all are. */
+  content_state: string | null;
   commit_id: string | null;
   type: string;
   path: string;

@@ -3,6 +3,8 @@
  * (title, hide, delete a cognitive commit). Rows map to records per docs/data-model.md: the payload is
  * the table's payload columns; a row is pending when `version > synced_version`.
  */
+
+import { type ContentLevel, isContentLevel } from '@agentlogs/content-policy';
 import type {
   AcceptedRecord,
   ApplyResult,
@@ -17,6 +19,18 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
+import {
+  CONTENT_STATE_COLUMN,
+  type ContentPolicyOptions,
+  contentColumnsOf,
+  encodeContentState,
+  isStricterLevel,
+  mergeIncoming,
+  outgoingPayload,
+  ProjectExclusion,
+  parseContentState,
+  type RedactionPreview,
+} from './outgoing.js';
 import type { DeadLettersTable } from './schema.js';
 import {
   isSyncedTable,
@@ -33,6 +47,8 @@ const LATEST_TIME = '9999-12-31T23:59:59.999Z';
 const CURSOR_KEY = 'pull_cursor';
 const FULL_RESYNC_KEY = 'full_resync';
 const LEGACY_CLAIMED_KEY = 'legacy_rows_claimed';
+/** The content level this machine's records were last uploaded at. */
+const CONTENT_LEVEL_KEY = 'content_level';
 
 export interface SqliteSyncStoreOptions {
   /** The device id written into every version this device creates. */
@@ -41,6 +57,11 @@ export interface SqliteSyncStoreOptions {
   machineId: string;
   /** Clock for `updated_at`/`deleted_at` of local edits (tests replace it). */
   now?: () => Date;
+  /**
+   * What leaves the machine: the content level applied to every outgoing record and the excluded projects
+   * (docs/privacy.md). Without it records leave as they are stored (`full`, nothing excluded).
+   */
+  content?: ContentPolicyOptions;
 }
 
 /** Outcome of the last push or pull, as `status` shows it. */
@@ -67,6 +88,8 @@ export class SqliteSyncStore implements LocalStore {
   private readonly device: string;
   private readonly machine: string;
   private readonly clock: () => Date;
+  private content: ContentPolicyOptions | undefined;
+  private exclusion: ProjectExclusion;
 
   constructor(database: LocalDatabase, options: SqliteSyncStoreOptions) {
     if (!options.deviceId) throw new TypeError('SqliteSyncStore needs a deviceId');
@@ -76,6 +99,8 @@ export class SqliteSyncStore implements LocalStore {
     this.device = options.deviceId;
     this.machine = options.machineId;
     this.clock = options.now ?? (() => new Date());
+    this.content = options.content;
+    this.exclusion = new ProjectExclusion(options.content?.exclude ?? []);
     this.claimLegacyRows();
   }
 
@@ -182,17 +207,19 @@ export class SqliteSyncStore implements LocalStore {
     const records: SyncRecord[] = [];
     let bytes = 0;
     return this.read(() => {
+      this.refreshExclusions();
       for (const table of options.tables) {
         const synced = tableOf(table);
         const statement = this.prepare(
           `select ${selectList(synced)} from ${synced} t
            where t.version > t.synced_version
              and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+             ${this.excludedSql(synced)}
            order by t.id`,
         );
         for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
           if (records.length >= options.limit) return records;
-          const record = this.recordOf(synced, row);
+          const record = this.outgoing(this.recordOf(synced, row)).record;
           const size = recordByteSize(record);
           if (records.length > 0 && bytes + size > options.maxBytes) return records;
           records.push(record);
@@ -205,18 +232,165 @@ export class SqliteSyncStore implements LocalStore {
 
   async pendingCounts(tables: readonly string[]): Promise<Record<string, number>> {
     return this.read(() => {
+      this.refreshExclusions();
       const counts: Record<string, number> = {};
       for (const table of tables) {
         const synced = tableOf(table);
         const row = this.prepare(
           `select count(*) as n from ${synced} t
              where t.version > t.synced_version
-               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)`,
+               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+               ${this.excludedSql(synced)}`,
         ).get(synced) as { n: number };
         counts[table] = row.n;
       }
       return counts;
     });
+  }
+
+  // ---- content policy --------------------------------------------------------------------------
+
+  /** Sets what leaves the machine from now on (see `SqliteSyncStoreOptions.content`). */
+  setContentPolicy(content: ContentPolicyOptions | undefined): void {
+    this.content = content;
+    this.exclusion = new ProjectExclusion(content?.exclude ?? []);
+  }
+
+  /**
+   * Records the content level the records of this machine leave at. When it is stricter than the level they were
+   * uploaded at before, every uploaded live record that originated here gets a new version (so the push replaces
+   * the server's copy at the new level; other machines keep their fuller local text, see `applyServerRecords`).
+   * Returns the number of records queued again.
+   */
+  async recordContentLevel(level: ContentLevel): Promise<number> {
+    return this.write(() => {
+      const previous = this.getStateRaw(CONTENT_LEVEL_KEY);
+      let queued = 0;
+      if (previous !== undefined && isContentLevel(previous) && isStricterLevel(level, previous)) {
+        const now = this.nowIso();
+        for (const table of SYNCED_TABLES) {
+          if (contentColumnsOf(table).length === 0) continue;
+          queued += this.prepare(
+            `update ${table} set ${newVersionSql(table, '?', '?')}
+               where machine_id = ? and synced_version > 0 and deleted_at is null`,
+          ).run(now, this.device, this.machine).changes;
+        }
+      }
+      if (previous !== level) this.setStateInTransaction(CONTENT_LEVEL_KEY, level);
+      return queued;
+    });
+  }
+
+  /** Whether this database ever synced: it holds a pull cursor or a record the server acknowledged. */
+  hasSynced(): boolean {
+    return this.read(() => {
+      if (Number(this.getState(CURSOR_KEY) ?? 0) > 0) return true;
+      return SYNCED_TABLES.some(
+        (table) =>
+          (
+            this.prepare(`select exists (select 1 from ${table} where synced_version > 0) as any`).get() as {
+              any: number;
+            }
+          ).any === 1,
+      );
+    });
+  }
+
+  /** The record as it leaves this machine at the configured content level. */
+  private outgoing(record: SyncRecord): { record: SyncRecord; findings: RedactionPreview[] } {
+    const out = outgoingPayload(
+      record.table as SyncedTable,
+      record.id,
+      record.payload,
+      this.content?.level ?? 'full',
+      this.content?.ruleset,
+    );
+    return { record: { ...record, payload: out.payload }, findings: out.findings };
+  }
+
+  /**
+   * Fills the connection's temporary tables of excluded sessions and projects (`sync.exclude`): a session is
+   * excluded when its working directory or its project's path matches; its turns and commits, and their
+   * visuals, follow it.
+   */
+  private refreshExclusions(): void {
+    if (this.exclusion.empty) return;
+    this.sqlite.exec(
+      `create temp table if not exists sync_excluded_projects (id text primary key);
+       create temp table if not exists sync_excluded_sessions (id text primary key);
+       delete from temp.sync_excluded_projects; delete from temp.sync_excluded_sessions;`,
+    );
+    const projectPaths = new Map<string, string | null>();
+    const addProject = this.prepare('insert or ignore into temp.sync_excluded_projects (id) values (?)');
+    for (const [id, path] of this.prepare('select id, path from projects').raw().all() as [
+      string,
+      string | null,
+    ][]) {
+      projectPaths.set(id, path);
+      if (this.exclusion.matches(path)) addProject.run(id);
+    }
+    const addSession = this.prepare('insert or ignore into temp.sync_excluded_sessions (id) values (?)');
+    for (const [id, cwd, projectId] of this.prepare('select id, cwd, project_id from sessions')
+      .raw()
+      .all() as [string, string | null, string | null][]) {
+      const projectPath = projectId ? projectPaths.get(projectId) : undefined;
+      if (this.exclusion.matches(cwd) || this.exclusion.matches(projectPath)) addSession.run(id);
+    }
+  }
+
+  /** The condition that keeps the records of excluded projects out of the push (empty when none is). */
+  private excludedSql(table: SyncedTable): string {
+    if (this.exclusion.empty) return '';
+    const sessions = 'select id from temp.sync_excluded_sessions';
+    switch (table) {
+      case 'projects':
+        return 'and t.id not in (select id from temp.sync_excluded_projects)';
+      case 'sessions':
+        return `and t.id not in (${sessions})`;
+      case 'turns':
+      case 'cognitive_commits':
+        return `and (t.session_id is null or t.session_id not in (${sessions}))`;
+      case 'visuals':
+        return `and (t.commit_id is null or t.commit_id not in
+          (select c.id from cognitive_commits c where c.session_id in (${sessions})))`;
+      default:
+        return '';
+    }
+  }
+
+  /** How many sessions `sync.exclude` keeps on this machine. */
+  excludedSessionCount(): number {
+    return this.read(() => {
+      if (this.exclusion.empty) return 0;
+      this.refreshExclusions();
+      return (this.prepare('select count(*) as n from temp.sync_excluded_sessions').get() as { n: number }).n;
+    });
+  }
+
+  /** What redaction would take out of the pending records (for `push --dry-run`); nothing leaves. */
+  async previewRedaction(
+    tables: readonly string[],
+  ): Promise<{ records: number; findings: RedactionPreview[] }> {
+    const findings: RedactionPreview[] = [];
+    let records = 0;
+    this.read(() => {
+      this.refreshExclusions();
+      for (const table of tables) {
+        const synced = tableOf(table);
+        const statement = this.prepare(
+          `select ${selectList(synced)} from ${synced} t
+           where t.version > t.synced_version
+             and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+             ${this.excludedSql(synced)}
+           order by t.id`,
+        );
+        for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
+          records += 1;
+          findings.push(...this.outgoing(this.recordOf(synced, row)).findings);
+        }
+      }
+    });
+    return { records, findings };
   }
 
   async markPushed(accepted: AcceptedRecord[]): Promise<void> {
@@ -455,9 +629,24 @@ export class SqliteSyncStore implements LocalStore {
     }
     return this.write(() => {
       const current = this.liveStamp(synced, id);
-      const set = [...columns.map((column) => `${column} = ?`), newVersionSql(synced, '?', '?')];
+      const set = columns.map((column) => `${column} = ?`);
+      const values = columns.map((column) => toSqlValue(changes[column]));
+      // A content column edited here holds the whole text from now on: its state is plain again.
+      const edited = columns.filter((column) => contentColumnsOf(synced).includes(column));
+      if (edited.length > 0 && PAYLOAD_COLUMNS[synced].includes(CONTENT_STATE_COLUMN)) {
+        const row = this.prepare(`select ${CONTENT_STATE_COLUMN} as state from ${synced} where id = ?`).get(
+          id,
+        ) as {
+          state: string | null;
+        };
+        const states = parseContentState(row.state);
+        for (const column of edited) delete states[column];
+        set.push(`${CONTENT_STATE_COLUMN} = ?`);
+        values.push(encodeContentState(states));
+      }
+      set.push(newVersionSql(synced, '?', '?'));
       this.prepare(`update ${synced} set ${set.join(', ')} where id = ?`).run(
-        ...columns.map((column) => toSqlValue(changes[column])),
+        ...values,
         this.nowIso(),
         this.device,
         id,
@@ -578,6 +767,15 @@ export class SqliteSyncStore implements LocalStore {
 
   private updateFromServerRecord(table: SyncedTable, record: ServerRecord): void {
     const values = this.payloadValues(table, record, false);
+    if (values.has(CONTENT_STATE_COLUMN) && record.deletedAt === null) {
+      // A field that arrives redacted, withheld or locked never overwrites a fuller local copy (docs/privacy.md).
+      const local = this.prepare(`select ${CONTENT_STATE_COLUMN} as state from ${table} where id = ?`).get(
+        record.id,
+      ) as { state: string | null };
+      const merge = mergeIncoming(table, local.state, values.get(CONTENT_STATE_COLUMN));
+      for (const column of merge.keepLocal) values.delete(column);
+      values.set(CONTENT_STATE_COLUMN, merge.contentState);
+    }
     const set = [...values.keys(), 'version', 'updated_at', 'deleted_at', 'device_id', 'synced_version'];
     const params: SqlValue[] = [
       ...values.values(),

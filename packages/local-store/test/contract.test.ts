@@ -27,7 +27,12 @@ function payloadFor(table: string, n: number): Record<string, unknown> {
         last_seen_at: at,
       };
     case 'projects':
-      return { machine_id: `machine-${n}`, path: `/work/projekt-${n}/ünïcode`, name: `projekt-${n}` };
+      return {
+        machine_id: `machine-${n}`,
+        path: `/work/projekt-${n}/ünïcode`,
+        name: `projekt-${n}`,
+        content_state: null,
+      };
     case 'sessions':
       return {
         machine_id: `machine-${n}`,
@@ -39,6 +44,7 @@ function payloadFor(table: string, n: number): Record<string, unknown> {
         ended_at: at,
         title: n % 3 ? `Session ${n} 日本語` : null,
         commit_id: null,
+        content_state: null,
       };
     case 'turns':
       return {
@@ -65,6 +71,7 @@ function payloadFor(table: string, n: number): Record<string, unknown> {
         reasoning_tokens: 0,
         cost_usd: n % 2 ? null : n * 0.125,
         speed: n % 2 ? null : 'standard',
+        content_state: null,
       };
     default:
       throw new Error(`no contract payload for ${table}`);

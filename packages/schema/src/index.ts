@@ -25,7 +25,17 @@ export interface ColumnSpec {
    * record whose payload lacks the column (a tombstone pulled with an empty payload).
    */
   readonly localNotNull?: string | number;
+  /**
+   * What the column holds when it is content rather than a metric (docs/privacy.md): `text` (prompts,
+   * answers, tool calls and results, titles, file lists) leaves the machine only at the `redacted` and `full`
+   * content levels; `path` (a filesystem path of the project) is reduced to its last component at `metrics`.
+   * Columns without it (ids, timestamps, roles, models, token counts, costs, machine names) always travel.
+   */
+  readonly content?: ContentKind;
 }
+
+/** The kind of content a payload column holds (see `ColumnSpec.content`). */
+export type ContentKind = 'text' | 'path';
 
 export interface TableSpec {
   readonly name: string;
@@ -36,6 +46,11 @@ export interface TableSpec {
 }
 
 const origin = { name: 'machine_id', type: 'text' } as const;
+/**
+ * The state of the record's content columns as it left its machine: a JSON object naming each `text` or `path`
+ * column that is not plain (`redacted`, `withheld`, `encrypted`); null when every one is plain (docs/privacy.md).
+ */
+const contentState = { name: 'content_state', type: 'json' } as const;
 
 /** The synced tables in push order (parents first) with their payload columns. */
 export const SCHEMA = [
@@ -53,7 +68,12 @@ export const SCHEMA = [
   {
     name: 'projects',
     legacySync: false,
-    columns: [origin, { name: 'path', type: 'text' }, { name: 'name', type: 'text' }],
+    columns: [
+      origin,
+      { name: 'path', type: 'text', content: 'path' },
+      { name: 'name', type: 'text', content: 'path' },
+      contentState,
+    ],
   },
   {
     name: 'sessions',
@@ -63,11 +83,12 @@ export const SCHEMA = [
       { name: 'source', type: 'text' },
       { name: 'native_id', type: 'text' },
       { name: 'project_id', type: 'text' },
-      { name: 'cwd', type: 'text' },
+      { name: 'cwd', type: 'text', content: 'path' },
       { name: 'started_at', type: 'timestamp', localNotNull: '' },
       { name: 'ended_at', type: 'timestamp', localNotNull: '' },
-      { name: 'title', type: 'text' },
+      { name: 'title', type: 'text', content: 'text' },
       { name: 'commit_id', type: 'text' },
+      contentState,
     ],
   },
   {
@@ -77,19 +98,20 @@ export const SCHEMA = [
       origin,
       { name: 'session_id', type: 'text' },
       { name: 'project_id', type: 'text' },
-      { name: 'project_name', type: 'text' },
+      { name: 'project_name', type: 'text', content: 'path' },
       { name: 'git_hash', type: 'text' },
       { name: 'started_at', type: 'timestamp', localNotNull: '' },
       { name: 'closed_at', type: 'timestamp', localNotNull: '' },
       { name: 'closed_by', type: 'text', localNotNull: '' },
       { name: 'parallel', type: 'integer' },
-      { name: 'files_read', type: 'json' },
-      { name: 'files_changed', type: 'json' },
+      { name: 'files_read', type: 'json', content: 'text' },
+      { name: 'files_changed', type: 'json', content: 'text' },
       { name: 'published', type: 'integer' },
       { name: 'hidden', type: 'integer' },
       { name: 'display_order', type: 'integer' },
-      { name: 'title', type: 'text' },
+      { name: 'title', type: 'text', content: 'text' },
       { name: 'source', type: 'text' },
+      contentState,
     ],
   },
   {
@@ -100,16 +122,16 @@ export const SCHEMA = [
       { name: 'session_id', type: 'text' },
       { name: 'commit_id', type: 'text' },
       { name: 'role', type: 'text', localNotNull: '' },
-      { name: 'content', type: 'text' },
+      { name: 'content', type: 'text', content: 'text' },
       { name: 'timestamp', type: 'timestamp', localNotNull: '' },
-      { name: 'tool_calls', type: 'json' },
+      { name: 'tool_calls', type: 'json', content: 'text' },
       { name: 'triggers_visual', type: 'integer' },
       { name: 'model', type: 'text' },
       { name: 'message_id', type: 'text' },
       { name: 'request_id', type: 'text' },
       { name: 'is_sidechain', type: 'integer', localNotNull: 0 },
       { name: 'agent_id', type: 'text' },
-      { name: 'cwd', type: 'text' },
+      { name: 'cwd', type: 'text', content: 'path' },
       { name: 'input_tokens', type: 'bigint', localNotNull: 0 },
       { name: 'output_tokens', type: 'bigint', localNotNull: 0 },
       /** All cache writes (5-minute and 1-hour). */
@@ -121,6 +143,7 @@ export const SCHEMA = [
       /** The transcript's `costUSD`, or null when the cost comes from the price table. */
       { name: 'cost_usd', type: 'real' },
       { name: 'speed', type: 'text' },
+      contentState,
     ],
   },
   {
@@ -130,10 +153,11 @@ export const SCHEMA = [
       origin,
       { name: 'commit_id', type: 'text' },
       { name: 'type', type: 'text', localNotNull: '' },
-      { name: 'path', type: 'text', localNotNull: '' },
+      { name: 'path', type: 'text', localNotNull: '', content: 'text' },
       { name: 'captured_at', type: 'timestamp', localNotNull: '' },
-      { name: 'caption', type: 'text' },
-      { name: 'cloud_url', type: 'text' },
+      { name: 'caption', type: 'text', content: 'text' },
+      { name: 'cloud_url', type: 'text', content: 'text' },
+      contentState,
     ],
   },
 ] as const satisfies readonly TableSpec[];
@@ -152,6 +176,15 @@ export const SYNCED_TABLES: readonly SyncedTable[] = SCHEMA.map((table) => table
 /** The spec of one synced table. */
 export function tableSpec(table: SyncedTable): TableSpec {
   return SCHEMA.find((spec) => spec.name === table) as TableSpec;
+}
+
+/** The payload columns of a table that hold content, with their kind (`ColumnSpec.content`). */
+export function contentColumns(table: SyncedTable): { text: string[]; path: string[] } {
+  const columns = tableSpec(table).columns;
+  return {
+    text: columns.filter((column) => column.content === 'text').map((column) => column.name),
+    path: columns.filter((column) => column.content === 'path').map((column) => column.name),
+  };
 }
 
 /** The fields of a record's envelope, as columns: the same names in SQLite and Postgres. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  contentColumns,
   ENVELOPE_COLUMNS,
   LOCAL_ONLY_COLUMNS,
   POSTGRES_TYPE,
@@ -21,7 +22,9 @@ describe('the schema spec', () => {
       'turns',
       'visuals',
     ]);
-    expect(tableSpec('turns').columns.length).toBe(22);
+    expect(tableSpec('turns').columns.length).toBe(23);
+    expect(contentColumns('turns')).toEqual({ text: ['content', 'tool_calls'], path: ['cwd'] });
+    expect(contentColumns('machines')).toEqual({ text: [], path: [] });
   });
 
   it('names each payload column once, machine_id first, never an envelope or side-only column', () => {

@@ -23,7 +23,12 @@ const TABLES = ['projects', 'visuals'] as const;
 /** Payloads with every column filled, so the server returns them unchanged. */
 function payload(table: string, n: number): Record<string, unknown> {
   if (table === 'projects')
-    return { machine_id: `machine-${n}`, path: `/home/dev/project-${n}`, name: `project-${n}` };
+    return {
+      machine_id: `machine-${n}`,
+      path: `/home/dev/project-${n}`,
+      name: `project-${n}`,
+      content_state: null,
+    };
   return {
     machine_id: `machine-${n}`,
     commit_id: `commit-${n}`,
@@ -32,6 +37,7 @@ function payload(table: string, n: number): Record<string, unknown> {
     captured_at: new Date(Date.UTC(2026, 0, 2, 0, n)).toISOString(),
     caption: `caption ${n}`,
     cloud_url: null,
+    content_state: null,
   };
 }
 

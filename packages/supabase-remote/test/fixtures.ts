@@ -41,6 +41,7 @@ export function turnPayload(n: number, content = `message ${n}`): Record<string,
     reasoning_tokens: 0,
     cost_usd: 0.0125,
     speed: 'standard',
+    content_state: null,
   };
 }
 

@@ -19,6 +19,9 @@ const CONFIG_KEYS_HELP = `Settings:
   supabase.url       URL of your Supabase project (Dashboard → Project Settings → API), e.g. https://abcd.supabase.co (env AGENTLOGS_SUPABASE_URL)
   supabase.anon_key  the project's anon (publishable) key, from the same page (env AGENTLOGS_SUPABASE_ANON_KEY)
   machine.name       the name this machine has in your records (default: its hostname) (env AGENTLOGS_MACHINE_NAME)
+  sync.content       what leaves this machine: metrics, redacted (default) or full (env AGENTLOGS_SYNC_CONTENT)
+  sync.redact.patterns  your redaction patterns, a JSON array of regular expressions (env AGENTLOGS_SYNC_REDACT_PATTERNS)
+  sync.exclude       projects that never leave this machine, a JSON array of path globs (env AGENTLOGS_SYNC_EXCLUDE)
 
 Values are stored per profile (--profile NAME or AGENTLOGS_PROFILE) in <data dir>/config.json
 (profiles other than "default" under <data dir>/profiles/NAME/). An environment variable beats

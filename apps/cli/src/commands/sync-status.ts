@@ -3,6 +3,7 @@ import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject, openProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
+import { resolveContentPolicy } from '../sync/policy.js';
 import { assertSyncEnabled, openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
 import type { specs } from './index.js';
 
@@ -22,13 +23,42 @@ export interface SyncStatusReport {
   /** Conflicts of the last push (server won) and pull (local copy kept). */
   conflicts: { server_won: number; kept_local: number };
   connection: { checked: boolean; ok: boolean; message: string; waiting_to_pull: number | null };
+  /** What leaves this machine (docs/privacy.md). */
+  content: {
+    level: string | null;
+    /** Where the level comes from: env, profile, or default (not yet recorded: recorded at the next sync). */
+    source: string | null;
+    encryption: boolean;
+    excluded_sessions: number;
+    /** Set when the content settings cannot be used (the sync refuses until they are fixed). */
+    error: string | null;
+  };
 }
 
 async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
   const { device, machineId, database, store } = openLocalSyncStore(ctx, 'read');
-  let local: Pick<SyncStatusReport, 'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters'>;
+  let local: Pick<
+    SyncStatusReport,
+    'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters' | 'content'
+  >;
   try {
+    let content: SyncStatusReport['content'];
+    try {
+      const policy = await resolveContentPolicy(ctx, store, { record: false });
+      store.setContentPolicy(policy);
+      content = {
+        level: policy.level,
+        source: policy.source,
+        encryption: false,
+        excluded_sessions: store.excludedSessionCount(),
+        error: null,
+      };
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      content = { level: null, source: null, encryption: false, excluded_sessions: 0, error: error.message };
+    }
     local = {
+      content,
       cursor: await store.getCursor(),
       last_push: (await store.lastOutcome('push')) ?? null,
       last_pull: (await store.lastOutcome('pull')) ?? null,
@@ -125,6 +155,14 @@ export function printStatus(ctx: CommandContext, r: SyncStatusReport): void {
   ctx.out(`Last pull:     ${when(r.last_pull)}`);
   ctx.out(
     `Conflicts:     ${r.conflicts.server_won} won by the server (last push), ${r.conflicts.kept_local} kept locally (last pull)`,
+  );
+  const content = r.content.error
+    ? `unusable settings: ${r.content.error}`
+    : `${r.content.level}${r.content.source === 'default' ? ' (default, recorded at the next sync)' : ''}`;
+  ctx.out(`Content:       ${content}`);
+  ctx.out(`Encryption:    ${r.content.encryption ? 'on' : 'off'}`);
+  ctx.out(
+    `Excluded:      ${r.content.excluded_sessions === 0 ? 'no sessions' : `${r.content.excluded_sessions} sessions (sync.exclude)`}`,
   );
   ctx.out(`Pending:       ${r.pending_total === 0 ? 'nothing' : `${r.pending_total} records`}`);
   for (const [table, n] of Object.entries(r.pending)) if (n > 0) ctx.out(`  ${table.padEnd(18)} ${n}`);

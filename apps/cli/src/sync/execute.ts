@@ -3,6 +3,7 @@ import { markEverythingPending } from '@agentlogs/local-store';
 import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
+import { type ContentPlan, describeContentPlan, planContent } from './content-plan.js';
 import {
   describePullPlan,
   describePushPlan,
@@ -28,21 +29,31 @@ export async function executeOperation(
   const json = args.values.json === true;
   const dryRun = args.values['dry-run'] === true;
   const force = args.values.force === true;
-  const session = await openSyncSession(ctx, operation);
+  const session = await openSyncSession(ctx, operation, {}, { dryRun });
   try {
     if (dryRun) {
       let push: PushPlan | undefined;
       let pull: PullPlan | undefined;
+      let content: ContentPlan | undefined;
       try {
         if (operation !== 'push') pull = await planPull(ctx, session);
-        if (operation !== 'pull') push = await planPush(ctx, session, { all: force });
+        if (operation !== 'pull') {
+          push = await planPush(ctx, session, { all: force });
+          content = await planContent(session);
+        }
       } catch (error) {
         throw syncCliError(error, session);
       }
       if (json) {
         ctx.out(
           JSON.stringify(
-            { operation, dryRun: true, ...(pull ? { pull } : {}), ...(push ? { push } : {}) },
+            {
+              operation,
+              dryRun: true,
+              ...(pull ? { pull } : {}),
+              ...(push ? { push } : {}),
+              ...(content ? { content } : {}),
+            },
             null,
             2,
           ),
@@ -51,6 +62,7 @@ export async function executeOperation(
         if (pull) for (const line of describePullPlan(pull)) ctx.out(line);
         if (push)
           for (const line of describePushPlan(push, { pullFirst: operation === 'sync' })) ctx.out(line);
+        if (content) for (const line of describeContentPlan(content)) ctx.out(line);
         ctx.out('Dry run: nothing was changed.');
       }
       return ExitCode.ok;

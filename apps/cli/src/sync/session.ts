@@ -16,6 +16,7 @@ import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
 /** The tables sync moves, parents first. */
 export const SYNC_TABLES: readonly string[] = SYNCED_TABLES;
@@ -31,6 +32,8 @@ export interface SyncSession {
   queries: ProjectRpc;
   /** The retry policy from the environment (sync-core's backoff, the number of retries). */
   retry: RetryPolicy;
+  /** What leaves this machine (`sync.content`, `sync.redact.patterns`, `sync.exclude`). */
+  content: ResolvedContentPolicy;
   close(): Promise<void>;
 }
 
@@ -103,11 +106,23 @@ export async function openSyncSession(
   ctx: CommandContext,
   commandName: string,
   engineOptions: Partial<SyncEngineOptions> = {},
+  options: { dryRun?: boolean } = {},
 ): Promise<SyncSession> {
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env);
   const project = await openLoggedInProject(ctx);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
+  let content: ResolvedContentPolicy;
+  try {
+    // A dry run records nothing: neither the profile's level nor a change of level.
+    content = await resolveContentPolicy(ctx, store, { record: options.dryRun !== true });
+    store.setContentPolicy(content);
+    // A stricter level than the one records were uploaded at queues them again, to replace the server's copy.
+    if (options.dryRun !== true) await store.recordContentLevel(content.level);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   try {
     await recordMachine(store, {
       id: machineId,
@@ -139,6 +154,7 @@ export async function openSyncSession(
     engine,
     queries: new project.remote.ProjectRpc(project.client),
     retry: { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries },
+    content,
     close: () => database.close(),
   };
 }

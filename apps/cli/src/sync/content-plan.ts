@@ -1,0 +1,51 @@
+/** What the content policy would do to the pending records, for `push --dry-run` and `sync --dry-run`. */
+import type { RedactionPreview } from '@agentlogs/local-store';
+import type { SyncSession } from './session.js';
+import { SYNC_TABLES } from './session.js';
+
+export interface ContentPlan {
+  level: string;
+  encryption: boolean;
+  /** Sessions `sync.exclude` keeps on this machine (with their turns and commits). */
+  excludedSessions: number;
+  /** Pending records the policy was applied to (excluded ones left out). */
+  records: number;
+  /** Each secret redaction would take out: rule, record, column and a masked excerpt. */
+  redactions: RedactionPreview[];
+}
+
+export async function planContent(session: SyncSession): Promise<ContentPlan> {
+  const preview = await session.store.previewRedaction(SYNC_TABLES);
+  return {
+    level: session.content.level,
+    encryption: false,
+    excludedSessions: session.store.excludedSessionCount(),
+    records: preview.records,
+    redactions: preview.findings,
+  };
+}
+
+const SHOWN = 20;
+
+export function describeContentPlan(plan: ContentPlan): string[] {
+  const lines = [
+    `Content: ${plan.level}, encryption ${plan.encryption ? 'on' : 'off'}, ${plan.excludedSessions} sessions excluded.`,
+  ];
+  if (plan.level === 'metrics')
+    lines.push('No text leaves this machine: ids, times, models, tokens and costs only.');
+  if (plan.level !== 'redacted') return lines;
+  if (plan.redactions.length === 0) {
+    lines.push(`Redaction would change nothing in ${plan.records} pending records.`);
+    return lines;
+  }
+  const records = new Set(plan.redactions.map((r) => `${r.table}/${r.id}`)).size;
+  lines.push(
+    `Redaction would replace ${plan.redactions.length} secrets in ${records} of ${plan.records} records:`,
+  );
+  for (const r of plan.redactions.slice(0, SHOWN)) {
+    lines.push(`  ${r.rule.padEnd(28)} ${r.table}/${r.id} ${r.column}: ${r.excerpt}`);
+  }
+  if (plan.redactions.length > SHOWN)
+    lines.push(`  … and ${plan.redactions.length - SHOWN} more (--json lists all)`);
+  return lines;
+}

@@ -1,0 +1,297 @@
+/**
+ * What leaves the machine (docs/privacy.md, docs/decisions/0084-content-level-in-the-local-adapter.md): the
+ * content level applied to every record the local store hands to the push, and the projects whose records never
+ * leave. The text and path columns come from the schema spec (`ColumnSpec.content`); the transformations from
+ * `@agentlogs/content-policy`. The local rows are never changed: only the outgoing copy is.
+ */
+import {
+  type ContentLevel,
+  type FieldState,
+  type Finding,
+  fieldFullness,
+  isFieldState,
+  maskedExcerpt,
+  mayReplaceField,
+  projectForLevel,
+  type Ruleset,
+  redact,
+} from '@agentlogs/content-policy';
+import { tableSpec } from '@agentlogs/schema';
+import type { SyncedTable } from './tables.js';
+
+export interface ContentPolicyOptions {
+  /** What leaves: `metrics` (no text), `redacted` (text with secrets replaced), `full`. */
+  level: ContentLevel;
+  /** The redaction rules (built-in plus the user's patterns); the built-in rules when left out. */
+  ruleset?: Ruleset;
+  /** Globs on project paths (`*`, `**`, `?`; absolute, `~` already expanded): their sessions never leave. */
+  exclude?: readonly string[];
+}
+
+/** One secret redaction would take out of an outgoing record, for `push --dry-run`. */
+export interface RedactionPreview {
+  table: string;
+  id: string;
+  column: string;
+  rule: string;
+  /** The text around the secret with every secret of the field masked (`maskedExcerpt`). */
+  excerpt: string;
+}
+
+export interface OutgoingPayload {
+  payload: Record<string, unknown>;
+  /** The state of each text and path column of the table. */
+  states: Record<string, FieldState>;
+  findings: RedactionPreview[];
+}
+
+interface TableContent {
+  text: string[];
+  json: string[];
+  path: string[];
+}
+
+const contentByTable = new Map<string, TableContent>();
+
+function tableContent(table: SyncedTable): TableContent {
+  let content = contentByTable.get(table);
+  if (!content) {
+    const columns = tableSpec(table).columns;
+    content = {
+      text: columns.filter((c) => c.content === 'text' && c.type !== 'json').map((c) => c.name),
+      json: columns.filter((c) => c.content === 'text' && c.type === 'json').map((c) => c.name),
+      path: columns.filter((c) => c.content === 'path').map((c) => c.name),
+    };
+    contentByTable.set(table, content);
+  }
+  return content;
+}
+
+/** The content columns (text, JSON text and path) of a table, as the schema spec marks them. */
+export function contentColumnsOf(table: SyncedTable): string[] {
+  const content = tableContent(table);
+  return [...content.text, ...content.json, ...content.path];
+}
+
+/**
+ * The payload of a record as it leaves at `level`. Text columns are projected by content-policy; a JSON column
+ * (tool calls, file lists) is redacted string by string inside the parsed value, so a marker never breaks an
+ * escape sequence and the other machine still parses it.
+ */
+export function outgoingPayload(
+  table: SyncedTable,
+  id: string,
+  payload: Readonly<Record<string, unknown>>,
+  level: ContentLevel,
+  ruleset?: Ruleset,
+): OutgoingPayload {
+  const content = tableContent(table);
+  const projection = projectForLevel(level, { text: content.text, projectPath: content.path }, payload, {
+    ...(ruleset ? { ruleset } : {}),
+  });
+  const findings: RedactionPreview[] = [];
+  for (const [column, found] of Object.entries(projection.findings)) {
+    const original = payload[column];
+    const text = typeof original === 'string' ? original : JSON.stringify(original);
+    for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
+  }
+  const values = projection.values;
+  const states = projection.states;
+  if (level === 'redacted') {
+    // Text redaction left unchanged is the whole text: it is plain, and may replace an older copy elsewhere.
+    for (const column of [...content.text, ...content.path]) {
+      if (states[column] === 'redacted' && projection.findings[column] === undefined)
+        states[column] = 'plain';
+    }
+  }
+  const localStates = parseContentState(payload.content_state);
+  for (const column of content.json) {
+    if (!(column in payload)) continue;
+    const value = payload[column];
+    if (level === 'metrics') {
+      values[column] = null;
+      states[column] = 'withheld';
+    } else if (value === null || value === undefined || level === 'full') {
+      states[column] = 'plain';
+    } else {
+      let changed = false;
+      values[column] = redactJsonText(
+        String(value),
+        (text, found) => {
+          changed = true;
+          for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
+        },
+        ruleset,
+      );
+      states[column] = changed ? 'redacted' : 'plain';
+    }
+  }
+  // A field this machine holds only partly (pulled redacted or withheld) never leaves as fuller than it is.
+  for (const [column, local] of Object.entries(localStates)) {
+    const outgoing = states[column] ?? 'plain';
+    if (fieldFullness({ state: local }) < fieldFullness({ state: outgoing })) states[column] = local;
+  }
+  if ('content_state' in payload) values.content_state = encodeContentState(states);
+  return { payload: values, states, findings };
+}
+
+/** The column of a payload that carries the states of its content columns. */
+export const CONTENT_STATE_COLUMN = 'content_state';
+
+/** The states a `content_state` value names (plain columns are left out); an unreadable value names none. */
+export function parseContentState(value: unknown): Record<string, FieldState> {
+  if (typeof value !== 'string' || value === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const states: Record<string, FieldState> = {};
+  for (const [column, state] of Object.entries(parsed)) {
+    if (isFieldState(state) && state !== 'plain') states[column] = state;
+  }
+  return states;
+}
+
+/** The `content_state` value of a record: the columns that are not plain, sorted; null when all are plain. */
+export function encodeContentState(states: Readonly<Record<string, FieldState>>): string | null {
+  const entries = Object.entries(states)
+    .filter(([, state]) => state !== 'plain')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length === 0 ? null : JSON.stringify(Object.fromEntries(entries));
+}
+
+/**
+ * The content columns an incoming copy may not overwrite (its copy is less full than the local one), and the
+ * `content_state` the row takes after the merge.
+ */
+export function mergeIncoming(
+  table: SyncedTable,
+  localState: unknown,
+  incomingState: unknown,
+): { keepLocal: string[]; contentState: string | null } {
+  const local = parseContentState(localState);
+  const incoming = parseContentState(incomingState);
+  const keepLocal: string[] = [];
+  const merged: Record<string, FieldState> = {};
+  for (const column of contentColumnsOf(table)) {
+    const mine = local[column] ?? 'plain';
+    const theirs = incoming[column] ?? 'plain';
+    if (mayReplaceField({ state: mine }, { state: theirs })) {
+      merged[column] = theirs;
+    } else {
+      keepLocal.push(column);
+      merged[column] = mine;
+    }
+  }
+  return { keepLocal, contentState: encodeContentState(merged) };
+}
+
+const LEVEL_ORDER: Readonly<Record<ContentLevel, number>> = { metrics: 0, redacted: 1, full: 2 };
+
+/** Whether `next` sends less than `previous` (records already uploaded must be replaced). */
+export function isStricterLevel(next: ContentLevel, previous: ContentLevel): boolean {
+  return LEVEL_ORDER[next] < LEVEL_ORDER[previous];
+}
+
+function preview(
+  table: string,
+  id: string,
+  column: string,
+  finding: Finding,
+  text: string,
+  all: Finding[],
+): RedactionPreview {
+  return { table, id, column, rule: finding.rule, excerpt: maskedExcerpt(finding, text, { findings: all }) };
+}
+
+/** Redacts every string inside a JSON text; text that is not JSON is redacted as a whole. */
+function redactJsonText(
+  json: string,
+  report: (text: string, findings: Finding[]) => void,
+  ruleset?: Ruleset,
+): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    const result = redact(json, ruleset);
+    if (result.findings.length > 0) report(json, result.findings);
+    return result.text;
+  }
+  let changed = false;
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const result = redact(value, ruleset);
+      if (result.findings.length === 0) return value;
+      changed = true;
+      report(value, result.findings);
+      return result.text;
+    }
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, inner] of Object.entries(value)) out[key] = walk(inner);
+      return out;
+    }
+    return value;
+  };
+  const redacted = walk(parsed);
+  return changed ? JSON.stringify(redacted) : json;
+}
+
+/**
+ * The test of `sync.exclude`: a project path is excluded when it, or a directory above it, matches one of the
+ * globs. `*` and `?` stay within one path component, `**` spans any number of them.
+ */
+export class ProjectExclusion {
+  private readonly patterns: RegExp[];
+
+  constructor(globs: readonly string[]) {
+    this.patterns = globs.map(globToRegExp);
+  }
+
+  get empty(): boolean {
+    return this.patterns.length === 0;
+  }
+
+  matches(projectPath: string | null | undefined): boolean {
+    if (!projectPath || this.patterns.length === 0) return false;
+    let current = projectPath.replace(/[\\/]+$/, '');
+    for (;;) {
+      if (this.patterns.some((pattern) => pattern.test(current))) return true;
+      const cut = Math.max(current.lastIndexOf('/'), current.lastIndexOf('\\'));
+      if (cut <= 0) return false;
+      current = current.slice(0, cut);
+    }
+  }
+}
+
+export function globToRegExp(glob: string): RegExp {
+  const trimmed = glob.length > 1 ? glob.replace(/[\\/]+$/, '') : glob;
+  let source = '';
+  for (let i = 0; i < trimmed.length; i += 1) {
+    const char = trimmed[i]!;
+    if (char === '*') {
+      if (trimmed[i + 1] === '*') {
+        i += 1;
+        // `**/` also matches no directory at all.
+        if (trimmed[i + 1] === '/') {
+          i += 1;
+          source += '(?:.*/)?';
+        } else {
+          source += '.*';
+        }
+      } else {
+        source += '[^/\\\\]*';
+      }
+    } else if (char === '?') {
+      source += '[^/\\\\]';
+    } else {
+      source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${source}$`);
+}
