@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openLocalDatabase } from '@agentlogs/local-store';
+import { seededRandom } from '@agentlogs/sync-core/testing';
 import { AuthStandIn, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,14 +23,7 @@ let secrets: string[];
 
 /** Fake secrets from a fixed seed: the repository holds nothing a secret scanner would flag. */
 function fakeSecrets() {
-  let state = 4242;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(4242).next;
   const pick = (alphabet: string, length: number) => {
     let out = '';
     for (let i = 0; i < length; i += 1) out += alphabet[Math.floor(random() * alphabet.length)];

@@ -1,4 +1,5 @@
 import type { SyncRecord } from '@agentlogs/sync-core';
+import { seededRandom } from '@agentlogs/sync-core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   contentColumnsOf,
@@ -30,14 +31,7 @@ const ALL = [...SYNCED_TABLES];
 
 /** Secrets built at run time from a fixed seed, so the repository holds none a scanner would flag. */
 function fakeSecrets() {
-  let state = 20261204;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(20261204).next;
   const pick = (alphabet: string, length: number) => {
     let out = '';
     for (let i = 0; i < length; i += 1) out += alphabet[Math.floor(random() * alphabet.length)];
