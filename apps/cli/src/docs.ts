@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CliError, ExitCode } from './errors.js';
 
 /**
  * The user docs the CLI carries: `agentlogs help <topic>` prints one. The bundle copies each file into the
@@ -34,5 +36,17 @@ export function seeHelp(topic: DocTopic): string {
 
 /** The text of a topic, as shipped. */
 export function readDoc(topic: DocTopic): string {
-  return readFileSync(DOC_TOPICS[topic].file(), 'utf8');
+  const file = DOC_TOPICS[topic].file();
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `the help topic '${topic}' is missing from this installation (${fileURLToPath(file)})`,
+      {
+        exitCode: ExitCode.fileSystem,
+        hint: 'reinstall agentlogs (npm i -g @agentlogs/cli), or read docs/ in its repository',
+        cause: error,
+      },
+    );
+  }
 }

@@ -122,7 +122,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const topic =
     asHelp && words.length === 1 && Object.hasOwn(helpTopics, words[0]!) ? helpTopics[words[0]!] : undefined;
   if (topic) {
-    stdout.write(`${topic.text()}\n`);
+    try {
+      stdout.write(`${topic.text()}\n`);
+    } catch (error) {
+      return reportError(error, 'help', stderr);
+    }
     return ExitCode.ok;
   }
   const found = resolve(words);

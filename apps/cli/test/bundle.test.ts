@@ -197,6 +197,17 @@ describe('the bundled binary', () => {
     }
   });
 
+  it('a help topic missing from an installation is named in one line with exit 7, not an internal error', () => {
+    const copy = path.join(temp(), 'dist');
+    cpSync(dist, copy, { recursive: true });
+    rmSync(path.join(copy, 'docs', 'login.md'));
+    const r = spawnSync(process.execPath, [path.join(copy, 'bin.js'), 'help', 'login'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(7);
+    expect(r.stderr).toContain("the help topic 'login' is missing from this installation");
+    expect(r.stderr).toContain('reinstall');
+    expect(r.stderr).not.toMatch(/internal|bug/i);
+  });
+
   it('import and stats load a few bundle files plus better-sqlite3, and find the price table', () => {
     const home = temp();
     const tree = path.join(home, 'claude', 'projects', 'demo');
