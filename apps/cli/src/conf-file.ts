@@ -1,9 +1,15 @@
+import { chmodSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { corruptFile } from './settings.js';
 
-/** Opens a `conf` JSON file, turning a corrupt file into a one-line error that says what to do. */
+/**
+ * Opens a `conf` JSON file, turning a corrupt file into a one-line error that says what to do. `conf` applies
+ * `fileMode` when it writes; a file that already exists with looser permissions (other users may read it) is
+ * tightened to `fileMode` here, before anything is read from it.
+ */
 export function openConf(file: string, fileMode: number, hint: string): Conf<Record<string, unknown>> {
+  tighten(file, fileMode);
   try {
     return new Conf<Record<string, unknown>>({
       cwd: path.dirname(file),
@@ -14,4 +20,16 @@ export function openConf(file: string, fileMode: number, hint: string): Conf<Rec
   } catch (error) {
     throw corruptFile(file, error, hint);
   }
+}
+
+/** Sets `mode` on `file` when it exists and grants more than `mode` does (never on Windows, where modes mean little). */
+export function tighten(file: string, mode: number): void {
+  if (process.platform === 'win32') return;
+  let current: number;
+  try {
+    current = statSync(file).mode & 0o777;
+  } catch {
+    return; // not there yet: it is created with `mode`
+  }
+  if ((current & ~mode) !== 0) chmodSync(file, mode);
 }

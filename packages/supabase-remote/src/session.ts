@@ -1,4 +1,5 @@
 import type { AuthError, Session, SupabaseClient, User } from '@supabase/supabase-js';
+import { describeNetworkFailure } from './network.js';
 
 /** Why a login or a session failed, in terms a user can act on. */
 export type AuthFailureCode =
@@ -109,9 +110,9 @@ export async function fetchAuthSettings(
   } catch (error) {
     const name = (error as { name?: string })?.name;
     if (name === 'AbortError' || name === 'TimeoutError') throw error;
-    const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
-    throw new AuthFailure('network', `cannot reach ${url}: ${reason}`, { cause: error });
+    throw new AuthFailure('network', `cannot reach ${url}: ${describeNetworkFailure(error)}`, {
+      cause: error,
+    });
   }
   const text = await response.text();
   if (response.status === 401 || response.status === 403) {
@@ -242,7 +243,7 @@ export async function checkReachable(
     if (name === 'TimeoutError' || name === 'AbortError') {
       return new AuthFailure(
         'network',
-        `cannot reach ${url}: no answer within ${options.timeoutMs ?? 10_000} ms`,
+        `cannot reach ${url}: no answer within ${((options.timeoutMs ?? 10_000) / 1000).toFixed(0)} s (timeout)`,
         {
           cause: error,
         },

@@ -74,8 +74,15 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min
   return n;
 }
 
-/** Retry and timing settings read from the environment (documented in docs/cli.md). */
-export function syncTimings(env: NodeJS.ProcessEnv): {
+/**
+ * Retry and timing settings read from the environment (documented in docs/cli.md). A command run by hand
+ * retries a failure that may pass (a dropped connection, a 503) twice within seconds, then says what failed;
+ * the long backoff (15 s doubling up to 5 min) belongs to `sync --watch`, which has time to wait.
+ */
+export function syncTimings(
+  env: NodeJS.ProcessEnv,
+  mode: { watch?: boolean } = {},
+): {
   retries: number;
   backoff: Pick<RetryPolicy, 'baseMs' | 'maxMs'>;
   pollIntervalMs: number;
@@ -83,12 +90,13 @@ export function syncTimings(env: NodeJS.ProcessEnv): {
   scanIntervalMs: number;
   batchSize: number;
 } {
-  const baseMs = positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MS', 15_000, 1);
+  const watch = mode.watch === true;
+  const baseMs = positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MS', watch ? 15_000 : 1_000, 1);
   return {
-    retries: positiveInt(env, 'AGENTLOGS_SYNC_RETRIES', 4),
+    retries: positiveInt(env, 'AGENTLOGS_SYNC_RETRIES', watch ? 4 : 2),
     backoff: {
       baseMs,
-      maxMs: Math.max(baseMs, positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MAX_MS', 300_000, 1)),
+      maxMs: Math.max(baseMs, positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MAX_MS', watch ? 300_000 : 4_000, 1)),
     },
     pollIntervalMs: positiveInt(env, 'AGENTLOGS_SYNC_PULL_INTERVAL_MS', 30_000, 1),
     debounceMs: positiveInt(env, 'AGENTLOGS_SYNC_DEBOUNCE_MS', 500),
@@ -106,11 +114,12 @@ export async function openSyncSession(
   ctx: CommandContext,
   commandName: string,
   engineOptions: Partial<SyncEngineOptions> = {},
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; watch?: boolean } = {},
 ): Promise<SyncSession> {
   assertSyncEnabled(ctx, commandName);
-  const timings = syncTimings(ctx.env);
-  const project = await openLoggedInProject(ctx);
+  const timings = syncTimings(ctx.env, { watch: options.watch === true });
+  // By hand, a project that cannot be reached is reported in seconds; the watch waits for it instead.
+  const project = await openLoggedInProject(ctx, { quick: options.watch !== true });
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   let content: ResolvedContentPolicy;
   try {
