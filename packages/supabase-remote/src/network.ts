@@ -47,16 +47,16 @@ export function networkCauseInWords(code: string): string | undefined {
 }
 
 /**
- * The reason a request failed before any answer, in words, with its code (`connection refused
- * (ECONNREFUSED)`); `text` is searched for a code too (postgrest-js puts the cause's code in its error
- * details). Falls back to the error's own message.
+ * The reason a request failed before any answer: its code and what it means, `ECONNREFUSED (connection
+ * refused)`. `text` is searched for a code too (postgrest-js keeps the cause's code only in its error details).
+ * Falls back to the cause's or the error's own message.
  */
 export function describeNetworkFailure(error: unknown, text = ''): string {
   const codes = codesOf(error);
   for (const match of text.matchAll(/\(([A-Z][A-Z0-9_]{2,})\)/g)) codes.push(match[1]!);
   for (const code of codes) {
     const words = networkCauseInWords(code);
-    if (words) return `${words} (${code})`;
+    if (words) return `${code} (${words})`;
   }
   const message = (error as { message?: unknown })?.message;
   const cause = (error as { cause?: { message?: unknown } })?.cause?.message;
