@@ -1,6 +1,6 @@
-import { chmodSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
+import { tighten } from './make-dir.js';
 import { corruptFile } from './settings.js';
 
 /**
@@ -20,16 +20,4 @@ export function openConf(file: string, fileMode: number, hint: string): Conf<Rec
   } catch (error) {
     throw corruptFile(file, error, hint);
   }
-}
-
-/** Sets `mode` on `file` when it exists and grants more than `mode` does (never on Windows, where modes mean little). */
-export function tighten(file: string, mode: number): void {
-  if (process.platform === 'win32') return;
-  let current: number;
-  try {
-    current = statSync(file).mode & 0o777;
-  } catch {
-    return; // not there yet: it is created with `mode`
-  }
-  if ((current & ~mode) !== 0) chmodSync(file, mode);
 }

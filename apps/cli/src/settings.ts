@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { CommandContext } from './context.js';
 import { profileDir } from './context.js';
 import { CliError, ExitCode, fileSystemError } from './errors.js';
-import { makeDir } from './make-dir.js';
+import { makeDir, tighten } from './make-dir.js';
 import {
   DEFAULT_CONTENT_LEVEL,
   normalizeContentLevel,
@@ -183,6 +183,7 @@ export class ProfileConfig {
 
   private parse(): Record<string, unknown> {
     let text: string;
+    tighten(this.path, 0o600); // settings may hold the anon key: readable by this user only
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {

@@ -194,10 +194,60 @@ export async function currentUser(client: SupabaseClient): Promise<{ user: User;
 /**
  * Global sign-out: revokes every session of the user on the server, then clears the stored session.
  * Resolves with the failure when the server could not be told (the caller decides what to do locally).
+ *
+ * With `project`, the logout request is made here rather than by supabase-js, which reports success when the
+ * server answers 401, 403 or 404 (the session had already ended): then the failure is `session_revoked`, so
+ * the caller never claims a sign-out the server did not confirm. The stored session is left to the caller.
  */
-export async function signOutEverywhere(client: SupabaseClient): Promise<AuthFailure | undefined> {
-  const { error } = await client.auth.signOut({ scope: 'global' });
-  return error ? toAuthFailure(error) : undefined;
+export async function signOutEverywhere(
+  client: SupabaseClient,
+  project?: { url: string; anonKey: string; fetch?: typeof fetch },
+): Promise<AuthFailure | undefined> {
+  if (!project) {
+    const { error } = await client.auth.signOut({ scope: 'global' });
+    return error ? toAuthFailure(error) : undefined;
+  }
+  let accessToken: string;
+  try {
+    accessToken = (await currentSession(client)).access_token;
+  } catch (error) {
+    return toAuthFailure(error);
+  }
+  const doFetch = project.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(`${project.url.replace(/\/+$/, '')}/auth/v1/logout?scope=global`, {
+      method: 'POST',
+      headers: { apikey: project.anonKey, authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const name = (error as { name?: string })?.name;
+    const why = name === 'TimeoutError' ? 'no answer within 10 s (timeout)' : describeNetworkFailure(error);
+    return new AuthFailure('network', `cannot reach ${project.url}: ${why}`, { cause: error });
+  }
+  const text = await response.text().catch(() => '');
+  if (response.ok) return undefined;
+  let body: { error_code?: unknown; code?: unknown; msg?: unknown; message?: unknown } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // not JSON
+  }
+  const serverCode = typeof body.error_code === 'string' ? body.error_code : undefined;
+  if (response.status === 401 || response.status === 403 || response.status === 404) {
+    return new AuthFailure('session_revoked', 'the server had already ended this session', {
+      ...(serverCode ? { serverCode } : {}),
+    });
+  }
+  if (response.status >= 500) {
+    return new AuthFailure('server', `the server failed (HTTP ${response.status})`);
+  }
+  const message =
+    typeof body.msg === 'string' ? body.msg : typeof body.message === 'string' ? body.message : '';
+  return new AuthFailure('rejected', `HTTP ${response.status}${message ? `: ${message}` : ''}`, {
+    ...(serverCode ? { serverCode } : {}),
+  });
 }
 
 /** The GitHub login of a user signed in with GitHub, if any. */

@@ -31,7 +31,11 @@ export const logoutCommand: Command<OptionsOf<typeof specs.logout>> = {
       return ExitCode.ok;
     }
     const failure =
-      (await project.checkReachableForRefresh()) ?? (await project.remote.signOutEverywhere(project.client));
+      (await project.checkReachableForRefresh()) ??
+      (await project.remote.signOutEverywhere(project.client, {
+        url: project.url,
+        anonKey: project.anonKey,
+      }));
     project.credentials.forgetSession(project.storageKey);
     if (!failure) {
       ctx.out(
