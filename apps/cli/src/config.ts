@@ -247,9 +247,13 @@ export async function quickReachabilityCheck(
     });
   }
   if (failure.code === 'network' || failure.code === 'server') {
-    return new CliError(failure.message, {
+    // The same words as a sync that gave up: `<url> could not be reached: <cause>`.
+    const cause = failure.message.startsWith(`cannot reach ${project.url}: `)
+      ? failure.message.slice(`cannot reach ${project.url}: `.length)
+      : failure.message;
+    return new CliError(`${project.url} could not be reached: ${cause}`, {
       exitCode: ExitCode.unavailable,
-      hint: 'nothing was changed; check your network and the project URL, then try again',
+      hint: 'nothing was lost; check your network and the project URL, then run the command again',
     });
   }
   return undefined; // anything else is reported by the request that needs it
@@ -257,12 +261,10 @@ export async function quickReachabilityCheck(
 
 /**
  * `openProject` plus a usable session (refreshed silently when its access token expired): what `push`, `pull`
- * and `sync` need. Not logged in, or a session the server revoked → exit 4; server unreachable → exit 5 (with
- * `quick`, after one request of at most `QUICK_CHECK_MS`).
+ * and `sync` need. Not logged in, or a session the server revoked → exit 4; server unreachable → exit 5.
  */
 export async function openLoggedInProject(
   ctx: Pick<CommandContext, 'home' | 'profile' | 'env'>,
-  options: { quick?: boolean } = {},
 ): Promise<ProjectConnection> {
   const project = await openProject(ctx);
   const login = `agentlogs login${ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`}`;
@@ -271,10 +273,6 @@ export async function openLoggedInProject(
       exitCode: ExitCode.auth,
       hint: `run '${login}'`,
     });
-  }
-  if (options.quick) {
-    const unreachable = await quickReachabilityCheck(project);
-    if (unreachable) throw unreachable;
   }
   const offline = await project.checkReachableForRefresh();
   if (offline) {

@@ -213,8 +213,13 @@ describe('network failures in words, in seconds', { timeout: 60_000 }, () => {
       expect(Date.now() - started, command).toBeLessThan(8_000);
       expect(r.code, `${command}: ${r.stderr}`).toBe(5);
       const first = r.stderr.split('\n')[0] ?? '';
+      const host = url.replace(/[.[\]]/g, '\\$&');
       expect(first).toMatch(
-        new RegExp(`^agentlogs ${command}: cannot reach ${url.replace(/[.[\]]/g, '\\$&')}: `),
+        new RegExp(
+          command === 'login'
+            ? `^agentlogs login: cannot reach ${host}: `
+            : `^agentlogs ${command}: ${host} could not be reached: `,
+        ),
       );
       expect(first).toMatch(cause);
       expect(r.stderr).not.toContain('retrying in');
@@ -264,7 +269,7 @@ describe('network failures in words, in seconds', { timeout: 60_000 }, () => {
       expect(Date.now() - started).toBeLessThan(9_000);
       expect(r.code).toBe(5);
       expect(r.stderr.split('\n')[0]).toBe(
-        `agentlogs push: cannot reach ${url}: no answer within 5 s (timeout)`,
+        `agentlogs push: ${url} could not be reached: no answer within 5 s (timeout)`,
       );
     } finally {
       for (const socket of sockets) socket.destroy();

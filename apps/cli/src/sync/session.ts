@@ -11,7 +11,12 @@ import {
   SyncEngine,
   type SyncEngineOptions,
 } from '@agentlogs/sync-core';
-import { openLoggedInProject, ProfileConfig, type ProjectConnection } from '../config.js';
+import {
+  openLoggedInProject,
+  ProfileConfig,
+  type ProjectConnection,
+  quickReachabilityCheck,
+} from '../config.js';
 import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -118,9 +123,30 @@ export async function openSyncSession(
 ): Promise<SyncSession> {
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env, { watch: options.watch === true });
-  // By hand, a project that cannot be reached is reported in seconds; the watch waits for it instead.
-  const project = await openLoggedInProject(ctx, { quick: options.watch !== true });
+  const project = await openLoggedInProject(ctx);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
+  if (options.watch !== true) {
+    // By hand, a project that cannot be reached is reported in seconds; the watch waits for it instead.
+    const unreachable = await quickReachabilityCheck(project);
+    if (unreachable) {
+      if (options.dryRun !== true) {
+        const failed = {
+          at: new Date().toISOString(),
+          ok: false,
+          operation: commandName,
+          error: unreachable.message,
+        };
+        try {
+          if (commandName !== 'pull') await store.recordOutcome('push', failed);
+          if (commandName !== 'push') await store.recordOutcome('pull', failed);
+        } catch {
+          // the failure to reach the project matters more
+        }
+      }
+      await database.close();
+      throw unreachable;
+    }
+  }
   let content: ResolvedContentPolicy;
   try {
     // A dry run records nothing: neither the profile's level nor a change of level.
