@@ -224,7 +224,7 @@ export async function signOutEverywhere(
   } catch (error) {
     const name = (error as { name?: string })?.name;
     const why = name === 'TimeoutError' ? 'no answer within 10 s (timeout)' : describeNetworkFailure(error);
-    return new AuthFailure('network', `cannot reach ${project.url}: ${why}`, { cause: error });
+    return new AuthFailure('network', `cannot reach the server at ${project.url}: ${why}`, { cause: error });
   }
   const text = await response.text().catch(() => '');
   if (response.ok) return undefined;
