@@ -287,7 +287,11 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
     let settings: { githubEnabled: boolean };
     try {
       settings = await remote.fetchAuthSettings(project.url, project.anonKey, {
-        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(QUICK_CHECK_MS)]),
+        // AbortSignal.any arrived in Node 20.3; before it, the timeout alone.
+        signal:
+          typeof AbortSignal.any === 'function'
+            ? AbortSignal.any([ctx.signal, AbortSignal.timeout(QUICK_CHECK_MS)])
+            : AbortSignal.timeout(QUICK_CHECK_MS),
       });
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
