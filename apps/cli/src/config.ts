@@ -11,12 +11,18 @@ export * from './settings.js';
 
 /**
  * Where supabase-js keeps this profile's session: a `conf` file of mode 0600 in `<profile dir>/credentials/`
- * (mode 0700). Implements supabase-js's storage interface.
+ * (mode 0700), one entry per project URL. Implements supabase-js's storage interface.
+ *
+ * Removing a session is compare-and-delete: an entry is removed only while it still holds the value this
+ * process last read or wrote. When a refresh fails because the server revoked the session, supabase-js removes
+ * the entry; if a login in another process wrote a new session meanwhile, that new session stays.
  */
 export class CredentialStore {
   readonly dir: string;
   readonly path: string;
   private store: Conf<Record<string, unknown>> | undefined;
+  /** The value of each key as this process last read or wrote it (null: absent). */
+  private readonly seen = new Map<string, string | null>();
 
   constructor(ctx: Pick<CommandContext, 'home' | 'profile'>) {
     this.dir = path.join(dataDir(ctx), 'credentials');
@@ -42,18 +48,42 @@ export class CredentialStore {
   }
 
   getItem = (key: string): string | null => {
-    const value = this.read(key);
-    return typeof value === 'string' ? value : null;
+    const raw = this.read(key);
+    const value = typeof raw === 'string' ? raw : null;
+    this.seen.set(key, value);
+    return value;
   };
 
   setItem = (key: string, value: string): void => {
     this.conf().set(key, value);
     chmodSync(this.path, 0o600);
+    this.seen.set(key, value);
   };
 
-  removeItem = (key: string): void => {
-    if (this.read(key) !== undefined) this.conf().delete(key);
+  /**
+   * Removes `key` unless another process wrote it since this one last read or wrote it (its value then is
+   * newer than the one that failed). Returns whether the entry is gone.
+   */
+  removeItem = (key: string): boolean => {
+    const raw = this.read(key);
+    if (raw === undefined) return true;
+    if (this.seen.has(key) && raw !== this.seen.get(key)) return false;
+    this.conf().delete(key);
+    this.seen.set(key, null);
+    return true;
   };
+
+  /**
+   * Removes the session of one project, only while it is the session this process used (see `removeItem`);
+   * the sessions of other projects, and logins in progress, stay. Returns false when a
+   * newer session, written meanwhile by another process, was kept.
+   */
+  forgetSession(storageKey: string): boolean {
+    const removed = this.removeItem(storageKey);
+    // A login in progress in another process keeps its verifier; an empty file is not left behind.
+    if (removed && Object.keys(this.conf().store).length === 0) this.clear();
+    return removed;
+  }
 
   /** Opens the file now, so a corrupt one is reported before supabase-js reads it. */
   check(): void {
@@ -89,7 +119,7 @@ export class CredentialStore {
     }
   }
 
-  /** Deletes the whole file (logout). */
+  /** Deletes the whole file, every project's session with it. */
   clear(): void {
     rmSync(this.path, { force: true });
     this.store = undefined;
@@ -195,6 +225,40 @@ export async function openProject(
   };
 }
 
+/** How long a command run by hand waits for the project to answer its first request. */
+export const QUICK_CHECK_MS = 5_000;
+
+/**
+ * For a command run by hand: one request with a short timeout (`GET /auth/v1/settings`) before any work, so
+ * a project that cannot be reached is named with the cause (DNS, refused, TLS, timeout) in seconds, exit 5,
+ * instead of after minutes of retries. Resolves with the failure, or undefined when the project answered.
+ */
+export async function quickReachabilityCheck(
+  project: Pick<ProjectConnection, 'url' | 'anonKey' | 'remote'>,
+): Promise<CliError | undefined> {
+  const failure = await project.remote.checkReachable(project.url, project.anonKey, {
+    timeoutMs: QUICK_CHECK_MS,
+  });
+  if (!failure) return undefined;
+  if (failure.code === 'bad_api_key') {
+    return new CliError(`${project.url} refused the anon key`, {
+      exitCode: ExitCode.config,
+      hint: "copy the anon key from Dashboard → Project Settings → API and run 'agentlogs config set supabase.anon_key <key>'",
+    });
+  }
+  if (failure.code === 'network' || failure.code === 'server') {
+    // The same words as a sync that gave up: `<url> could not be reached: <cause>`.
+    const cause = failure.message.startsWith(`cannot reach ${project.url}: `)
+      ? failure.message.slice(`cannot reach ${project.url}: `.length)
+      : failure.message;
+    return new CliError(`${project.url} could not be reached: ${cause}`, {
+      exitCode: ExitCode.unavailable,
+      hint: 'nothing was lost; check your network and the project URL, then run the command again',
+    });
+  }
+  return undefined; // anything else is reported by the request that needs it
+}
+
 /**
  * `openProject` plus a usable session (refreshed silently when its access token expired): what `push`, `pull`
  * and `sync` need. Not logged in, or a session the server revoked → exit 4; server unreachable → exit 5.
@@ -228,7 +292,7 @@ export async function openLoggedInProject(
       });
     }
     if (failure.code === 'session_revoked') {
-      project.credentials.clear();
+      project.credentials.forgetSession(project.storageKey);
       throw new CliError(`the session for ${project.url} was revoked or has expired`, {
         exitCode: ExitCode.auth,
         hint: `run '${login}'`,

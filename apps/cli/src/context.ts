@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { CliError, ExitCode } from './errors.js';
 
 /** Where a command writes, what it may read from the environment, and how it was invoked. */
 export interface CommandContext {
@@ -34,8 +35,24 @@ export function resolveHome(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'agentlogs');
 }
 
-/** The directory of one profile's data: the home itself for `default`, `profiles/<name>` for others. */
+const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Why `name` cannot be a profile name, or undefined when it can: 1 to 64 letters, digits, `-` and `_`, so a
+ * name is one folder under `profiles/` and never a path (`../x`, `/tmp/x`). `source` names where it came from.
+ */
+export function profileNameProblem(name: string, source?: string): string | undefined {
+  if (PROFILE_NAME.test(name)) return undefined;
+  return `invalid profile name "${name}"${source ? ` in ${source}` : ''}: use letters, digits, - and _`;
+}
+
+/**
+ * The directory of one profile's data: the home itself for `default`, `profiles/<name>` for others. Every
+ * path of a profile is made here, so a name that is not a valid profile name (from any source) stops here.
+ */
 export function profileDir(home: string, profile: string): string {
+  const problem = profileNameProblem(profile);
+  if (problem) throw new CliError(problem, { exitCode: ExitCode.usage });
   return profile === 'default' ? home : path.join(home, 'profiles', profile);
 }
 
@@ -66,7 +83,7 @@ export function createContext(options: {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   if (stdout === process.stdout) endQuietlyWhenTheReaderLeaves(stdout);
-  const profile = options.profile ?? env.AGENTLOGS_PROFILE ?? 'default';
+  const profile = options.profile ?? (env.AGENTLOGS_PROFILE || 'default');
   return {
     env,
     cwd: options.cwd ?? process.cwd(),

@@ -1,8 +1,9 @@
 import { ArgsError, closest, didYouMean, parseCommandArgs } from './args.js';
 import { type CommandEntry, type CommandGroup, commandGroups, commandTable } from './commands/index.js';
-import { createContext } from './context.js';
+import { createContext, profileNameProblem } from './context.js';
 import { CliError, ExitCode, fileSystemError } from './errors.js';
 import { commandHelp, globalHelp, groupHelp, helpTopics } from './help.js';
+import { printable } from './printable.js';
 import { noticeOldNode, version } from './version.js';
 
 export interface MainOptions {
@@ -62,7 +63,7 @@ function resolve(args: string[]): Resolved {
 /** `agentlogs <scope>: <message>` and where to read the usage: the one style of every usage error. */
 function usageLines(scope: string, message: string): string {
   const where = scope ? `agentlogs ${scope}` : 'agentlogs';
-  return `${where}: ${message}\nRun '${where} --help' for usage.\n`;
+  return `${where}: ${printable(message)}\nRun '${where} --help' for usage.\n`;
 }
 
 /** Options every command takes, wherever they appear (before a `--`): the profile and help. */
@@ -90,8 +91,7 @@ function takeGlobalOptions(argv: string[]): GlobalOptions {
     else if (a === '--help' || a === '-h') out.help = true;
     else out.args.push(a);
   }
-  if (!out.error && out.profile !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(out.profile))
-    out.error = `invalid profile name "${out.profile}": use letters, digits, - and _`;
+  if (!out.error && out.profile !== undefined) out.error = profileNameProblem(out.profile);
   return out;
 }
 
@@ -103,6 +103,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   const globals = takeGlobalOptions(argv);
   const { args, profile } = globals;
+  if (!globals.error && profile === undefined && env.AGENTLOGS_PROFILE)
+    globals.error = profileNameProblem(env.AGENTLOGS_PROFILE, 'AGENTLOGS_PROFILE');
   if (args.length === 0 || args[0] === '--version' || args[0] === '-v' || args[0] === '-V') {
     if (globals.error) {
       stderr.write(usageLines('', globals.error));
@@ -191,7 +193,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       stdout,
       stderr,
       signal: controller.signal,
-      profile: profile ?? env.AGENTLOGS_PROFILE ?? 'default',
+      profile: profile ?? (env.AGENTLOGS_PROFILE || 'default'),
     });
     noticeOldNode(ctx);
     return await command.run(ctx, parsed);
@@ -207,8 +209,9 @@ export function reportError(error: unknown, commandName: string, stderr: NodeJS.
   const fsError = fileSystemError(error);
   if (fsError) return reportError(fsError, commandName, stderr);
   if (error instanceof CliError) {
-    stderr.write(`agentlogs ${commandName}: ${error.message}\n`);
-    if (error.hint) stderr.write(`  hint: ${error.hint}\n`);
+    // Messages may quote the server or a transcript (an error description, a title): no control characters.
+    stderr.write(`agentlogs ${commandName}: ${printable(error.message)}\n`);
+    if (error.hint) stderr.write(`  hint: ${printable(error.hint)}\n`);
     if (error.exitCode === ExitCode.usage) stderr.write(`Run 'agentlogs ${commandName} --help' for usage.\n`);
     return error.exitCode;
   }
@@ -228,7 +231,7 @@ export function reportError(error: unknown, commandName: string, stderr: NodeJS.
     return ExitCode.fileSystem;
   }
   stderr.write(
-    `agentlogs ${commandName}: unexpected error: ${e?.message ?? String(error)}\n` +
+    `agentlogs ${commandName}: unexpected error: ${printable(e?.message ?? String(error))}\n` +
       '  hint: this is a bug; please report it with the command you ran\n',
   );
   if (process.env.AGENTLOGS_DEBUG) stderr.write(`${(error as Error)?.stack ?? ''}\n`);

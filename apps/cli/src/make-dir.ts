@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -37,5 +37,16 @@ export function makeDir(dir: string): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(level).isDirectory()) throw error;
     }
+  }
+}
+
+/** Sets `mode` on `file` when it exists and grants more than `mode` does (never on Windows, where modes mean little). */
+export function tighten(file: string, mode: number): void {
+  if (process.platform === 'win32') return;
+  try {
+    const current = statSync(file).mode & 0o777;
+    if ((current & ~mode) !== 0) chmodSync(file, mode);
+  } catch {
+    // not there yet (it is created with `mode`), or another user's file: left as it is
   }
 }

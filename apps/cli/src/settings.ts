@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { CommandContext } from './context.js';
 import { profileDir } from './context.js';
 import { CliError, ExitCode, fileSystemError } from './errors.js';
-import { makeDir } from './make-dir.js';
+import { makeDir, tighten } from './make-dir.js';
 import {
   DEFAULT_CONTENT_LEVEL,
   normalizeContentLevel,
@@ -33,6 +33,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       'URL of your Supabase project (Dashboard → Project Settings → API), e.g. https://abcd.supabase.co',
     normalize: normalizeProjectUrl,
+  },
+  {
+    key: 'supabase.allow_http',
+    env: 'AGENTLOGS_SUPABASE_ALLOW_HTTP',
+    description:
+      'true lets supabase.url use http:// on a private network (unencrypted: your session travels in clear); loopback needs no setting',
+    fallback: () => 'false',
+    normalize: normalizeBoolean,
   },
   {
     key: 'supabase.anon_key',
@@ -175,6 +183,7 @@ export class ProfileConfig {
 
   private parse(): Record<string, unknown> {
     let text: string;
+    tighten(this.path, 0o600); // settings may hold the anon key: readable by this user only
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
@@ -296,6 +305,10 @@ export class ProfileConfig {
   async set(name: string, value: string): Promise<string> {
     const k = configKey(name);
     const normalized = k.normalize ? k.normalize(value) : value;
+    if (k.key === 'supabase.url') {
+      const problem = insecureUrlProblem(normalized, this.get('supabase.allow_http').value === 'true');
+      if (problem) throw new CliError(problem.message, { exitCode: ExitCode.usage, hint: problem.hint });
+    }
     this.ensureDir();
     (await this.writer()).set(k.key, normalized);
     return normalized;
@@ -343,7 +356,8 @@ export function projectSettings(ctx: Pick<CommandContext, 'home' | 'profile' | '
   anonKey: string;
 } {
   const config = new ProfileConfig(ctx);
-  const url = config.get('supabase.url').value;
+  const setting = config.get('supabase.url');
+  const url = setting.value;
   const anonKey = config.get('supabase.anon_key').value;
   const profileFlag = ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`;
   if (!url) {
@@ -351,6 +365,11 @@ export function projectSettings(ctx: Pick<CommandContext, 'home' | 'profile' | '
       exitCode: ExitCode.config,
       hint: `run 'agentlogs config set supabase.url https://<project-ref>.supabase.co${profileFlag}' or set AGENTLOGS_SUPABASE_URL`,
     });
+  }
+  const insecure = insecureUrlProblem(url, config.get('supabase.allow_http').value === 'true');
+  if (insecure) {
+    const where = setting.source === 'env' ? setting.env : `supabase.url in ${config.path}`;
+    throw new CliError(`${where}: ${insecure.message}`, { exitCode: ExitCode.config, hint: insecure.hint });
   }
   if (!anonKey) {
     throw new CliError('no Supabase anon key is configured', {
@@ -408,6 +427,41 @@ export function normalizeAnonKey(value: string): string {
   return key;
 }
 
+/** `true`/`false` (also yes/no, on/off, 1/0). */
+function normalizeBoolean(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(v)) return 'true';
+  if (['false', 'no', 'off', '0'].includes(v)) return 'false';
+  throw new CliError(`"${value}" is not true or false`, { exitCode: ExitCode.usage });
+}
+
+/** Whether `hostname` (as `URL` gives it) is this machine: localhost, 127.0.0.0/8 or [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
+/**
+ * Why `url` may not be used: an http:// URL that leaves this machine, unless `supabase.allow_http` is true.
+ * The session's tokens and every record travel with each request, so they must not cross a network in clear.
+ */
+export function insecureUrlProblem(
+  url: string,
+  allowHttp: boolean,
+): { message: string; hint: string } | undefined {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:' || isLoopbackHost(parsed.hostname) || allowHttp) return undefined;
+  return {
+    message: `the project URL must use https:// (http:// only for 127.0.0.1, ::1 or localhost), got ${parsed.origin}`,
+    hint: "use the https:// URL of the project; for a server on a private network without TLS, run 'agentlogs config set supabase.allow_http true' first (your session and records then travel unencrypted)",
+  };
+}
+
 function normalizeProjectUrl(value: string): string {
   let url: URL;
   try {
@@ -420,6 +474,11 @@ function normalizeProjectUrl(value: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new CliError(`the project URL must start with https:// (got ${url.protocol}//)`, {
+      exitCode: ExitCode.usage,
+    });
+  }
+  if (!url.hostname) {
+    throw new CliError('the project URL has no host name', {
       exitCode: ExitCode.usage,
     });
   }

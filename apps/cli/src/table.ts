@@ -1,3 +1,5 @@
+import { oneLine } from './printable.js';
+
 /** How a column's cells line up: text to the left, numbers to the right. */
 export type Align = 'left' | 'right';
 
@@ -14,11 +16,13 @@ export interface TableOptions {
 
 /**
  * The CLI's one table renderer: lines of cells padded to each column's widest cell. The last column is
- * not padded when it is left-aligned, so no line ends in spaces.
+ * not padded when it is left-aligned, so no line ends in spaces. Cells hold data (titles, names, paths) that may
+ * come from transcripts or the server: control characters are dropped and line breaks become spaces
+ * (`oneLine`), so a cell can neither break the table nor send escape sequences to the terminal.
  */
 export function renderTable(rows: readonly (readonly string[])[], options: TableOptions = {}): string[] {
   const { header, align = [], indent = '', gap = '  ' } = options;
-  const all = header ? [header, ...rows] : rows;
+  const all = (header ? [header, ...rows] : rows).map((r) => r.map(oneLine));
   const columns = Math.max(0, ...all.map((r) => r.length));
   const widths = Array.from({ length: columns }, (_, i) =>
     Math.max(0, ...all.map((r) => (r[i] ?? '').length)),
@@ -32,7 +36,7 @@ export function renderTable(rows: readonly (readonly string[])[], options: Table
         return i === columns - 1 ? cell : cell.padEnd(w);
       })
       .join(gap);
-  const lines = rows.map(line);
+  const lines = (header ? all.slice(1) : all).map(line);
   if (!header) return lines;
-  return [line(header), indent + widths.map((w) => '-'.repeat(w)).join(gap), ...lines];
+  return [line(all[0]!), indent + widths.map((w) => '-'.repeat(w)).join(gap), ...lines];
 }

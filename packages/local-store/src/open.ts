@@ -4,7 +4,7 @@
  * connection on demand. Kysely is loaded on first use: the hot paths (import, stats, sync) use prepared
  * statements, and loading it costs a process more than opening the database.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -67,7 +67,7 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
   let path: string;
   const readonly = options.readonly ?? false;
   if ('dir' in options) {
-    if (!readonly) ensureDirectory(options.dir);
+    if (!readonly) ensureDirectory(options.dir, 0o700);
     path = join(options.dir, DATABASE_FILE_NAME);
   } else {
     path = options.path;
@@ -98,6 +98,8 @@ export function openLocalDatabase(options: OpenLocalStoreOptions): LocalDatabase
     );
   }
   const translateError = (error: unknown) => translateSqliteError(error, path, busyTimeoutMs);
+  // Before WAL mode: SQLite gives the -wal and -shm files it creates the database file's mode.
+  if (!readonly) keepPrivate(path);
   try {
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     sqlite.pragma('foreign_keys = ON');
@@ -207,6 +209,24 @@ export function ensureDirectory(dir: string, mode?: number): void {
       mkdirSync(level, mode === undefined ? undefined : { mode });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(level).isDirectory()) throw error;
+    }
+  }
+}
+
+/**
+ * The database holds every transcript's text: it and its -wal and -shm files are made readable by their owner
+ * only (0600), also when an earlier version or a umask left them readable by others. Files of another user
+ * (a database opened with write access it was granted) are left as they are. Not on Windows.
+ */
+export function keepPrivate(databasePath: string): void {
+  if (process.platform === 'win32') return;
+  const uid = process.getuid?.();
+  for (const file of [databasePath, `${databasePath}-wal`, `${databasePath}-shm`]) {
+    try {
+      const { mode, uid: owner } = statSync(file);
+      if ((mode & 0o077) !== 0 && (uid === undefined || owner === uid)) chmodSync(file, 0o600);
+    } catch {
+      // not there (yet), or not ours to change
     }
   }
 }

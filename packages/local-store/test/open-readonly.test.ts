@@ -57,6 +57,8 @@ describe('a read-only open', () => {
     store.sqlite.prepare("insert into sync_state (key, value) values ('probe', '2')").run();
     await store.close();
     chmodSync(dir, 0o755);
+    // The database is created readable by its owner only; its owner shared it with other users.
+    chmodSync(join(dir, 'agentlogs.db'), 0o644);
     const script = `
       const { openLocalDatabase } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
       const db = openLocalDatabase({ dir: ${JSON.stringify(dir)}, readonly: true });

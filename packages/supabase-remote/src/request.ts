@@ -5,6 +5,7 @@
  */
 import { type AbortSignalLike, SyncAbortedError, type SyncError, syncErrorFrom } from '@agentlogs/sync-core';
 import type { SupabaseClient } from '@supabase/supabase-js';
+import { describeNetworkFailure } from './network.js';
 
 /** Default milliseconds before a call is abandoned with a transient timeout error. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -53,10 +54,15 @@ export async function callRpc(
       }
       const { error, status } = response;
       const hint = error.hint ? ` (${error.hint})` : '';
+      // No answer at all: postgrest-js keeps the cause (with its code) only in `details`.
+      const details = (error as { details?: unknown }).details;
       throw syncErrorFrom({
         status: status === 0 ? undefined : status,
         code: error.code || undefined,
-        message: `${fn}: ${error.message}${hint}`,
+        message:
+          status === 0
+            ? `${fn}: ${describeNetworkFailure(error, typeof details === 'string' ? details : '')}`
+            : `${fn}: ${error.message}${hint}`,
         network: status === 0,
         cause: error,
       });
@@ -72,5 +78,9 @@ function classifyThrown(fn: string, error: unknown, aborted: boolean, timedOut: 
   const message = error instanceof Error ? error.message : String(error);
   if (aborted) return new SyncAbortedError(`${fn} cancelled`, { cause: error });
   if (timedOut) return syncErrorFrom({ message: `${fn} timed out`, timedOut: true, cause: error });
-  return syncErrorFrom({ message: `${fn}: ${message}`, network: true, cause: error });
+  return syncErrorFrom({
+    message: `${fn}: ${describeNetworkFailure(error) || message}`,
+    network: true,
+    cause: error,
+  });
 }

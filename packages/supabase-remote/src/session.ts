@@ -1,4 +1,5 @@
 import type { AuthError, Session, SupabaseClient, User } from '@supabase/supabase-js';
+import { describeNetworkFailure } from './network.js';
 
 /** Why a login or a session failed, in terms a user can act on. */
 export type AuthFailureCode =
@@ -109,9 +110,9 @@ export async function fetchAuthSettings(
   } catch (error) {
     const name = (error as { name?: string })?.name;
     if (name === 'AbortError' || name === 'TimeoutError') throw error;
-    const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
-    throw new AuthFailure('network', `cannot reach ${url}: ${reason}`, { cause: error });
+    throw new AuthFailure('network', `cannot reach ${url}: ${describeNetworkFailure(error)}`, {
+      cause: error,
+    });
   }
   const text = await response.text();
   if (response.status === 401 || response.status === 403) {
@@ -193,10 +194,60 @@ export async function currentUser(client: SupabaseClient): Promise<{ user: User;
 /**
  * Global sign-out: revokes every session of the user on the server, then clears the stored session.
  * Resolves with the failure when the server could not be told (the caller decides what to do locally).
+ *
+ * With `project`, the logout request is made here rather than by supabase-js, which reports success when the
+ * server answers 401, 403 or 404 (the session had already ended): then the failure is `session_revoked`, so
+ * the caller never claims a sign-out the server did not confirm. The stored session is left to the caller.
  */
-export async function signOutEverywhere(client: SupabaseClient): Promise<AuthFailure | undefined> {
-  const { error } = await client.auth.signOut({ scope: 'global' });
-  return error ? toAuthFailure(error) : undefined;
+export async function signOutEverywhere(
+  client: SupabaseClient,
+  project?: { url: string; anonKey: string; fetch?: typeof fetch },
+): Promise<AuthFailure | undefined> {
+  if (!project) {
+    const { error } = await client.auth.signOut({ scope: 'global' });
+    return error ? toAuthFailure(error) : undefined;
+  }
+  let accessToken: string;
+  try {
+    accessToken = (await currentSession(client)).access_token;
+  } catch (error) {
+    return toAuthFailure(error);
+  }
+  const doFetch = project.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(`${project.url.replace(/\/+$/, '')}/auth/v1/logout?scope=global`, {
+      method: 'POST',
+      headers: { apikey: project.anonKey, authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const name = (error as { name?: string })?.name;
+    const why = name === 'TimeoutError' ? 'no answer within 10 s (timeout)' : describeNetworkFailure(error);
+    return new AuthFailure('network', `cannot reach the server at ${project.url}: ${why}`, { cause: error });
+  }
+  const text = await response.text().catch(() => '');
+  if (response.ok) return undefined;
+  let body: { error_code?: unknown; code?: unknown; msg?: unknown; message?: unknown } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // not JSON
+  }
+  const serverCode = typeof body.error_code === 'string' ? body.error_code : undefined;
+  if (response.status === 401 || response.status === 403 || response.status === 404) {
+    return new AuthFailure('session_revoked', 'the server had already ended this session', {
+      ...(serverCode ? { serverCode } : {}),
+    });
+  }
+  if (response.status >= 500) {
+    return new AuthFailure('server', `the server failed (HTTP ${response.status})`);
+  }
+  const message =
+    typeof body.msg === 'string' ? body.msg : typeof body.message === 'string' ? body.message : '';
+  return new AuthFailure('rejected', `HTTP ${response.status}${message ? `: ${message}` : ''}`, {
+    ...(serverCode ? { serverCode } : {}),
+  });
 }
 
 /** The GitHub login of a user signed in with GitHub, if any. */
@@ -242,7 +293,7 @@ export async function checkReachable(
     if (name === 'TimeoutError' || name === 'AbortError') {
       return new AuthFailure(
         'network',
-        `cannot reach ${url}: no answer within ${options.timeoutMs ?? 10_000} ms`,
+        `cannot reach ${url}: no answer within ${((options.timeoutMs ?? 10_000) / 1000).toFixed(0)} s (timeout)`,
         {
           cause: error,
         },

@@ -10,6 +10,7 @@ import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { storeError } from '../open-store.js';
+import { oneLine } from '../printable.js';
 import { openLocalSyncStore } from '../sync/session.js';
 import { renderTable } from '../table.js';
 import type { specs } from './index.js';
@@ -120,15 +121,17 @@ const showCommand: Command<OptionsOf<(typeof specs)['commits show']>> = {
       ctx.out(JSON.stringify(view, null, 2));
       return ExitCode.ok;
     }
-    ctx.out(`Commit:    ${view.id}`);
-    ctx.out(`Title:     ${view.title ?? '(none)'}${view.hidden ? '  [hidden]' : ''}`);
-    ctx.out(`Project:   ${view.project_name ?? '-'}`);
-    ctx.out(`Session:   ${view.session_id ?? '-'}`);
-    ctx.out(`Machine:   ${view.machine_name ?? view.machine_id ?? '-'}`);
-    ctx.out(`Time:      ${view.started_at} → ${view.closed_at}`);
-    ctx.out(`Closed by: ${view.closed_by}${view.git_hash ? ` (git ${view.git_hash})` : ''}`);
-    ctx.out(`Turns:     ${view.turns} (${view.input_tokens} input, ${view.output_tokens} output tokens)`);
-    if (view.files_changed.length > 0) ctx.out(`Files:     ${view.files_changed.join(', ')}`);
+    // Titles, project names, machine names and file paths come from transcripts or other machines.
+    const show = (label: string, value: string) => ctx.out(`${label.padEnd(11)}${oneLine(value)}`);
+    show('Commit:', view.id);
+    show('Title:', `${view.title ?? '(none)'}${view.hidden ? '  [hidden]' : ''}`);
+    show('Project:', view.project_name ?? '-');
+    show('Session:', view.session_id ?? '-');
+    show('Machine:', view.machine_name ?? view.machine_id ?? '-');
+    show('Time:', `${view.started_at} → ${view.closed_at}`);
+    show('Closed by:', `${view.closed_by}${view.git_hash ? ` (git ${view.git_hash})` : ''}`);
+    show('Turns:', `${view.turns} (${view.input_tokens} input, ${view.output_tokens} output tokens)`);
+    if (view.files_changed.length > 0) show('Files:', view.files_changed.join(', '));
     ctx.out(`Version:   ${view.version}${view.pending ? ' (not pushed yet)' : ''}`);
     return ExitCode.ok;
   },

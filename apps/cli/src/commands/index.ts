@@ -18,6 +18,7 @@ const DRY_RUN_HELP =
 const CONFIG_KEYS_HELP = `Settings:
   supabase.url       URL of your Supabase project (Dashboard → Project Settings → API), e.g. https://abcd.supabase.co (env AGENTLOGS_SUPABASE_URL)
   supabase.anon_key  the project's anon (publishable) key, from the same page (env AGENTLOGS_SUPABASE_ANON_KEY)
+  supabase.allow_http  true allows an http:// supabase.url beyond this machine (unencrypted; default false) (env AGENTLOGS_SUPABASE_ALLOW_HTTP)
   machine.name       the name this machine has in your records (default: its hostname) (env AGENTLOGS_MACHINE_NAME)
   sync.content       what leaves this machine: metrics, redacted (default) or full (env AGENTLOGS_SYNC_CONTENT)
   sync.redact.patterns  your redaction patterns, a JSON array of regular expressions (env AGENTLOGS_SYNC_REDACT_PATTERNS)

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -5,11 +6,12 @@ import { rowId } from '@agentlogs/schema';
 import type { AuthFailure } from '@agentlogs/supabase-remote';
 import { isNotAllowedError, isSyncError } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';
-import { openProject, ProfileConfig, type ProjectConnection } from '../config.js';
+import { openProject, ProfileConfig, type ProjectConnection, QUICK_CHECK_MS } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { seeHelp } from '../docs.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { oneLine } from '../printable.js';
 import type { specs } from './index.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -23,7 +25,14 @@ interface PendingCallback {
   respond(ok: boolean, message: string): void;
 }
 
-function parseCallback(url: URL): CallbackResult | undefined {
+/**
+ * The callback in `url`, or undefined when it is none. `state` is the nonce this login put in its redirect
+ * URL: Supabase Auth keeps the query of the redirect URL, so a genuine callback carries it back; an address
+ * without it, or with another one, did not come from this login and is refused (`'foreign'`).
+ */
+function parseCallback(url: URL, state: string): CallbackResult | 'foreign' | undefined {
+  if (url.pathname !== '/callback') return undefined;
+  if (url.searchParams.get('state') !== state) return 'foreign';
   const code = url.searchParams.get('code');
   if (code) return { code };
   const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
@@ -33,7 +42,9 @@ function parseCallback(url: URL): CallbackResult | undefined {
   return {
     error,
     ...(errorCode ? { errorCode } : {}),
-    description: url.searchParams.get('error_description') ?? fragment.get('error_description') ?? '',
+    description: oneLine(
+      url.searchParams.get('error_description') ?? fragment.get('error_description') ?? '',
+    ),
   };
 }
 
@@ -47,18 +58,35 @@ function page(ok: boolean, message: string): string {
 <p>You can close this tab and return to the terminal.</p></body></html>`;
 }
 
-/** The loopback server on 127.0.0.1 that receives `/callback` from the browser. */
+/**
+ * The loopback server on 127.0.0.1 that receives `/callback` from the browser. It answers only requests
+ * addressed to `127.0.0.1:<its port>` (a page of another site that resolves its own name to 127.0.0.1 sends
+ * its own name as Host: DNS rebinding) that carry this login's `state`; anything else is refused and does
+ * not end the login.
+ */
 async function startLoopback(
   port: number,
+  state: string,
 ): Promise<{ server: Server; port: number; next: Promise<PendingCallback> }> {
   let deliver: (pending: PendingCallback) => void = () => {};
   const next = new Promise<PendingCallback>((resolve) => {
     deliver = resolve;
   });
   let delivered = false;
+  let host = '';
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const result = url.pathname === '/callback' ? parseCallback(url) : undefined;
+    if (req.headers.host !== host) {
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end('Misdirected request\n');
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const result = parseCallback(url, state);
+    if (result === 'foreign') {
+      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page(false, 'This address does not belong to the login in progress.'));
+      return;
+    }
     if (!result || delivered) {
       res.writeHead(result ? 409 : 404, { 'content-type': 'text/html; charset=utf-8' });
       res.end(page(false, result ? 'This login has already been handled.' : 'Nothing here.'));
@@ -91,7 +119,9 @@ async function startLoopback(
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  return { server, port: (server.address() as AddressInfo).port, next };
+  const bound = (server.address() as AddressInfo).port;
+  host = `127.0.0.1:${bound}`;
+  return { server, port: bound, next };
 }
 
 /** Whether a browser can be opened here: not over SSH without a display, not on a headless Linux. */
@@ -113,7 +143,7 @@ async function openBrowser(url: string): Promise<boolean> {
 }
 
 /** Lines pasted into the terminal: the address the browser ended on, for logins where the redirect cannot arrive. */
-function watchPastedUrl(onUrl: (url: URL) => void): () => void {
+function watchPastedUrl(onUrl: (url: URL) => void, isCallback: (url: URL) => boolean): () => void {
   const stdin = process.stdin;
   if (stdin.destroyed || stdin.readableEnded) return () => {};
   const rl = createInterface({ input: stdin, terminal: false });
@@ -121,7 +151,7 @@ function watchPastedUrl(onUrl: (url: URL) => void): () => void {
     const text = line.trim();
     try {
       const url = new URL(text);
-      if (parseCallback(url)) onUrl(url);
+      if (isCallback(url)) onUrl(url);
     } catch {
       // not a URL: ignore
     }
@@ -200,7 +230,9 @@ function callbackFailure(result: { error: string; errorCode?: string; descriptio
       hint: "run 'agentlogs login' again and choose Authorize on GitHub's page",
     });
   }
-  return new CliError(`login failed: ${result.description || result.error}`, { exitCode: ExitCode.auth });
+  return new CliError(`login failed: ${result.description || oneLine(result.error)}`, {
+    exitCode: ExitCode.auth,
+  });
 }
 
 /** Registers the profile (GitHub login) and this machine with the backend after a login. */
@@ -254,9 +286,24 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
     // A disabled GitHub provider can be seen before any browser is involved.
     let settings: { githubEnabled: boolean };
     try {
-      settings = await remote.fetchAuthSettings(project.url, project.anonKey, { signal: ctx.signal });
+      settings = await remote.fetchAuthSettings(project.url, project.anonKey, {
+        // AbortSignal.any arrived in Node 20.3; before it, the timeout alone.
+        signal:
+          typeof AbortSignal.any === 'function'
+            ? AbortSignal.any([ctx.signal, AbortSignal.timeout(QUICK_CHECK_MS)])
+            : AbortSignal.timeout(QUICK_CHECK_MS),
+      });
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
+      if ((error as { name?: string })?.name === 'TimeoutError') {
+        throw new CliError(
+          `cannot reach ${project.url}: no answer within ${QUICK_CHECK_MS / 1000} s (timeout)`,
+          {
+            exitCode: ExitCode.unavailable,
+            hint: `check your network connection and the project URL (${project.url})`,
+          },
+        );
+      }
       throw loginFailure(remote.toAuthFailure(error), project.url);
     }
     if (!settings.githubEnabled) {
@@ -269,11 +316,13 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
     const previous = project.storedSession();
     if (previous?.user) {
       const who = previous.user.user_metadata?.user_name ?? previous.user.email ?? 'another user';
-      ctx.err(`Already logged in as ${String(who)}; this login replaces that session.`);
+      ctx.err(`Already logged in as ${oneLine(String(who))}; this login replaces that session.`);
     }
 
-    const loopback = await startLoopback(port);
-    const redirectTo = `http://127.0.0.1:${loopback.port}/callback`;
+    const state = randomBytes(24).toString('base64url');
+    const loopback = await startLoopback(port, state);
+    const callbackAddress = `http://127.0.0.1:${loopback.port}/callback`;
+    const redirectTo = `${callbackAddress}?state=${state}`;
     let stopPaste: () => void = () => {};
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
@@ -297,17 +346,24 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
       );
       ctx.err(`  ${authorizeUrl}`);
       ctx.err(
-        `Waiting up to ${timeoutSeconds} s for the browser to come back to ${redirectTo} (Ctrl-C to cancel).` +
+        `Waiting up to ${timeoutSeconds} s for the browser to come back to ${callbackAddress} (Ctrl-C to cancel).` +
           (opened
             ? ''
             : '\nIf that page fails to load (e.g. over SSH), paste its full address here and press Enter.'),
       );
 
       const pasted = new Promise<PendingCallback>((resolve) => {
-        stopPaste = watchPastedUrl((url) => {
-          const result = parseCallback(url);
-          if (result) resolve({ result, respond: () => {} });
-        });
+        stopPaste = watchPastedUrl(
+          (url) => {
+            const result = parseCallback(url, state);
+            if (result === 'foreign') {
+              ctx.err(
+                'That address does not belong to this login (its state does not match): paste the address the browser ended on for the URL above.',
+              );
+            } else if (result) resolve({ result, respond: () => {} });
+          },
+          (url) => parseCallback(url, state) !== undefined,
+        );
       });
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -316,8 +372,8 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
               new CliError(`no answer from the browser within ${timeoutSeconds} s`, {
                 exitCode: ExitCode.failure,
                 hint:
-                  `if GitHub's page ended on your Site URL instead of a page saying "Logged in", add ${redirectTo.replace(/:\d+\//, ':*/')} ` +
-                  `to Dashboard → Authentication → URL Configuration → Redirect URLs (this login used ${redirectTo}), then run 'agentlogs login' again`,
+                  `if GitHub's page ended on your Site URL instead of a page saying "Logged in", add ${callbackAddress.replace(/:\d+\//, ':*/')} ` +
+                  `to Dashboard → Authentication → URL Configuration → Redirect URLs (this login used ${callbackAddress}), then run 'agentlogs login' again`,
               }),
             ),
           timeoutSeconds * 1000,
@@ -346,7 +402,7 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
         throw failure;
       }
       project.credentials.adoptSession(loginKey, project.storageKey);
-      const login = remote.githubLogin(session.user) ?? session.user.email ?? session.user.id;
+      const login = oneLine(remote.githubLogin(session.user) ?? session.user.email ?? session.user.id);
       let registered: Awaited<ReturnType<typeof registerWithBackend>>;
       try {
         registered = await registerWithBackend(ctx, project);
@@ -363,9 +419,11 @@ export const loginCommand: Command<OptionsOf<typeof specs.login>> = {
       );
       finished = true;
       ctx.out(
-        `Logged in to ${project.url} as ${login}${session.user.email ? ` (${session.user.email})` : ''}.`,
+        `Logged in to ${project.url} as ${login}${session.user.email ? ` (${oneLine(session.user.email)})` : ''}.`,
       );
-      ctx.out(`This machine: ${registered.device.name} (${registered.machineId}), profile ${ctx.profile}.`);
+      ctx.out(
+        `This machine: ${oneLine(registered.device.name)} (${registered.machineId}), profile ${ctx.profile}.`,
+      );
       return ExitCode.ok;
     } finally {
       clearTimeout(timer);

@@ -6,6 +6,7 @@ import { openLoggedInProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
+import { oneLine } from '../printable.js';
 import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
 import { renderTable } from '../table.js';
 import type { specs } from './index.js';
@@ -93,7 +94,7 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
           }
         }
       } else if (remote.note) {
-        ctx.err(`agentlogs machines: last sync times unknown: ${remote.note}`);
+        ctx.err(`agentlogs machines: last sync times unknown: ${oneLine(remote.note)}`);
       }
     }
     if (json) {

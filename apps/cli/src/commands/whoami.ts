@@ -1,8 +1,9 @@
 import { rowId } from '@agentlogs/schema';
 import type { Command, OptionsOf } from '../command.js';
-import { openProject, ProfileConfig } from '../config.js';
+import { openProject, ProfileConfig, QUICK_CHECK_MS } from '../config.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
+import { oneLine } from '../printable.js';
 import type { specs } from './index.js';
 
 export const whoamiCommand: Command<OptionsOf<typeof specs.whoami>> = {
@@ -27,13 +28,16 @@ export const whoamiCommand: Command<OptionsOf<typeof specs.whoami>> = {
     };
     let verified = true;
     try {
-      const offline = await project.checkReachableForRefresh();
-      if (offline) throw offline;
+      // One quick request first: offline, the stored login is shown at once, with the host and the cause.
+      const offline = await remote.checkReachable(project.url, project.anonKey, {
+        timeoutMs: QUICK_CHECK_MS,
+      });
+      if (offline && ['network', 'server', 'bad_api_key'].includes(offline.code)) throw offline;
       user = (await remote.currentUser(project.client)).user;
     } catch (error) {
       const failure = remote.toAuthFailure(error);
       if (failure.code === 'not_logged_in' || failure.code === 'session_revoked') {
-        project.credentials.clear();
+        project.credentials.forgetSession(project.storageKey);
         return loggedOut(`the session for ${project.url} was revoked or has expired; you are logged out`);
       }
       if (failure.code === 'bad_api_key') {
@@ -72,10 +76,13 @@ export const whoamiCommand: Command<OptionsOf<typeof specs.whoami>> = {
       ctx.out(JSON.stringify(info, null, 2));
       return ExitCode.ok;
     }
-    ctx.out(`Logged in to ${info.project_url} as ${info.github_login ?? info.email ?? info.user_id}`);
-    ctx.out(`  user id:   ${info.user_id}`);
-    if (info.email) ctx.out(`  email:     ${info.email}`);
-    ctx.out(`  machine:   ${info.machine_name} (${info.machine_id})`);
+    // The login, email and machine name come from the server.
+    ctx.out(
+      `Logged in to ${info.project_url} as ${oneLine(info.github_login ?? info.email ?? info.user_id)}`,
+    );
+    ctx.out(`  user id:   ${oneLine(info.user_id)}`);
+    if (info.email) ctx.out(`  email:     ${oneLine(info.email)}`);
+    ctx.out(`  machine:   ${oneLine(info.machine_name)} (${info.machine_id})`);
     ctx.out(`  profile:   ${info.profile}`);
     return ExitCode.ok;
   },

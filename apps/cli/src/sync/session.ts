@@ -11,7 +11,12 @@ import {
   SyncEngine,
   type SyncEngineOptions,
 } from '@agentlogs/sync-core';
-import { openLoggedInProject, ProfileConfig, type ProjectConnection } from '../config.js';
+import {
+  openLoggedInProject,
+  ProfileConfig,
+  type ProjectConnection,
+  quickReachabilityCheck,
+} from '../config.js';
 import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -74,8 +79,15 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min
   return n;
 }
 
-/** Retry and timing settings read from the environment (documented in docs/cli.md). */
-export function syncTimings(env: NodeJS.ProcessEnv): {
+/**
+ * Retry and timing settings read from the environment (documented in docs/cli.md). A command run by hand
+ * retries a failure that may pass (a dropped connection, a 503) twice within seconds, then says what failed;
+ * the long backoff (15 s doubling up to 5 min) belongs to `sync --watch`, which has time to wait.
+ */
+export function syncTimings(
+  env: NodeJS.ProcessEnv,
+  mode: { watch?: boolean } = {},
+): {
   retries: number;
   backoff: Pick<RetryPolicy, 'baseMs' | 'maxMs'>;
   pollIntervalMs: number;
@@ -83,12 +95,13 @@ export function syncTimings(env: NodeJS.ProcessEnv): {
   scanIntervalMs: number;
   batchSize: number;
 } {
-  const baseMs = positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MS', 15_000, 1);
+  const watch = mode.watch === true;
+  const baseMs = positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MS', watch ? 15_000 : 1_000, 1);
   return {
-    retries: positiveInt(env, 'AGENTLOGS_SYNC_RETRIES', 4),
+    retries: positiveInt(env, 'AGENTLOGS_SYNC_RETRIES', watch ? 4 : 2),
     backoff: {
       baseMs,
-      maxMs: Math.max(baseMs, positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MAX_MS', 300_000, 1)),
+      maxMs: Math.max(baseMs, positiveInt(env, 'AGENTLOGS_SYNC_BACKOFF_MAX_MS', watch ? 300_000 : 4_000, 1)),
     },
     pollIntervalMs: positiveInt(env, 'AGENTLOGS_SYNC_PULL_INTERVAL_MS', 30_000, 1),
     debounceMs: positiveInt(env, 'AGENTLOGS_SYNC_DEBOUNCE_MS', 500),
@@ -106,12 +119,34 @@ export async function openSyncSession(
   ctx: CommandContext,
   commandName: string,
   engineOptions: Partial<SyncEngineOptions> = {},
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; watch?: boolean } = {},
 ): Promise<SyncSession> {
   assertSyncEnabled(ctx, commandName);
-  const timings = syncTimings(ctx.env);
+  const timings = syncTimings(ctx.env, { watch: options.watch === true });
   const project = await openLoggedInProject(ctx);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
+  if (options.watch !== true) {
+    // By hand, a project that cannot be reached is reported in seconds; the watch waits for it instead.
+    const unreachable = await quickReachabilityCheck(project);
+    if (unreachable) {
+      if (options.dryRun !== true) {
+        const failed = {
+          at: new Date().toISOString(),
+          ok: false,
+          operation: commandName,
+          error: unreachable.message,
+        };
+        try {
+          if (commandName !== 'pull') await store.recordOutcome('push', failed);
+          if (commandName !== 'push') await store.recordOutcome('pull', failed);
+        } catch {
+          // the failure to reach the project matters more
+        }
+      }
+      await database.close();
+      throw unreachable;
+    }
+  }
   let content: ResolvedContentPolicy;
   try {
     // A dry run records nothing: neither the profile's level nor a change of level.

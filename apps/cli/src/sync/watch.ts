@@ -28,8 +28,13 @@ function stamp(): string {
 
 export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const { claudeRoots, codexRoots } = transcriptRoots(ctx, args);
-  const timings = syncTimings(ctx.env);
-  const session = await openSyncSession(ctx, 'sync --watch', { pollIntervalMs: timings.pollIntervalMs });
+  const timings = syncTimings(ctx.env, { watch: true });
+  const session = await openSyncSession(
+    ctx,
+    'sync --watch',
+    { pollIntervalMs: timings.pollIntervalMs },
+    { watch: true },
+  );
   const { engine, database, device } = session;
   const log = (line: string) => ctx.err(`[${stamp()}] ${line}`);
 
