@@ -9,6 +9,7 @@ import {
 } from 'node:crypto';
 import {
   DecryptionFailedError,
+  InvalidCachedKeyError,
   InvalidFieldContextError,
   InvalidKdfParamsError,
   MalformedEnvelopeError,
@@ -132,6 +133,35 @@ export async function deriveKey(passphrase: string, params: KdfParams): Promise<
     kind: 'agentlogs-content-key',
     fieldKey: subkey(master, 'field encryption'),
     checkKey: subkey(master, 'key check'),
+  };
+}
+
+const KEY_EXPORT_PREFIX = 'alkey1:';
+
+/**
+ * The key as text, to cache on the machine that derived it (a file only its user can read) so the passphrase is
+ * asked once. Whoever reads it can decrypt every field: it is as secret as the passphrase.
+ */
+export function exportContentKey(key: ContentKey): string {
+  return KEY_EXPORT_PREFIX + Buffer.concat([key.fieldKey, key.checkKey]).toString('base64url');
+}
+
+/** The key cached by {@link exportContentKey}; throws {@link InvalidCachedKeyError} for anything else. */
+export function importContentKey(text: string): ContentKey {
+  const body =
+    typeof text === 'string' && text.startsWith(KEY_EXPORT_PREFIX)
+      ? text.slice(KEY_EXPORT_PREFIX.length).trim()
+      : '';
+  const bytes = /^[A-Za-z0-9_-]+$/.test(body) ? Buffer.from(body, 'base64url') : Buffer.alloc(0);
+  if (bytes.length !== 64) {
+    throw new InvalidCachedKeyError(
+      'The cached content key is unreadable; unlock again with the passphrase.',
+    );
+  }
+  return {
+    kind: 'agentlogs-content-key',
+    fieldKey: Buffer.from(bytes.subarray(0, 32)),
+    checkKey: Buffer.from(bytes.subarray(32)),
   };
 }
 
