@@ -170,6 +170,8 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
       level: 'redacted',
       source: 'default',
       encryption: false,
+      encryption_state: 'off',
+      locked_fields: 0,
       excluded_sessions: 0,
       error: null,
     });

@@ -16,6 +16,7 @@ import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { type EncryptionState, resolveEncryption, storeEncryption } from './encryption.js';
 import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
 /** The tables sync moves, parents first. */
@@ -32,8 +33,10 @@ export interface SyncSession {
   queries: ProjectRpc;
   /** The retry policy from the environment (sync-core's backoff, the number of retries). */
   retry: RetryPolicy;
-  /** What leaves this machine (`sync.content`, `sync.redact.patterns`, `sync.exclude`). */
+  /** What leaves this machine (`sync.content`, `sync.redact.patterns`, `sync.exclude`, encryption). */
   content: ResolvedContentPolicy;
+  /** Whether the account encrypts and this machine holds the key (docs/privacy.md). */
+  encryption: EncryptionState;
   close(): Promise<void>;
 }
 
@@ -111,14 +114,28 @@ export async function openSyncSession(
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env);
   const project = await openLoggedInProject(ctx);
+  const queries = new project.remote.ProjectRpc(project.client);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   let content: ResolvedContentPolicy;
+  let encryption: EncryptionState;
   try {
     // A dry run records nothing: neither the profile's level nor a change of level.
     content = await resolveContentPolicy(ctx, store, { record: options.dryRun !== true });
+    try {
+      encryption = await resolveEncryption(ctx, queries);
+    } catch (error) {
+      const { syncCliError } = await import('./run.js');
+      throw syncCliError(error);
+    }
+    const encrypt = storeEncryption(encryption);
+    content = { ...content, ...(encrypt ? { encryption: encrypt } : {}) };
     store.setContentPolicy(content);
-    // A stricter level than the one records were uploaded at queues them again, to replace the server's copy.
-    if (options.dryRun !== true) await store.recordContentLevel(content.level);
+    if (options.dryRun !== true) {
+      // Fields pulled while this machine was locked become readable once it holds the key.
+      if (encryption.state === 'on' && store.uploadedForm() === 'locked') store.openLockedFields();
+      // A change of level or of encryption queues the records uploaded before, to replace the server's copy.
+      await store.recordContentLevel(content.level, encrypt);
+    }
   } catch (error) {
     await database.close();
     throw error;
@@ -152,9 +169,10 @@ export async function openSyncSession(
     database,
     store,
     engine,
-    queries: new project.remote.ProjectRpc(project.client),
+    queries,
     retry: { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries },
     content,
+    encryption,
     close: () => database.close(),
   };
 }
