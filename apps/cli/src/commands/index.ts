@@ -247,8 +247,8 @@ Derives a key from the passphrase (scrypt, 128 MiB), stores the key derivation p
 (never the key) in your account's row on the server, and keeps the key on this machine in
 <profile dir>/credentials/content-key.json (mode 0600). The next 'agentlogs sync' replaces the text this
 machine uploaded before with ciphertext. Other machines: 'agentlogs encryption unlock'; until then they send
-no text and show encrypted text as locked. A lost passphrase cannot be recovered; metrics are never encrypted.
-What is encrypted and what is not: docs/privacy.md in the agentlogs repository.`,
+no text and show encrypted text as locked. A lost passphrase cannot be recovered; metrics (times, models,
+tokens, costs) are never encrypted.`,
     options: { 'passphrase-file': { type: 'string' } },
   }),
   'encryption unlock': commandSpec({
