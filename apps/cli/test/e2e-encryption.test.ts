@@ -197,6 +197,14 @@ describe('end-to-end encryption', { timeout: 240_000 }, () => {
     ]);
     expect(status).toMatchObject({ account: 'on', machine: 'locked', reason: 'no-key' });
     expect(status.locked_fields).toBeGreaterThan(0);
+    // Locked text shows as locked, never as ciphertext; stats by project still group by project.
+    const commits = await c.ok(['commits', 'list', '--json']);
+    expect(commits.stdout).not.toContain('alenc1:');
+    expect(commits.stdout).toContain('(locked)');
+    const byProject = await c.json<{ rows: { key: string }[] }>(['stats', '--by', 'project']);
+    expect(byProject.rows.map((row) => row.key)).toEqual([
+      expect.stringMatching(/^\(locked project [0-9a-f-]{8}\)$/),
+    ]);
 
     const treeC = markedTranscript(
       tempDir('enc-c'),
@@ -215,8 +223,14 @@ describe('end-to-end encryption', { timeout: 240_000 }, () => {
     await b.ok(['sync']);
     expect(await localText(a)).toContain(MARKER_A);
     expect(await localText(b)).toBe(await localText(a));
-    // C's session reached A as metrics.
+    // C's session reached A as metrics; its project, whose path did not travel, is named by its id.
     expect((await a.json<{ rows: unknown[] }>(['stats', '--by', 'machine'])).rows).toHaveLength(2);
+    const keys = (await a.json<{ rows: { key: string }[] }>(['stats', '--by', 'project'])).rows.map(
+      (r) => r.key,
+    );
+    expect(keys).toHaveLength(2);
+    expect(keys).toContain('/home/ada/projects/orchard');
+    expect(keys.find((key) => key !== '/home/ada/projects/orchard')).toMatch(/^\(project [0-9a-f-]{8}\)$/);
   });
 
   it('change-passphrase re-encrypts the server; the others lock until they unlock with the new one', async () => {

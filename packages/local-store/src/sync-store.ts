@@ -19,6 +19,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
+import type { PendingRecord } from './outbox.js';
 import {
   CONTENT_STATE_COLUMN,
   type ContentPolicyOptions,
@@ -247,6 +248,43 @@ export class SqliteSyncStore implements LocalStore {
         counts[table] = row.n;
       }
       return counts;
+    });
+  }
+
+  /**
+   * The pending records as `agentlogs sync pending` lists them (table by table in push order, oldest edit first),
+   * at most `limit`; records of projects `sync.exclude` keeps here are left out, as `pendingCounts` leaves them.
+   */
+  listPending(limit: number): PendingRecord[] {
+    return this.read(() => {
+      this.refreshExclusions();
+      const records: PendingRecord[] = [];
+      for (const table of SYNCED_TABLES) {
+        if (records.length >= limit) break;
+        const rows = this.prepare(
+          `select t.id, t.version, t.synced_version, t.deleted_at, t.updated_at from ${table} t
+             where t.version > t.synced_version
+               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+               ${this.excludedSql(table)}
+             order by t.updated_at, t.id limit ?`,
+        ).all(table, limit - records.length) as {
+          id: string;
+          version: number;
+          synced_version: number;
+          deleted_at: string | null;
+          updated_at: string | null;
+        }[];
+        for (const row of rows) {
+          records.push({
+            table,
+            id: row.id,
+            version: row.version,
+            change: row.deleted_at !== null ? 'delete' : row.synced_version === 0 ? 'new' : 'edit',
+            updated_at: row.updated_at,
+          });
+        }
+      }
+      return records;
     });
   }
 

@@ -209,10 +209,11 @@ ${JSON_HELP}  print the status as JSON`,
     usage: 'sync pending [--limit N] [--json]',
     help: `Options:
   --limit N   list at most N records (default 20; counts per table are always complete)
-${JSON_HELP}  print {total, tables: {table: count}, records: [{table, id, version, change, updated_at}]}
+${JSON_HELP}  print {total, tables: {table: count}, records: [{table, id, version, change, updated_at}],
+              excluded_sessions}
 
 Works offline: it reads the local database only. Records parked as dead letters are not pending
-('agentlogs sync status' lists them).`,
+('agentlogs sync status' lists them), nor are the records of projects sync.exclude keeps on this machine.`,
     options: { limit: { type: 'string' }, json },
   }),
   'sync reset': commandSpec({
