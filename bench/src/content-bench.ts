@@ -35,10 +35,12 @@ export interface ContentBenchResult {
   rows: number;
   /** The transformation alone, in this process: rows/s of `outgoingPayload`. */
   transform: { variant: string; rowsPerSecond: number; seconds: number }[];
-  /** The whole push of the transformed rows; `slowdown` is 1 − rate / rate at `full` (negative: faster). */
-  push: { variant: string; rowsPerSecond: number; seconds: number; slowdown: number }[];
-  /** The two pushes at `full` (first and last), whose mean is the baseline. */
-  fullRuns: number[];
+  /**
+   * The whole push of the transformed rows, median of `runs` (every sample kept); `slowdown` is 1 − rate / rate at
+   * `full` (negative: faster).
+   */
+  push: { variant: string; rowsPerSecond: number; seconds: number; samples: number[]; slowdown: number }[];
+  runs: number;
   /** Secrets redaction replaced in the rows (they hold the generator's fake keys). */
   redactedFields: number;
   target: { maxSlowdown: number };
@@ -67,10 +69,11 @@ class LevelOutbox extends PushOutbox {
 }
 
 export async function runContentBench(
-  options: { log?: (line: string) => void; rows?: number; seed?: number } = {},
+  options: { log?: (line: string) => void; rows?: number; seed?: number; runs?: number } = {},
 ): Promise<ContentBenchResult> {
   const log = options.log ?? (() => {});
-  const count = options.rows ?? Number(process.env.AGENTLOGS_BENCH_CONTENT_ROWS ?? 20_000);
+  const count = options.rows ?? Number(process.env.AGENTLOGS_BENCH_CONTENT_ROWS ?? 10_000);
+  const runs = options.runs ?? 3;
   log(`content: building ${count} turn rows from the synthetic tree`);
   const records = benchTurnRows(count, options.seed ?? 1).map((r) => ({
     ...r,
@@ -117,7 +120,7 @@ export async function runContentBench(
       });
       const store = new LevelOutbox(records, transformFor(variant));
       const engine = new SyncEngine({ store, remote, tables: ['turns'] });
-      log(`content: push at ${variant.name}`);
+      log(`content: push at ${variant.name} (${round + 1} of ${VARIANTS.length * runs})`);
       const start = process.hrtime.bigint();
       const report = await engine.push();
       const elapsed = seconds(start);
@@ -125,19 +128,30 @@ export async function runContentBench(
         throw new Error(`push at ${variant.name} accepted ${report.accepted} of ${records.length}`);
       return elapsed;
     };
-    // `full` first and last: their mean is the baseline, so a drift of the shared machine shows in both.
-    const order = [...VARIANTS, VARIANTS[0]!];
-    const timings: number[] = [];
-    for (const [round, variant] of order.entries()) timings.push(await pushOnce(variant, round));
-    const fullRuns = [records.length / timings[0]!, records.length / timings.at(-1)!];
-    const baseline = (fullRuns[0]! + fullRuns[1]!) / 2;
-    const push = VARIANTS.map((variant, index) => {
-      const elapsed = index === 0 ? (timings[0]! + timings.at(-1)!) / 2 : (timings[index] as number);
-      const rowsPerSecond = records.length / elapsed;
+    // Every level once per round, the order rotated each round, so a drift of the shared machine spreads over
+    // all of them; each level's figure is its median over the rounds.
+    const rounds = runs;
+    const samples = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
+    for (let round = 0; round < rounds; round += 1) {
+      for (let i = 0; i < VARIANTS.length; i += 1) {
+        const variant = VARIANTS[(i + round) % VARIANTS.length]!;
+        const elapsed = await pushOnce(variant, round * VARIANTS.length + i);
+        samples.get(variant.name)!.push(records.length / elapsed);
+      }
+    }
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
+    const baseline = median(samples.get('full')!);
+    const push = VARIANTS.map((variant) => {
+      const rowsPerSecond = median(samples.get(variant.name)!);
       return {
         variant: variant.name,
-        seconds: elapsed,
+        seconds: records.length / rowsPerSecond,
         rowsPerSecond,
+        samples: samples.get(variant.name)!,
         slowdown: 1 - rowsPerSecond / baseline,
       };
     });
@@ -147,7 +161,7 @@ export async function runContentBench(
       rows: records.length,
       transform,
       push,
-      fullRuns,
+      runs: rounds,
       redactedFields,
       target: { maxSlowdown },
       met: push.every((p) => p.slowdown <= maxSlowdown),
@@ -177,7 +191,9 @@ function formatContentBench(r: Omit<ContentBenchResult, 'table'>): string {
   }
   lines.push(
     '',
-    `full pushed first and last: ${r.fullRuns.map(n).join(' and ')} rows/s (the baseline is their mean)`,
+    `push: median of ${r.runs} runs per level, levels interleaved; samples (rows/s): ${r.push
+      .map((p) => `${p.variant} ${p.samples.map(n).join(' ')}`)
+      .join('; ')}`,
   );
   return lines.join('\n');
 }

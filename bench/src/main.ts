@@ -122,7 +122,12 @@ async function main(): Promise<void> {
 
   if (parts.includes('content')) {
     process.stdout.write('\n== content: push at each content level and with encryption ==\n');
-    results.content = await runOptionalPart('content-bench.js', 'runContentBench', { repoRoot, log, seed });
+    results.content = await runOptionalPart('content-bench.js', 'runContentBench', {
+      repoRoot,
+      log,
+      seed,
+      runs,
+    });
   }
 
   const outDir = path.join(repoRoot, 'bench', 'results');
