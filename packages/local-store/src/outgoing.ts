@@ -123,7 +123,7 @@ export function outgoingPayload(
   const key = encryption !== undefined && 'key' in encryption ? encryption.key : undefined;
   // A locked machine cannot encrypt: nothing of its text leaves until it unlocks.
   const level: ContentLevel = locked ? 'metrics' : requestedLevel;
-  const localStates = parseContentState(payload.content_state);
+  const localStates = localContentStates(payload);
   const projection = projectForLevel(level, { text: content.text, projectPath: content.path }, payload, {
     ...(ruleset ? { ruleset } : {}),
   });
@@ -210,15 +210,24 @@ export function openIncomingPayload(
   id: string,
   payload: Readonly<Record<string, unknown>>,
   key: ContentKey | undefined,
-): { payload: Record<string, unknown>; opened: number; locked: number } {
+): { payload: Record<string, unknown>; opened: number; locked: number; changed: boolean } {
   const states = parseContentState(payload.content_state);
   const out: Record<string, unknown> = { ...payload };
   let opened = 0;
   let locked = 0;
+  let corrected = false;
   for (const [column, state] of Object.entries(states)) {
     if (state !== 'encrypted') continue;
     const value = payload[column];
-    if (key === undefined || !isEnvelope(value)) {
+    if (!isEnvelope(value)) {
+      // Written again here since it arrived (see `localContentStates`): whole text, not a locked copy.
+      if (column in payload) {
+        delete states[column];
+        corrected = true;
+      }
+      continue;
+    }
+    if (key === undefined) {
       locked += 1;
       continue;
     }
@@ -233,8 +242,25 @@ export function openIncomingPayload(
       locked += 1;
     }
   }
-  if (opened > 0) out[CONTENT_STATE_COLUMN] = encodeContentState(states);
-  return { payload: out, opened, locked };
+  if (opened > 0 || corrected) out[CONTENT_STATE_COLUMN] = encodeContentState(states);
+  return { payload: out, opened, locked, changed: opened > 0 || corrected };
+}
+
+/**
+ * The states of a local row's content columns, corrected by what the columns hold: a field marked `encrypted` that
+ * holds no envelope, or marked `withheld` that holds text, was written again on this machine since (a transcript
+ * imported after its rows were pulled): it is whole, so plain. Never trusting the mark alone keeps plain text from
+ * leaving labelled as ciphertext, and keeps a pulled copy from replacing text this machine recorded itself.
+ */
+export function localContentStates(row: Readonly<Record<string, unknown>>): Record<string, FieldState> {
+  const states = parseContentState(row[CONTENT_STATE_COLUMN]);
+  for (const [column, state] of Object.entries(states)) {
+    if (!(column in row)) continue;
+    const value = row[column];
+    if (state === 'encrypted' && !isEnvelope(value)) delete states[column];
+    else if (state === 'withheld' && value !== null && value !== undefined) delete states[column];
+  }
+  return states;
 }
 
 /** The column of a payload that carries the states of its content columns. */
@@ -271,10 +297,10 @@ export function encodeContentState(states: Readonly<Record<string, FieldState>>)
  */
 export function mergeIncoming(
   table: SyncedTable,
-  localState: unknown,
+  localRow: Readonly<Record<string, unknown>>,
   incomingState: unknown,
 ): { keepLocal: string[]; contentState: string | null } {
-  const local = parseContentState(localState);
+  const local = localContentStates(localRow);
   const incoming = parseContentState(incomingState);
   const keepLocal: string[] = [];
   const merged: Record<string, FieldState> = {};

@@ -352,7 +352,7 @@ export class SqliteSyncStore implements LocalStore {
           const result = openIncomingPayload(table, row.id as string, row, key);
           total.opened += result.opened;
           total.locked += result.locked;
-          if (result.opened === 0) continue;
+          if (!result.changed) continue;
           const set = [...columns, CONTENT_STATE_COLUMN];
           this.prepare(`update ${table} set ${set.map((c) => `${c} = ?`).join(', ')} where id = ?`).run(
             ...set.map((column) => toSqlValue(result.payload[column])),
@@ -424,7 +424,7 @@ export class SqliteSyncStore implements LocalStore {
       return record;
     }
     const result = openIncomingPayload(table, record.id, record.payload, encryption.key);
-    return result.opened === 0 ? record : { ...record, payload: result.payload };
+    return result.changed ? { ...record, payload: result.payload } : record;
   }
 
   /**
@@ -889,10 +889,10 @@ export class SqliteSyncStore implements LocalStore {
     const values = this.payloadValues(table, record, false);
     if (values.has(CONTENT_STATE_COLUMN) && record.deletedAt === null) {
       // A field that arrives redacted, withheld or locked never overwrites a fuller local copy (docs/privacy.md).
-      const local = this.prepare(`select ${CONTENT_STATE_COLUMN} as state from ${table} where id = ?`).get(
-        record.id,
-      ) as { state: string | null };
-      const merge = mergeIncoming(table, local.state, values.get(CONTENT_STATE_COLUMN));
+      const local = this.prepare(
+        `select ${[CONTENT_STATE_COLUMN, ...contentColumnsOf(table)].join(', ')} from ${table} where id = ?`,
+      ).get(record.id) as Record<string, unknown>;
+      const merge = mergeIncoming(table, local, values.get(CONTENT_STATE_COLUMN));
       for (const column of merge.keepLocal) values.delete(column);
       values.set(CONTENT_STATE_COLUMN, merge.contentState);
     }

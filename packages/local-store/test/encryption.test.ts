@@ -185,6 +185,33 @@ describe('end-to-end encryption in the local store', () => {
     expect(atA.payload.content).toBe('the prompt of a');
   });
 
+  it('a pulled locked field written again by an import is whole: it never leaves as plaintext labelled encrypted', async () => {
+    const server = new Map<string, ServerRecord>();
+    const a = machine('a', { level: 'full', encryption: { key } });
+    importSession(a, 'a');
+    await push(a, server);
+    const c = machine('c', { level: 'full', encryption: { locked: true } });
+    await c.applyServerRecords([...server.values()]);
+    // The importer rewrites the text of a turn it finds in a transcript here, leaving content_state as it was.
+    c.database.sqlite
+      .prepare(
+        `update turns set content = 'the prompt of a', version = version + 1, device_id = 'device-c' where id = 't-a'`,
+      )
+      .run();
+    const locked = (await pending(c)).find((r) => r.id === 't-a')!;
+    expect(text(locked)).not.toContain('the prompt of a');
+    expect(JSON.parse(locked.payload.content_state as string)).toMatchObject({ content: 'withheld' });
+    c.setContentPolicy({ level: 'full', encryption: { key } });
+    const sealed = (await pending(c)).find((r) => r.id === 't-a')!;
+    expect(isEnvelope(sealed.payload.content)).toBe(true);
+    expect(text(sealed)).not.toContain('the prompt of a');
+    // A newer encrypted copy pulled while locked again does not replace the text recorded here.
+    c.setContentPolicy({ level: 'full', encryption: { locked: true } });
+    const newer = { ...server.get('turns/t-a')!, version: 9, changeSeq: 50 };
+    await c.applyServerRecords([newer]);
+    expect((await c.readRecord('turns', 't-a'))!.payload.content).toBe('the prompt of a');
+  });
+
   it('turning encryption on, locking and unlocking queue the uploaded records exactly when the server copy must change', async () => {
     expect(uploadForm('redacted', undefined)).toBe('redacted');
     expect(uploadForm('redacted', { key })).toBe('redacted+encrypted');
