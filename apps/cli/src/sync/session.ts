@@ -121,11 +121,26 @@ export async function openSyncSession(
   try {
     // A dry run records nothing: neither the profile's level nor a change of level.
     content = await resolveContentPolicy(ctx, store, { record: options.dryRun !== true });
+    const { syncCliError, withRetries } = await import('./run.js');
+    const retry = { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries };
     try {
-      encryption = await resolveEncryption(ctx, queries);
+      // Whether the account encrypts decides what may leave: asked before anything is sent, with the retries
+      // of the run itself; unanswered, nothing is sent and the run fails as a push would.
+      encryption = await withRetries(ctx, { retry }, commandName, () => resolveEncryption(ctx, queries));
     } catch (error) {
-      const { syncCliError } = await import('./run.js');
-      throw syncCliError(error);
+      const failed = {
+        at: new Date().toISOString(),
+        ok: false,
+        operation: commandName,
+        error: error instanceof Error ? error.message : String(error),
+      };
+      try {
+        if (options.dryRun !== true && commandName !== 'pull') await store.recordOutcome('push', failed);
+        if (options.dryRun !== true && commandName !== 'push') await store.recordOutcome('pull', failed);
+      } catch {
+        // The original error matters more.
+      }
+      throw syncCliError(error, { project, retry });
     }
     const encrypt = storeEncryption(encryption);
     content = { ...content, ...(encrypt ? { encryption: encrypt } : {}) };
