@@ -353,7 +353,7 @@ async function enginePush(
  * left off; pending or not is still the reference store's answer, and every other call goes to it. The bench
  * never edits a record, so the held copy is the one sent.
  */
-class PushOutbox implements LocalStore {
+export class PushOutbox implements LocalStore {
   private readonly ordered: SyncRecord[];
   /** Each record's JSON size, known from when it was written (as a store keeping a size column knows it). */
   private readonly sizes = new Map<SyncRecord, number>();
@@ -433,7 +433,7 @@ class PushOutbox implements LocalStore {
   }
 }
 
-async function startStandInThread(
+export async function startStandInThread(
   databaseUrl: string,
   jwtSecret: string,
 ): Promise<{ url: string; anonKey: string; close(): Promise<void> }> {

@@ -170,6 +170,8 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
       level: 'redacted',
       source: 'default',
       encryption: false,
+      encryption_state: 'off',
+      locked_fields: 0,
       excluded_sessions: 0,
       error: null,
     });
@@ -277,7 +279,16 @@ describe('content levels end to end', { timeout: 180_000 }, () => {
     await d.ok(['push']);
     // Nothing of the project was written on the server; it stays pending here.
     expect(await written()).toBe(before);
-    const pending = await d.json<{ tables: Record<string, number> }>(['sync', 'pending']);
-    expect(pending.tables.turns).toBeGreaterThan(0);
+    // They are not pending either: they never leave, so `sync pending` does not count them.
+    const pending = await d.json<{ tables: Record<string, number>; excluded_sessions: number }>([
+      'sync',
+      'pending',
+    ]);
+    expect(pending.tables.turns).toBe(0);
+    expect(pending.excluded_sessions).toBe(1);
+    // Once no longer excluded, they are pending again.
+    await d.ok(['config', 'unset', 'sync.exclude']);
+    const released = await d.json<{ tables: Record<string, number> }>(['sync', 'pending']);
+    expect(released.tables.turns).toBeGreaterThan(0);
   });
 });

@@ -4,11 +4,13 @@ import {
   createHmac,
   hkdfSync,
   randomBytes,
+  randomFillSync,
   scrypt,
   timingSafeEqual,
 } from 'node:crypto';
 import {
   DecryptionFailedError,
+  InvalidCachedKeyError,
   InvalidFieldContextError,
   InvalidKdfParamsError,
   MalformedEnvelopeError,
@@ -135,6 +137,35 @@ export async function deriveKey(passphrase: string, params: KdfParams): Promise<
   };
 }
 
+const KEY_EXPORT_PREFIX = 'alkey1:';
+
+/**
+ * The key as text, to cache on the machine that derived it (a file only its user can read) so the passphrase is
+ * asked once. Whoever reads it can decrypt every field: it is as secret as the passphrase.
+ */
+export function exportContentKey(key: ContentKey): string {
+  return KEY_EXPORT_PREFIX + Buffer.concat([key.fieldKey, key.checkKey]).toString('base64url');
+}
+
+/** The key cached by {@link exportContentKey}; throws {@link InvalidCachedKeyError} for anything else. */
+export function importContentKey(text: string): ContentKey {
+  const body =
+    typeof text === 'string' && text.startsWith(KEY_EXPORT_PREFIX)
+      ? text.slice(KEY_EXPORT_PREFIX.length).trim()
+      : '';
+  const bytes = /^[A-Za-z0-9_-]+$/.test(body) ? Buffer.from(body, 'base64url') : Buffer.alloc(0);
+  if (bytes.length !== 64) {
+    throw new InvalidCachedKeyError(
+      'The cached content key is unreadable; unlock again with the passphrase.',
+    );
+  }
+  return {
+    kind: 'agentlogs-content-key',
+    fieldKey: Buffer.from(bytes.subarray(0, 32)),
+    checkKey: Buffer.from(bytes.subarray(32)),
+  };
+}
+
 const KEY_CHECK_PREFIX = 'alkc1:';
 
 /**
@@ -172,6 +203,23 @@ const ENVELOPE_PATTERN = new RegExp(`^${ENVELOPE_PREFIX}[A-Za-z0-9_-]{${MIN_BODY
 export type SealedState = 'plain' | 'redacted';
 const STATE_BYTES: Record<SealedState, number> = { plain: 0x50, redacted: 0x52 };
 
+/**
+ * Random nonces are drawn from a pool refilled from the CSPRNG 1,024 at a time: one `randomBytes(12)` call per
+ * field cost as much as the encryption itself. Each nonce is copied out and never handed out twice.
+ */
+const noncePool = Buffer.alloc(NONCE_BYTES * 1024);
+let nonceOffset = noncePool.length;
+
+function freshNonce(): Buffer {
+  if (nonceOffset >= noncePool.length) {
+    randomFillSync(noncePool);
+    nonceOffset = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(nonceOffset, nonceOffset + NONCE_BYTES));
+  nonceOffset += NONCE_BYTES;
+  return nonce;
+}
+
 /** True for a value shaped like an encrypted-field envelope (this format version). */
 export function isEnvelope(value: unknown): value is string {
   return typeof value === 'string' && ENVELOPE_PATTERN.test(value);
@@ -199,11 +247,12 @@ export function encryptField(
   state: SealedState = 'plain',
 ): string {
   const aad = aadFor(context);
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key.fieldKey, nonce);
   cipher.setAAD(aad);
-  const body = cipher.update(Buffer.concat([Buffer.of(STATE_BYTES[state]), Buffer.from(plaintext, 'utf8')]));
-  const sealed = Buffer.concat([nonce, body, cipher.final(), cipher.getAuthTag()]);
+  const header = cipher.update(Buffer.of(STATE_BYTES[state]));
+  const body = cipher.update(plaintext, 'utf8');
+  const sealed = Buffer.concat([nonce, header, body, cipher.final(), cipher.getAuthTag()]);
   return ENVELOPE_PREFIX + sealed.toString('base64url');
 }
 

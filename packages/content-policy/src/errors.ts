@@ -11,7 +11,8 @@ export type ContentPolicyErrorCode =
   | 'malformed_envelope'
   | 'unsupported_envelope_version'
   | 'decryption_failed'
-  | 'invalid_field_context';
+  | 'invalid_field_context'
+  | 'invalid_cached_key';
 
 const BRAND = '__agentlogsContentPolicyError';
 
@@ -84,6 +85,12 @@ export class InvalidFieldContextError extends ContentPolicyError {
   readonly code = 'invalid_field_context' as const;
 }
 
+/** A cached key (`exportContentKey`) is not in the format this build writes: delete it and unlock again. */
+export class InvalidCachedKeyError extends ContentPolicyError {
+  override readonly name = 'InvalidCachedKeyError';
+  readonly code = 'invalid_cached_key' as const;
+}
+
 /** True for any error of this package, including ones thrown by another copy of it. */
 export function isContentPolicyError(error: unknown): error is ContentPolicyError {
   return typeof error === 'object' && error !== null && (error as Record<string, unknown>)[BRAND] === true;
@@ -102,3 +109,4 @@ export const isUnsupportedEnvelopeVersionError = hasCode<UnsupportedEnvelopeVers
 );
 export const isDecryptionFailedError = hasCode<DecryptionFailedError>('decryption_failed');
 export const isInvalidFieldContextError = hasCode<InvalidFieldContextError>('invalid_field_context');
+export const isInvalidCachedKeyError = hasCode<InvalidCachedKeyError>('invalid_cached_key');

@@ -6,9 +6,12 @@ import {
   deriveKey,
   ENVELOPE_PREFIX,
   encryptField,
+  exportContentKey,
+  importContentKey,
   isContentPolicyError,
   isDecryptionFailedError,
   isEnvelope,
+  isInvalidCachedKeyError,
   isInvalidFieldContextError,
   isInvalidKdfParamsError,
   isMalformedEnvelopeError,
@@ -209,5 +212,24 @@ describe('field encryption', () => {
     expect(openField(otherKey, moved, here)).toEqual({ text: 'keep me', state: 'redacted' });
     expect(isDecryptionFailedError(caught(() => decryptField(key, moved, here)))).toBe(true);
     expect(isDecryptionFailedError(caught(() => reencryptField(otherKey, key, envelope, here)))).toBe(true);
+  });
+
+  it('a key exported for the local cache imports to the same key, and nothing else imports', () => {
+    const cached = exportContentKey(key);
+    expect(cached.startsWith('alkey1:')).toBe(true);
+    const restored = importContentKey(`${cached}\n`);
+    expect(keyCheck(restored)).toBe(keyCheck(key));
+    expect(decryptField(restored, encryptField(key, 'cached', here), here)).toBe('cached');
+    for (const bad of [
+      '',
+      'alkey1:',
+      `${cached.slice(0, -4)}`,
+      cached.replace('alkey1:', 'alkey2:'),
+      'alkey1:!!',
+    ]) {
+      const error = caught(() => importContentKey(bad));
+      expect(isInvalidCachedKeyError(error)).toBe(true);
+      expect((error as Error).message).not.toContain(cached.slice(7));
+    }
   });
 });

@@ -2,6 +2,7 @@
  * Cognitive commits as `agentlogs commits list|show` print them: with the machine's name, the live turns'
  * totals and the changed files. Edits are on `SqliteSyncStore`; `commits.ts` has the compact summaries.
  */
+import { isEnvelope } from '@agentlogs/content-policy';
 import type { Kysely } from 'kysely';
 import type { LocalDatabase } from './open.js';
 import type { Database } from './schema.js';
@@ -74,20 +75,26 @@ function viewQuery(db: Kysely<Database>) {
 
 type ViewRow = NonNullable<Awaited<ReturnType<ReturnType<typeof viewQuery>['executeTakeFirst']>>>;
 
+/** Text this machine holds encrypted and cannot read (it has no key) shows as locked, never as ciphertext. */
+const LOCKED = '(locked)';
+const readable = (value: string | null | undefined): string | null =>
+  value === null || value === undefined ? null : isEnvelope(value) ? LOCKED : value;
+
 function toView(row: ViewRow): CommitView {
   let files: string[] = [];
   try {
-    const parsed = row.files_changed ? (JSON.parse(row.files_changed) as unknown) : [];
-    if (Array.isArray(parsed)) files = parsed.map(String);
+    if (isEnvelope(row.files_changed)) files = [LOCKED];
+    const parsed = row.files_changed && files.length === 0 ? (JSON.parse(row.files_changed) as unknown) : [];
+    if (Array.isArray(parsed) && files.length === 0) files = parsed.map(String);
   } catch {
     files = [];
   }
   return {
     id: row.id,
-    title: row.title ?? null,
+    title: readable(row.title),
     hidden: Number(row.hidden ?? 0) === 1,
     session_id: row.session_id ?? null,
-    project_name: row.project_name ?? null,
+    project_name: readable(row.project_name),
     git_hash: row.git_hash ?? null,
     closed_by: row.closed_by ?? '',
     started_at: row.started_at ?? '',

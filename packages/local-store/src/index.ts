@@ -68,15 +68,19 @@ export {
   type PendingRecord,
 } from './outbox.js';
 export {
+  type ContentEncryption,
   type ContentPolicyOptions,
   contentColumnsOf,
   encodeContentState,
   globToRegExp,
+  mustReupload,
   type OutgoingPayload,
+  openIncomingPayload,
   outgoingPayload,
   ProjectExclusion,
   parseContentState,
   type RedactionPreview,
+  uploadForm,
 } from './outgoing.js';
 export {
   type CommitRecord,

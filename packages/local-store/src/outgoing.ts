@@ -5,13 +5,18 @@
  * `@agentlogs/content-policy`. The local rows are never changed: only the outgoing copy is.
  */
 import {
+  type ContentKey,
   type ContentLevel,
+  encryptField,
   type FieldState,
   type Finding,
   fieldFullness,
+  isContentPolicyError,
+  isEnvelope,
   isFieldState,
   maskedExcerpt,
   mayReplaceField,
+  openField,
   projectForLevel,
   type Ruleset,
   redact,
@@ -26,6 +31,33 @@ export interface ContentPolicyOptions {
   ruleset?: Ruleset;
   /** Globs on project paths (`*`, `**`, `?`; absolute, `~` already expanded): their sessions never leave. */
   exclude?: readonly string[];
+  /**
+   * End-to-end encryption (docs/privacy.md): `{ key }` when this machine holds the account's key (every text
+   * and path field that leaves is encrypted; encrypted fields that arrive are decrypted); `{ locked: true }` when
+   * the account encrypts and this machine lacks the key (its text does not leave: its records go at `metrics`
+   * with paths withheld too, and encrypted fields that arrive stay encrypted). Absent: encryption is off.
+   */
+  encryption?: ContentEncryption;
+}
+
+export type ContentEncryption = { key: ContentKey } | { locked: true };
+
+/**
+ * The form records leave this machine in, as stored in `sync_state` to notice a change: the level, `+encrypted`
+ * with encryption, or `locked`.
+ */
+export function uploadForm(level: ContentLevel, encryption: ContentEncryption | undefined): string {
+  if (encryption === undefined) return level;
+  return 'locked' in encryption ? 'locked' : `${level}+encrypted`;
+}
+
+/**
+ * Whether records already uploaded in form `previous` must go again in form `next`: after any change, except
+ * that a machine which lost its key (locked) leaves the ciphertext it uploaded before where it is.
+ */
+export function mustReupload(previous: string | undefined, next: string): boolean {
+  if (previous === undefined || previous === next) return false;
+  return !(next === 'locked' && previous.endsWith('+encrypted'));
 }
 
 /** One secret redaction would take out of an outgoing record, for `push --dry-run`. */
@@ -82,15 +114,22 @@ export function outgoingPayload(
   table: SyncedTable,
   id: string,
   payload: Readonly<Record<string, unknown>>,
-  level: ContentLevel,
+  requestedLevel: ContentLevel,
   ruleset?: Ruleset,
+  encryption?: ContentEncryption,
 ): OutgoingPayload {
   const content = tableContent(table);
+  const locked = encryption !== undefined && 'locked' in encryption;
+  const key = encryption !== undefined && 'key' in encryption ? encryption.key : undefined;
+  // A locked machine cannot encrypt: nothing of its text leaves until it unlocks.
+  const level: ContentLevel = locked ? 'metrics' : requestedLevel;
+  const localStates = localContentStates(payload);
   const projection = projectForLevel(level, { text: content.text, projectPath: content.path }, payload, {
     ...(ruleset ? { ruleset } : {}),
   });
   const findings: RedactionPreview[] = [];
   for (const [column, found] of Object.entries(projection.findings)) {
+    if (localStates[column] === 'encrypted') continue;
     const original = payload[column];
     const text = typeof original === 'string' ? original : JSON.stringify(original);
     for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
@@ -104,7 +143,6 @@ export function outgoingPayload(
         states[column] = 'plain';
     }
   }
-  const localStates = parseContentState(payload.content_state);
   for (const column of content.json) {
     if (!(column in payload)) continue;
     const value = payload[column];
@@ -131,8 +169,98 @@ export function outgoingPayload(
     const outgoing = states[column] ?? 'plain';
     if (fieldFullness({ state: local }) < fieldFullness({ state: outgoing })) states[column] = local;
   }
+  if (locked) {
+    for (const column of content.path) {
+      if (!(column in payload) || payload[column] === null || payload[column] === undefined) continue;
+      values[column] = null;
+      states[column] = 'withheld';
+    }
+  }
+  for (const [column, local] of Object.entries(localStates)) {
+    // A field held here encrypted (this machine could not open it) leaves exactly as it arrived.
+    if (local !== 'encrypted' || !(column in payload)) continue;
+    values[column] = payload[column];
+    states[column] = 'encrypted';
+  }
+  if (key !== undefined) {
+    for (const column of [...content.text, ...content.json, ...content.path]) {
+      const state = states[column];
+      const value = values[column];
+      if ((state !== 'plain' && state !== 'redacted') || value === null || value === undefined) continue;
+      values[column] = encryptField(
+        key,
+        typeof value === 'string' ? value : JSON.stringify(value),
+        { table, id, column },
+        state,
+      );
+      states[column] = 'encrypted';
+    }
+  }
   if ('content_state' in payload) values.content_state = encodeContentState(states);
   return { payload: values, states, findings };
+}
+
+/**
+ * An incoming payload with the encrypted fields this key opens decrypted, and its `content_state` saying what
+ * they hold now (plain, or redacted when redacted before encryption). A field the key does not open (encrypted
+ * under another passphrase, or altered) stays encrypted: locked on this machine. Without a key, unchanged.
+ */
+export function openIncomingPayload(
+  table: SyncedTable,
+  id: string,
+  payload: Readonly<Record<string, unknown>>,
+  key: ContentKey | undefined,
+): { payload: Record<string, unknown>; opened: number; locked: number; changed: boolean } {
+  const states = parseContentState(payload.content_state);
+  const out: Record<string, unknown> = { ...payload };
+  let opened = 0;
+  let locked = 0;
+  let corrected = false;
+  for (const [column, state] of Object.entries(states)) {
+    if (state !== 'encrypted') continue;
+    const value = payload[column];
+    if (!isEnvelope(value)) {
+      // Written again here since it arrived (see `localContentStates`): whole text, not a locked copy.
+      if (column in payload) {
+        delete states[column];
+        corrected = true;
+      }
+      continue;
+    }
+    if (key === undefined) {
+      locked += 1;
+      continue;
+    }
+    try {
+      const field = openField(key, value, { table, id, column });
+      out[column] = field.text;
+      if (field.state === 'plain') delete states[column];
+      else states[column] = 'redacted';
+      opened += 1;
+    } catch (error) {
+      if (!isContentPolicyError(error)) throw error;
+      locked += 1;
+    }
+  }
+  if (opened > 0 || corrected) out[CONTENT_STATE_COLUMN] = encodeContentState(states);
+  return { payload: out, opened, locked, changed: opened > 0 || corrected };
+}
+
+/**
+ * The states of a local row's content columns, corrected by what the columns hold: a field marked `encrypted` that
+ * holds no envelope, or marked `withheld` that holds text, was written again on this machine since (a transcript
+ * imported after its rows were pulled): it is whole, so plain. Never trusting the mark alone keeps plain text from
+ * leaving labelled as ciphertext, and keeps a pulled copy from replacing text this machine recorded itself.
+ */
+export function localContentStates(row: Readonly<Record<string, unknown>>): Record<string, FieldState> {
+  const states = parseContentState(row[CONTENT_STATE_COLUMN]);
+  for (const [column, state] of Object.entries(states)) {
+    if (!(column in row)) continue;
+    const value = row[column];
+    if (state === 'encrypted' && !isEnvelope(value)) delete states[column];
+    else if (state === 'withheld' && value !== null && value !== undefined) delete states[column];
+  }
+  return states;
 }
 
 /** The column of a payload that carries the states of its content columns. */
@@ -169,10 +297,10 @@ export function encodeContentState(states: Readonly<Record<string, FieldState>>)
  */
 export function mergeIncoming(
   table: SyncedTable,
-  localState: unknown,
+  localRow: Readonly<Record<string, unknown>>,
   incomingState: unknown,
 ): { keepLocal: string[]; contentState: string | null } {
-  const local = parseContentState(localState);
+  const local = localContentStates(localRow);
   const incoming = parseContentState(incomingState);
   const keepLocal: string[] = [];
   const merged: Record<string, FieldState> = {};
@@ -187,13 +315,6 @@ export function mergeIncoming(
     }
   }
   return { keepLocal, contentState: encodeContentState(merged) };
-}
-
-const LEVEL_ORDER: Readonly<Record<ContentLevel, number>> = { metrics: 0, redacted: 1, full: 2 };
-
-/** Whether `next` sends less than `previous` (records already uploaded must be replaced). */
-export function isStricterLevel(next: ContentLevel, previous: ContentLevel): boolean {
-  return LEVEL_ORDER[next] < LEVEL_ORDER[previous];
 }
 
 function preview(

@@ -4,7 +4,7 @@
  * the table's payload columns; a row is pending when `version > synced_version`.
  */
 
-import { type ContentLevel, isContentLevel } from '@agentlogs/content-policy';
+import type { ContentLevel } from '@agentlogs/content-policy';
 import type {
   AcceptedRecord,
   ApplyResult,
@@ -19,17 +19,20 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql } from './migrations.js';
 import type { LocalDatabase } from './open.js';
+import type { PendingRecord } from './outbox.js';
 import {
   CONTENT_STATE_COLUMN,
   type ContentPolicyOptions,
   contentColumnsOf,
   encodeContentState,
-  isStricterLevel,
   mergeIncoming,
+  mustReupload,
+  openIncomingPayload,
   outgoingPayload,
   ProjectExclusion,
   parseContentState,
   type RedactionPreview,
+  uploadForm,
 } from './outgoing.js';
 import type { DeadLettersTable } from './schema.js';
 import {
@@ -248,6 +251,43 @@ export class SqliteSyncStore implements LocalStore {
     });
   }
 
+  /**
+   * The pending records as `agentlogs sync pending` lists them (table by table in push order, oldest edit first),
+   * at most `limit`; records of projects `sync.exclude` keeps here are left out, as `pendingCounts` leaves them.
+   */
+  listPending(limit: number): PendingRecord[] {
+    return this.read(() => {
+      this.refreshExclusions();
+      const records: PendingRecord[] = [];
+      for (const table of SYNCED_TABLES) {
+        if (records.length >= limit) break;
+        const rows = this.prepare(
+          `select t.id, t.version, t.synced_version, t.deleted_at, t.updated_at from ${table} t
+             where t.version > t.synced_version
+               and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+               ${this.excludedSql(table)}
+             order by t.updated_at, t.id limit ?`,
+        ).all(table, limit - records.length) as {
+          id: string;
+          version: number;
+          synced_version: number;
+          deleted_at: string | null;
+          updated_at: string | null;
+        }[];
+        for (const row of rows) {
+          records.push({
+            table,
+            id: row.id,
+            version: row.version,
+            change: row.deleted_at !== null ? 'delete' : row.synced_version === 0 ? 'new' : 'edit',
+            updated_at: row.updated_at,
+          });
+        }
+      }
+      return records;
+    });
+  }
+
   // ---- content policy --------------------------------------------------------------------------
 
   /** Sets what leaves the machine from now on (see `SqliteSyncStoreOptions.content`). */
@@ -257,27 +297,89 @@ export class SqliteSyncStore implements LocalStore {
   }
 
   /**
-   * Records the content level the records of this machine leave at. When it is stricter than the level they were
-   * uploaded at before, every uploaded live record that originated here gets a new version (so the push replaces
-   * the server's copy at the new level; other machines keep their fuller local text, see `applyServerRecords`).
+   * Records the form the records of this machine leave in: the content level, and whether they are encrypted
+   * or this machine is locked (`uploadForm`). After a change — stricter or looser level, encryption turned on,
+   * unlocked after a locked spell — every uploaded live record that originated here and holds content gets a new
+   * version, so the push replaces the server's copy in the new form (other machines keep their fuller local
+   * text, see `applyServerRecords`). A machine that loses its key leaves its ciphertext on the server as it is.
    * Returns the number of records queued again.
    */
-  async recordContentLevel(level: ContentLevel): Promise<number> {
+  async recordContentLevel(level: ContentLevel, encryption = this.content?.encryption): Promise<number> {
+    const form = uploadForm(level, encryption);
     return this.write(() => {
       const previous = this.getStateRaw(CONTENT_LEVEL_KEY);
       let queued = 0;
-      if (previous !== undefined && isContentLevel(previous) && isStricterLevel(level, previous)) {
+      if (mustReupload(previous, form)) {
         const now = this.nowIso();
         for (const table of SYNCED_TABLES) {
-          if (contentColumnsOf(table).length === 0) continue;
+          const columns = contentColumnsOf(table);
+          if (columns.length === 0) continue;
           queued += this.prepare(
             `update ${table} set ${newVersionSql(table, '?', '?')}
-               where machine_id = ? and synced_version > 0 and deleted_at is null`,
+               where machine_id = ? and synced_version > 0 and deleted_at is null
+                 and (${columns.map((column) => `${column} is not null`).join(' or ')})`,
           ).run(now, this.device, this.machine).changes;
         }
       }
-      if (previous !== level) this.setStateInTransaction(CONTENT_LEVEL_KEY, level);
+      if (previous !== form) this.setStateInTransaction(CONTENT_LEVEL_KEY, form);
       return queued;
+    });
+  }
+
+  /** The form recorded by `recordContentLevel` (`full`, `redacted+encrypted`, `locked`, …), if any. */
+  uploadedForm(): string | undefined {
+    return this.read(() => this.getStateRaw(CONTENT_LEVEL_KEY));
+  }
+
+  /**
+   * Decrypts the encrypted fields held here that the configured key opens (fields pulled while this machine was
+   * locked). The rows keep their versions: their content is what the server holds, now readable. Returns the
+   * number of fields opened and of fields still locked.
+   */
+  openLockedFields(): { opened: number; locked: number } {
+    const encryption = this.content?.encryption;
+    const key = encryption !== undefined && 'key' in encryption ? encryption.key : undefined;
+    const total = { opened: 0, locked: 0 };
+    this.write(() => {
+      for (const table of SYNCED_TABLES) {
+        const columns = contentColumnsOf(table);
+        if (columns.length === 0 || !PAYLOAD_COLUMNS[table].includes(CONTENT_STATE_COLUMN)) continue;
+        const rows = this.prepare(
+          `select id, ${CONTENT_STATE_COLUMN}, ${columns.join(', ')} from ${table}
+             where ${CONTENT_STATE_COLUMN} like '%"encrypted"%'`,
+        ).all() as Record<string, unknown>[];
+        for (const row of rows) {
+          const result = openIncomingPayload(table, row.id as string, row, key);
+          total.opened += result.opened;
+          total.locked += result.locked;
+          if (!result.changed) continue;
+          const set = [...columns, CONTENT_STATE_COLUMN];
+          this.prepare(`update ${table} set ${set.map((c) => `${c} = ?`).join(', ')} where id = ?`).run(
+            ...set.map((column) => toSqlValue(result.payload[column])),
+            row.id,
+          );
+        }
+      }
+    });
+    return total;
+  }
+
+  /** How many fields held here are encrypted and unreadable on this machine (locked). */
+  lockedFieldCount(): number {
+    return this.read(() => {
+      let locked = 0;
+      for (const table of SYNCED_TABLES) {
+        if (!PAYLOAD_COLUMNS[table].includes(CONTENT_STATE_COLUMN)) continue;
+        const rows = this.prepare(
+          `select ${CONTENT_STATE_COLUMN} as state from ${table} where ${CONTENT_STATE_COLUMN} like '%"encrypted"%'`,
+        )
+          .raw()
+          .all() as [string][];
+        for (const [state] of rows) {
+          locked += Object.values(parseContentState(state)).filter((s) => s === 'encrypted').length;
+        }
+      }
+      return locked;
     });
   }
 
@@ -304,8 +406,25 @@ export class SqliteSyncStore implements LocalStore {
       record.payload,
       this.content?.level ?? 'full',
       this.content?.ruleset,
+      this.content?.encryption,
     );
     return { record: { ...record, payload: out.payload }, findings: out.findings };
+  }
+
+  /** A pulled record with the encrypted fields this machine's key opens decrypted (see `openIncomingPayload`). */
+  private openIncoming(table: SyncedTable, record: ServerRecord): ServerRecord {
+    const encryption = this.content?.encryption;
+    if (
+      encryption === undefined ||
+      !('key' in encryption) ||
+      record.payload === null ||
+      record.payload === undefined ||
+      typeof record.payload[CONTENT_STATE_COLUMN] !== 'string'
+    ) {
+      return record;
+    }
+    const result = openIncomingPayload(table, record.id, record.payload, encryption.key);
+    return result.changed ? { ...record, payload: result.payload } : record;
   }
 
   /**
@@ -432,8 +551,9 @@ export class SqliteSyncStore implements LocalStore {
     this.write(
       () => {
         const resyncing = this.getStateRaw(FULL_RESYNC_KEY) === '1';
-        for (const record of records) {
-          const table = tableOf(record.table);
+        for (const pulled of records) {
+          const table = tableOf(pulled.table);
+          const record = this.openIncoming(table, pulled);
           const local = this.prepare(
             `select version, updated_at, device_id, synced_version, deleted_at from ${table} where id = ?`,
           ).get(record.id) as LocalStamp | undefined;
@@ -769,10 +889,10 @@ export class SqliteSyncStore implements LocalStore {
     const values = this.payloadValues(table, record, false);
     if (values.has(CONTENT_STATE_COLUMN) && record.deletedAt === null) {
       // A field that arrives redacted, withheld or locked never overwrites a fuller local copy (docs/privacy.md).
-      const local = this.prepare(`select ${CONTENT_STATE_COLUMN} as state from ${table} where id = ?`).get(
-        record.id,
-      ) as { state: string | null };
-      const merge = mergeIncoming(table, local.state, values.get(CONTENT_STATE_COLUMN));
+      const local = this.prepare(
+        `select ${[CONTENT_STATE_COLUMN, ...contentColumnsOf(table)].join(', ')} from ${table} where id = ?`,
+      ).get(record.id) as Record<string, unknown>;
+      const merge = mergeIncoming(table, local, values.get(CONTENT_STATE_COLUMN));
       for (const column of merge.keepLocal) values.delete(column);
       values.set(CONTENT_STATE_COLUMN, merge.contentState);
     }

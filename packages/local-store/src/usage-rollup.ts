@@ -3,6 +3,7 @@
  * usage and cost of the responses, built from the turns by one scan and stored for the next `stats`. The stats
  * report (`@agentlogs/ingest` `computeStats`) adds these entries up; this module is its only SQL.
  */
+import { isEnvelope } from '@agentlogs/content-policy';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { TokenUsage } from './records.js';
 
@@ -65,6 +66,19 @@ export interface UsageSnapshot {
 }
 
 /**
+ * How `stats --by project` names a project (docs/privacy.md): by its path as held here — the full path on the
+ * machine that recorded it or pulled it at `redacted`/`full`, its last component when it arrived at `metrics` —,
+ * else by the session's working directory; when neither travelled (sent by a machine without the encryption key)
+ * or both are encrypted and this machine cannot read them, by the start of the project's id, so the projects still
+ * group apart. This is the session's fallback; an encrypted project path is labelled where it is read.
+ */
+function sessionPlace(cwd: string | null, projectId: string | null): string | null {
+  if (isEnvelope(cwd)) return projectId ? `(locked project ${projectId.slice(0, 8)})` : '(locked)';
+  if (cwd === null && projectId) return `(project ${projectId.slice(0, 8)})`;
+  return cwd;
+}
+
+/**
  * The rollup and the small tables stats joins it with (live sessions, project paths, machine names), read in
  * one snapshot. The rollup is rebuilt from the turns first when a turn changed since it was built or the prices
  * are others, and the rebuilt one is stored.
@@ -91,13 +105,13 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
       .prepare('select id, path from projects where deleted_at is null')
       .raw()
       .all() as [string, string | null][]) {
-      projectPaths.set(id, path);
+      projectPaths.set(id, isEnvelope(path) ? `(locked project ${id.slice(0, 8)})` : path);
     }
     for (const [id, native, cwd, projectId] of db
       .prepare('select id, native_id, cwd, project_id from sessions where deleted_at is null')
       .raw()
       .all() as [string, string | null, string | null, string | null][]) {
-      sessions.set(id, { native, cwd, projectId });
+      sessions.set(id, { native, cwd: sessionPlace(cwd, projectId), projectId });
     }
     for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
       string,

@@ -311,7 +311,7 @@ describe('field states', () => {
     expect(JSON.parse(sent.payload.content_state as string)).toMatchObject({ content: 'withheld' });
   });
 
-  it('a stricter level queues every uploaded record of this machine again; the local text stays', async () => {
+  it('a change of level queues every uploaded record of this machine again; the local text stays', async () => {
     const secrets = fakeSecrets();
     importRows(secrets);
     const s = store({ content: { level: 'full' } });
@@ -326,7 +326,15 @@ describe('field states', () => {
     expect(again.every((r) => r.version === 2)).toBe(true);
     expect(JSON.stringify(again)).not.toContain('please post');
     expect((await s.readRecord('turns', 't-1'))!.payload.content).toContain(secrets.slack);
-    // Going back to a fuller level queues nothing.
+    const pushedAgain = await pending(s);
+    await s.markPushed(
+      pushedAgain.map((r) => ({ table: r.table, id: r.id, version: r.version, changeSeq: 2 })),
+    );
+    // Going back to a fuller level queues them again too: the server's copy holds less than this level sends.
+    s.setContentPolicy({ level: 'full' });
+    expect(await s.recordContentLevel('full')).toBe(queued);
+    expect((await pending(s)).find((r) => r.id === 't-1')!.payload.content).toContain(secrets.slack);
+    // The same level again queues nothing.
     expect(await s.recordContentLevel('full')).toBe(0);
   });
 });

@@ -95,6 +95,20 @@ export interface ServerLimits {
   maxFutureSeconds: number;
 }
 
+/**
+ * The user's end-to-end encryption parameters (`content_key()`): what every machine needs to derive the same key
+ * from the passphrase and to recognise a wrong one. Not secret; the key never reaches the server.
+ */
+export interface RemoteContentKey {
+  /** The key derivation parameters (content-policy's `KdfParams`), validated by the client before use. */
+  kdf: Record<string, unknown>;
+  /** The key check of the current passphrase. */
+  keyCheck: string;
+  /** 1 when enabled, +1 per passphrase change. */
+  epoch: number;
+  updatedAt: string;
+}
+
 /** Records per `sync_push_preview` request. */
 const PREVIEW_BATCH = 2000;
 
@@ -250,6 +264,31 @@ export class ProjectRpc {
     return (await this.#call('access_deny', { github_login: githubLogin }, options)) === true;
   }
 
+  /** The caller's content key parameters (`content_key`), or null when encryption is off. */
+  async contentKey(options: RequestOptions = {}): Promise<RemoteContentKey | null> {
+    const data = await this.#call('content_key', {}, options);
+    return data === null || data === undefined ? null : contentKeyRow(object(data, 'content_key'));
+  }
+
+  /**
+   * Stores new content key parameters: `previousCheck` null enables encryption (refused when it is on already),
+   * otherwise it must be the current key check (a passphrase change). A row changed meanwhile is a permanent
+   * error with code PT409.
+   */
+  async setContentKey(
+    kdf: Record<string, unknown>,
+    keyCheck: string,
+    previousCheck: string | null,
+    options: RequestOptions = {},
+  ): Promise<RemoteContentKey> {
+    const data = await this.#call(
+      'set_content_key',
+      { kdf, key_check: keyCheck, previous_check: previousCheck },
+      options,
+    );
+    return contentKeyRow(object(data, 'set_content_key'));
+  }
+
   /** The caller's machines with their last finished sync. */
   async machines(options: RequestOptions = {}): Promise<RemoteMachine[]> {
     const data = await this.#call('sync_machines', {}, options);
@@ -270,6 +309,18 @@ function object(value: unknown, fn: string): Json {
     throw new SyncProtocolError(`${fn}: expected an object`);
   }
   return value as Json;
+}
+
+function contentKeyRow(value: Json): RemoteContentKey {
+  if (typeof value.keyCheck !== 'string' || value.kdf === null || typeof value.kdf !== 'object') {
+    throw new SyncProtocolError('content_key: malformed answer');
+  }
+  return {
+    kdf: value.kdf as Record<string, unknown>,
+    keyCheck: value.keyCheck,
+    epoch: Number(value.epoch),
+    updatedAt: String(value.updatedAt),
+  };
 }
 
 function accessEntry(value: Json): AccessEntry {

@@ -134,4 +134,26 @@ describe('ProjectRpc over supabase-js and the stand-in', () => {
       await failure(rpcFor(erin).registerMachine({ machineId: '', deviceId: 'd', name: 'x' })),
     ).toMatchObject({ code: 'invalid_record', serverCode: '22023' });
   });
+
+  it('stores the content key parameters by compare-and-set; PT409 when they changed meanwhile', async () => {
+    const dora = await backend.createUser({ githubLogin: 'dora' });
+    const rpc = rpcFor(dora);
+    await rpc.upsertProfile();
+    expect(await rpc.contentKey()).toBeNull();
+    const kdf = { algorithm: 'scrypt', N: 2 ** 17, r: 8, p: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA' };
+    const first = `alkc1:${'A'.repeat(43)}`;
+    const second = `alkc1:${'B'.repeat(43)}`;
+    expect(await rpc.setContentKey(kdf, first, null)).toMatchObject({ kdf, keyCheck: first, epoch: 1 });
+    expect(await rpc.contentKey()).toMatchObject({ kdf, keyCheck: first, epoch: 1 });
+    expect((await failure(rpc.setContentKey(kdf, second, null))).serverCode).toBe('PT409');
+    expect((await failure(rpc.setContentKey(kdf, second, second))).serverCode).toBe('PT409');
+    expect(await rpc.setContentKey({ ...kdf, salt: 'bmV3c2FsdG5ld3NhbHRuZXc' }, second, first)).toMatchObject(
+      {
+        keyCheck: second,
+        epoch: 2,
+      },
+    );
+    // Another user sees none of it.
+    expect(await rpcFor(await backend.createUser({ githubLogin: 'eve' })).contentKey()).toBeNull();
+  });
 });

@@ -28,6 +28,9 @@ Values are stored per profile (--profile NAME or AGENTLOGS_PROFILE) in <data dir
 (profiles other than "default" under <data dir>/profiles/NAME/). An environment variable beats
 the stored value, which beats the default.`;
 
+const PASSPHRASE_HELP = `The passphrase is asked on the terminal (not echoed). For scripts: --passphrase-file FILE (its first
+line) or AGENTLOGS_PASSPHRASE. It is never printed, logged or sent.`;
+
 const COMMIT_ID_NOTE = 'The id may be a unique prefix of 6 or more characters.';
 const COMMIT_SYNC_NOTE = "The change is local until the next 'agentlogs push' or 'agentlogs sync'.";
 
@@ -207,10 +210,11 @@ ${JSON_HELP}  print the status as JSON`,
     usage: 'sync pending [--limit N] [--json]',
     help: `Options:
   --limit N   list at most N records (default 20; counts per table are always complete)
-${JSON_HELP}  print {total, tables: {table: count}, records: [{table, id, version, change, updated_at}]}
+${JSON_HELP}  print {total, tables: {table: count}, records: [{table, id, version, change, updated_at}],
+              excluded_sessions}
 
 Works offline: it reads the local database only. Records parked as dead letters are not pending
-('agentlogs sync status' lists them).`,
+('agentlogs sync status' lists them), nor are the records of projects sync.exclude keeps on this machine.`,
     options: { limit: { type: 'string' }, json },
   }),
   'sync reset': commandSpec({
@@ -234,6 +238,57 @@ Options:
 this machine and listed by 'agentlogs sync status' with the reason. Once the reason is fixed (a newer
 agentlogs, a raised server limit), 'agentlogs sync retry' makes them pending again; the next
 'agentlogs sync' sends them. A record refused again is parked again. Works offline.`,
+  }),
+  'encryption enable': commandSpec({
+    name: 'encryption enable',
+    summary: 'Turn on end-to-end encryption of the text your machines upload (choose a passphrase)',
+    usage: 'encryption enable [--passphrase-file FILE]',
+    help: `${PASSPHRASE_HELP}
+
+Derives a key from the passphrase (scrypt, 128 MiB), stores the key derivation parameters and a key check
+(never the key) in your account's row on the server, and keeps the key on this machine in
+<profile dir>/credentials/content-key.json (mode 0600). The next 'agentlogs sync' replaces the text this
+machine uploaded before with ciphertext. Other machines: 'agentlogs encryption unlock'; until then they send
+no text and show encrypted text as locked. A lost passphrase cannot be recovered; metrics (times, models,
+tokens, costs) are never encrypted.`,
+    options: { 'passphrase-file': { type: 'string' } },
+  }),
+  'encryption unlock': commandSpec({
+    name: 'encryption unlock',
+    summary: 'Give this machine the encryption key (asks the passphrase)',
+    usage: 'encryption unlock [--passphrase-file FILE]',
+    help: `${PASSPHRASE_HELP}
+
+Checks the passphrase against the key check on the server (a wrong one is refused, exit 4), caches the key
+in <profile dir>/credentials/content-key.json (mode 0600) and decrypts the fields pulled while this machine
+was locked. The next 'agentlogs sync' uploads this machine's text, encrypted.`,
+    options: { 'passphrase-file': { type: 'string' } },
+  }),
+  'encryption lock': commandSpec({
+    name: 'encryption lock',
+    summary: 'Delete the encryption key from this machine',
+    usage: 'encryption lock',
+    help: `Deletes the cached key. The machine keeps syncing metrics; its own text no longer leaves, and text
+pulled from now on shows as locked. Text already in the local database stays. Works offline.`,
+  }),
+  'encryption status': commandSpec({
+    name: 'encryption status',
+    summary: 'Show whether your account encrypts and whether this machine holds the key',
+    usage: 'encryption status [--json]',
+    help: `Options:
+${JSON_HELP}  print {account, machine, reason, epoch, kdf, key_file, locked_fields, uploaded_as, server_error}`,
+    options: { json },
+  }),
+  'encryption change-passphrase': commandSpec({
+    name: 'encryption change-passphrase',
+    summary: 'Change the passphrase and re-encrypt everything on the server under the new key',
+    usage: 'encryption change-passphrase [--passphrase-file FILE] [--new-passphrase-file FILE]',
+    help: `Asks the current passphrase (or --passphrase-file FILE, or ${'$'}AGENTLOGS_PASSPHRASE) and the new one
+(--new-passphrase-file FILE, or ${'$'}AGENTLOGS_NEW_PASSPHRASE). Syncs, stores the new key parameters (refused
+when another machine changed them meanwhile), then re-encrypts every encrypted field on the server as a new
+version of its record. Interrupted, running it again resumes. Other machines lock themselves until
+'agentlogs encryption unlock' with the new passphrase.`,
+    options: { 'passphrase-file': { type: 'string' }, 'new-passphrase-file': { type: 'string' } },
   }),
   'access list': commandSpec({
     name: 'access list',
@@ -382,6 +437,7 @@ export const commandGroups: CommandGroup[] = [
   { name: 'config', summary: 'Read and change the settings of a profile', help: CONFIG_KEYS_HELP },
   { name: 'sync', summary: 'Sync this machine with your Supabase project' },
   { name: 'access', summary: 'Who may write to your Supabase project (the owner decides)' },
+  { name: 'encryption', summary: 'End-to-end encryption of the text your machines upload' },
   {
     name: 'commits',
     summary: 'Cognitive commits: the units of work of a session, each closed by a git commit or its end',
@@ -433,6 +489,16 @@ export const commandTable: CommandEntry[] = [
   ...many(
     [specs['access list'], specs['access allow'], specs['access deny']],
     async () => (await import('./access.js')).accessCommands,
+  ),
+  ...many(
+    [
+      specs['encryption enable'],
+      specs['encryption unlock'],
+      specs['encryption lock'],
+      specs['encryption status'],
+      specs['encryption change-passphrase'],
+    ],
+    async () => (await import('./encryption.js')).encryptionCommands,
   ),
   one(specs.push, async () => (await import('./push.js')).pushCommand),
   one(specs.pull, async () => (await import('./pull.js')).pullCommand),

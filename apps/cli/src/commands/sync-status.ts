@@ -3,6 +3,7 @@ import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject, openProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
+import { readCachedKey } from '../sync/encryption.js';
 import { resolveContentPolicy } from '../sync/policy.js';
 import { assertSyncEnabled, openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
 import type { specs } from './index.js';
@@ -28,11 +29,25 @@ export interface SyncStatusReport {
     level: string | null;
     /** Where the level comes from: env, profile, or default (not yet recorded: recorded at the next sync). */
     source: string | null;
+    /** Encryption is on (this machine holds a key, or uploaded encrypted or locked before). */
     encryption: boolean;
+    /** `on` (holds the key), `locked` (encryption is on, no key here: no text leaves) or `off`, as last synced. */
+    encryption_state: 'on' | 'locked' | 'off';
+    /** Fields held here encrypted, unreadable until `agentlogs encryption unlock`. */
+    locked_fields: number;
     excluded_sessions: number;
     /** Set when the content settings cannot be used (the sync refuses until they are fixed). */
     error: string | null;
   };
+}
+
+/** Encryption as this machine knows it without asking the server: its key file, and how it last uploaded. */
+function localEncryptionState(
+  ctx: CommandContext,
+  uploadedAs: string | undefined,
+): SyncStatusReport['content']['encryption_state'] {
+  if (readCachedKey(ctx) !== undefined) return 'on';
+  return uploadedAs === 'locked' || uploadedAs?.endsWith('+encrypted') === true ? 'locked' : 'off';
 }
 
 async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
@@ -46,16 +61,27 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
     try {
       const policy = await resolveContentPolicy(ctx, store, { record: false });
       store.setContentPolicy(policy);
+      const encryption = localEncryptionState(ctx, store.uploadedForm());
       content = {
         level: policy.level,
         source: policy.source,
-        encryption: false,
+        encryption: encryption !== 'off',
+        encryption_state: encryption,
+        locked_fields: store.lockedFieldCount(),
         excluded_sessions: store.excludedSessionCount(),
         error: null,
       };
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      content = { level: null, source: null, encryption: false, excluded_sessions: 0, error: error.message };
+      content = {
+        level: null,
+        source: null,
+        encryption: false,
+        encryption_state: 'off',
+        locked_fields: 0,
+        excluded_sessions: 0,
+        error: error.message,
+      };
     }
     local = {
       content,
@@ -160,7 +186,12 @@ export function printStatus(ctx: CommandContext, r: SyncStatusReport): void {
     ? `unusable settings: ${r.content.error}`
     : `${r.content.level}${r.content.source === 'default' ? ' (default, recorded at the next sync)' : ''}`;
   ctx.out(`Content:       ${content}`);
-  ctx.out(`Encryption:    ${r.content.encryption ? 'on' : 'off'}`);
+  const encryption =
+    r.content.encryption_state === 'locked'
+      ? "locked: no text leaves this machine (run 'agentlogs encryption unlock')"
+      : r.content.encryption_state;
+  const locked = r.content.locked_fields > 0 ? `, ${r.content.locked_fields} fields locked here` : '';
+  ctx.out(`Encryption:    ${encryption}${locked}`);
   ctx.out(
     `Excluded:      ${r.content.excluded_sessions === 0 ? 'no sessions' : `${r.content.excluded_sessions} sessions (sync.exclude)`}`,
   );

@@ -5,7 +5,10 @@ import { SYNC_TABLES } from './session.js';
 
 export interface ContentPlan {
   level: string;
+  /** Encryption is on for the account (also when this machine is locked). */
   encryption: boolean;
+  /** `off`, `on` (this machine holds the key), `locked` (no text leaves this machine). */
+  encryptionState: 'off' | 'on' | 'locked';
   /** Sessions `sync.exclude` keeps on this machine (with their turns and commits). */
   excludedSessions: number;
   /** Pending records the policy was applied to (excluded ones left out). */
@@ -18,7 +21,8 @@ export async function planContent(session: SyncSession): Promise<ContentPlan> {
   const preview = await session.store.previewRedaction(SYNC_TABLES);
   return {
     level: session.content.level,
-    encryption: false,
+    encryption: session.encryption.state !== 'off',
+    encryptionState: session.encryption.state,
     excludedSessions: session.store.excludedSessionCount(),
     records: preview.records,
     redactions: preview.findings,
@@ -29,8 +33,12 @@ const SHOWN = 20;
 
 export function describeContentPlan(plan: ContentPlan): string[] {
   const lines = [
-    `Content: ${plan.level}, encryption ${plan.encryption ? 'on' : 'off'}, ${plan.excludedSessions} sessions excluded.`,
+    `Content: ${plan.level}, encryption ${plan.encryptionState}, ${plan.excludedSessions} sessions excluded.`,
   ];
+  if (plan.encryptionState === 'locked')
+    lines.push('This machine is locked: its records leave without text or paths until it is unlocked.');
+  else if (plan.encryptionState === 'on')
+    lines.push('Every text and path field that leaves is encrypted on this machine first.');
   if (plan.level === 'metrics')
     lines.push('No text leaves this machine: ids, times, models, tokens and costs only.');
   if (plan.level !== 'redacted') return lines;

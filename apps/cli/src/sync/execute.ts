@@ -4,6 +4,7 @@ import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { type ContentPlan, describeContentPlan, planContent } from './content-plan.js';
+import { lockedNotice } from './encryption.js';
 import {
   describePullPlan,
   describePushPlan,
@@ -30,6 +31,8 @@ export async function executeOperation(
   const dryRun = args.values['dry-run'] === true;
   const force = args.values.force === true;
   const session = await openSyncSession(ctx, operation, {}, { dryRun });
+  const locked = lockedNotice(session.encryption);
+  if (locked) ctx.err(locked);
   try {
     if (dryRun) {
       let push: PushPlan | undefined;

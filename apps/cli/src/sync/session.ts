@@ -21,6 +21,7 @@ import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { type EncryptionState, resolveEncryption, storeEncryption } from './encryption.js';
 import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
 /** The tables sync moves, parents first. */
@@ -37,8 +38,10 @@ export interface SyncSession {
   queries: ProjectRpc;
   /** The retry policy from the environment (sync-core's backoff, the number of retries). */
   retry: RetryPolicy;
-  /** What leaves this machine (`sync.content`, `sync.redact.patterns`, `sync.exclude`). */
+  /** What leaves this machine (`sync.content`, `sync.redact.patterns`, `sync.exclude`, encryption). */
   content: ResolvedContentPolicy;
+  /** Whether the account encrypts and this machine holds the key (docs/privacy.md). */
+  encryption: EncryptionState;
   close(): Promise<void>;
 }
 
@@ -124,6 +127,7 @@ export async function openSyncSession(
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env, { watch: options.watch === true });
   const project = await openLoggedInProject(ctx);
+  const queries = new project.remote.ProjectRpc(project.client);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   if (options.watch !== true) {
     // By hand, a project that cannot be reached is reported in seconds; the watch waits for it instead.
@@ -148,12 +152,40 @@ export async function openSyncSession(
     }
   }
   let content: ResolvedContentPolicy;
+  let encryption: EncryptionState;
   try {
     // A dry run records nothing: neither the profile's level nor a change of level.
     content = await resolveContentPolicy(ctx, store, { record: options.dryRun !== true });
+    const { syncCliError, withRetries } = await import('./run.js');
+    const retry = { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries };
+    try {
+      // Whether the account encrypts decides what may leave: asked before anything is sent, with the retries
+      // of the run itself; unanswered, nothing is sent and the run fails as a push would.
+      encryption = await withRetries(ctx, { retry }, commandName, () => resolveEncryption(ctx, queries));
+    } catch (error) {
+      const failed = {
+        at: new Date().toISOString(),
+        ok: false,
+        operation: commandName,
+        error: error instanceof Error ? error.message : String(error),
+      };
+      try {
+        if (options.dryRun !== true && commandName !== 'pull') await store.recordOutcome('push', failed);
+        if (options.dryRun !== true && commandName !== 'push') await store.recordOutcome('pull', failed);
+      } catch {
+        // The original error matters more.
+      }
+      throw syncCliError(error, { project, retry });
+    }
+    const encrypt = storeEncryption(encryption);
+    content = { ...content, ...(encrypt ? { encryption: encrypt } : {}) };
     store.setContentPolicy(content);
-    // A stricter level than the one records were uploaded at queues them again, to replace the server's copy.
-    if (options.dryRun !== true) await store.recordContentLevel(content.level);
+    if (options.dryRun !== true) {
+      // Fields pulled while this machine was locked become readable once it holds the key.
+      if (encryption.state === 'on' && store.uploadedForm() === 'locked') store.openLockedFields();
+      // A change of level or of encryption queues the records uploaded before, to replace the server's copy.
+      await store.recordContentLevel(content.level, encrypt);
+    }
   } catch (error) {
     await database.close();
     throw error;
@@ -187,9 +219,10 @@ export async function openSyncSession(
     database,
     store,
     engine,
-    queries: new project.remote.ProjectRpc(project.client),
+    queries,
     retry: { ...defaultRetryPolicy, ...timings.backoff, retries: timings.retries },
     content,
+    encryption,
     close: () => database.close(),
   };
 }

@@ -12,6 +12,7 @@ import type { ParsedArgs } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { transcriptRoots } from '../transcript-roots.js';
+import { lockedNotice } from './encryption.js';
 import { syncCliError } from './run.js';
 import { openSyncSession, syncTimings } from './session.js';
 
@@ -37,6 +38,8 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   );
   const { engine, database, device } = session;
   const log = (line: string) => ctx.err(`[${stamp()}] ${line}`);
+  const locked = lockedNotice(session.encryption);
+  if (locked) log(locked);
 
   let stopping = false;
   let importTimer: NodeJS.Timeout | undefined;
