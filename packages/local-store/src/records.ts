@@ -3,6 +3,7 @@
  * (`@agentlogs/ingest`) fill a `RecordBatch`; `TranscriptWriter` writes it.
  */
 
+/** The agent a session comes from (`sessions.source`): one per adapter of `@agentlogs/ingest`. */
 export type Source = 'claude_code' | 'codex';
 
 /** A tool call as stored in `turns.tool_calls`. */

@@ -4,6 +4,7 @@
  * files, reads lines, batches, reports progress and writes through the local store.
  */
 import type { LegacyLine, RecordBatch, Source, StoredTurnLookup } from '@agentlogs/local-store';
+import type { AgentRootSpec } from './catalog.js';
 
 /** One transcript file found under an agent's root. */
 export interface TranscriptFile {
@@ -60,8 +61,8 @@ export interface AgentAdapter {
   /** The `source` written on its sessions and cursors. */
   readonly id: Source;
   readonly displayName: string;
-  /** Its transcript folders: the given ones, else the agent's configured or default ones that exist. */
-  findRoots(env: NodeJS.ProcessEnv, home?: string, dirs?: string[]): string[];
+  /** Where its transcripts live: default folders per platform, environment variable, `--<agent>-dir` option. */
+  readonly roots: AgentRootSpec;
   /** Its transcript files under one root, in the order they are imported. */
   listFiles(root: string, folders: FolderWalker): string[];
   openFile(file: TranscriptFile, context: OpenFileContext): TranscriptReader;

@@ -10,7 +10,17 @@ export type {
   TranscriptFile,
   TranscriptReader,
 } from './agent.js';
+export {
+  AGENT_CATALOG,
+  type AgentEntry,
+  type AgentId,
+  type AgentRootSpec,
+  type RootContext,
+} from './catalog.js';
 export { claudeCode, codex };
 
-/** Every agent the importer reads, in import order. */
+/**
+ * Every agent the importer reads, in import order (the order of `AGENT_CATALOG`). Adding an agent: its entry in
+ * `./catalog.ts`, its adapter file here, and a line in this list (docs/architecture.md has the steps).
+ */
 export const AGENTS: readonly AgentAdapter[] = [claudeCode, codex];
