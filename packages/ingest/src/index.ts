@@ -8,8 +8,10 @@ export {
   claudeCode,
   codex,
   type FolderWalker,
+  geminiCli,
   type LineReport,
   type OpenFileContext,
+  qwenCode,
   type RootContext,
   type TranscriptFile,
   type TranscriptReader,
@@ -43,6 +45,7 @@ export {
   type LineVisit,
   MAX_LINE_BYTES,
   readLinesFrom,
+  readWholeFile,
   type TooLongLine,
 } from './lines.js';
 export { type PipelineOptions, runImport } from './pipeline.js';

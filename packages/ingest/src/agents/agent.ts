@@ -20,6 +20,8 @@ export interface TranscriptFile {
 export interface FolderWalker {
   /** Every `.jsonl` file under `root`, in listing order. */
   jsonlFiles(root: string): string[];
+  /** Every file under `root` whose name ends with one of `suffixes` (`.jsonl`, `.json`), in listing order. */
+  files(root: string, suffixes: readonly string[]): string[];
 }
 
 /** Where a reader reports what it found wrong or notable on a line. */
@@ -66,6 +68,11 @@ export interface AgentAdapter {
   /** Its transcript files under one root, in the order they are imported. */
   listFiles(root: string, folders: FolderWalker): string[];
   openFile(file: TranscriptFile, context: OpenFileContext): TranscriptReader;
+  /**
+   * Whether a file is one JSON document that the agent rewrites whole (not lines it appends): the pipeline then
+   * reads it from the start whenever it changed and hands the reader its whole text as line 1.
+   */
+  readsWhole?(file: TranscriptFile): boolean;
   /**
    * The file name under which an earlier agentlogs release stored this file's session, when that release read
    * this agent: its rows are folded into the imported ones (docs/decisions/0014-adopting-legacy-databases.md).

@@ -43,6 +43,11 @@ export interface AgentEntry {
   roots: AgentRootSpec;
 }
 
+/** `$XDG_DATA_HOME` when set, else `~/.local/share` (what OpenCode and Amp use on every platform). */
+function dataHome(ctx: RootContext): string {
+  return ctx.env.XDG_DATA_HOME ? resolve(ctx.env.XDG_DATA_HOME) : join(ctx.home, '.local', 'share');
+}
+
 export const claudeCodeEntry: AgentEntry = {
   id: 'claude_code',
   displayName: 'Claude Code',
@@ -83,5 +88,74 @@ export const codexEntry: AgentEntry = {
   },
 };
 
+export const geminiCliEntry: AgentEntry = {
+  id: 'gemini_cli',
+  displayName: 'Gemini CLI',
+  roots: {
+    flag: 'gemini-dir',
+    env: 'GEMINI_DATA_DIR',
+    envList: true,
+    envMissing: 'skip',
+    child: 'tmp',
+    envRoot: (dir) => dir,
+    defaults: (ctx) => [join(ctx.home, '.gemini', 'tmp')],
+    folderHelp: 'a "tmp" folder of chats or the ~/.gemini folder holding one',
+    defaultHelp: '$GEMINI_DATA_DIR (comma-separated), else ~/.gemini/tmp',
+  },
+};
+
+export const qwenCodeEntry: AgentEntry = {
+  id: 'qwen_code',
+  displayName: 'Qwen Code',
+  roots: {
+    flag: 'qwen-dir',
+    env: 'QWEN_DATA_DIR',
+    envList: true,
+    envMissing: 'skip',
+    envRoot: (dir) => dir,
+    defaults: (ctx) => [join(ctx.home, '.qwen')],
+    folderHelp: 'Qwen Code\'s folder, holding "projects/<project>/chats/"',
+    defaultHelp: '$QWEN_DATA_DIR (comma-separated), else ~/.qwen',
+  },
+};
+
+export const opencodeEntry: AgentEntry = {
+  id: 'opencode',
+  displayName: 'OpenCode',
+  roots: {
+    flag: 'opencode-dir',
+    env: 'OPENCODE_DATA_DIR',
+    envList: true,
+    envMissing: 'skip',
+    // OpenCode keeps its data under the XDG data folder on every platform (Windows: %USERPROFILE%\.local\share).
+    defaults: (ctx) => [join(dataHome(ctx), 'opencode')],
+    folderHelp: 'OpenCode\'s data folder, holding "storage/"',
+    defaultHelp: '$OPENCODE_DATA_DIR (comma-separated), else ~/.local/share/opencode',
+  },
+};
+
+export const copilotCliEntry: AgentEntry = {
+  id: 'copilot_cli',
+  displayName: 'GitHub Copilot CLI',
+  roots: {
+    flag: 'copilot-dir',
+    env: 'COPILOT_HOME',
+    envList: false,
+    envMissing: 'skip',
+    child: 'session-state',
+    envRoot: (dir) => join(dir, 'session-state'),
+    defaults: (ctx) => [join(ctx.home, '.copilot', 'session-state')],
+    folderHelp: 'a "session-state" folder or a folder holding one',
+    defaultHelp: '$COPILOT_HOME/session-state, else ~/.copilot/session-state',
+  },
+};
+
 /** Every agent the importer reads, in import order (the adapters in `./index.ts` follow this order). */
-export const AGENT_CATALOG: readonly AgentEntry[] = [claudeCodeEntry, codexEntry];
+export const AGENT_CATALOG: readonly AgentEntry[] = [
+  claudeCodeEntry,
+  codexEntry,
+  opencodeEntry,
+  geminiCliEntry,
+  qwenCodeEntry,
+  copilotCliEntry,
+];
