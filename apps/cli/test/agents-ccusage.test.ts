@@ -276,5 +276,37 @@ describe.skipIf(!existsSync(ccusage))(
       );
       expect(mineAll.cost_usd).toBeCloseTo(reference.totals.totalCost, 6);
     });
+
+    it('OpenCode: a message that names its model only in a nested `model` object counts; ccusage drops it', () => {
+      const agent = AGENTS.OpenCode!;
+      const store = path.join(OWN, 'opencode', 'storage');
+      const t = tree({ ...agent, lay: (dir) => copy(store, path.join(dir, 'storage')) });
+      const reference = runCcusage(agent, t);
+      const mine = runOurs(agent, t);
+      // Independently, from the files: every assistant message's tokens and recorded cost.
+      const all: Totals = { input: 0, output: 0, cacheCreation: 0, cacheRead: 0 };
+      const topLevel: Totals = { ...all };
+      let cost = 0;
+      let nested = 0;
+      const folder = path.join(store, 'message', 'ses_nested');
+      for (const f of readdirSync(folder)) {
+        const m = JSON.parse(readFileSync(path.join(folder, f), 'utf8'));
+        if (m.role !== 'assistant') continue;
+        const add = (to: Totals) => {
+          to.input += m.tokens.input;
+          to.output += m.tokens.output;
+          to.cacheCreation += m.tokens.cache.write;
+          to.cacheRead += m.tokens.cache.read;
+        };
+        add(all);
+        cost += m.cost;
+        if (m.modelID) add(topLevel);
+        else nested++;
+      }
+      expect(nested).toBeGreaterThan(0);
+      expect(ours(mine.stats.totals)).toEqual(all);
+      expect(mine.stats.totals.cost_usd).toBeCloseTo(cost, 9);
+      expect(theirs(reference.totals)).toEqual(topLevel);
+    });
   },
 );
