@@ -10,7 +10,7 @@
  * one turn per model of that shutdown event, as ccusage counts it. Messages' own `outputTokens` are not added
  * again.
  */
-import { basename, dirname } from 'node:path';
+import { basename, dirname, normalize } from 'node:path';
 import type { TokenUsage, ToolUse } from '@agentlogs/local-store';
 import type { AgentAdapter, TranscriptReader } from './agent.js';
 import { copilotCliEntry } from './catalog.js';
@@ -54,10 +54,11 @@ export const copilotCli: AgentAdapter = {
   roots: copilotCliEntry.roots,
   listFiles(root, folders) {
     // <root>/<session>/events.jsonl, or <root>/<session>.jsonl
+    const base = normalize(root).replace(/[\\/]+$/, '');
     return folders
-      .files(root, ['.jsonl'])
+      .files(base, ['.jsonl'])
       .filter((path) =>
-        basename(path) === 'events.jsonl' ? dirname(dirname(path)) === root : dirname(path) === root,
+        basename(path) === 'events.jsonl' ? dirname(dirname(path)) === base : dirname(path) === base,
       )
       .sort();
   },

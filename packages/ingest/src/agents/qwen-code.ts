@@ -8,7 +8,7 @@
  * reads and taken out of input), `candidatesTokenCount` the whole completion, reasoning included
  * (`thoughtsTokenCount` is that part: `totalTokenCount` = prompt + candidates).
  */
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { TokenUsage, ToolUse } from '@agentlogs/local-store';
 import type { AgentAdapter, TranscriptReader } from './agent.js';
 import { qwenCodeEntry } from './catalog.js';
@@ -54,12 +54,10 @@ export const qwenCode: AgentAdapter = {
   roots: qwenCodeEntry.roots,
   listFiles(root, folders) {
     // <root>/projects/<project>/chats/<session>.jsonl
+    const projects = join(root, 'projects');
     return folders
-      .files(root, ['.jsonl'])
-      .filter((path) => {
-        const chats = dirname(path);
-        return basename(chats) === 'chats' && basename(dirname(dirname(chats))) === 'projects';
-      })
+      .files(projects, ['.jsonl'])
+      .filter((path) => basename(dirname(path)) === 'chats' && dirname(dirname(dirname(path))) === projects)
       .sort();
   },
   openFile(file): TranscriptReader {
