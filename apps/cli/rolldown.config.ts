@@ -151,7 +151,14 @@ const chunkGroups = [
   { name: 'local-store', test: /[\\/]packages[\\/]local-store[\\/]/, priority: 3 },
   // The store loads kysely on first use (typed commit queries only): its own chunk, read only then.
   { name: 'kysely', test: /[\\/]node_modules[\\/]kysely[\\/]/, priority: 3 },
-  { name: 'ingest', test: /[\\/]packages[\\/]ingest[\\/]/, priority: 2 },
+  // The agent catalog (folders, variables, `--<agent>-dir` options) stays with the command table in the entry,
+  // so help is printed from it without loading the parsers: the group does not pull it in as a dependency.
+  {
+    name: 'ingest',
+    test: /[\\/]packages[\\/]ingest[\\/](?!dist[\\/]agents[\\/]catalog\.js)/,
+    priority: 2,
+    includeDependenciesRecursively: false,
+  },
   {
     name: 'supabase',
     test: /[\\/]packages[\\/]supabase-remote[\\/]|[\\/]node_modules[\\/](@supabase|ws)[\\/]/,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { type AgentComparison, runAgentsBench } from './agents-bench.js';
 import type { ClaudeTreeManifest, TokenTotals } from './claude-tree.js';
 import type { CodexTreeManifest } from './codex-tree.js';
 import { median, type ProcessRun, runMeasured } from './measure.js';
@@ -16,6 +17,8 @@ export interface IngestBenchOptions {
   limits: boolean;
   /** Codex rollouts in the separate Codex comparison (0: skip it). */
   codexSessions: number;
+  /** Sessions per agent in the other agents' comparison (0: skip it). */
+  agentSessions: number;
   log: (line: string) => void;
 }
 
@@ -75,6 +78,8 @@ export interface IngestBenchResult {
   targets: Target[];
   limits: Limit[];
   codex: CodexComparison | undefined;
+  /** OpenCode, Gemini CLI, Qwen Code, GitHub Copilot CLI: a small synthetic tree each. */
+  agents: AgentComparison[];
 }
 
 /** The small Codex rollout set: both tools' totals and times (no targets are set for it). */
@@ -189,8 +194,20 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
       options.codexSessions > 0
         ? await runCodexComparison(options, cacheDir, scratch, runs, ccusageBin)
         : undefined;
+    const agents =
+      options.agentSessions > 0
+        ? await runAgentsBench({
+            repoRoot,
+            scratch,
+            sessions: options.agentSessions,
+            seed: options.seed,
+            runs,
+            log,
+          })
+        : [];
     return {
       codex,
+      agents,
       tree: { root: tree.root, generated: tree.generated, generate_ms: tree.generateMs, manifest },
       ccusage: { version, step: ccusageStep, totals: ccusageTotals, cost_usd: ccusageJson.totals.totalCost },
       agentlogs: ours,

@@ -2,7 +2,7 @@
  * `pnpm bench`: builds everything, then runs the parts selected with `--only` (default: all) and prints one
  * table per part; the full result goes to bench/results/latest.json.
  *
- *   pnpm bench [-- --only ingest|sync|e2e|content[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--limits]
+ *   pnpm bench [-- --only ingest|sync|e2e|content[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,12 +16,13 @@ import { formatIngest } from './report.js';
 const PARTS = ['ingest', 'sync', 'e2e', 'content'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--limits]
+const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
   --only      parts to run (repeatable or comma-separated; default: all)
   --sessions  sessions in the synthetic Claude Code tree (default 2000, about 200 MB)
   --seed      generator seed (default 1)
   --runs      repetitions of each timed step; medians are reported (default 3)
   --codex     Codex rollouts in the separate Codex comparison (default 100, 0 to skip)
+  --agents    sessions per agent in the OpenCode, Gemini CLI, Qwen Code and Copilot CLI comparison (default 100, 0 to skip)
   --limits    also measure the floors when every target is met`;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
         seed: { type: 'string' },
         runs: { type: 'string' },
         codex: { type: 'string' },
+        agents: { type: 'string' },
         limits: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
   const seed = positiveInt(values.seed, 1, '--seed');
   const runs = positiveInt(values.runs, 3, '--runs');
   const codexSessions = values.codex === '0' ? 0 : positiveInt(values.codex, 100, '--codex');
+  const agentSessions = values.agents === '0' ? 0 : positiveInt(values.agents, 100, '--agents');
   const log = (line: string) => process.stderr.write(`  · ${line}\n`);
 
   const cpus = os.cpus();
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
       seed,
       runs,
       codexSessions,
+      agentSessions,
       limits: values.limits ?? false,
       log,
     });
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
     // Speed targets are reported, not enforced; different token totals are a correctness failure.
     if (ingest.targets.some((t) => t.unit === 'equal' && !t.met)) process.exitCode = 1;
     if (ingest.codex?.agentlogs.available && !ingest.codex.totals_equal) process.exitCode = 1;
+    if (ingest.agents.some((a) => a.agentlogs.available && !a.totals_equal)) process.exitCode = 1;
   }
   if (parts.includes('sync')) {
     process.stdout.write('\n== sync: push / pull through supabase-js → stand-in → Postgres ==\n');

@@ -1,3 +1,4 @@
+import type { AgentComparison } from './agents-bench.js';
 import type { TokenTotals } from './claude-tree.js';
 import { type CodexComparison, type IngestBenchResult, mb, seconds } from './ingest-bench.js';
 
@@ -108,6 +109,7 @@ export function formatIngest(result: IngestBenchResult): string {
     );
   }
   if (result.codex) out.push('', ...formatCodex(result.codex));
+  if (result.agents.length > 0) out.push('', ...formatAgents(result.agents));
   if (result.limits.length > 0) {
     out.push('');
     out.push(
@@ -264,4 +266,38 @@ function formatCodex(codex: CodexComparison): string[] {
       : `agentlogs on the Codex set: not measured — ${codex.agentlogs.reason}`,
   );
   return out;
+}
+
+function formatAgents(agents: AgentComparison[]): string[] {
+  const rows = agents.map((a) => {
+    const m = a.manifest;
+    const ours = a.agentlogs;
+    return [
+      m.agent,
+      `${int(m.sessions)} / ${int(m.files)} / ${mb(m.bytes)} MB`,
+      int(m.responses),
+      `${seconds(a.ccusage.median_ms)} s`,
+      ours.available
+        ? `${seconds(ours.import_median_ms)} s + ${seconds(ours.stats_median_ms)} s`
+        : `not measured: ${ours.reason}`,
+      `${int(m.totals.input_tokens + m.totals.output_tokens + m.totals.cache_creation_tokens + m.totals.cache_read_tokens)}`,
+      a.totals_equal ? 'EQUAL' : 'DIFFER',
+    ];
+  });
+  return [
+    "other agents: a synthetic tree each, in the agent's layout and format (no targets)",
+    '',
+    table(
+      [
+        'agent',
+        'sessions / files / size',
+        'responses',
+        'ccusage',
+        'agentlogs import + stats',
+        'tokens (generator)',
+        'totals: generator, ccusage, agentlogs',
+      ],
+      rows,
+    ),
+  ];
 }

@@ -126,8 +126,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const importOnce = (): ImportResult | null => {
       try {
         return importTranscripts(db.sqlite, {
-          claudeRoots: [tree.claudeRoot],
-          codexRoots: [tree.codexRoot],
+          roots: { claude_code: [tree.claudeRoot], codex: [tree.codexRoot] },
           deviceId: DEVICE,
           now: () => new Date('2026-12-01T00:00:00Z'),
         });

@@ -8,6 +8,12 @@ import type { AgentAdapter, FolderWalker, TranscriptFile } from './agents/agent.
 const HEAD_BYTES = 4096;
 
 /**
+ * The files a listing keeps: every agent's transcripts are `.jsonl` or `.json` files. (Listings stored by a
+ * release that kept `.jsonl` files only are of Claude Code and Codex folders, whose adapters read nothing else.)
+ */
+const TRANSCRIPT_FILE = /\.jsonl?$/;
+
+/**
  * A listing taken this close to the folder's last change may have missed an entry created in the same clock
  * tick (file systems keep mtimes as coarse as 2 s), so it is read again next time.
  */
@@ -39,16 +45,20 @@ export class FolderLister implements FolderWalker {
     const listing: FolderListing = { mtimeMs: st.mtimeMs, listedAtMs: Date.now(), folders: [], files: [] };
     for (const e of entries) {
       if (e.isDirectory()) listing.folders.push(e.name);
-      else if (e.isFile() && e.name.endsWith('.jsonl')) listing.files.push(e.name);
+      else if (e.isFile() && TRANSCRIPT_FILE.test(e.name)) listing.files.push(e.name);
     }
     this.listed.set(dir, listing);
     return listing;
   }
 
   jsonlFiles(root: string): string[] {
+    return this.files(root, ['.jsonl']);
+  }
+
+  files(root: string, suffixes: readonly string[]): string[] {
     const out: string[] = [];
     this.walk(normalize(root), out);
-    return out;
+    return out.filter((path) => suffixes.some((suffix) => path.endsWith(suffix)));
   }
 
   /**

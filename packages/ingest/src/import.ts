@@ -1,7 +1,7 @@
 import { rowId, type StoreConnection, sqliteOf, TranscriptImport } from '@agentlogs/local-store';
-import type { TranscriptFile } from './agents/agent.js';
-import { claudeCode } from './agents/claude-code.js';
-import { codex } from './agents/codex.js';
+import type { AgentAdapter, TranscriptFile } from './agents/agent.js';
+import type { AgentId } from './agents/catalog.js';
+import { AGENTS } from './agents/index.js';
 import { discoverFiles, type FolderLister } from './files.js';
 import { type ImportProgress, type ImportResult, runImport } from './pipeline.js';
 
@@ -9,10 +9,11 @@ export { isCompleteJson } from './files.js';
 export type { FileFailure, ImportProgress, ImportResult, MalformedLineReport } from './pipeline.js';
 
 export interface ImportOptions {
-  /** Claude Code `projects` folders (see `resolveClaudeRoots`). */
-  claudeRoots: string[];
-  /** Codex CLI `sessions` folders (see `resolveCodexRoots`). */
-  codexRoots: string[];
+  /**
+   * The transcript folders of each agent, by agent id (see `resolveAgentRoots`); an agent left out is not read.
+   * `{ claude_code: [...], codex: [...] }`.
+   */
+  roots: AgentRoots;
   /** This device's id: written as `device_id` on every row this import writes. */
   deviceId: string;
   /** Origin machine id for new rows (default: the `machines` row id derived from `deviceId`). */
@@ -29,23 +30,24 @@ export interface ImportOptions {
   batchSize?: number;
 }
 
+/** Transcript folders by agent id. */
+export type AgentRoots = Partial<Record<AgentId, readonly string[]>>;
+
+/** The registered agents with their folders, in import order (agents without folders left out). */
+export function agentsWithRoots(roots: AgentRoots): { agent: AgentAdapter; roots: readonly string[] }[] {
+  return AGENTS.filter((agent) => (roots[agent.id]?.length ?? 0) > 0).map((agent) => ({
+    agent,
+    roots: roots[agent.id] ?? [],
+  }));
+}
+
 /** Every transcript file under the roots, in a stable order (a session's subagent files before it). */
-export function findTranscriptFiles(
-  claudeRoots: string[],
-  codexRoots: string[],
-  lister?: FolderLister,
-): TranscriptFile[] {
-  return discoverFiles(
-    [
-      { agent: claudeCode, roots: claudeRoots },
-      { agent: codex, roots: codexRoots },
-    ],
-    lister,
-  );
+export function findTranscriptFiles(roots: AgentRoots, lister?: FolderLister): TranscriptFile[] {
+  return discoverFiles(agentsWithRoots(roots), lister);
 }
 
 /**
- * Imports Claude Code transcripts and Codex CLI rollouts into the local store. Incremental by file (size, mtime,
+ * Imports the transcripts of every registered agent (`AGENTS`) found under `roots` into the local store. Incremental by file (size, mtime,
  * byte offset); a file that shrank or was rewritten before its offset is read again from the start (rows are
  * upserted by deterministic id, never deleted). Each file is imported in one transaction; one bad file never
  * aborts the import. Transcripts are opened read-only.
@@ -55,10 +57,7 @@ export function importTranscripts(store: StoreConnection, options: ImportOptions
   const deviceId = options.deviceId;
   const machineId = options.machineId ?? rowId.machine(deviceId);
   return runImport(new TranscriptImport(sqliteOf(store), { deviceId, machineId, now }), {
-    agents: [
-      { agent: claudeCode, roots: options.claudeRoots },
-      { agent: codex, roots: options.codexRoots },
-    ],
+    agents: agentsWithRoots(options.roots),
     machine: options.machine,
     onProgress: options.onProgress,
     signal: options.signal,

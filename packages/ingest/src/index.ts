@@ -1,11 +1,18 @@
 export {
+  AGENT_CATALOG,
   AGENTS,
   type AgentAdapter,
+  type AgentEntry,
+  type AgentId,
+  type AgentRootSpec,
   claudeCode,
   codex,
   type FolderWalker,
+  geminiCli,
   type LineReport,
   type OpenFileContext,
+  qwenCode,
+  type RootContext,
   type TranscriptFile,
   type TranscriptReader,
 } from './agents/index.js';
@@ -23,6 +30,8 @@ export { CodexAssembler, type CodexFileState } from './codex.js';
 export { discoverFiles, FolderLister, sortSessionFoldersFirst } from './files.js';
 export { AGENTLOGS_NAMESPACE, rowId, uuidV5 } from './ids.js';
 export {
+  type AgentRoots,
+  agentsWithRoots,
   type FileFailure,
   findTranscriptFiles,
   type ImportOptions,
@@ -36,13 +45,14 @@ export {
   type LineVisit,
   MAX_LINE_BYTES,
   readLinesFrom,
+  readWholeFile,
   type TooLongLine,
 } from './lines.js';
 export { type PipelineOptions, runImport } from './pipeline.js';
 export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
 export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';
 export { RecordBatch } from './records.js';
-export { resolveClaudeRoots, resolveCodexRoots, TranscriptRootError } from './roots.js';
+export { resolveAgentRoots, resolveClaudeRoots, resolveCodexRoots, TranscriptRootError } from './roots.js';
 export {
   computeStats,
   STATS_GROUPINGS,

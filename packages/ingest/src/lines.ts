@@ -147,3 +147,35 @@ export function readLinesFrom(
     closeSync(fd);
   }
 }
+
+/**
+ * Reads a file that is one JSON document (an agent rewrites it whole) and hands its whole text out as line 1.
+ * The file is opened read-only; a file above the line cap is reported to `onTooLong` instead.
+ */
+export function readWholeFile(
+  path: string,
+  visit: (line: LineVisit) => void,
+  onTooLong?: (line: TooLongLine) => void,
+  maxBytes = MAX_LINE_BYTES,
+): LineReadResult {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) {
+      onTooLong?.({ line: 1, bytes: size, end: size });
+      return { offset: size, line: 1, size, bytesCopied: 0, maxLineBytesHeld: 0 };
+    }
+    const buffer = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, buffer, read, size - read, read);
+      if (n <= 0) break;
+      read += n;
+    }
+    const text = buffer.toString('utf8', 0, read);
+    if (text.trim().length > 0) visit({ text, line: 1, end: read });
+    return { offset: read, line: 1, size, bytesCopied: 0, maxLineBytesHeld: read };
+  } finally {
+    closeSync(fd);
+  }
+}

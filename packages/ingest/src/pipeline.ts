@@ -13,7 +13,7 @@ import {
 } from '@agentlogs/local-store';
 import type { AgentAdapter, LineReport, TranscriptFile } from './agents/agent.js';
 import { discoverFiles, FolderLister, fingerprint, isCompleteJson } from './files.js';
-import { MAX_LINE_BYTES, readLinesFrom, type TooLongLine } from './lines.js';
+import { MAX_LINE_BYTES, readLinesFrom, readWholeFile, type TooLongLine } from './lines.js';
 import { wellFormedLine } from './text.js';
 
 export interface PipelineOptions {
@@ -225,7 +225,9 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     let malformedInFile = 0;
     // A file with legacy rows to fold is read whole: the fold needs every line's message.
     const legacyName = legacyPending(file);
-    if (cursor && legacyName === null) {
+    // A JSON document rewritten by its agent is read from the start each time it changed (rows are upserted).
+    const whole = file.agent.readsWhole?.(file) === true;
+    if (cursor && legacyName === null && !whole) {
       const sameHead =
         cursor.byteOffset === 0 ||
         (file.size >= cursor.byteOffset && fingerprint(file.path, cursor.byteOffset) === cursor.headHash);
@@ -291,35 +293,31 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
         batchSize: options.batchSize,
         collectLegacyLines: legacyName !== null,
       });
-      const read = readLinesFrom(
-        file.path,
-        offset,
-        lineCount,
-        ({ text, line, end }) => {
-          tally.linesRead++;
-          lineAt = line;
-          // Anything reading the line throws (a value the parser did not expect, a string too long to join)
-          // makes that line malformed, never the file; a database error (the reader looks up earlier turns) is
-          // not the line's fault, and fails the file. Writing is outside.
-          try {
-            reader.readLine(wellFormedLine(text), line, lineReport);
-          } catch (error) {
-            if (sqliteCode(error) !== null) throw error;
-            const name = error instanceof Error ? error.name : typeof error;
-            malformed(
-              line,
-              `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
-            );
-            return;
-          }
-          if (reader.batch.size >= options.batchSize) {
-            flush(reader.takeBatch());
-            report(file.path, end);
-          }
-        },
-        isCompleteJson,
-        { onTooLong },
-      );
+      const onLine = ({ text, line, end }: { text: string; line: number; end: number }) => {
+        tally.linesRead++;
+        lineAt = line;
+        // Anything reading the line throws (a value the parser did not expect, a string too long to join)
+        // makes that line malformed, never the file; a database error (the reader looks up earlier turns) is
+        // not the line's fault, and fails the file. Writing is outside.
+        try {
+          reader.readLine(wellFormedLine(text), line, lineReport);
+        } catch (error) {
+          if (sqliteCode(error) !== null) throw error;
+          const name = error instanceof Error ? error.name : typeof error;
+          malformed(
+            line,
+            `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
+          );
+          return;
+        }
+        if (reader.batch.size >= options.batchSize) {
+          flush(reader.takeBatch());
+          report(file.path, end);
+        }
+      };
+      const read = whole
+        ? readWholeFile(file.path, onLine, onTooLong)
+        : readLinesFrom(file.path, offset, lineCount, onLine, isCompleteJson, { onTooLong });
       flush(reader.takeBatch());
       const newState = reader.state();
       if (legacyName !== null) {

@@ -1,6 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type AgentEntry, claudeCodeEntry, codexEntry } from './agents/catalog.js';
 
 function isDir(path: string): boolean {
   try {
@@ -28,6 +29,54 @@ export class TranscriptRootError extends Error {
 }
 
 /**
+ * An agent's transcript folders: the given folders (`--<agent>-dir`) when there are any, otherwise the folders
+ * named by its environment variable, otherwise its default folders that exist (see `./agents/catalog.ts`).
+ * A given folder may be the transcript folder itself or a folder holding it. A given folder that does not
+ * exist is an error naming the option; one named by the variable is an error or skipped, as the agent declares.
+ */
+export function resolveAgentRoots(
+  entry: AgentEntry,
+  env: NodeJS.ProcessEnv,
+  dirs: string[] = [],
+  home = env.HOME || homedir(),
+  platform: NodeJS.Platform = process.platform,
+): string[] {
+  const spec = entry.roots;
+  if (dirs.length > 0) {
+    return unique(
+      dirs.map((dir) => {
+        if (!isDir(dir)) throw new TranscriptRootError(`--${spec.flag} folder not found: ${dir}`, dir);
+        return spec.child ? withChild(dir, spec.child) : resolve(dir);
+      }),
+    );
+  }
+  const raw = env[spec.env]?.trim() ?? '';
+  const named = spec.envList
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : raw
+      ? [raw]
+      : [];
+  if (named.length > 0) {
+    const roots: string[] = [];
+    for (const dir of named) {
+      if (!isDir(dir)) {
+        if (spec.envMissing === 'error')
+          throw new TranscriptRootError(`${spec.env} folder not found: ${dir}`, dir);
+        continue;
+      }
+      roots.push(
+        spec.envRoot ? spec.envRoot(resolve(dir)) : spec.child ? withChild(dir, spec.child) : resolve(dir),
+      );
+    }
+    return unique(roots.filter(isDir));
+  }
+  return unique(spec.defaults({ env, home, platform }).filter(isDir));
+}
+
+/**
  * Claude Code `projects` folders to read: `--claude-dir` values when given, otherwise `CLAUDE_CONFIG_DIR`
  * (comma-separated), otherwise `~/.config/claude/projects` and `~/.claude/projects` (those that exist).
  * A given folder may be a `projects` folder or a folder holding one. Given folders that do not exist are an error.
@@ -37,26 +86,7 @@ export function resolveClaudeRoots(
   claudeDirs: string[] = [],
   home = env.HOME || homedir(),
 ): string[] {
-  const given =
-    claudeDirs.length > 0
-      ? claudeDirs
-      : (env.CLAUDE_CONFIG_DIR ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-  if (given.length > 0) {
-    return unique(
-      given.map((dir) => {
-        if (!isDir(dir)) {
-          const from = claudeDirs.length > 0 ? '--claude-dir' : 'CLAUDE_CONFIG_DIR';
-          throw new TranscriptRootError(`${from} folder not found: ${dir}`, dir);
-        }
-        return withChild(dir, 'projects');
-      }),
-    );
-  }
-  const base = env.XDG_CONFIG_HOME ? resolve(env.XDG_CONFIG_HOME) : join(home, '.config');
-  return unique([join(base, 'claude', 'projects'), join(home, '.claude', 'projects')].filter(isDir));
+  return resolveAgentRoots(claudeCodeEntry, env, claudeDirs, home);
 }
 
 /**
@@ -68,17 +98,7 @@ export function resolveCodexRoots(
   codexDirs: string[] = [],
   home = env.HOME || homedir(),
 ): string[] {
-  if (codexDirs.length > 0) {
-    return unique(
-      codexDirs.map((dir) => {
-        if (!isDir(dir)) throw new TranscriptRootError(`--codex-dir folder not found: ${dir}`, dir);
-        return withChild(dir, 'sessions');
-      }),
-    );
-  }
-  const codexHome = env.CODEX_HOME?.trim() ? resolve(env.CODEX_HOME.trim()) : join(home, '.codex');
-  const sessions = join(codexHome, 'sessions');
-  return existsSync(sessions) && isDir(sessions) ? [sessions] : [];
+  return resolveAgentRoots(codexEntry, env, codexDirs, home);
 }
 
 function unique(paths: string[]): string[] {

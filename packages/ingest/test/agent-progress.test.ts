@@ -113,8 +113,7 @@ function largest(copies: Copy[]): Map<string, Usage> {
 
 function run(db: Store, roots: string[]) {
   return importTranscripts(db.sqlite, {
-    claudeRoots: roots,
-    codexRoots: [],
+    roots: { claude_code: roots, codex: [] },
     deviceId: DEVICE,
     now: () => new Date('2026-11-01T00:00:00Z'),
   });

@@ -80,8 +80,7 @@ function claudeTree(lines: string[]): { root: string; file: string } {
 
 function importInto(db: ReturnType<typeof freshStore>, claudeRoots: string[], codexRoots: string[] = []) {
   return importTranscripts(db.sqlite, {
-    claudeRoots,
-    codexRoots,
+    roots: { claude_code: claudeRoots, codex: codexRoots },
     deviceId: DEVICE,
     now: () => new Date('2026-11-03T00:00:00Z'),
   });

@@ -24,8 +24,7 @@ const GIT_FIXTURE = join(OWN, 'git-commit-session.jsonl');
 
 function run(db: ReturnType<typeof freshStore>, claudeRoots: string[], codexRoots: string[] = []) {
   return importTranscripts(db.sqlite, {
-    claudeRoots,
-    codexRoots,
+    roots: { claude_code: claudeRoots, codex: codexRoots },
     deviceId: DEVICE,
     now: () => new Date('2026-11-01T00:00:00Z'),
   });
@@ -95,8 +94,7 @@ describe('importTranscripts', () => {
     const db = freshStore();
     const at = (iso: string) =>
       importTranscripts(db.sqlite, {
-        claudeRoots: [root],
-        codexRoots: [],
+        roots: { claude_code: [root], codex: [] },
         deviceId: DEVICE,
         machine: { name: 'desk', hostname: 'desk.local', platform: 'linux' },
         now: () => new Date(iso),
@@ -186,8 +184,7 @@ describe('importTranscripts', () => {
     run(whole, [layout(files).root]);
     const small = freshStore();
     importTranscripts(small.sqlite, {
-      claudeRoots: [layout(files).root],
-      codexRoots: [],
+      roots: { claude_code: [layout(files).root], codex: [] },
       deviceId: DEVICE,
       now: () => new Date('2026-11-01T00:00:00Z'),
       batchSize: 1,
@@ -306,8 +303,7 @@ describe('importTranscripts', () => {
     ]);
     const db = freshStore();
     const result = importTranscripts(db.sqlite, {
-      claudeRoots: [root],
-      codexRoots: [],
+      roots: { claude_code: [root], codex: [] },
       deviceId: DEVICE,
       // The first file done, a transcript disappears before it is read (Claude Code deletes old ones).
       onProgress: (p) => {
@@ -475,7 +471,7 @@ describe('findTranscriptFiles', () => {
       join(root, f),
     );
     for (const spelled of [root, `${root}/`, `${root}/./`, `${root}/p/..`]) {
-      expect(findTranscriptFiles([spelled], []).map((f) => f.path)).toEqual(expected);
+      expect(findTranscriptFiles({ claude_code: [spelled] }).map((f) => f.path)).toEqual(expected);
     }
   });
 });

@@ -42,8 +42,7 @@ const CASES = [
 
 function run(db: LocalDatabase, root: string) {
   return importTranscripts(db.sqlite, {
-    claudeRoots: [root],
-    codexRoots: [],
+    roots: { claude_code: [root], codex: [] },
     deviceId: DEVICE,
     now: () => new Date('2026-11-01T00:00:00Z'),
   });

@@ -16,7 +16,15 @@ function notesAgent(opened: OpenFileContext[]): AgentAdapter {
   return {
     id: 'codex',
     displayName: 'Notes',
-    findRoots: () => [],
+    roots: {
+      flag: 'notes-dir',
+      env: 'NOTES_DIR',
+      envList: false,
+      envMissing: 'skip',
+      defaults: () => [],
+      folderHelp: '',
+      defaultHelp: '',
+    },
     listFiles: (root, folders) => folders.jsonlFiles(root).sort(),
     openFile(file, context) {
       opened.push(context);

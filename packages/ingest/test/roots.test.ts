@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveClaudeRoots, resolveCodexRoots, TranscriptRootError } from '../src/roots.js';
+import { AGENT_CATALOG } from '../src/agents/catalog.js';
+import { AGENTS } from '../src/agents/index.js';
+import {
+  resolveAgentRoots,
+  resolveClaudeRoots,
+  resolveCodexRoots,
+  TranscriptRootError,
+} from '../src/roots.js';
 import { tempDir } from './helpers.js';
 
 describe('transcript folders', () => {
@@ -51,5 +58,45 @@ describe('transcript folders', () => {
     mkdirSync(join(codexHome, 'sessions'), { recursive: true });
     expect(resolveCodexRoots({ HOME: home, CODEX_HOME: codexHome })).toEqual([join(codexHome, 'sessions')]);
     expect(resolveCodexRoots({ HOME: home }, [codexHome])).toEqual([join(codexHome, 'sessions')]);
+  });
+});
+
+describe('every agent of the registry', () => {
+  it('declares an option, an environment variable and default folders, and resolves them alike', () => {
+    const flags = new Set<string>();
+    const envs = new Set<string>();
+    for (const entry of AGENT_CATALOG) {
+      expect(entry.roots.flag).toMatch(/^[a-z]+-dir$/);
+      expect(flags.has(entry.roots.flag) || envs.has(entry.roots.env)).toBe(false);
+      flags.add(entry.roots.flag);
+      envs.add(entry.roots.env);
+      const home = tempDir();
+      // Nothing exists yet: nothing to read.
+      expect(resolveAgentRoots(entry, { HOME: home }, [], home, 'linux')).toEqual([]);
+      // The default folders, on each platform, are read when they exist.
+      for (const platform of ['linux', 'darwin', 'win32'] as const) {
+        const defaults = entry.roots.defaults({ env: { HOME: home }, home, platform });
+        expect(defaults.length).toBeGreaterThan(0);
+        for (const d of defaults) mkdirSync(d, { recursive: true });
+        expect(resolveAgentRoots(entry, { HOME: home }, [], home, platform)).toEqual(defaults);
+      }
+      // The variable replaces the defaults, the option replaces both.
+      const viaEnv = join(home, 'env-folder');
+      mkdirSync(entry.roots.envRoot?.(viaEnv) ?? viaEnv, { recursive: true });
+      expect(resolveAgentRoots(entry, { HOME: home, [entry.roots.env]: viaEnv }, [], home)).toEqual([
+        entry.roots.envRoot?.(viaEnv) ?? viaEnv,
+      ]);
+      const given = join(home, 'given');
+      mkdirSync(given, { recursive: true });
+      expect(resolveAgentRoots(entry, { HOME: home, [entry.roots.env]: viaEnv }, [given], home)).toEqual([
+        given,
+      ]);
+      expect(() => resolveAgentRoots(entry, { HOME: home }, [join(home, 'nope')], home)).toThrow(
+        `--${entry.roots.flag} folder not found`,
+      );
+    }
+    expect([...flags].slice(0, 2)).toEqual(['claude-dir', 'codex-dir']);
+    expect(AGENTS.map((a) => a.id)).toEqual(AGENT_CATALOG.map((e) => e.id));
+    for (const agent of AGENTS) expect(agent.roots).toBe(AGENT_CATALOG.find((e) => e.id === agent.id)?.roots);
   });
 });

@@ -3,7 +3,8 @@
  * (`@agentlogs/ingest`) fill a `RecordBatch`; `TranscriptWriter` writes it.
  */
 
-export type Source = 'claude_code' | 'codex';
+/** The agent a session comes from (`sessions.source`): one per adapter of `@agentlogs/ingest`. */
+export type Source = 'claude_code' | 'codex' | 'opencode' | 'gemini_cli' | 'qwen_code' | 'copilot_cli';
 
 /** A tool call as stored in `turns.tool_calls`. */
 export interface ToolUse {

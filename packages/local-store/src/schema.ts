@@ -147,7 +147,7 @@ export interface SchemaVersionTable {
 export interface ImportFilesTable {
   /** Absolute path of the transcript file. */
   path: string;
-  /** `claude_code` | `codex`. */
+  /** The agent: `claude_code` | `codex` | `opencode` | `gemini_cli` | `qwen_code` | `copilot_cli` (`Source`). */
   source: string;
   /** File size in bytes when last read. */
   size: Generated<number>;

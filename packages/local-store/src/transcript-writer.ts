@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CommitRecord, RecordBatch, StoredTurnLookup, TurnRecord } from './records.js';
+import type { CommitRecord, RecordBatch, Source, StoredTurnLookup, TurnRecord } from './records.js';
 import { newVersionSql } from './versions.js';
 
 /** Counts of rows an import created or changed. */
@@ -396,6 +396,6 @@ function commitFromRow(row: Record<string, unknown>): CommitRecord {
     filesRead: new Set(parseArray(row.files_read)),
     filesChanged: new Set(parseArray(row.files_changed)),
     title: (row.title as string | null) ?? null,
-    source: row.source === 'codex' ? 'codex' : 'claude_code',
+    source: (row.source as Source | null) ?? 'claude_code',
   };
 }

@@ -59,4 +59,9 @@ export const rowId = {
     uuidV5(`claude:turn:${sessionId}:progress:${messageId}:${requestId ?? ''}`),
   codexTurn: (rolloutId: string, n: number) => uuidV5(`codex:turn:${rolloutId}:${n}`),
   commit: (sessionRowId: string, firstTurnId: string) => uuidV5(`commit:${sessionRowId}:${firstTurnId}`),
+  /** A session of any other agent: its `source` and the agent's own session id. */
+  agentSession: (source: string, sessionId: string) => uuidV5(`${source}:session:${sessionId}`),
+  /** A turn of any other agent: its `source`, the agent's session id and the message's own id in it. */
+  agentTurn: (source: string, sessionId: string, messageId: string) =>
+    uuidV5(`${source}:turn:${sessionId}:${messageId}`),
 };

@@ -6,7 +6,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 import { ProfileConfig } from '../settings.js';
-import { transcriptRoots } from '../transcript-roots.js';
+import { agentNames, transcriptRoots } from '../transcript-roots.js';
 import type { specs } from './index.js';
 
 const SHOWN_MALFORMED = 5;
@@ -36,7 +36,7 @@ export function summaryLine(r: ImportResult): string {
 export const importCommand: Command<OptionsOf<typeof specs.import>> = {
   name: 'import',
   async run(ctx: CommandContext, args) {
-    const { claudeRoots, codexRoots } = transcriptRoots(ctx, args);
+    const roots = transcriptRoots(ctx, args);
     const json = args.values.json === true;
     const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
     const store = openStore(ctx);
@@ -44,8 +44,7 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     let result: ImportResult;
     try {
       result = importTranscripts(store, {
-        claudeRoots,
-        codexRoots,
+        roots: roots.byAgent,
         deviceId: device.deviceId,
         machine: { name: device.name, hostname: device.hostname, platform: device.platform },
         signal: ctx.signal,
@@ -59,14 +58,24 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     }
 
     if (json) {
-      ctx.out(JSON.stringify({ ...result, roots: { claude: claudeRoots, codex: codexRoots } }, null, 2));
+      ctx.out(
+        JSON.stringify(
+          // `claude` and `codex` as before; every agent's folders under its id in `agents`.
+          {
+            ...result,
+            roots: { claude: roots.byAgent.claude_code, codex: roots.byAgent.codex, agents: roots.byAgent },
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       if (result.filesFound === 0) {
-        const where = [...claudeRoots, ...codexRoots];
+        const where = roots.all;
         ctx.out(
           where.length > 0
             ? `No transcripts found in ${where.join(', ')}.`
-            : 'No transcripts found: no Claude Code or Codex CLI folder exists here; pass --claude-dir DIR or --codex-dir DIR.',
+            : `No transcripts found: no folder of ${agentNames()} exists here; pass --claude-dir DIR, --codex-dir DIR or another --<agent>-dir option.`,
         );
       } else {
         ctx.out(summaryLine(result));

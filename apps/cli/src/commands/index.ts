@@ -1,3 +1,4 @@
+import { agentDirColumn, agentDirHelp, agentDirOptions, agentDirUsage } from '../agent-options.js';
 import { type Command, type CommandSpec, commandSpec, type OptionSpecs } from '../command.js';
 import { seeHelp } from '../docs.js';
 
@@ -37,17 +38,14 @@ const COMMIT_SYNC_NOTE = "The change is local until the next 'agentlogs push' or
 export const specs = {
   import: commandSpec({
     name: 'import',
-    summary: 'Import Claude Code and Codex CLI transcripts into the local database',
-    usage: 'import [--claude-dir DIR]... [--codex-dir DIR]... [--json]',
+    summary:
+      'Import the transcripts of every coding agent found (Claude Code, Codex CLI, …) into the local database',
+    usage: `import ${agentDirUsage} [--json]`,
     help: `Options:
-  --claude-dir DIR   read Claude Code transcripts from DIR (a "projects" folder or a folder holding one);
-                     repeatable. Default: $CLAUDE_CONFIG_DIR (comma-separated), else ~/.config/claude/projects
-                     and ~/.claude/projects
-  --codex-dir DIR    read Codex CLI rollouts from DIR (a "sessions" folder or a folder holding one); repeatable.
-                     Default: $CODEX_HOME/sessions, else ~/.codex/sessions
-${JSON_HELP}         print the result as JSON
+${agentDirHelp()}
+${JSON_HELP.padEnd(agentDirColumn)} print the result as JSON
 
-With --claude-dir or --codex-dir, only the folders given are read. Imports are incremental: files unchanged
+With any --<agent>-dir option, only the folders given are read. Imports are incremental: files unchanged
 since the last run are skipped, grown files are read from where the last run stopped. Transcripts are only
 read, never changed. Malformed lines are skipped and reported with file:line.
 
@@ -55,8 +53,7 @@ Examples:
   agentlogs import
   agentlogs import --claude-dir ~/backup/.claude --json`,
     options: {
-      'claude-dir': { type: 'string', multiple: true },
-      'codex-dir': { type: 'string', multiple: true },
+      ...agentDirOptions,
       json,
     },
   }),
@@ -155,8 +152,7 @@ session stored on this machine. Offline, it deletes the local session and warns 
   sync: commandSpec({
     name: 'sync',
     summary: 'Pull, push, pull: bring this machine and the server level (--watch: keep them level)',
-    usage:
-      'sync [--dry-run] [--json]\n       agentlogs sync --watch [--claude-dir DIR]... [--codex-dir DIR]...\n       agentlogs sync --status [--json]',
+    usage: `sync [--dry-run] [--json]\n       agentlogs sync --watch ${agentDirUsage}\n       agentlogs sync --status [--json]`,
     help: `Options:
 ${DRY_RUN_HELP}
 ${JSON_HELP}  print the report as JSON
@@ -166,7 +162,7 @@ ${JSON_HELP}  print the report as JSON
               network or the server is down.
               Ctrl-C or SIGTERM stops it after the request in flight. To run it as a systemd user service
               or a launchd agent: ${seeHelp('sync-service')}
-  --claude-dir DIR, --codex-dir DIR   with --watch: the folders to watch (defaults as for 'agentlogs import')
+  --<agent>-dir DIR   with --watch: the folders to watch (--claude-dir, --codex-dir, …: as for 'agentlogs import')
 
 A sync pulls first (so conflicts are decided against the newest server copy), pushes what is pending, and
 pulls again until nothing is left to send (at most 5 rounds). Sync needs 'agentlogs login' first;
@@ -186,8 +182,7 @@ Examples:
       json,
       status: { type: 'boolean' },
       watch: { type: 'boolean' },
-      'claude-dir': { type: 'string', multiple: true },
-      'codex-dir': { type: 'string', multiple: true },
+      ...agentDirOptions,
     },
   }),
   'sync status': commandSpec({

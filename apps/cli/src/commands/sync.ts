@@ -1,3 +1,4 @@
+import { agentDirOptions } from '../agent-options.js';
 import type { Command, OptionsOf } from '../command.js';
 import { usageError } from '../errors.js';
 import { executeOperation } from '../sync/execute.js';
@@ -20,9 +21,12 @@ export const syncCommand: Command<OptionsOf<typeof specs.sync>> = {
       }
       return runWatch(ctx, args);
     }
-    if (args.values['claude-dir'] !== undefined || args.values['codex-dir'] !== undefined) {
+    const given = Object.keys(agentDirOptions).filter(
+      (flag) => (args.values as Record<string, unknown>)[flag] !== undefined,
+    );
+    if (given.length > 0) {
       throw usageError(
-        '--claude-dir and --codex-dir go with --watch',
+        `${given.map((flag) => `--${flag}`).join(' and ')} ${given.length > 1 ? 'go' : 'goes'} with --watch`,
         "to import once, run 'agentlogs import'",
       );
     }

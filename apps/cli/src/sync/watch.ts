@@ -28,7 +28,7 @@ function stamp(): string {
 }
 
 export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<number> {
-  const { claudeRoots, codexRoots } = transcriptRoots(ctx, args);
+  const roots = transcriptRoots(ctx, args);
   const timings = syncTimings(ctx.env, { watch: true });
   const session = await openSyncSession(
     ctx,
@@ -50,8 +50,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
     if (stopping) return;
     try {
       const result = importTranscripts(database, {
-        claudeRoots,
-        codexRoots,
+        roots: roots.byAgent,
         deviceId: device.deviceId,
         machineId: session.machineId,
         machine: { name: device.name, hostname: device.hostname, platform: device.platform },
@@ -73,10 +72,10 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
     importTimer = setTimeout(importNow, delayMs);
   };
 
-  for (const root of [...claudeRoots, ...codexRoots]) {
+  for (const root of roots.all) {
     try {
       const watcher = watch(root, { recursive: true }, (_event, file) => {
-        if (!file || String(file).endsWith('.jsonl')) scheduleImport(100);
+        if (!file || /\.jsonl?$/.test(String(file))) scheduleImport(100);
       });
       watcher.on('error', (error) =>
         log(`watching ${root} stopped (${error.message}); the periodic scan goes on`),
@@ -147,9 +146,8 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   process.on('SIGTERM', onSigterm);
   ctx.signal.addEventListener('abort', finish, { once: true });
 
-  const roots = [...claudeRoots, ...codexRoots];
   log(
-    `watching ${roots.length > 0 ? roots.join(', ') : 'no transcript folder (none found)'}; syncing with ${session.project.url} as ${device.name}; Ctrl-C to stop`,
+    `watching ${roots.all.length > 0 ? roots.all.join(', ') : 'no transcript folder (none found)'}; syncing with ${session.project.url} as ${device.name}; Ctrl-C to stop`,
   );
   let hint: ServerChangeHint | undefined;
   const userId = session.project.storedSession()?.user?.id;

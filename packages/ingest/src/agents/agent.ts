@@ -4,6 +4,7 @@
  * files, reads lines, batches, reports progress and writes through the local store.
  */
 import type { LegacyLine, RecordBatch, Source, StoredTurnLookup } from '@agentlogs/local-store';
+import type { AgentRootSpec } from './catalog.js';
 
 /** One transcript file found under an agent's root. */
 export interface TranscriptFile {
@@ -19,6 +20,8 @@ export interface TranscriptFile {
 export interface FolderWalker {
   /** Every `.jsonl` file under `root`, in listing order. */
   jsonlFiles(root: string): string[];
+  /** Every file under `root` whose name ends with one of `suffixes` (`.jsonl`, `.json`), in listing order. */
+  files(root: string, suffixes: readonly string[]): string[];
 }
 
 /** Where a reader reports what it found wrong or notable on a line. */
@@ -60,11 +63,16 @@ export interface AgentAdapter {
   /** The `source` written on its sessions and cursors. */
   readonly id: Source;
   readonly displayName: string;
-  /** Its transcript folders: the given ones, else the agent's configured or default ones that exist. */
-  findRoots(env: NodeJS.ProcessEnv, home?: string, dirs?: string[]): string[];
+  /** Where its transcripts live: default folders per platform, environment variable, `--<agent>-dir` option. */
+  readonly roots: AgentRootSpec;
   /** Its transcript files under one root, in the order they are imported. */
   listFiles(root: string, folders: FolderWalker): string[];
   openFile(file: TranscriptFile, context: OpenFileContext): TranscriptReader;
+  /**
+   * Whether a file is one JSON document that the agent rewrites whole (not lines it appends): the pipeline then
+   * reads it from the start whenever it changed and hands the reader its whole text as line 1.
+   */
+  readsWhole?(file: TranscriptFile): boolean;
   /**
    * The file name under which an earlier agentlogs release stored this file's session, when that release read
    * this agent: its rows are folded into the imported ones (docs/decisions/0014-adopting-legacy-databases.md).

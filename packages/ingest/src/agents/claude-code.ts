@@ -4,13 +4,13 @@ import type { LegacyLine } from '@agentlogs/local-store';
 import { readClaudeLine } from '../claude.js';
 import { ClaudeAssembler, type ClaudeFileState } from '../claude-assembler.js';
 import { sortSessionFoldersFirst } from '../files.js';
-import { resolveClaudeRoots } from '../roots.js';
 import type { AgentAdapter, TranscriptReader } from './agent.js';
+import { claudeCodeEntry } from './catalog.js';
 
 export const claudeCode: AgentAdapter = {
-  id: 'claude_code',
-  displayName: 'Claude Code',
-  findRoots: (env, home, dirs) => resolveClaudeRoots(env, dirs, home),
+  id: claudeCodeEntry.id,
+  displayName: claudeCodeEntry.displayName,
+  roots: claudeCodeEntry.roots,
   listFiles(root, folders) {
     const paths = folders.jsonlFiles(root);
     sortSessionFoldersFirst(paths);

@@ -2,13 +2,13 @@
 import { relative, sep } from 'node:path';
 import { CodexAssembler, type CodexFileState } from '../codex.js';
 import { sortSessionFoldersFirst } from '../files.js';
-import { resolveCodexRoots } from '../roots.js';
 import type { AgentAdapter, TranscriptReader } from './agent.js';
+import { codexEntry } from './catalog.js';
 
 export const codex: AgentAdapter = {
-  id: 'codex',
-  displayName: 'Codex CLI',
-  findRoots: (env, home, dirs) => resolveCodexRoots(env, dirs, home),
+  id: codexEntry.id,
+  displayName: codexEntry.displayName,
+  roots: codexEntry.roots,
   listFiles(root, folders) {
     const paths = folders.jsonlFiles(root);
     sortSessionFoldersFirst(paths);

@@ -1,6 +1,10 @@
 import type { AgentAdapter } from './agent.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
+import { copilotCli } from './copilot-cli.js';
+import { geminiCli } from './gemini-cli.js';
+import { opencode } from './opencode.js';
+import { qwenCode } from './qwen-code.js';
 
 export type {
   AgentAdapter,
@@ -10,7 +14,17 @@ export type {
   TranscriptFile,
   TranscriptReader,
 } from './agent.js';
-export { claudeCode, codex };
+export {
+  AGENT_CATALOG,
+  type AgentEntry,
+  type AgentId,
+  type AgentRootSpec,
+  type RootContext,
+} from './catalog.js';
+export { claudeCode, codex, copilotCli, geminiCli, opencode, qwenCode };
 
-/** Every agent the importer reads, in import order. */
-export const AGENTS: readonly AgentAdapter[] = [claudeCode, codex];
+/**
+ * Every agent the importer reads, in import order (the order of `AGENT_CATALOG`). Adding an agent: its entry in
+ * `./catalog.ts`, its adapter file here, and a line in this list (docs/architecture.md has the steps).
+ */
+export const AGENTS: readonly AgentAdapter[] = [claudeCode, codex, opencode, geminiCli, qwenCode, copilotCli];

@@ -1,0 +1,483 @@
+/**
+ * The other agents' part of the ingest bench: a small synthetic tree per agent (OpenCode, Gemini CLI, Qwen Code,
+ * GitHub Copilot CLI), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
+ * and `agentlogs import --<agent>-dir` + `stats --json` on it, alternating. Both tools' token totals are compared
+ * with each other and with the generator's ground truth. The trees avoid the two readings where ccusage and
+ * agentlogs differ on purpose (a Qwen prompt's cached part, Gemini's thoughts; docs/decisions/0087): those are
+ * shown by the tests on committed files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TokenTotals } from './claude-tree.js';
+import { median, type ProcessRun, runMeasured } from './measure.js';
+import { SeededRandom } from './random.js';
+
+export interface AgentTreeOptions {
+  sessions: number;
+  seed: number;
+}
+
+export interface AgentTreeManifest {
+  agent: string;
+  sessions: number;
+  files: number;
+  bytes: number;
+  responses: number;
+  totals: TokenTotals;
+}
+
+interface Generator {
+  /** ccusage's command, the variable both tools read, agentlogs' option. */
+  command: string;
+  env: string;
+  flag: string;
+  write(
+    dir: string,
+    rng: SeededRandom,
+    sessions: number,
+  ): Omit<AgentTreeManifest, 'agent' | 'bytes' | 'files'>;
+}
+
+const MODELS = ['gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-pro'];
+const DAY0 = Date.parse('2026-10-01T08:00:00.000Z');
+
+function zero(): TokenTotals {
+  return { input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0 };
+}
+
+function prose(rng: SeededRandom, words: number): string {
+  const vocabulary = [
+    'the',
+    'build',
+    'test',
+    'file',
+    'fails',
+    'passes',
+    'rename',
+    'helper',
+    'config',
+    'lockfile',
+  ];
+  return Array.from({ length: words }, () => vocabulary[rng.int(0, vocabulary.length - 1)]).join(' ');
+}
+
+function write(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+const GENERATORS: Record<string, Generator> = {
+  OpenCode: {
+    command: 'opencode',
+    env: 'OPENCODE_DATA_DIR',
+    flag: '--opencode-dir',
+    write(dir, rng, sessions) {
+      const totals = zero();
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const session = `ses_bench${String(s).padStart(5, '0')}`;
+        let at = DAY0 + s * 3_600_000;
+        for (let m = 0; m < 20; m++) {
+          const id = `msg_${session}_${String(m).padStart(3, '0')}`;
+          const user = m % 2 === 0;
+          at += rng.int(1000, 60_000);
+          const base = { id, sessionID: session, role: user ? 'user' : 'assistant', time: { created: at } };
+          if (user) {
+            write(path.join(dir, 'storage', 'message', session, `${id}.json`), JSON.stringify(base));
+          } else {
+            const t = {
+              input: rng.int(10, 4000),
+              output: rng.int(10, 900),
+              reasoning: 0,
+              cache: { read: rng.int(0, 90_000), write: rng.int(0, 4000) },
+            };
+            totals.input_tokens += t.input;
+            totals.output_tokens += t.output;
+            totals.cache_read_tokens += t.cache.read;
+            totals.cache_creation_tokens += t.cache.write;
+            responses++;
+            const model = MODELS[rng.int(0, 1)]!;
+            write(
+              path.join(dir, 'storage', 'message', session, `${id}.json`),
+              JSON.stringify(
+                {
+                  ...base,
+                  modelID: model,
+                  providerID: model.startsWith('gpt') ? 'openai' : 'anthropic',
+                  path: { cwd: '/home/dev/app', root: '/home/dev/app' },
+                  cost: 0,
+                  tokens: t,
+                },
+                null,
+                2,
+              ),
+            );
+          }
+          write(
+            path.join(dir, 'storage', 'part', id, `prt_${id}.json`),
+            JSON.stringify({
+              id: `prt_${id}`,
+              sessionID: session,
+              messageID: id,
+              type: 'text',
+              text: prose(rng, 30),
+            }),
+          );
+        }
+      }
+      return { sessions, responses, totals };
+    },
+  },
+  'Gemini CLI': {
+    command: 'gemini',
+    env: 'GEMINI_DATA_DIR',
+    flag: '--gemini-dir',
+    write(dir, rng, sessions) {
+      const totals = zero();
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const sessionId = `bench-gemini-${s}`;
+        let at = DAY0 + s * 3_600_000;
+        const messages: unknown[] = [];
+        const lines: string[] = [
+          JSON.stringify({
+            sessionId,
+            projectHash: 'b'.repeat(64),
+            startTime: new Date(at).toISOString(),
+            kind: 'main',
+          }),
+        ];
+        for (let m = 0; m < 20; m++) {
+          at += rng.int(1000, 60_000);
+          const timestamp = new Date(at).toISOString();
+          let message: Record<string, unknown>;
+          if (m % 2 === 0) message = { id: `u-${m}`, timestamp, type: 'user', content: prose(rng, 20) };
+          else {
+            const cached = rng.int(0, 20_000);
+            const tokens = {
+              input: cached + rng.int(10, 5000),
+              output: rng.int(10, 900),
+              cached,
+              thoughts: 0,
+              tool: 0,
+              total: 0,
+            };
+            tokens.total = tokens.input + tokens.output;
+            totals.input_tokens += tokens.input - cached;
+            totals.output_tokens += tokens.output;
+            totals.cache_read_tokens += cached;
+            responses++;
+            message = {
+              id: `g-${m}`,
+              timestamp,
+              type: 'gemini',
+              content: prose(rng, 40),
+              tokens,
+              model: 'gemini-2.5-pro',
+            };
+          }
+          messages.push(message);
+          lines.push(JSON.stringify(message));
+        }
+        // Half the sessions as one JSON document (before 0.40), half as JSON lines.
+        const chats = path.join(dir, `hash${s % 7}`, 'chats');
+        if (s % 2 === 0)
+          write(
+            path.join(chats, `session-${sessionId}.json`),
+            JSON.stringify(
+              {
+                sessionId,
+                projectHash: 'b'.repeat(64),
+                startTime: new Date(DAY0 + s * 3_600_000).toISOString(),
+                messages,
+              },
+              null,
+              2,
+            ),
+          );
+        else write(path.join(chats, `session-${sessionId}.jsonl`), `${lines.join('\n')}\n`);
+      }
+      return { sessions, responses, totals };
+    },
+  },
+  'Qwen Code': {
+    command: 'qwen',
+    env: 'QWEN_DATA_DIR',
+    flag: '--qwen-dir',
+    write(dir, rng, sessions) {
+      const totals = zero();
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const sessionId = `bench-qwen-${s}`;
+        let at = DAY0 + s * 3_600_000;
+        const lines: string[] = [];
+        for (let m = 0; m < 20; m++) {
+          at += rng.int(1000, 60_000);
+          const base = {
+            uuid: `${sessionId}-${m}`,
+            sessionId,
+            timestamp: new Date(at).toISOString(),
+            cwd: '/home/dev/app',
+            version: '0.15.0',
+          };
+          if (m % 2 === 0)
+            lines.push(
+              JSON.stringify({
+                ...base,
+                type: 'user',
+                message: { role: 'user', parts: [{ text: prose(rng, 20) }] },
+              }),
+            );
+          else {
+            const u = {
+              promptTokenCount: rng.int(100, 30_000),
+              candidatesTokenCount: rng.int(10, 900),
+              totalTokenCount: 0,
+            };
+            u.totalTokenCount = u.promptTokenCount + u.candidatesTokenCount;
+            totals.input_tokens += u.promptTokenCount;
+            totals.output_tokens += u.candidatesTokenCount;
+            responses++;
+            lines.push(
+              JSON.stringify({
+                ...base,
+                type: 'assistant',
+                model: 'qwen3-coder-plus',
+                usageMetadata: u,
+                message: { role: 'model', parts: [{ text: prose(rng, 40) }] },
+              }),
+            );
+          }
+        }
+        write(
+          path.join(dir, 'projects', `project-${s % 5}`, 'chats', `${sessionId}.jsonl`),
+          `${lines.join('\n')}\n`,
+        );
+      }
+      return { sessions, responses, totals };
+    },
+  },
+  'GitHub Copilot CLI': {
+    command: 'copilot',
+    env: 'COPILOT_HOME',
+    flag: '--copilot-dir',
+    write(dir, rng, sessions) {
+      const totals = zero();
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const sessionId = `bench-copilot-${s}`;
+        let at = DAY0 + s * 3_600_000;
+        const ts = () => {
+          at += rng.int(1000, 60_000);
+          return new Date(at).toISOString();
+        };
+        const lines = [
+          JSON.stringify({
+            type: 'session.start',
+            data: { sessionId, selectedModel: 'gpt-4.1', context: { cwd: '/home/dev/app' } },
+            id: `${sessionId}-e0`,
+            timestamp: ts(),
+          }),
+        ];
+        for (let m = 0; m < 10; m++) {
+          lines.push(
+            JSON.stringify({
+              type: 'user.message',
+              data: { content: prose(rng, 20) },
+              id: `${sessionId}-u${m}`,
+              timestamp: ts(),
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              type: 'assistant.message',
+              data: {
+                messageId: `${sessionId}-a${m}`,
+                content: prose(rng, 40),
+                model: 'gpt-4.1',
+                outputTokens: rng.int(10, 900),
+              },
+              id: `${sessionId}-a${m}`,
+              timestamp: ts(),
+            }),
+          );
+        }
+        const usage = {
+          inputTokens: rng.int(10_000, 200_000),
+          outputTokens: rng.int(100, 9000),
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        };
+        usage.cacheReadTokens = rng.int(0, usage.inputTokens);
+        totals.input_tokens += usage.inputTokens - usage.cacheReadTokens;
+        totals.output_tokens += usage.outputTokens;
+        totals.cache_read_tokens += usage.cacheReadTokens;
+        responses++;
+        lines.push(
+          JSON.stringify({
+            type: 'session.shutdown',
+            data: { modelMetrics: { 'gpt-4.1': { requests: { count: 10, cost: 1 }, usage } } },
+            id: `${sessionId}-end`,
+            timestamp: ts(),
+          }),
+        );
+        write(path.join(dir, 'session-state', sessionId, 'events.jsonl'), `${lines.join('\n')}\n`);
+      }
+      return { sessions, responses, totals };
+    },
+  },
+};
+
+/** Writes one agent's synthetic tree under `dir` (deterministic for a seed). */
+export function writeAgentTree(agent: string, dir: string, options: AgentTreeOptions): AgentTreeManifest {
+  const generator = GENERATORS[agent];
+  if (!generator) throw new Error(`no generator for ${agent}`);
+  const written = generator.write(dir, new SeededRandom(options.seed, agent.length), options.sessions);
+  let files = 0;
+  let bytes = 0;
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const st = fs.statSync(path.join(dir, f));
+    if (st.isFile()) {
+      files++;
+      bytes += st.size;
+    }
+  }
+  return { agent, files, bytes, ...written };
+}
+
+export const BENCH_AGENTS = Object.keys(GENERATORS);
+
+export interface AgentComparison {
+  manifest: AgentTreeManifest;
+  ccusage: { median_ms: number; median_cpu_ms: number; totals: TokenTotals };
+  agentlogs:
+    | {
+        available: true;
+        import_median_ms: number;
+        import_median_cpu_ms: number;
+        stats_median_ms: number;
+        totals: TokenTotals;
+        sessions: number;
+        turns: number;
+      }
+    | { available: false; reason: string };
+  totals_equal: boolean;
+}
+
+const KEYS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens'] as const;
+
+/** Both tools on each agent's tree, `runs` times, alternating. */
+export async function runAgentsBench(options: {
+  repoRoot: string;
+  scratch: string;
+  sessions: number;
+  seed: number;
+  runs: number;
+  log: (line: string) => void;
+}): Promise<AgentComparison[]> {
+  const ccusageBin = path.join(options.repoRoot, 'bench', 'node_modules', '.bin', 'ccusage');
+  const bin = path.join(options.repoRoot, 'apps', 'cli', 'dist', 'bin.js');
+  const out: AgentComparison[] = [];
+  for (const agent of BENCH_AGENTS) {
+    const g = GENERATORS[agent]!;
+    const root = fs.mkdtempSync(path.join(options.scratch, 'agent-'));
+    const dir = path.join(root, 'data');
+    const manifest = writeAgentTree(agent, dir, { sessions: options.sessions, seed: options.seed });
+    fs.mkdirSync(path.join(root, 'home'));
+    const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      TZ: 'UTC',
+      HOME: path.join(root, 'home'),
+      ...extra,
+    });
+    const theirs: ProcessRun[] = [];
+    const imports: ProcessRun[] = [];
+    const stats: ProcessRun[] = [];
+    let failure: string | undefined;
+    for (let i = 0; i < Math.max(1, options.runs); i++) {
+      const c = await runMeasured(ccusageBin, [g.command, 'daily', '--json', '--offline'], {
+        env: env({ [g.env]: dir }),
+      });
+      if (c.exitCode !== 0)
+        throw new Error(
+          `ccusage ${g.command} failed (exit ${c.exitCode}): ${c.stderr.trim().split('\n')[0]}`,
+        );
+      theirs.push(c);
+      const data = fs.mkdtempSync(path.join(root, 'agentlogs-'));
+      const a = await runMeasured(process.execPath, [bin, 'import', g.flag, dir, '--json'], {
+        env: env({ AGENTLOGS_HOME: data }),
+      });
+      const b =
+        a.exitCode === 0
+          ? await runMeasured(process.execPath, [bin, 'stats', '--json'], {
+              env: env({ AGENTLOGS_HOME: data }),
+            })
+          : a;
+      if (a.exitCode !== 0 || b.exitCode !== 0) {
+        failure = (a.exitCode !== 0 ? a : b).stderr.trim().split('\n')[0] ?? 'failed';
+        break;
+      }
+      imports.push(a);
+      stats.push(b);
+    }
+    const t = (
+      JSON.parse(theirs[0]!.stdout) as {
+        totals: {
+          inputTokens: number;
+          outputTokens: number;
+          cacheCreationTokens: number;
+          cacheReadTokens: number;
+        };
+      }
+    ).totals;
+    const ccusageTotals: TokenTotals = {
+      input_tokens: t.inputTokens,
+      output_tokens: t.outputTokens,
+      cache_creation_tokens: t.cacheCreationTokens,
+      cache_read_tokens: t.cacheReadTokens,
+    };
+    let agentlogs: AgentComparison['agentlogs'];
+    if (failure !== undefined || stats.length === 0)
+      agentlogs = { available: false, reason: failure ?? 'not run' };
+    else {
+      const o = (
+        JSON.parse(stats[0]!.stdout) as { totals: TokenTotals & { sessions: number; turns: number } }
+      ).totals;
+      agentlogs = {
+        available: true,
+        import_median_ms: median(imports.map((r) => r.wallMs)),
+        import_median_cpu_ms: median(imports.map((r) => r.cpuMs)),
+        stats_median_ms: median(stats.map((r) => r.wallMs)),
+        totals: {
+          input_tokens: o.input_tokens,
+          output_tokens: o.output_tokens,
+          cache_creation_tokens: o.cache_creation_tokens,
+          cache_read_tokens: o.cache_read_tokens,
+        },
+        sessions: o.sessions,
+        turns: o.turns,
+      };
+    }
+    const equal =
+      agentlogs.available &&
+      KEYS.every(
+        (k) =>
+          agentlogs.available &&
+          agentlogs.totals[k] === ccusageTotals[k] &&
+          ccusageTotals[k] === manifest.totals[k],
+      );
+    out.push({
+      manifest,
+      ccusage: {
+        median_ms: median(theirs.map((r) => r.wallMs)),
+        median_cpu_ms: median(theirs.map((r) => r.cpuMs)),
+        totals: ccusageTotals,
+      },
+      agentlogs,
+      totals_equal: equal,
+    });
+    options.log(`${agent}: ${manifest.files} files, totals ${equal ? 'equal' : 'DIFFER'}`);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+import { appendFileSync, cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { AgentId } from '../src/agents/catalog.js';
+import { type AgentRoots, importTranscripts } from '../src/import.js';
+import { DEVICE, freshStore, OWN, TRANSCRIPTS, tempDir } from './helpers.js';
+
+vi.setConfig({ testTimeout: 30_000 });
+
+const SAMPLES = join(TRANSCRIPTS, 'jazzyalex-agent-sessions');
+type Store = ReturnType<typeof freshStore>;
+
+function run(db: Store, roots: AgentRoots) {
+  return importTranscripts(db.sqlite, {
+    roots,
+    deviceId: DEVICE,
+    now: () => new Date('2026-11-05T00:00:00Z'),
+  });
+}
+
+function copy(from: string, to: string): string {
+  mkdirSync(dirname(to), { recursive: true });
+  cpSync(from, to, { recursive: true });
+  return to;
+}
+
+/** Moves a file's modification time forward, as an agent writing it again does. */
+function touch(path: string, seconds: number): void {
+  const at = new Date(Date.now() + seconds * 1000);
+  utimesSync(path, at, at);
+}
+
+function turns(db: Store, source: AgentId) {
+  return db.sqlite
+    .prepare(
+      `select s.native_id as session, s.cwd as sessionCwd, t.role, t.content, t.model, t.tool_calls as toolCalls,
+              t.input_tokens as input, t.output_tokens as output, t.cache_read_tokens as cacheRead,
+              t.cache_creation_tokens as cacheWrite, t.reasoning_tokens as reasoning, t.cost_usd as cost, t.version
+         from turns t join sessions s on s.id = t.session_id
+        where s.source = ? and t.deleted_at is null order by t.timestamp, t.id`,
+    )
+    .all(source) as {
+    session: string;
+    sessionCwd: string | null;
+    role: string;
+    content: string | null;
+    model: string | null;
+    toolCalls: string;
+    input: number;
+    output: number;
+    cacheRead: number;
+    cacheWrite: number;
+    reasoning: number;
+    cost: number | null;
+    version: number;
+  }[];
+}
+
+describe('Gemini CLI', () => {
+  it('reads whole-session JSON again when it is rewritten, and resumes JSON-lines chats at their offset', () => {
+    const tmp = join(tempDir(), 'tmp');
+    const chats = join(tmp, 'hash', 'chats');
+    const json = copy(join(OWN, 'agents', 'gemini-thoughts.json'), join(chats, 'session-thoughts.json'));
+    const jsonl = copy(join(SAMPLES, 'gemini', 'jsonl_v040.jsonl'), join(chats, 'session-v040.jsonl'));
+    writeFileSync(join(tmp, 'hash', '.project_root'), '/home/dev/site\n');
+    // Not chats: Gemini CLI's prompt log and checkpoints sit beside them.
+    writeFileSync(join(tmp, 'hash', 'logs.json'), '[{"sessionId":"x","type":"user","message":"hi"}]');
+    const db = freshStore();
+
+    const first = run(db, { gemini_cli: [tmp] });
+    expect(first).toMatchObject({ filesFound: 2, filesRead: 2, filesFailed: [], malformedLines: 0 });
+    let rows = turns(db, 'gemini_cli');
+    expect(rows.map((r) => [r.session, r.role, r.model])).toEqual([
+      ['gemini_stage0_jsonl', 'user', null],
+      ['gemini_stage0_jsonl', 'assistant', 'gemini-3-flash-preview'],
+      ['gemini_stage0_jsonl', 'assistant', 'gemini-3-flash-preview'],
+      ['5b1c7e0a-2f4d-4c8e-9a6b-0d3e2f1a4b5c', 'user', null],
+      ['5b1c7e0a-2f4d-4c8e-9a6b-0d3e2f1a4b5c', 'assistant', 'gemini-2.5-pro'],
+      ['5b1c7e0a-2f4d-4c8e-9a6b-0d3e2f1a4b5c', 'assistant', 'gemini-2.5-pro'],
+    ]);
+    // The prompt's cached part is cache reads, thoughts are output (and reasoning).
+    expect(rows[5]).toMatchObject({
+      input: 14938 - 10187,
+      output: 760 + 41,
+      cacheRead: 10187,
+      reasoning: 41,
+    });
+    expect(rows[4]).toMatchObject({
+      input: 7228,
+      output: 94 + 2659,
+      reasoning: 2659,
+      content: 'The lockfile is out of date.',
+    });
+    expect(rows[3]).toMatchObject({ content: 'Why does the build fail?', sessionCwd: '/home/dev/site' });
+    expect(JSON.parse(rows[1]!.toolCalls)).toEqual([
+      {
+        id: 'run_shell_command_stage0',
+        name: 'run_shell_command',
+        input: { command: 'ls -F', description: 'List files in the current directory.' },
+      },
+    ]);
+
+    // Nothing changed: nothing read.
+    expect(run(db, { gemini_cli: [tmp] })).toMatchObject({ filesUnchanged: 2, filesRead: 0, turnsAdded: 0 });
+
+    // Gemini CLI rewrites the session with one more message: the file is read whole again, one turn added.
+    const session = JSON.parse(readFileSync(json, 'utf8'));
+    session.messages.push({
+      id: 'u-2',
+      timestamp: '2026-11-03T10:02:00.000Z',
+      type: 'user',
+      content: 'Thanks.',
+    });
+    writeFileSync(json, JSON.stringify(session, null, 2));
+    touch(json, 5);
+    // A chat in lines grows: only the new line is read; a message written again under its id replaces its turn.
+    appendFileSync(
+      jsonl,
+      `${JSON.stringify({ id: 'g-assistant-2', timestamp: '2026-04-29T21:39:45.996Z', type: 'gemini', content: 'Hello! I listed the files.', tokens: { input: 12069, output: 150, cached: 11502, thoughts: 0, tool: 0, total: 12219 }, model: 'gemini-3-flash-preview' })}\n`,
+    );
+    const third = run(db, { gemini_cli: [tmp] });
+    expect(third).toMatchObject({ filesRead: 2, turnsAdded: 1, filesFailed: [] });
+    expect(third.bytesRead).toBeLessThan(readFileSync(json).length + readFileSync(jsonl).length);
+    rows = turns(db, 'gemini_cli');
+    expect(rows).toHaveLength(7);
+    expect(rows.find((r) => r.content === 'Hello! I listed the files.')).toMatchObject({
+      output: 150,
+      version: 2,
+    });
+  });
+});
+
+describe('Qwen Code', () => {
+  it('reads chats under projects/<project>/chats, resumes them, and reports a bad line', () => {
+    const root = join(tempDir(), 'qwen');
+    const file = copy(
+      join(OWN, 'agents', 'qwen-cached.jsonl'),
+      join(root, 'projects', 'app', 'chats', 's.jsonl'),
+    );
+    // Not a chat: other files under the folder.
+    writeFileSync(join(root, 'settings.jsonl'), '{"type":"assistant"}\n');
+    const db = freshStore();
+    expect(run(db, { qwen_code: [root] })).toMatchObject({ filesFound: 1, turnsAdded: 3, malformedLines: 0 });
+    const rows = turns(db, 'qwen_code');
+    expect(rows.map((r) => [r.role, r.input, r.output, r.cacheRead, r.reasoning])).toEqual([
+      ['user', 0, 0, 0, 0],
+      ['assistant', 16928 - 12000, 40, 12000, 21],
+      ['assistant', 17210 - 16900, 55, 16900, 0],
+    ]);
+    expect(rows[0]).toMatchObject({
+      content: 'Rename the helper and run the tests.',
+      sessionCwd: '/home/dev/app',
+    });
+    // The thought is not the answer's text; the call is kept.
+    expect(rows[1]!.content).toBeNull();
+    expect(JSON.parse(rows[1]!.toolCalls)).toEqual([
+      { id: 'call-1', name: 'run_shell_command', input: { command: 'npm test' } },
+    ]);
+
+    appendFileSync(file, '{"uuid":"broken"\n');
+    appendFileSync(
+      file,
+      `${JSON.stringify({ uuid: 'a1f0c2d4-0001-4000-8000-000000000009', sessionId: 'a1f0c2d4-0000-4000-8000-00000000c0de', timestamp: '2026-11-02T09:01:00.000Z', type: 'user', cwd: '/home/dev/app', message: { role: 'user', parts: [{ text: 'Commit it.' }] } })}\n`,
+    );
+    touch(file, 5);
+    const again = run(db, { qwen_code: [root] });
+    expect(again).toMatchObject({ filesRead: 1, turnsAdded: 1, malformedLines: 1 });
+    expect(again.malformed[0]).toMatchObject({ path: file, line: 4 });
+    expect(turns(db, 'qwen_code')).toHaveLength(4);
+  });
+});
+
+describe('GitHub Copilot CLI', () => {
+  it('keeps the session id and folder of session.start when a log is resumed; usage comes from shutdown metrics', () => {
+    const state = join(tempDir(), 'session-state');
+    const file = copy(join(SAMPLES, 'copilot', 'schema_drift.jsonl'), join(state, 'drift', 'events.jsonl'));
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    // First the log up to its shutdown event, then the rest as Copilot CLI appends it.
+    const shutdown = lines.findIndex((l) => l.includes('"session.shutdown"'));
+    writeFileSync(file, `${lines.slice(0, shutdown).join('\n')}\n`);
+    const db = freshStore();
+    run(db, { copilot_cli: [state] });
+    const before = turns(db, 'copilot_cli');
+    expect(before.every((r) => r.input + r.output === 0)).toBe(true);
+    appendFileSync(file, `${lines.slice(shutdown).join('\n')}\n`);
+    touch(file, 5);
+    expect(run(db, { copilot_cli: [state] })).toMatchObject({ filesRead: 1, filesFailed: [] });
+    const rows = turns(db, 'copilot_cli');
+    expect(new Set(rows.map((r) => r.session))).toEqual(new Set([before[0]!.session]));
+    expect(before[0]!.session).toBe('copilot_stage0_drift');
+    const usage = rows.filter((r) => r.input + r.output + r.cacheRead > 0);
+    expect(usage.map((r) => [r.model, r.input, r.output, r.cacheRead, r.cacheWrite])).toEqual([
+      ['gpt-4.1', 1000 - 800, 50, 800, 0],
+    ]);
+  });
+});
+
+describe('OpenCode', () => {
+  it("reads each message file with its parts' text, and again when OpenCode rewrites it", () => {
+    const data = join(tempDir(), 'opencode');
+    copy(join(SAMPLES, 'opencode', 'storage_v2'), join(data, 'storage'));
+    const db = freshStore();
+    expect(run(db, { opencode: [data] })).toMatchObject({ filesFound: 6, filesRead: 6, filesFailed: [] });
+    const rows = turns(db, 'opencode');
+    expect(rows.filter((r) => r.session === 's_stage0_large').map((r) => r.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
+    expect(rows.find((r) => r.input > 0)).toMatchObject({
+      session: 's_stage0_large',
+      model: 'gpt-4o-mini',
+      input: 120,
+      output: 16,
+      sessionCwd: '/tmp/large',
+    });
+    expect(
+      rows.filter((r) => r.session === 's_stage0_large' && r.role === 'user').map((r) => r.content),
+    ).toEqual(['Step 1', 'Step 2']);
+
+    // The small session's answer completes: OpenCode rewrites its file with tokens and cost.
+    const file = join(data, 'storage', 'message', 's_stage0_small', 'msg_0002.json');
+    const message = JSON.parse(readFileSync(file, 'utf8'));
+    message.tokens = { input: 40, output: 9, reasoning: 3, cache: { read: 500, write: 20 } };
+    message.cost = 0.0021;
+    message.modelID = 'gpt-4o-mini';
+    writeFileSync(file, JSON.stringify(message));
+    touch(file, 5);
+    expect(run(db, { opencode: [data] })).toMatchObject({ filesRead: 1, turnsAdded: 0, turnsUpdated: 1 });
+    expect(
+      turns(db, 'opencode').find((r) => r.session === 's_stage0_small' && r.role === 'assistant'),
+    ).toMatchObject({
+      input: 40,
+      output: 9,
+      reasoning: 3,
+      cacheRead: 500,
+      cacheWrite: 20,
+      cost: 0.0021,
+    });
+  });
+});
