@@ -5,7 +5,14 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { rowId, type StoreConnection, sqliteOf, TranscriptImport } from '@agentlogs/local-store';
+import {
+  type FolderListing,
+  type ImportCursors,
+  rowId,
+  type StoreConnection,
+  sqliteOf,
+  TranscriptImport,
+} from '@agentlogs/local-store';
 import type { AgentAdapter } from './agents/agent.js';
 import { sortSessionFoldersFirst } from './files.js';
 import type { ImportOptions } from './import.js';
@@ -33,7 +40,22 @@ export function importTranscriptFiles(store: StoreConnection, options: FileImpor
   const now = (options.now ?? (() => new Date()))().toISOString();
   const deviceId = options.deviceId;
   const machineId = options.machineId ?? rowId.machine(deviceId);
-  return runImport(new TranscriptImport(sqliteOf(store), { deviceId, machineId, now }), {
+  const run = new TranscriptImport(sqliteOf(store), { deviceId, machineId, now });
+  const named = options.files.flatMap((f) => f.paths);
+  // No folder is listed, and only the named files' cursors matter: the run reads those instead of every
+  // cursor and folder listing of the database, so its cost does not grow with the database.
+  const cursors = Object.create(run.cursors) as ImportCursors;
+  cursors.folderListings = () => new Map<string, FolderListing>();
+  cursors.sizes = () => {
+    const seen = new Map<string, [size: number, mtimeMs: number]>();
+    for (const path of named) {
+      const cursor = run.cursors.get(path);
+      if (cursor) seen.set(path, [cursor.size, cursor.mtimeMs]);
+    }
+    return seen;
+  };
+  const narrowed = Object.create(run, { cursors: { value: cursors } }) as TranscriptImport;
+  return runImport(narrowed, {
     agents: options.files.map(({ agent, root, paths }) => ({
       agent: { ...agent, listFiles: () => paths },
       roots: [root],
