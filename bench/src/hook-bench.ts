@@ -39,12 +39,43 @@ export interface HookBenchResult {
   cpu_median_ms: number;
   /** `agentlogs --version`: Node start-up plus the CLI's entry, the floor of any hook. */
   version_median_ms: number;
+  version_cpu_median_ms: number;
+  /** `node -e 0`: Node's own start-up on this machine now. */
+  node_median_ms: number;
+  node_cpu_median_ms: number;
+  /** Other work on the machine inflates every figure; the CPU columns less so. */
+  load_average_1m: number;
   target_ms: number;
   met: boolean;
   table: string;
 }
 
 const TARGET_MS = 300;
+
+/** Runs `node <args>` to exit: wall time, and user + system CPU time with GNU time (NaN without it). */
+function timed(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  scratch: string,
+  input?: string,
+): { wallMs: number; cpuMs: number; status: number | null } {
+  const timeFile = path.join(scratch, 'time');
+  const command = [process.execPath, ...args];
+  const [file, ...rest] =
+    rssMethod === 'gnu-time' ? ['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...command] : command;
+  const started = performance.now();
+  const run = spawnSync(file!, rest, { env, input, encoding: 'utf8' });
+  const wallMs = performance.now() - started;
+  const cpuMs =
+    rssMethod === 'gnu-time'
+      ? fs
+          .readFileSync(timeFile, 'utf8')
+          .trim()
+          .split(/\s+/)
+          .reduce((sum, v) => sum + Number(v) * 1000, 0)
+      : Number.NaN;
+  return { wallMs, cpuMs, status: run.status };
+}
 
 export async function runHookBench(options: HookBenchOptions): Promise<HookBenchResult> {
   const bin = path.join(options.repoRoot, 'apps', 'cli', 'dist', 'bin.js');
@@ -70,11 +101,11 @@ export async function runHookBench(options: HookBenchOptions): Promise<HookBench
     if (imported.status !== 0) throw new Error(`import failed: ${imported.stderr.split('\n')[0]}`);
     const databaseBytes = fs.statSync(path.join(env.AGENTLOGS_HOME, 'agentlogs.db')).size;
 
-    const versions: number[] = [];
+    const node: { wallMs: number; cpuMs: number }[] = [];
+    const versions: { wallMs: number; cpuMs: number }[] = [];
     for (let i = 0; i < options.runs; i++) {
-      const started = performance.now();
-      spawnSync(process.execPath, [bin, '--version'], { env });
-      versions.push(performance.now() - started);
+      node.push(timed(['-e', '0'], env, scratch));
+      versions.push(timed([bin, '--version'], env, scratch));
     }
 
     const projects = treeProjects(options.seed);
@@ -101,27 +132,18 @@ export async function runHookBench(options: HookBenchOptions): Promise<HookBench
         hook_event_name: 'SessionEnd',
         reason: 'prompt_input_exit',
       });
-      const timeFile = path.join(scratch, 'time');
-      const hook = [process.execPath, bin, 'hooks', 'run', '--agent', 'claude-code'];
-      const [file, ...args] =
-        rssMethod === 'gnu-time' ? ['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...hook] : hook;
-      const started = performance.now();
-      const run = spawnSync(file!, args, { env, input, encoding: 'utf8' });
-      const wallMs = performance.now() - started;
-      const cpuMs =
-        rssMethod === 'gnu-time'
-          ? fs
-              .readFileSync(timeFile, 'utf8')
-              .trim()
-              .split(/\s+/)
-              .reduce((sum, s) => sum + Number(s) * 1000, 0)
-          : Number.NaN;
+      const { wallMs, cpuMs, status } = timed(
+        [bin, 'hooks', 'run', '--agent', 'claude-code'],
+        env,
+        scratch,
+        input,
+      );
       const logLine = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').pop() ?? '';
-      if (run.status !== 0 || !/ ok /.test(logLine)) throw new Error(`hook run failed: ${logLine}`);
+      if (status !== 0 || !/ ok /.test(logLine)) throw new Error(`hook run failed: ${logLine}`);
       if (r > 0) runs.push({ wallMs, cpuMs, sessionBytes: bytes, files: files.length, logLine });
     }
     const medianMs = median(runs.map((r) => r.wallMs));
-    const versionMs = median(versions);
+    const versionMs = median(versions.map((v) => v.wallMs));
     const result: Omit<HookBenchResult, 'table'> = {
       sessions_in_database: options.sessions,
       database_bytes: databaseBytes,
@@ -129,6 +151,10 @@ export async function runHookBench(options: HookBenchOptions): Promise<HookBench
       median_ms: Math.round(medianMs),
       cpu_median_ms: Math.round(median(runs.map((r) => r.cpuMs))),
       version_median_ms: Math.round(versionMs),
+      version_cpu_median_ms: Math.round(median(versions.map((v) => v.cpuMs))),
+      node_median_ms: Math.round(median(node.map((v) => v.wallMs))),
+      node_cpu_median_ms: Math.round(median(node.map((v) => v.cpuMs))),
+      load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
       target_ms: TARGET_MS,
       met: medianMs < TARGET_MS,
     };
@@ -144,15 +170,23 @@ export async function runHookBench(options: HookBenchOptions): Promise<HookBench
       [
         'agentlogs --version (Node start-up + entry)',
         `${result.version_median_ms} ms`,
+        `${result.version_cpu_median_ms} ms`,
+        versions.map((v) => Math.round(v.wallMs)).join(', '),
         '',
-        versions.map(Math.round).join(', '),
+        '',
+      ],
+      [
+        'node -e 0 (Node start-up alone)',
+        `${result.node_median_ms} ms`,
+        `${result.node_cpu_median_ms} ms`,
+        node.map((v) => Math.round(v.wallMs)).join(', '),
         '',
         '',
       ],
     ];
     return {
       ...result,
-      table: `database: ${options.sessions} sessions imported, ${(databaseBytes / 1024 / 1024).toFixed(0)} MB\n${table(['step', 'wall (median)', 'CPU (median)', 'wall runs (ms)', 'target', 'status'], rows)}`,
+      table: `database: ${options.sessions} sessions imported, ${(databaseBytes / 1024 / 1024).toFixed(0)} MB; load average ${result.load_average_1m}\n${table(['step', 'wall (median)', 'CPU (median)', 'wall runs (ms)', 'target', 'status'], rows)}`,
     };
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
