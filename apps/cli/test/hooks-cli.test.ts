@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openLocalDatabase } from '@agentlogs/local-store';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // Spawns the built CLI (and the hook command through a shell) several times: allow for a busy machine.
@@ -218,5 +219,33 @@ describe('agentlogs hooks', () => {
     expect(log[0]).toMatch(/ failed ae4a77f8-[^:]+: transcript not found: /);
     expect(log[1]).toMatch(/ failed \?: the hook input on stdin is not JSON/);
     expect(log[1]).not.toContain('secret-token');
+  });
+
+  it('a database locked by another import makes the hook give up within seconds, exit 0, and log it', async () => {
+    const home = temp();
+    const transcript = claudeHome(home);
+    expect(cli(home, ['hooks', 'install']).code).toBe(0);
+    // Create the database, then hold its write lock as a running import would.
+    const other = path.join(home, 'other', 'projects');
+    mkdirSync(other, { recursive: true });
+    expect(cli(home, ['import', '--claude-dir', other]).code).toBe(0);
+    const holder = openLocalDatabase({ dir: path.join(home, 'data') });
+    holder.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      const command = sessionEndCommands(path.join(home, '.claude', 'settings.json'))[0]!;
+      const fired = fireSessionEnd(command, home, transcript, home);
+      expect(fired).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      expect(fired.ms).toBeLessThan(5000);
+    } finally {
+      holder.sqlite.exec('ROLLBACK');
+      await holder.close();
+    }
+    const log = readFileSync(path.join(home, 'data', 'hooks.log'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(log.at(-1)).toMatch(new RegExp(`failed ${SESSION}: .*lock`, 'i'));
+    // The next import reads the session.
+    expect(cli(home, ['import']).code).toBe(0);
+    expect(sessionsIn(home)).toEqual([SESSION]);
   });
 });

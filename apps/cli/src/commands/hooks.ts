@@ -334,6 +334,9 @@ const statusCommand: Command<OptionsOf<(typeof specs)['hooks status']>> = {
   },
 };
 
+/** How long the hook's import waits for another process's database lock. */
+const HOOK_BUSY_TIMEOUT_MS = 1000;
+
 /** Keeps the hook log short: past this size only its newer half is kept. */
 const LOG_MAX_BYTES = 256 * 1024;
 
@@ -413,7 +416,9 @@ const runCommand: Command<OptionsOf<(typeof specs)['hooks run']>> = {
         machineName = undefined; // a bad setting is reported by the commands that use it
       }
       const device = loadDevice(ctx.home, ctx.env, machineName);
-      const store = openStore({ ...ctx, err: () => {} });
+      // Another import holding the lock (`sync --watch`) makes the hook give up after a second, not wait: that
+      // import or the next one reads the session.
+      const store = openStore({ ...ctx, err: () => {} }, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
       try {
         const result = importTranscriptFiles(store, {
           files: [{ agent: claudeCode, ...claudeSessionFiles(path.resolve(transcript)) }],
