@@ -72,7 +72,7 @@ function readText(file: string): string | undefined {
 }
 
 /** Writes `text` to `file` through a temporary file and a rename (keeping the file's mode), never half. */
-function writeAtomically(file: string, text: string): void {
+function writeAtomically(file: string, text: string | Buffer): void {
   makeDir(path.dirname(file));
   const mode = existsSync(file) ? statSync(file).mode & 0o777 : undefined;
   const temp = `${file}.agentlogs-${process.pid}.tmp`;
@@ -202,12 +202,9 @@ const uninstallCommand: Command<OptionsOf<(typeof specs)['hooks uninstall']>> = 
       if (record && sha256(text) === record.wrote) {
         // Nothing changed since the install: the file goes back to exactly what it was.
         if (record.before === 'absent') rmSync(file);
-        else {
-          const original = readText(record.before);
-          if (original !== undefined) {
-            writeAtomically(file, original);
-            restored = true;
-          }
+        else if (existsSync(record.before)) {
+          writeAtomically(file, readFileSync(record.before));
+          restored = true;
         }
         restored ||= record.before === 'absent';
       }
