@@ -171,6 +171,11 @@ export default defineConfig({
   input: { bin: path.join(here, 'src', 'bin.ts') },
   platform: 'node',
   external,
+  resolve: {
+    // jsonc-parser's `main` is a UMD build whose `require`s of its own files a bundle cannot follow; its ES
+    // module build (`module`) bundles like any other.
+    alias: { 'jsonc-parser': path.join(here, 'node_modules', 'jsonc-parser', 'lib', 'esm', 'main.js') },
+  },
   plugins: [
     workspaceSourceMaps(),
     moduleRelativeFiles(),

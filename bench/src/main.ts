@@ -2,7 +2,7 @@
  * `pnpm bench`: builds everything, then runs the parts selected with `--only` (default: all) and prints one
  * table per part; the full result goes to bench/results/latest.json.
  *
- *   pnpm bench [-- --only ingest|sync|e2e|content[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
+ *   pnpm bench [-- --only ingest|sync|e2e|content|hook[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,10 +13,10 @@ import { runIngestBench } from './ingest-bench.js';
 import { rssMethod } from './measure.js';
 import { formatIngest } from './report.js';
 
-const PARTS = ['ingest', 'sync', 'e2e', 'content'] as const;
+const PARTS = ['ingest', 'sync', 'e2e', 'content', 'hook'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
+const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
   --only      parts to run (repeatable or comma-separated; default: all)
   --sessions  sessions in the synthetic Claude Code tree (default 2000, about 200 MB)
   --seed      generator seed (default 1)
@@ -130,6 +130,19 @@ async function main(): Promise<void> {
     results.content = await runOptionalPart('content-bench.js', 'runContentBench', {
       repoRoot,
       log,
+      seed,
+      runs,
+    });
+  }
+
+  if (parts.includes('hook')) {
+    process.stdout.write(
+      '\n== hook: a Claude Code SessionEnd hook importing one session into the imported tree ==\n',
+    );
+    results.hook = await runOptionalPart('hook-bench.js', 'runHookBench', {
+      repoRoot,
+      log,
+      sessions,
       seed,
       runs,
     });

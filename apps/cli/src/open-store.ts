@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
    * adopted or cached, and a database that is missing or needs an upgrade is reported in one line.
    */
   access?: 'read' | 'write';
+  /** How long a write waits for another process's lock (default: local-store's, 5 s). */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export function openStore(
   let store: LocalDatabase;
   try {
     makeDir(dir);
-    store = openLocalDatabase({ dir });
+    store = openLocalDatabase({ dir, busyTimeoutMs: options.busyTimeoutMs });
   } catch (error) {
     if (options.access === 'read' && isLocalStoreError(error) && error.code === 'DATABASE_READ_ONLY') {
       return openReadOnly(dir);

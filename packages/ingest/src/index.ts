@@ -41,6 +41,12 @@ export {
   type MalformedLineReport,
 } from './import.js';
 export {
+  claudeSessionFiles,
+  type FileImportOptions,
+  type FileSet,
+  importTranscriptFiles,
+} from './import-files.js';
+export {
   type LineReadOptions,
   type LineVisit,
   MAX_LINE_BYTES,

@@ -26,6 +26,7 @@ export {
   SchemaTooNewError,
   translateSqliteError,
 } from './errors.js';
+export { type DatabaseInspection, type ImportedFile, inspectDatabase } from './health.js';
 export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid, rowId, uuidV5 } from './ids.js';
 export {
   type FolderListing,

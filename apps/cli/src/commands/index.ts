@@ -360,6 +360,83 @@ ${JSON_HELP}  print an array of {id, name, hostname, platform, this_machine, las
               input_tokens, output_tokens, cost_usd}`,
     options: { offline: { type: 'boolean' }, json },
   }),
+  'hooks install': commandSpec({
+    name: 'hooks install',
+    summary: 'Add a Claude Code SessionEnd hook that imports each session as it ends',
+    usage: 'hooks install [--scope user|project] [--json]',
+    help: `Adds to Claude Code's settings a SessionEnd hook that runs 'agentlogs hooks run': each session is
+imported the moment it ends, before Claude Code's clean-up (cleanupPeriodDays, default 30 days) can delete
+its transcript. Your other settings and hooks stay as they are (same order, indentation and comments); a copy
+of the file is kept in <data dir>/hooks/backups/. Installing twice changes nothing.
+
+Options:
+  --scope user      $CLAUDE_CONFIG_DIR/settings.json (each folder when comma-separated), else
+                    ~/.claude/settings.json (default)
+  --scope project   .claude/settings.local.json of the current folder (Claude Code keeps it out of git)
+${JSON_HELP}        print {command, files: [{file, action, backup}]}
+
+The hook names this Node and this agentlogs by absolute path, with --profile and the data folder when they
+are not the defaults. After moving or reinstalling either, run 'agentlogs hooks install' again.`,
+    options: { scope: { type: 'string' }, json },
+  }),
+  'hooks uninstall': commandSpec({
+    name: 'hooks uninstall',
+    summary: 'Remove the agentlogs hook from Claude Code settings, leaving the rest as it was',
+    usage: 'hooks uninstall [--scope user|project] [--json]',
+    help: `When the file has not changed since 'agentlogs hooks install', it is put back byte for byte as it was
+before (a file the install created is removed). When it has, only the agentlogs hook (and the empty "hooks"
+entries the install added) is taken out. A copy of the file is kept in <data dir>/hooks/backups/.
+
+Options:
+  --scope user|project   as for 'agentlogs hooks install' (default user)
+${JSON_HELP}             print {files: [{file, action, backup}]}`,
+    options: { scope: { type: 'string' }, json },
+  }),
+  'hooks status': commandSpec({
+    name: 'hooks status',
+    summary: 'Show where the agentlogs hook is installed and its last run',
+    usage: 'hooks status [--json]',
+    help: `Lists the Claude Code settings files (user, and the current project's when it has one), whether each
+holds the agentlogs hook and whether the Node and agentlogs it names still exist, and the last line of
+<data dir>/hooks.log. Exits 1 when the hook is installed nowhere or cannot run.
+
+${JSON_HELP}  print {files: [{file, scope, installed, command, runnable, error}], log, last_run}`,
+    options: { json },
+  }),
+  'hooks run': commandSpec({
+    name: 'hooks run',
+    summary: 'Import the session a Claude Code hook names (what the installed hook runs)',
+    usage: 'hooks run --agent claude-code [--data-dir DIR]',
+    help: `Reads the JSON Claude Code writes to a hook's stdin (session_id, transcript_path, cwd,
+hook_event_name) and imports that transcript and its subagent files. It always exits 0 and prints nothing,
+so it never holds up or disturbs Claude Code; each run writes one line to <data dir>/hooks.log (the failure,
+when there is one). A transcript it could not import is imported by the next 'agentlogs import'.
+
+Options:
+  --agent claude-code   the agent whose hook input this is
+  --data-dir DIR        the agentlogs data folder (default: $AGENTLOGS_HOME or the usual one)`,
+    options: { agent: { type: 'string' }, 'data-dir': { type: 'string' } },
+  }),
+  doctor: commandSpec({
+    name: 'doctor',
+    summary: 'Check for transcripts about to be deleted, the database, the configuration and sync',
+    usage: 'doctor [--json]',
+    help: `Checks:
+  retention   reads Claude Code's cleanupPeriodDays (settings.json, default 30 days; Claude Code deletes
+              transcripts older than that, by file time, when it starts) and lists the transcripts it
+              will delete within 7 days that are not imported yet, or have grown since their import
+  kept        how many sessions the database keeps whose transcripts are already gone from disk
+  hook        whether the SessionEnd hook of 'agentlogs hooks install' is installed and can run
+  database    SQLite's quick check, the size of its write-ahead log, the schema version
+  config      whether the profile's settings can be used
+  sync        whether a Supabase project is set and this machine logged in (optional)
+
+Exit codes: 0 when nothing needs doing, 1 when something does (each such line starts with "!" and says
+what to do). Codex CLI deletes no rollouts, so it has no retention to check.
+
+${JSON_HELP}  print {ok, checks: [{name, status, message, hint}], retention, database, hooks}`,
+    options: { json },
+  }),
   'commits list': commandSpec({
     name: 'commits list',
     summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
@@ -434,6 +511,11 @@ export const commandGroups: CommandGroup[] = [
   { name: 'access', summary: 'Who may write to your Supabase project (the owner decides)' },
   { name: 'encryption', summary: 'End-to-end encryption of the text your machines upload' },
   {
+    name: 'hooks',
+    summary: 'Claude Code hooks that import each session as it ends',
+    help: "Without the hook, a session is kept only if 'agentlogs import' runs before Claude Code deletes it.",
+  },
+  {
     name: 'commits',
     summary: 'Cognitive commits: the units of work of a session, each closed by a git commit or its end',
     help: `${COMMIT_ID_NOTE} Edits are local until the next 'agentlogs push' or 'agentlogs sync'.`,
@@ -497,6 +579,11 @@ export const commandTable: CommandEntry[] = [
   ),
   one(specs.push, async () => (await import('./push.js')).pushCommand),
   one(specs.pull, async () => (await import('./pull.js')).pullCommand),
+  one(specs.doctor, async () => (await import('./doctor.js')).doctorCommand),
+  ...many(
+    [specs['hooks install'], specs['hooks uninstall'], specs['hooks status'], specs['hooks run']],
+    async () => (await import('./hooks.js')).hooksCommands,
+  ),
   one(specs.machines, async () => (await import('./machines.js')).machinesCommand),
   ...many(
     [

@@ -39,6 +39,8 @@ export interface SyncStatusReport {
     /** Set when the content settings cannot be used (the sync refuses until they are fixed). */
     error: string | null;
   };
+  /** Transcripts Claude Code deletes within 7 days that are not imported (null: could not be told). */
+  retention_at_risk: number | null;
 }
 
 /** Encryption as this machine knows it without asking the server: its key file, and how it last uploaded. */
@@ -116,6 +118,7 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
       kept_local: Number(local.last_pull?.keptLocal ?? 0),
     },
     connection: { checked: false, ok: false, message: '', waiting_to_pull: null },
+    retention_at_risk: (await import('../retention.js')).transcriptsAtRisk(ctx),
   };
   let project: Awaited<ReturnType<typeof openProject>>;
   try {
@@ -207,6 +210,10 @@ export function printStatus(ctx: CommandContext, r: SyncStatusReport): void {
       : `FAILED: ${r.connection.message}`
     : `not checked: ${r.connection.message}`;
   ctx.out(`Connection:    ${connection}`);
+  if (r.retention_at_risk)
+    ctx.out(
+      `Retention:     ${r.retention_at_risk} transcript${r.retention_at_risk === 1 ? '' : 's'} that Claude Code deletes within 7 days ${r.retention_at_risk === 1 ? 'is' : 'are'} not imported: run 'agentlogs import' ('agentlogs doctor' lists them)`,
+    );
 }
 
 export async function runSyncStatus(ctx: CommandContext, json: boolean): Promise<number> {

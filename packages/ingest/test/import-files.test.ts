@@ -1,0 +1,97 @@
+import { appendFileSync, cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { claudeCode } from '../src/agents/index.js';
+import { importTranscripts } from '../src/import.js';
+import { claudeSessionFiles, importTranscriptFiles } from '../src/import-files.js';
+import { DEVICE, freshStore, TRANSCRIPTS, tempDir } from './helpers.js';
+
+vi.setConfig({ testTimeout: 30_000 });
+
+const SESSION = 'ae4a77f8-aedd-4bc1-888f-c94edc91af04';
+const OTHER = '4d5611e5-241a-462a-8d15-5122611a9569';
+const now = () => new Date('2026-11-01T00:00:00Z');
+
+/** A `projects/demo/` folder holding two sessions of the fixtures, each with its subagent folder. */
+function tree(): { root: string; dir: string } {
+  const root = join(tempDir(), 'projects');
+  const dir = join(root, 'demo');
+  mkdirSync(dir, { recursive: true });
+  for (const id of [SESSION, OTHER]) {
+    cpSync(join(TRANSCRIPTS, 'marot-spotter', `${id}.jsonl`), join(dir, `${id}.jsonl`));
+    cpSync(join(TRANSCRIPTS, 'marot-spotter', id), join(dir, id), { recursive: true });
+  }
+  return { root, dir };
+}
+
+function sessionRows(db: ReturnType<typeof freshStore>, nativeId: string) {
+  return db.sqlite
+    .prepare(
+      `select t.id, t.role, t.model, t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens,
+              t.is_sidechain, t.commit_id
+         from turns t join sessions s on s.id = t.session_id where s.native_id = ? order by t.id`,
+    )
+    .all(nativeId);
+}
+
+describe('importTranscriptFiles', () => {
+  it('lists a session’s subagent files before its transcript, under the projects root', () => {
+    const { root, dir } = tree();
+    const { root: found, paths } = claudeSessionFiles(join(dir, `${SESSION}.jsonl`));
+    expect(found).toBe(root);
+    expect(paths.at(-1)).toBe(join(dir, `${SESSION}.jsonl`));
+    expect(paths.slice(0, -1).sort()).toEqual([
+      join(dir, SESSION, 'subagents', 'agent-aac57f5.jsonl'),
+      join(dir, SESSION, 'subagents', 'agent-acompact-946d2b.jsonl'),
+    ]);
+  });
+
+  it('imports one session exactly as a whole-folder import stores it, and nothing else', () => {
+    const { root, dir } = tree();
+    const one = freshStore();
+    const set = claudeSessionFiles(join(dir, `${SESSION}.jsonl`));
+    const result = importTranscriptFiles(one.sqlite, {
+      files: [{ agent: claudeCode, ...set }],
+      deviceId: DEVICE,
+      now,
+    });
+    expect(result).toMatchObject({ filesFound: 3, filesRead: 3, filesFailed: [] });
+    expect(result.sessionsAdded).toBeGreaterThan(0);
+    const whole = freshStore();
+    importTranscripts(whole.sqlite, { claudeRoots: [root], codexRoots: [], deviceId: DEVICE, now });
+    const rows = sessionRows(one, SESSION);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toEqual(sessionRows(whole, SESSION));
+    expect(sessionRows(one, OTHER)).toEqual([]);
+  });
+
+  it('is incremental: a second call reads only what was appended', () => {
+    const { dir } = tree();
+    const db = freshStore();
+    const transcript = join(dir, `${SESSION}.jsonl`);
+    const run = () =>
+      importTranscriptFiles(db.sqlite, {
+        files: [{ agent: claudeCode, ...claudeSessionFiles(transcript) }],
+        deviceId: DEVICE,
+        now,
+      });
+    run();
+    expect(run()).toMatchObject({ filesRead: 0, filesUnchanged: 3 });
+    const extra = readFileSync(join(TRANSCRIPTS, 'marot-spotter', 'short.jsonl'));
+    appendFileSync(transcript, extra);
+    const grown = run();
+    expect(grown).toMatchObject({ filesRead: 1, filesUnchanged: 2, filesReread: 0 });
+    expect(grown.bytesRead).toBe(extra.length);
+  });
+
+  it('skips a named file that does not exist', () => {
+    const db = freshStore();
+    const missing = join(tempDir(), 'projects', 'demo', 'gone.jsonl');
+    const result = importTranscriptFiles(db.sqlite, {
+      files: [{ agent: claudeCode, ...claudeSessionFiles(missing) }],
+      deviceId: DEVICE,
+      now,
+    });
+    expect(result).toMatchObject({ filesFound: 0, filesRead: 0, filesFailed: [] });
+  });
+});
