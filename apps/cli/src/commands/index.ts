@@ -191,10 +191,11 @@ Examples:
     summary:
       'Show who and where sync runs as, the last push and pull, pending records, dead letters, the connection',
     usage: 'sync status [--json]   (also: sync --status)',
-    help: `Shows the logged-in user, this machine, the backend URL, the last push and pull with their outcome,
-records pending per table, dead letters (records the server refused or that are over its caps, with the
-reason; released by 'agentlogs sync retry' or 'agentlogs push --force'),
-the conflicts of the last push and pull, and checks the connection (exit 5 when the check fails).
+    help: `Says whether sync is on (it is off until you log in), shows the logged-in user, this machine, the
+backend URL, the last push and pull (how long ago, how many records, what became of them), records pending
+per table, records the server refused (parked with the reason; 'agentlogs sync retry' or
+'agentlogs push --force' sends them again), the conflicts of the last push and pull, and checks the
+connection (exit 5 when the check fails). --json keeps the field names and ISO 8601 instants.
 
 Options:
 ${JSON_HELP}  print the status as JSON`,
