@@ -199,6 +199,7 @@ export function priceTableFromLiteLLM(raw: unknown, source: string, date: string
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('not a JSON object of models');
   const models: Record<string, ModelPrice> = {};
   for (const name of Object.keys(raw).sort()) {
+    if (name === 'sample_spec') continue; // LiteLLM's description of its own fields
     const entry = (raw as Record<string, unknown>)[name] as Record<string, unknown> | null;
     if (!entry || typeof entry !== 'object') continue;
     if (typeof entry.input_cost_per_token !== 'number' || typeof entry.output_cost_per_token !== 'number')

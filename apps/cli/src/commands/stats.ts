@@ -114,8 +114,8 @@ function statsTable(
     session
       ? [
           key,
-          r?.project ?? '',
-          r?.agent ?? '',
+          r ? (r.project ?? '(unknown)') : '',
+          r ? (r.agent ?? '(unknown)') : '',
           r?.last_activity ? localTime(Date.parse(r.last_activity), tz) : '',
         ]
       : [key];
