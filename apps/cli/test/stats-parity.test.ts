@@ -420,14 +420,14 @@ describe.skipIf(!existsSync(ccusage))('ccusage parity', () => {
       '--json',
       '--offline',
     ]);
-    const real = (list: { isGap?: boolean; is_gap?: boolean }[]) =>
+    const real = <B extends { isGap?: boolean; is_gap?: boolean }>(list: B[]) =>
       list.filter((b) => !(b.isGap ?? b.is_gap));
     // The same windows.
     expect(real(mine.blocks).map((b) => [b.start, b.end])).toEqual(
-      real(blocks.blocks).map((b) => [(b as TheirBlock).startTime, (b as TheirBlock).endTime]),
+      real(blocks.blocks).map((b) => [b.startTime, b.endTime]),
     );
     // Every token ccusage daily counts is in a block.
-    expect((real(mine.blocks) as OurBlock[]).reduce((n, b) => n + b.total_tokens, 0)).toBe(
+    expect(real(mine.blocks).reduce((n, b) => n + b.total_tokens, 0)).toBe(
       daily.daily.reduce((n, d) => n + d.totalTokens, 0),
     );
     // The gaps start five hours after a block's last response: ccusage takes the instant of a streamed
