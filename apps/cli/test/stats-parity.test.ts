@@ -402,7 +402,8 @@ describe.skipIf(!existsSync(ccusage))('ccusage parity', () => {
     const reference = theirs<{ blocks: TheirBlock[] }>(t, ['blocks', '--json', '--offline']);
     expect(mine.agent).toBe('claude_code');
     expect(mine.blocks.map(comparable)).toEqual(reference.blocks.map(comparableTheirs));
-    mine.blocks.forEach((b, i) => expect(b.cost_usd).toBeCloseTo(reference.blocks[i]!.costUSD, 6));
+    for (const [i, b] of mine.blocks.entries())
+      expect(b.cost_usd).toBeCloseTo(reference.blocks[i]!.costUSD, 6);
     expect(mine.blocks.filter((b) => b.is_gap).length).toBeGreaterThan(1);
     expect(mine.blocks.some((b) => b.is_active)).toBe(false);
     const text = run(t, ['stats', '--by', 'block']);
