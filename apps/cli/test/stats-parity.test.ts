@@ -386,6 +386,17 @@ describe.skipIf(!existsSync(ccusage))('ccusage parity', () => {
     }
     const sessions = ours<Report>(t, ['stats', '--by', 'session', '--agent', 'codex']);
     expect(sessions.rows.every((r) => r.agent === 'codex')).toBe(true);
+    // commits list takes --agent too: every commit is of one agent or the other.
+    const commits = (agent?: string) =>
+      ours<{ id: string }[]>(t, ['commits', 'list', '--limit', '0', ...(agent ? ['--agent', agent] : [])]);
+    const [claudeCommits, codexCommits] = [commits('claude-code'), commits('codex')];
+    expect(claudeCommits.length).toBeGreaterThan(0);
+    expect(codexCommits.length).toBeGreaterThan(0);
+    expect([...claudeCommits, ...codexCommits].map((c) => c.id).sort()).toEqual(
+      commits()
+        .map((c) => c.id)
+        .sort(),
+    );
     const none = run(t, ['stats', '--agent', 'gemini']);
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('No usage recorded for agent "gemini"');

@@ -370,10 +370,11 @@ ${JSON_HELP}  print an array of {id, name, hostname, platform, this_machine, las
   'commits list': commandSpec({
     name: 'commits list',
     summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
-    usage: 'commits list [--all] [--session ID] [--limit N] [--json]',
+    usage: 'commits list [--all] [--session ID] [--agent NAME] [--limit N] [--json]',
     help: `Options:
   --all          include hidden commits
   --session ID   only the commits of this session
+  --agent NAME   only the commits of this agent's sessions (claude_code, codex)
   --limit N      at most N commits, newest first (default 50; 0 = all)
 ${JSON_HELP}     print an array of {id, title, hidden, session_id, project_name, git_hash, closed_by,
                  started_at, closed_at, machine_id, machine_name, turns, input_tokens, output_tokens,
@@ -383,6 +384,7 @@ Deleted commits are never listed.`,
     options: {
       all: { type: 'boolean' },
       session: { type: 'string' },
+      agent: { type: 'string' },
       limit: { type: 'string' },
       json,
     },
