@@ -9,6 +9,7 @@
 import {
   readSessionFacts,
   readUsageEntries,
+  type SessionFacts,
   SLOT_MS,
   type StoreConnection,
   sqliteOf,
@@ -224,12 +225,14 @@ export function usageNow(store: StoreConnection, options: UsageNowOptions = {}):
   const agent = options.agent ?? 'claude_code';
   const now = options.now ?? Date.now();
   const db = sqliteOf(store);
-  const sessions = readSessionFacts(db);
   const lengthMs = BLOCK_HOURS * HOUR_MS;
   let from = now - 26 * HOUR_MS;
   let entries: UsageEntry[] = [];
+  let sessions = new Map<string, SessionFacts>();
   for (let reach = 0; reach < 7; reach++, from -= 24 * HOUR_MS) {
-    entries = readUsageEntries(db, prices, new Date(from).toISOString()).filter((e) => {
+    const since = new Date(from).toISOString();
+    sessions = readSessionFacts(db, new Map(), since);
+    entries = readUsageEntries(db, prices, since).filter((e) => {
       const session = sessions.get(e.sessionId);
       return session !== undefined && sameAgent(session.agent, agent);
     });

@@ -111,15 +111,29 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
   return { rollup: current, sessions, projectPaths, machines };
 }
 
-/** The live (not tombstoned) sessions' facts that stats shows and filters by, into `into` (a new map without it). */
+/**
+ * The live (not tombstoned) sessions' facts that stats shows and filters by, into `into` (a new map without it);
+ * with `activeSince` (ISO 8601), only the sessions with activity since then.
+ */
 export function readSessionFacts(
   db: BetterSqlite3.Database,
   into: Map<string, SessionFacts> = new Map(),
+  activeSince?: string,
 ): Map<string, SessionFacts> {
-  for (const [id, native, cwd, projectId, agent, endedAt] of db
-    .prepare('select id, native_id, cwd, project_id, source, ended_at from sessions where deleted_at is null')
-    .raw()
-    .all() as [string, string | null, string | null, string | null, string | null, string | null][]) {
+  const columns =
+    'select id, native_id, cwd, project_id, source, ended_at from sessions where deleted_at is null';
+  const query =
+    activeSince === undefined
+      ? db.prepare(columns).raw()
+      : db.prepare(`${columns} and ended_at >= ?`).raw().bind(activeSince);
+  for (const [id, native, cwd, projectId, agent, endedAt] of query.all() as [
+    string,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+  ][]) {
     into.set(id, { native, cwd, projectId, agent, endedAt });
   }
   return into;
@@ -380,9 +394,10 @@ export interface UsageEntry {
 
 /**
  * Every response with usage at or after `since` (an ISO 8601 instant; all of them without it), counted once as
- * the rollup counts them, in time order. With `since`, the scan follows idx_turns_timestamp, so reading the last
- * hours of a large database costs only those hours; a response whose copies lie on both sides of `since` counts
- * its copies from `since` on.
+ * the rollup counts them, in time order. With `since`, only the turns of sessions active since then are read
+ * (found by their `ended_at`, then by idx_turns_session: turns have no index by time, which would cost every
+ * insert), so reading the last hours of a large database costs about those sessions; a response whose copies lie
+ * on both sides of `since` counts its copies from `since` on.
  */
 export function readUsageEntries(
   db: BetterSqlite3.Database,
@@ -394,11 +409,15 @@ export function readUsageEntries(
       since === undefined
         ? `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_usage where deleted_at is null
             order by message_id, request_id`
-        : `select ${TURN_USAGE_COLUMNS} from turns where timestamp >= ? and deleted_at is null
+        : `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_session
+            where session_id in (select id from sessions where ended_at >= @since and deleted_at is null)
+              and timestamp >= @since and deleted_at is null
             order by message_id, request_id`,
     )
     .raw();
-  const rows = (since === undefined ? scan.iterate() : scan.iterate(since)) as IterableIterator<TurnStatsRow>;
+  const rows = (
+    since === undefined ? scan.iterate() : scan.iterate({ since })
+  ) as IterableIterator<TurnStatsRow>;
   const entries: UsageEntry[] = [];
   forEachResponse(
     rows,
