@@ -6,6 +6,7 @@ import { openLoggedInProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
+import { loadPrices } from '../prices.js';
 import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
 import { renderTable } from '../table.js';
 import type { specs } from './index.js';
@@ -50,7 +51,10 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
     try {
       const rows = await listMachineTotals(local.database);
       const costs = new Map(
-        computeStats(local.database, { by: 'machine' }).rows.map((r) => [r.key, r.cost_usd]),
+        computeStats(local.database, { by: 'machine', prices: loadPrices(ctx) }).rows.map((r) => [
+          r.key,
+          r.cost_usd,
+        ]),
       );
       views = rows.map((r) => ({
         id: r.id,
