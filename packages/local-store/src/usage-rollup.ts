@@ -395,7 +395,7 @@ export interface UsageEntry {
 /**
  * Every response with usage at or after `since` (an ISO 8601 instant; all of them without it), counted once as
  * the rollup counts them, in time order. With `since`, only the turns of sessions active since then are read
- * (found by their `ended_at`, then by idx_turns_session: turns have no index by time, which would cost every
+ * (found by idx_sessions_ended, then by idx_turns_session: turns have no index by time, which would cost every
  * insert), so reading the last hours of a large database costs about those sessions; a response whose copies lie
  * on both sides of `since` counts its copies from `since` on.
  */
@@ -410,7 +410,8 @@ export function readUsageEntries(
         ? `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_usage where deleted_at is null
             order by message_id, request_id`
         : `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_session
-            where session_id in (select id from sessions where ended_at >= @since and deleted_at is null)
+            where session_id in (select id from sessions
+                                  where ended_at >= @since and deleted_at is null)
               and timestamp >= @since and deleted_at is null
             order by message_id, request_id`,
     )
