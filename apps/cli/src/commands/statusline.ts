@@ -62,7 +62,8 @@ export function statuslineText(input: StatuslineInput, figures: ReturnType<typeo
 export const statuslineCommand: Command<OptionsOf<typeof specs.statusline>> = {
   name: 'statusline',
   async run(ctx: CommandContext) {
-    const text = await readStdin(process.stdin);
+    // Run by hand in a terminal, it would wait for input that never comes.
+    const text = process.stdin.isTTY ? '' : await readStdin(process.stdin);
     let input: StatuslineInput;
     try {
       input = JSON.parse(text) as StatuslineInput;
