@@ -36,7 +36,7 @@ export interface Target {
   name: string;
   measured: number;
   target: number;
-  unit: 'ratio' | 'MB' | 'equal';
+  unit: 'ratio' | 'MB' | 'equal' | 'ms';
   met: boolean;
   /** For time ratios: the same ratio computed from CPU time (information, not the target). */
   cpu_ratio?: number;
@@ -65,6 +65,8 @@ export interface IngestBenchResult {
         stats_after_import: Step;
         noop_import: Step;
         stats_after_noop: Step;
+        /** `agentlogs statusline` on the imported tree plus a session active now (warm runs). */
+        statusline: Step | undefined;
         first_import_output: unknown;
         noop_import_output: unknown;
         totals: TokenTotals;
@@ -177,6 +179,17 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
           unit: 'MB',
           met: (peakKb * 1024) / 1e6 <= 300,
         },
+        ...(ours.statusline
+          ? [
+              {
+                name: 'statusline, warm',
+                measured: ours.statusline.median_ms,
+                target: 50,
+                unit: 'ms' as const,
+                met: ours.statusline.median_ms <= 50,
+              },
+            ]
+          : []),
         {
           name: 'token totals equal ccusage',
           measured: TOKEN_KEYS.filter((k) => ours.totals[k] === ccusageTotals[k]).length,
@@ -330,13 +343,15 @@ async function runAgentlogs(
   let noopOutput: unknown;
   let dataDirBytes = 0;
   let storedTurns: { rows: number; avg_content_bytes: number } | undefined;
+  let statusline: Step | undefined;
   for (let i = 0; i < runs; i++) {
     await beforeEachRun();
     // A fresh data directory and an empty HOME per run: nothing outside the tree is read, nothing is reused.
     const home = fs.mkdtempSync(path.join(scratch, 'home-'));
     const data = fs.mkdtempSync(path.join(scratch, 'data-'));
     const env = baseEnv({ HOME: home, AGENTLOGS_HOME: data });
-    const cli = (args: string[]) => runMeasured(node, [bin, ...args], { env, cwd: home });
+    const cli = (args: string[], input?: string) =>
+      runMeasured(node, [bin, ...args], { env, cwd: home, input });
     const importArgs = ['import', '--claude-dir', treeRoot, '--json'];
     const a = await cli(importArgs);
     if (a.exitCode !== 0) {
@@ -383,6 +398,7 @@ async function runAgentlogs(
       noopOutput = parseJsonOrText(c.stdout);
       dataDirBytes = directoryBytes(data);
       storedTurns = readStoredTurns(data);
+      statusline = await measureStatusline(options, cli, scratch, Math.max(5, runs * 3));
     }
     fs.rmSync(data, { recursive: true, force: true });
     fs.rmSync(home, { recursive: true, force: true });
@@ -394,6 +410,7 @@ async function runAgentlogs(
     stats_after_import: step('agentlogs stats --json', statsAfterImport),
     noop_import: step('agentlogs import (no-op)', noop),
     stats_after_noop: step('agentlogs stats --json (after no-op)', statsAfterNoop),
+    statusline,
     first_import_output: firstOutput,
     noop_import_output: noopOutput,
     totals: pickTokens(totals),
@@ -403,6 +420,56 @@ async function runAgentlogs(
     data_dir_bytes: dataDirBytes,
     stored_turns: storedTurns,
   };
+}
+
+/**
+ * `agentlogs statusline` as Claude Code runs it after every response: on the database of the whole tree plus one
+ * session active now (a fixture transcript moved so that its last message was 10 minutes ago, imported on its
+ * own), with Claude Code's statusline JSON on stdin. One untimed run first: the timed ones are warm.
+ */
+async function measureStatusline(
+  options: IngestBenchOptions,
+  cli: (args: string[], input?: string) => Promise<ProcessRun>,
+  scratch: string,
+  runs: number,
+): Promise<Step> {
+  const fixtures = path.join(options.repoRoot, 'fixtures', 'transcripts');
+  const source = path.join(fixtures, 'oneryalcin-fasthooks');
+  const recent = path.join(scratch, 'recent', 'projects', 'now');
+  fs.mkdirSync(recent, { recursive: true });
+  const stamp = /"timestamp":"([^"]+)"/g;
+  const files = fs.readdirSync(source).filter((f) => f.endsWith('.jsonl'));
+  const texts = files.map((f) => fs.readFileSync(path.join(source, f), 'utf8'));
+  let last = 0;
+  for (const text of texts) for (const m of text.matchAll(stamp)) last = Math.max(last, Date.parse(m[1]!));
+  const shift = Date.now() - 10 * 60_000 - last;
+  files.forEach((f, i) => {
+    fs.writeFileSync(
+      path.join(recent, f),
+      texts[i]!.replace(
+        stamp,
+        (_, at: string) => `"timestamp":"${new Date(Date.parse(at) + shift).toISOString()}"`,
+      ),
+    );
+  });
+  const imported = await cli(['import', '--claude-dir', path.dirname(path.dirname(recent))]);
+  if (imported.exitCode !== 0)
+    throw new Error(`agentlogs import of the recent session failed: ${imported.stderr}`);
+  const session = /"sessionId":"([^"]+)"/.exec(texts[0]!)![1]!;
+  const input = fs
+    .readFileSync(path.join(fixtures, 'ccusage-fixtures', 'statusline-test-opus4.json'), 'utf8')
+    .replace('test-session-opus4', session);
+  await cli(['statusline'], input);
+  const samples: ProcessRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await cli(['statusline'], input);
+    if (run.exitCode !== 0 || !run.stdout.includes(' block (')) {
+      throw new Error(`agentlogs statusline failed or found no active block: ${run.stdout}${run.stderr}`);
+    }
+    samples.push(run);
+  }
+  options.log(`agentlogs statusline: ${seconds(median(samples.map((r) => r.wallMs)))} s (median of ${runs})`);
+  return step('agentlogs statusline (warm)', samples);
 }
 
 /** The floors each target runs into, measured on their own in fresh Node processes. */

@@ -42,7 +42,7 @@ function hasGnuTime(): boolean {
 export async function runMeasured(
   file: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; cwd?: string; rss?: RssMethod },
+  options: { env: NodeJS.ProcessEnv; cwd?: string; rss?: RssMethod; input?: string },
 ): Promise<ProcessRun> {
   const method = options.rss ?? rssMethod;
   const command = [file, ...args].join(' ');
@@ -58,12 +58,13 @@ export async function runMeasured(
   const child = spawn(spawnFile, spawnArgs, {
     env: options.env,
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.stdout!.on('data', (b: Buffer) => out.push(b));
+  child.stderr!.on('data', (b: Buffer) => err.push(b));
   let polledKb = 0;
   const poll =
     method === 'proc-poll' && child.pid !== undefined

@@ -27,7 +27,13 @@ export function formatIngest(result: IngestBenchResult): string {
   const steps = [result.ccusage.step];
   const ours = result.agentlogs;
   if (ours.available)
-    steps.push(ours.first_import, ours.stats_after_import, ours.noop_import, ours.stats_after_noop);
+    steps.push(
+      ours.first_import,
+      ours.stats_after_import,
+      ours.noop_import,
+      ours.stats_after_noop,
+      ...(ours.statusline ? [ours.statusline] : []),
+    );
   out.push(
     table(
       ['step', 'wall s (median)', 'samples s', 'CPU s (median)', 'peak RSS MB'],
@@ -100,8 +106,14 @@ export function formatIngest(result: IngestBenchResult): string {
             ? `${t.measured.toFixed(2)}×`
             : t.unit === 'MB'
               ? `${t.measured.toFixed(1)} MB`
-              : `${t.measured}/${t.target} equal`,
-          t.unit === 'ratio' ? `≤ ${t.target}×` : t.unit === 'MB' ? `≤ ${t.target} MB` : 'all equal',
+              : t.unit === 'ms'
+                ? `${Math.round(t.measured)} ms`
+                : `${t.measured}/${t.target} equal`,
+          t.unit === 'ratio'
+            ? `≤ ${t.target}×`
+            : t.unit === 'MB' || t.unit === 'ms'
+              ? `≤ ${t.target} ${t.unit}`
+              : 'all equal',
           t.met ? 'met' : 'MISSED',
           t.cpu_ratio === undefined || Number.isNaN(t.cpu_ratio) ? '' : `${t.cpu_ratio.toFixed(2)}×`,
         ]),

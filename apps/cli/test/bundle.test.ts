@@ -45,7 +45,7 @@ function temp(): string {
  * Runs the CLI with a module hook that writes the URL of every ES module Node loads to a file, and returns
  * the run's result with those URLs.
  */
-function cliLoading(home: string, args: string[], env: Record<string, string> = {}) {
+function cliLoading(home: string, args: string[], env: Record<string, string> = {}, input?: string) {
   const hooks = path.join(home, 'load-hooks.mjs');
   const register = path.join(home, 'register-hooks.mjs');
   const log = path.join(home, 'loaded.txt');
@@ -63,6 +63,7 @@ function cliLoading(home: string, args: string[], env: Record<string, string> = 
   );
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, bin, ...args], {
+    input,
     env: {
       PATH: process.env.PATH,
       HOME: home,
@@ -223,17 +224,27 @@ describe('the bundled binary', () => {
     expect(report.totals.cost_usd).toBeGreaterThan(0);
     expect(report.prices.source).not.toBe('');
 
-    for (const run of [imported, stats]) {
+    // The statusline, run by Claude Code after every response, loads no more than stats.
+    const statusline = cliLoading(
+      home,
+      ['statusline'],
+      {},
+      readFileSync(path.join(FIXTURES, 'ccusage-fixtures', 'statusline-test-opus4.json'), 'utf8'),
+    );
+    expect(statusline.code, statusline.stderr).toBe(0);
+    expect(statusline.stdout).toMatch(/^🤖 Opus 4\.1 \| 💰 \$0\.09 session/);
+
+    for (const run of [imported, stats, statusline]) {
       const { fromDist, elsewhere } = split(run.loaded);
       expect(fromDist.length).toBeLessThanOrEqual(15);
       expect(new Set(elsewhere.map(packageOf))).toEqual(new Set(['better-sqlite3']));
     }
     // import reads a setting as plain JSON and stats reads none: the settings writer stays unloaded.
-    for (const run of [imported, stats]) {
+    for (const run of [imported, stats, statusline]) {
       expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('conf-'))).toBe(false);
     }
-    // Both run prepared statements: the typed query builder stays unloaded.
-    for (const run of [imported, stats]) {
+    // They run prepared statements: the typed query builder stays unloaded.
+    for (const run of [imported, stats, statusline]) {
       expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('kysely-'))).toBe(false);
     }
   });

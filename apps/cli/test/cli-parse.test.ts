@@ -54,7 +54,7 @@ describe('usage errors', () => {
       [
         ['stats', '--by', 'week'],
         'stats',
-        '--by must be one of day, month, model, project, session, machine; got "week"',
+        '--by must be one of day, month, model, project, session, machine, agent, block; got "week"',
       ],
     ];
     for (const [args, scope, message] of cases) {
@@ -209,7 +209,7 @@ describe('short flags', () => {
     // The short flag goes through the same checks as the long one.
     const bad = await run(['stats', '-s', '2026-1-1']);
     expect(bad.stderr.split('\n')[0]).toBe(
-      'agentlogs stats: --since must be a date written YYYY-MM-DD, got "2026-1-1"',
+      'agentlogs stats: --since must be a date written YYYY-MM-DD or YYYYMMDD, got "2026-1-1"',
     );
 
     const profile = await run(['config', 'list', '-j', '-p', 'work']);

@@ -150,7 +150,9 @@ describe('agentlogs stats', () => {
     expect(table.stdout).toMatch(/^total\s/m);
     const bad = cli(home, ['stats', '--by', 'week']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--by must be one of day, month, model, project, session, machine');
+    expect(bad.stderr).toContain(
+      '--by must be one of day, month, model, project, session, machine, agent, block',
+    );
     const badDate = cli(home, ['stats', '--since', '2026/01/01']);
     expect(badDate.code).toBe(2);
     const badZone = cli(home, ['stats', '--timezone', 'Mars/Olympus']);

@@ -17,6 +17,19 @@ export {
   type TranscriptReader,
 } from './agents/index.js';
 export {
+  type BillingBlock,
+  BLOCK_HOURS,
+  type BlockProjection,
+  type BlocksOptions,
+  type BlocksReport,
+  type BurnRate,
+  billingBlocks,
+  computeBlocks,
+  type UsageNow,
+  type UsageNowOptions,
+  usageNow,
+} from './blocks.js';
+export {
   type ClaudeLine,
   type ClaudeMessageLine,
   isGitCommitCall,
@@ -55,18 +68,28 @@ export {
   type TooLongLine,
 } from './lines.js';
 export { type PipelineOptions, runImport } from './pipeline.js';
-export { loadPriceTable, type ModelPrice, PriceTable, type PriceTableFile } from './pricing.js';
+export {
+  isPriceTableFile,
+  LITELLM_PRICES_URL,
+  loadPriceTable,
+  type ModelPrice,
+  PriceTable,
+  type PriceTableFile,
+  priceTableFromLiteLLM,
+} from './pricing.js';
 export type { CommitRecord, ProjectRecord, SessionRecord, Source, TurnRecord } from './records.js';
 export { RecordBatch } from './records.js';
 export { resolveAgentRoots, resolveClaudeRoots, resolveCodexRoots, TranscriptRootError } from './roots.js';
 export {
   computeStats,
+  type ModelFigures,
   STATS_GROUPINGS,
   type StatsFigures,
   type StatsGrouping,
   type StatsOptions,
   type StatsReport,
   type StatsRow,
+  sameAgent,
   slotDateFormatter,
 } from './stats.js';
 export {

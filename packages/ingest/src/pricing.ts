@@ -166,3 +166,69 @@ export function loadPriceTable(path?: string): PriceTable {
   if (!path) defaultTable = table;
   return table;
 }
+
+/** Where LiteLLM publishes its price table: the source ccusage reads prices from too. */
+export const LITELLM_PRICES_URL =
+  'https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json';
+
+/** LiteLLM's field for each price this table keeps. */
+const LITELLM_FIELDS: Record<keyof Omit<ModelPrice, 'fast'>, string> = {
+  input: 'input_cost_per_token',
+  output: 'output_cost_per_token',
+  cache_write: 'cache_creation_input_token_cost',
+  cache_write_1h: 'cache_creation_input_token_cost_above_1hr',
+  cache_read: 'cache_read_input_token_cost',
+  input_above_200k: 'input_cost_per_token_above_200k_tokens',
+  output_above_200k: 'output_cost_per_token_above_200k_tokens',
+  cache_write_above_200k: 'cache_creation_input_token_cost_above_200k_tokens',
+  cache_read_above_200k: 'cache_read_input_token_cost_above_200k_tokens',
+};
+
+/** Fast-mode multipliers for models whose entry does not carry one (the values ccusage 20 applies). */
+const FAST_MULTIPLIER_OVERRIDES = {
+  exact: { 'gpt-5.5': 2.5, 'gpt-5.4': 2.0, 'gpt-5.3-codex': 2.0 },
+  normalized_prefix: { 'claude-opus-4-6': 6.0, 'claude-opus-4-7': 6.0, 'claude-opus-4-8': 2.0 },
+};
+
+/**
+ * This project's price table from LiteLLM's `model_prices_and_context_window.json` (parsed): the per-token chat
+ * prices of every model that has an input and an output price (cache writes and reads, the >200k tier, the
+ * 1-hour cache write, the `fast` multiplier). Throws when `raw` does not look like that file (fewer than 10 models).
+ */
+export function priceTableFromLiteLLM(raw: unknown, source: string, date: string): PriceTableFile {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('not a JSON object of models');
+  const models: Record<string, ModelPrice> = {};
+  for (const name of Object.keys(raw).sort()) {
+    if (name === 'sample_spec') continue; // LiteLLM's description of its own fields
+    const entry = (raw as Record<string, unknown>)[name] as Record<string, unknown> | null;
+    if (!entry || typeof entry !== 'object') continue;
+    if (typeof entry.input_cost_per_token !== 'number' || typeof entry.output_cost_per_token !== 'number')
+      continue;
+    const price: Partial<ModelPrice> = {};
+    for (const [key, field] of Object.entries(LITELLM_FIELDS) as [keyof typeof LITELLM_FIELDS, string][]) {
+      const value = entry[field];
+      if (typeof value === 'number' && Number.isFinite(value) && value >= 0) price[key] = value;
+    }
+    const fast = (entry.provider_specific_entry as { fast?: unknown } | undefined)?.fast;
+    if (typeof fast === 'number') price.fast = fast;
+    models[name] = price as ModelPrice;
+  }
+  if (Object.keys(models).length < 10) {
+    throw new Error(`only ${Object.keys(models).length} priced models: not LiteLLM's price table`);
+  }
+  return { source, date, fast_multiplier_overrides: FAST_MULTIPLIER_OVERRIDES, models };
+}
+
+/** Whether parsed JSON is a price table this version reads (a cached copy may be damaged or from elsewhere). */
+export function isPriceTableFile(value: unknown): value is PriceTableFile {
+  const v = value as PriceTableFile | null;
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    typeof v.source === 'string' &&
+    typeof v.date === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(v.date) &&
+    !!v.models &&
+    typeof v.models === 'object'
+  );
+}

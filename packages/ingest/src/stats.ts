@@ -1,13 +1,14 @@
 import {
   ROLLUP_WIDTH,
   readUsageSnapshot,
+  type SessionFacts,
   SLOT_MS,
   type StoreConnection,
   sqliteOf,
 } from '@agentlogs/local-store';
 import { loadPriceTable, type PriceTable } from './pricing.js';
 
-export type StatsGrouping = 'day' | 'month' | 'model' | 'project' | 'session' | 'machine';
+export type StatsGrouping = 'day' | 'month' | 'model' | 'project' | 'session' | 'machine' | 'agent';
 export const STATS_GROUPINGS: readonly StatsGrouping[] = [
   'day',
   'month',
@@ -15,6 +16,7 @@ export const STATS_GROUPINGS: readonly StatsGrouping[] = [
   'project',
   'session',
   'machine',
+  'agent',
 ];
 
 export interface StatsOptions {
@@ -26,6 +28,10 @@ export interface StatsOptions {
   /** IANA time zone for days and months (default: the process's own zone, `$TZ` or the system's). */
   timeZone?: string;
   prices?: PriceTable;
+  /** Only the sessions of this agent (as stored in `sessions.source`; see `sameAgent`). */
+  agent?: string;
+  /** Each row also lists its figures per model (`models`). */
+  breakdown?: boolean;
 }
 
 export interface StatsFigures {
@@ -43,6 +49,16 @@ export interface StatsFigures {
 
 export interface StatsRow extends StatsFigures {
   key: string;
+  /** With `breakdown`: the row's figures per model, by model id (models without tokens or cost left out). */
+  models?: ModelFigures[];
+  /** By session: its project path, its agent and its last activity (ISO 8601). */
+  project?: string | null;
+  agent?: string | null;
+  last_activity?: string | null;
+}
+
+export interface ModelFigures extends StatsFigures {
+  model: string;
 }
 
 export interface StatsReport {
@@ -195,11 +211,16 @@ export function computeStats(store: StoreConnection, options: StatsOptions = {})
 
   const totals = new Accumulator();
   const groups = new Map<string, Accumulator>();
+  const breakdowns = new Map<string, Map<string, Accumulator>>();
+  const sessionOf = new Map<string, SessionFacts>();
+  const projectOf = (session: SessionFacts) =>
+    (session.projectId ? projectPaths.get(session.projectId) : null) ?? session.cwd ?? null;
   const flat = rollup.rows;
   for (let at = 0; at < flat.length; at += ROLLUP_WIDTH) {
     const sessionId = rollup.sessions[flat[at]!]!;
     const session = sessions.get(sessionId);
     if (!session) continue; // its session is tombstoned
+    if (options.agent !== undefined && !sameAgent(session.agent, options.agent)) continue;
     const day = dayOf(flat[at + 1]!);
     if (options.since && day < options.since) continue;
     if (options.until && day > options.until) continue;
@@ -216,7 +237,10 @@ export function computeStats(store: StoreConnection, options: StatsOptions = {})
         key = model ?? '(none)';
         break;
       case 'project':
-        key = (session.projectId ? projectPaths.get(session.projectId) : null) ?? session.cwd ?? '(unknown)';
+        key = projectOf(session) ?? '(unknown)';
+        break;
+      case 'agent':
+        key = session.agent ?? '(unknown)';
         break;
       case 'session':
         key = session.native ?? sessionId;
@@ -231,11 +255,42 @@ export function computeStats(store: StoreConnection, options: StatsOptions = {})
     if (!group) {
       group = new Accumulator();
       groups.set(key, group);
+      if (by === 'session') sessionOf.set(key, session);
     }
     group.add(flat, at, sessionId, model);
     totals.add(flat, at, sessionId, model);
+    if (options.breakdown) {
+      let perModel = breakdowns.get(key);
+      if (!perModel) {
+        perModel = new Map();
+        breakdowns.set(key, perModel);
+      }
+      const name = model ?? '(none)';
+      let m = perModel.get(name);
+      if (!m) {
+        m = new Accumulator();
+        perModel.set(name, m);
+      }
+      m.add(flat, at, sessionId, model);
+    }
   }
-  let out: StatsRow[] = [...groups.entries()].map(([key, acc]) => ({ key, ...acc.figures() }));
+  let out: StatsRow[] = [...groups.entries()].map(([key, acc]) => {
+    const row: StatsRow = { key, ...acc.figures() };
+    if (by === 'session') {
+      const session = sessionOf.get(key)!;
+      row.project = projectOf(session);
+      row.agent = session.agent;
+      row.last_activity = session.endedAt;
+    }
+    const perModel = breakdowns.get(key);
+    if (perModel) {
+      row.models = [...perModel.entries()]
+        .map(([model, m]) => ({ model, ...m.figures() }))
+        .filter((m) => !isZero(m))
+        .sort((a, b) => b.cost_usd - a.cost_usd || (a.model < b.model ? -1 : 1));
+    }
+    return row;
+  });
   // By model, a row of only zeros says nothing (e.g. Claude Code's `<synthetic>` messages, or a session whose only
   // turns are prompts that were never answered): it is left out; its turns still count in the totals.
   if (by === 'model') out = out.filter((r) => !isZero(r));
@@ -252,4 +307,13 @@ function isZero(f: StatsFigures): boolean {
     f.cost_usd === 0 &&
     f.unpriced_models.length === 0
   );
+}
+
+/**
+ * Whether a session's stored agent is the one asked for: the stored name (`claude_code`, `codex`), with `-` and
+ * `_` taken as the same and case ignored, so `--agent claude-code` finds `claude_code`.
+ */
+export function sameAgent(stored: string | null, asked: string): boolean {
+  const norm = (name: string) => name.trim().toLowerCase().replaceAll('-', '_');
+  return stored !== null && norm(stored) === norm(asked);
 }

@@ -33,6 +33,8 @@ export interface ListCommitViewsOptions {
   /** Include hidden commits (default false). */
   includeHidden?: boolean;
   sessionId?: string;
+  /** Only commits of sessions of this agent (`sessions.source`; `-` and `_` alike, case ignored). */
+  agent?: string;
   /** Newest first; 0 or unset: all. */
   limit?: number;
 }
@@ -120,6 +122,19 @@ export async function listCommitViews(
     query = query.where((eb) => eb.or([eb('c.hidden', 'is', null), eb('c.hidden', '=', 0)]));
   }
   if (options.sessionId !== undefined) query = query.where('c.session_id', '=', options.sessionId);
+  if (options.agent !== undefined) {
+    const agent = options.agent.trim().toLowerCase().replaceAll('-', '_');
+    query = query.where('c.session_id', 'in', (eb) =>
+      eb
+        .selectFrom('sessions as s')
+        .select('s.id')
+        .where(
+          (e) => e.fn<string>('replace', [e.fn<string>('lower', ['s.source']), e.val('-'), e.val('_')]),
+          '=',
+          agent,
+        ),
+    );
+  }
   query = query.orderBy('c.started_at', 'desc').orderBy('c.id');
   if (options.limit !== undefined && options.limit > 0) query = query.limit(options.limit);
   return (await query.execute()).map(toView);

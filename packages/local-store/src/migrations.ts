@@ -461,6 +461,16 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 25,
+    name: 'sessions by last activity: what the statusline and the active billing block read first',
+    up(c) {
+      // `agentlogs statusline` runs after every response: it finds the sessions active in the last day through
+      // this index instead of reading every session row (tens of milliseconds on a large database). Sessions
+      // are few and change once per imported file, so the index costs the import next to nothing.
+      c.exec('create index if not exists idx_sessions_ended on sessions(ended_at)');
+    },
+  },
 ];
 
 /** The turn columns the usage rollup is computed from: writing any of them makes the rollup stale. */

@@ -56,6 +56,10 @@ export interface SessionFacts {
   native: string | null;
   cwd: string | null;
   projectId: string | null;
+  /** The agent that wrote it, as stored in `sessions.source` (`claude_code`, `codex`, …). */
+  agent: string | null;
+  /** Its last activity (ISO 8601). */
+  endedAt: string | null;
 }
 
 export interface UsageSnapshot {
@@ -107,12 +111,8 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
       .all() as [string, string | null][]) {
       projectPaths.set(id, isEnvelope(path) ? `(locked project ${id.slice(0, 8)})` : path);
     }
-    for (const [id, native, cwd, projectId] of db
-      .prepare('select id, native_id, cwd, project_id from sessions where deleted_at is null')
-      .raw()
-      .all() as [string, string | null, string | null, string | null][]) {
-      sessions.set(id, { native, cwd: sessionPlace(cwd, projectId), projectId });
     }
+    readSessionFacts(db, sessions);
     for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
       string,
       string | null,
@@ -124,6 +124,34 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
   const current = rollup as StoredRollup;
   if (rebuilt) storeUsageRollup(db, current, prices.fingerprint, dataVersion);
   return { rollup: current, sessions, projectPaths, machines };
+}
+
+/**
+ * The live (not tombstoned) sessions' facts that stats shows and filters by, into `into` (a new map without it);
+ * with `activeSince` (ISO 8601), only the sessions with activity since then.
+ */
+export function readSessionFacts(
+  db: BetterSqlite3.Database,
+  into: Map<string, SessionFacts> = new Map(),
+  activeSince?: string,
+): Map<string, SessionFacts> {
+  const columns =
+    'select id, native_id, cwd, project_id, source, ended_at from sessions where deleted_at is null';
+  const query =
+    activeSince === undefined
+      ? db.prepare(columns).raw()
+      : db.prepare(`${columns} and ended_at >= ?`).raw().bind(activeSince);
+  for (const [id, native, cwd, projectId, agent, endedAt] of query.all() as [
+    string,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+  ][]) {
+    into.set(id, { native, cwd: sessionPlace(cwd, projectId), projectId, agent, endedAt });
+  }
+  return into;
 }
 
 /**
@@ -221,14 +249,11 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
   // same), so each response's winner is known when its run of rows ends, and no row is kept after that.
   const scan = db
     .prepare(
-      `select session_id, timestamp, model, message_id, request_id, is_sidechain, speed, input_tokens, output_tokens,
-              cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id
-         from turns indexed by idx_turns_usage where deleted_at is null
+      `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_usage where deleted_at is null
         order by message_id, request_id`,
     )
     .raw();
   const rows = new Map<string, RollupRow>();
-  const total = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
 
   /** Per session, the instants at which a turn names its model: what the session's model-less turns count under. */
   const modelsInEffect = new Map<string, { ms: number[]; models: string[] }>();
@@ -256,7 +281,7 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     const ms = Date.parse(r[1]);
     if (Number.isNaN(ms)) return null;
     if (r[2] === null) {
-      if (total(r) === 0 && !r[13]) {
+      if (usageTotal(r) === 0 && !r[13]) {
         modelless.push([r[0], ms, r[14]]);
         return null;
       }
@@ -272,67 +297,14 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     return countTurn(r[0], ms, r[2], r[14]);
   };
 
-  const addUsage = (r: TurnStatsRow, row: RollupRow) => {
-    const cost =
-      r[13] ??
-      prices.cost(
-        r[2],
-        {
-          input: r[7],
-          output: r[8],
-          cacheCreation: r[9],
-          cacheCreation1h: r[10],
-          cacheRead: r[11],
-          reasoning: r[12],
-        },
-        r[6],
-      );
+  forEachResponse(scan.iterate() as IterableIterator<TurnStatsRow>, prices, rowOf, (r, row, cost) => {
     row[5] += r[7];
     row[6] += r[8];
     row[7] += r[9];
     row[8] += r[11];
     if (cost === null) row[10]++;
     else row[9] += cost;
-  };
-
-  let runMessage: string | null = null;
-  let runRequest = '';
-  let winner: TurnStatsRow | null = null;
-  let winnerRow: RollupRow | null = null;
-  const endRun = () => {
-    if (winner !== null && winnerRow !== null) addUsage(winner, winnerRow);
-    winner = null;
-    winnerRow = null;
-  };
-  for (const r of scan.iterate() as IterableIterator<TurnStatsRow>) {
-    const message = r[3];
-    if (message === null) {
-      const row = rowOf(r);
-      if (row && total(r) !== 0) addUsage(r, row);
-      continue;
-    }
-    const request = r[4] ?? '';
-    if (message !== runMessage || request !== runRequest) {
-      endRun();
-      runMessage = message;
-      runRequest = request;
-    }
-    const row = rowOf(r);
-    if (total(r) === 0) continue;
-    const w: TurnStatsRow | null = winner;
-    const better =
-      w === null ||
-      (r[5] !== w[5]
-        ? r[5] < w[5]
-        : total(r) !== total(w)
-          ? total(r) > total(w)
-          : r[6] !== null && w[6] === null);
-    if (better) {
-      winner = r;
-      winnerRow = row;
-    }
-  }
-  endRun();
+  });
   for (const known of modelsInEffect.values()) {
     const order = known.ms.map((_, i) => i).sort((a, b) => known.ms[a]! - known.ms[b]!);
     known.ms = order.map((i) => known.ms[i]!);
@@ -342,6 +314,144 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     countTurn(sessionId, ms, modelInEffect(modelsInEffect.get(sessionId), ms), machine);
   }
   return [...rows.values()];
+}
+
+/** The columns of `TurnStatsRow`, in its order. */
+const TURN_USAGE_COLUMNS = `session_id, timestamp, model, message_id, request_id, is_sidechain, speed, input_tokens,
+  output_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id`;
+
+const usageTotal = (r: TurnStatsRow) => r[7] + r[8] + r[9] + r[11];
+
+/**
+ * The rule that counts each response once, stated here only. `rows` come ordered by message id then request id
+ * (no request id counts as an empty one). `turn` is called for every row and says where the row counts (or null);
+ * `usage` is called once per response with usage: for a turn without a message id, itself; for the turns that carry
+ * one message id and request id, the non-sidechain one with the largest usage (then the one with a speed, then the
+ * first), with its cost (the transcript's `costUSD`, else the price table's; null when the model has no price).
+ */
+function forEachResponse<T>(
+  rows: Iterable<TurnStatsRow>,
+  prices: UsagePrices,
+  turn: (r: TurnStatsRow) => T | null,
+  usage: (r: TurnStatsRow, target: T, cost: number | null) => void,
+): void {
+  const addUsage = (r: TurnStatsRow, target: T) =>
+    usage(
+      r,
+      target,
+      r[13] ??
+        prices.cost(
+          r[2],
+          {
+            input: r[7],
+            output: r[8],
+            cacheCreation: r[9],
+            cacheCreation1h: r[10],
+            cacheRead: r[11],
+            reasoning: r[12],
+          },
+          r[6],
+        ),
+    );
+  let runMessage: string | null = null;
+  let runRequest = '';
+  let winner: TurnStatsRow | null = null;
+  let winnerTarget: T | null = null;
+  const endRun = () => {
+    if (winner !== null && winnerTarget !== null) addUsage(winner, winnerTarget);
+    winner = null;
+    winnerTarget = null;
+  };
+  for (const r of rows) {
+    const message = r[3];
+    if (message === null) {
+      const target = turn(r);
+      if (target !== null && usageTotal(r) !== 0) addUsage(r, target);
+      continue;
+    }
+    const request = r[4] ?? '';
+    if (message !== runMessage || request !== runRequest) {
+      endRun();
+      runMessage = message;
+      runRequest = request;
+    }
+    const target = turn(r);
+    if (usageTotal(r) === 0) continue;
+    const w: TurnStatsRow | null = winner;
+    const better =
+      w === null ||
+      (r[5] !== w[5]
+        ? r[5] < w[5]
+        : usageTotal(r) !== usageTotal(w)
+          ? usageTotal(r) > usageTotal(w)
+          : r[6] !== null && w[6] === null);
+    if (better) {
+      winner = r;
+      winnerTarget = target;
+    }
+  }
+  endRun();
+}
+
+/** One response with usage, counted once (see `forEachResponse`): what billing blocks and the statusline add up. */
+export interface UsageEntry {
+  sessionId: string;
+  /** Epoch milliseconds of the turn that carries the counted usage. */
+  ms: number;
+  model: string | null;
+  input: number;
+  output: number;
+  cacheCreation: number;
+  cacheRead: number;
+  /** USD, or null when the model has no price. */
+  cost: number | null;
+}
+
+/**
+ * Every response with usage at or after `since` (an ISO 8601 instant; all of them without it), counted once as
+ * the rollup counts them, in time order. With `since`, only the turns of sessions active since then are read
+ * (found by idx_sessions_ended, then by idx_turns_session: turns have no index by time, which would cost every
+ * insert), so reading the last hours of a large database costs about those sessions; a response whose copies lie
+ * on both sides of `since` counts its copies from `since` on.
+ */
+export function readUsageEntries(
+  db: BetterSqlite3.Database,
+  prices: UsagePrices,
+  since?: string,
+): UsageEntry[] {
+  const scan = db
+    .prepare(
+      since === undefined
+        ? `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_usage where deleted_at is null
+            order by message_id, request_id`
+        : `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_session
+            where session_id in (select id from sessions
+                                  where ended_at >= @since and deleted_at is null)
+              and timestamp >= @since and deleted_at is null
+            order by message_id, request_id`,
+    )
+    .raw();
+  const rows = (
+    since === undefined ? scan.iterate() : scan.iterate({ since })
+  ) as IterableIterator<TurnStatsRow>;
+  const entries: UsageEntry[] = [];
+  forEachResponse(
+    rows,
+    prices,
+    (r) => (r[0] === null || Number.isNaN(Date.parse(r[1])) ? null : r),
+    (r, _target, cost) =>
+      entries.push({
+        sessionId: r[0]!,
+        ms: Date.parse(r[1]),
+        model: r[2],
+        input: r[7],
+        output: r[8],
+        cacheCreation: r[9],
+        cacheRead: r[11],
+        cost,
+      }),
+  );
+  return entries.sort((a, b) => a.ms - b.ms);
 }
 
 /**

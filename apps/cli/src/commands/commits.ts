@@ -78,6 +78,7 @@ const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
       listCommitViews(database, {
         includeHidden: args.values.all === true,
         ...(session ? { sessionId: session } : {}),
+        ...(args.values.agent?.trim() ? { agent: args.values.agent.trim() } : {}),
         limit,
       }),
     );
@@ -86,7 +87,11 @@ const listCommand: Command<OptionsOf<(typeof specs)['commits list']>> = {
       return ExitCode.ok;
     }
     if (views.length === 0) {
-      ctx.out("No commits. Import transcripts with 'agentlogs import'.");
+      ctx.out(
+        args.values.agent?.trim()
+          ? `No commits of agent "${args.values.agent.trim()}" (agents are named as 'agentlogs stats --by agent' shows them).`
+          : "No commits. Import transcripts with 'agentlogs import'.",
+      );
       return ExitCode.ok;
     }
     const lines = views.map((c) => {

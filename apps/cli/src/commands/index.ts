@@ -60,26 +60,83 @@ Examples:
   stats: commandSpec({
     name: 'stats',
     summary:
-      'Token usage and cost from the local database, by day, month, model, project, session or machine',
+      'Token usage and cost from the local database, by day, month, model, project, session, machine, agent or 5-hour block',
     usage:
-      'stats [--by day|month|model|project|session|machine] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--timezone TZ] [--json]',
+      'stats [--by day|month|model|project|session|machine|agent|block] [--since DATE] [--until DATE] [--agent NAME] [--breakdown] [--timezone TZ] [--offline] [--json]',
     help: `Options:
-  --by KEY              group rows by day (default), month, model, project (the cwd path), session or machine
-  -s, --since DATE      first local day to count (YYYY-MM-DD, inclusive)
-  -u, --until DATE      last local day to count (YYYY-MM-DD, inclusive)
+  --by KEY              group rows by day (default), month, model, project (the cwd path), session (with its
+                        project, agent and last activity), machine, agent, or block (5-hour billing windows)
+  -s, --since DATE      first local day to count (YYYY-MM-DD or YYYYMMDD, inclusive)
+  -u, --until DATE      last local day to count (YYYY-MM-DD or YYYYMMDD, inclusive)
+  --agent NAME          only the sessions of this agent (claude_code, codex; 'stats --by agent' lists them)
+  -b, --breakdown       under each row, one row per model
   --timezone TZ         time zone for days and months (default: $TZ or the system zone)
+  -O, --offline         accepted for ccusage users: stats never goes online (prices: see below)
 ${JSON_HELP}            print {"totals": {...}, "rows": [{"key", ...}]} for machines
 
 Tokens: input, output, cache writes and cache reads, each response counted once. Cost: the transcript's
-costUSD when present, otherwise the offline price table shipped with agentlogs; models missing from it are
-listed as unpriced (marked * in the table) and not counted as $0. Run 'agentlogs import' first.`,
+costUSD when present, otherwise the price table: the one 'agentlogs prices refresh' downloaded (LiteLLM's,
+as ccusage uses), else the one shipped with agentlogs. Models missing from it are listed as unpriced
+(marked * in the table) and not counted as $0. Run 'agentlogs import' first.
+
+Blocks (--by block) are Claude's 5-hour usage windows, as 'ccusage blocks' shows them: a block starts at the
+hour of the first message after a pause and ends 5 hours later; more than 5 hours without a message starts a
+new block after a gap. The active block shows its burn rate and where it will end. They count claude_code
+sessions unless --agent names another agent.
+
+Examples:
+  agentlogs stats --since 20261101 --breakdown
+  agentlogs stats --by session --agent claude_code
+  agentlogs stats --by block --json`,
     options: {
       by: { type: 'string' },
       since: { type: 'string', short: 's' },
       until: { type: 'string', short: 'u' },
+      agent: { type: 'string' },
+      breakdown: { type: 'boolean', short: 'b' },
       timezone: { type: 'string' },
+      offline: { type: 'boolean', short: 'O' },
       json,
     },
+  }),
+  statusline: commandSpec({
+    name: 'statusline',
+    summary:
+      "One line for Claude Code's status line: model, session, today's and this block's cost, burn rate",
+    usage: 'statusline',
+    help: `Reads the JSON Claude Code writes to a status line command's stdin and prints one line, as ccusage's
+statusline does:
+
+  🤖 Opus 4.1 | 💰 $0.09 session / $0.04 today / $0.04 block (4h 36m left) | 🔥 $1.02/hr | 🧠 85,000 (43%)
+
+Session cost: Claude Code's own total (cost.total_cost_usd), else this session's usage in the database.
+Today and the block: Claude Code usage in the database (run 'agentlogs sync --watch' or the import hook to
+keep it current; the statusline never reads transcripts). Context: the input's context_window, else the
+session's last response.
+
+In ~/.claude/settings.json:
+  "statusLine": { "type": "command", "command": "agentlogs statusline", "padding": 0 }`,
+  }),
+  'prices refresh': commandSpec({
+    name: 'prices refresh',
+    summary: 'Download current model prices (LiteLLM, as ccusage uses) for stats to use',
+    usage: 'prices refresh [--json]',
+    help: `Downloads LiteLLM's model_prices_and_context_window.json (AGENTLOGS_PRICES_URL chooses another
+address) and keeps its per-token prices in <data dir>/prices.json with today's date. From then on stats,
+machines and the statusline use them instead of the table shipped with agentlogs (unless that one is newer).
+Nothing else goes online for prices.
+
+Options:
+${JSON_HELP}  print {source, date, models, file}`,
+    options: { json },
+  }),
+  'prices show': commandSpec({
+    name: 'prices show',
+    summary: 'Say which price table is in force, from where and of which date',
+    usage: 'prices show [--json]',
+    help: `Options:
+${JSON_HELP}  print {source, date, models, downloaded, file}`,
+    options: { json },
   }),
   login: commandSpec({
     name: 'login',
@@ -190,10 +247,11 @@ Examples:
     summary:
       'Show who and where sync runs as, the last push and pull, pending records, dead letters, the connection',
     usage: 'sync status [--json]   (also: sync --status)',
-    help: `Shows the logged-in user, this machine, the backend URL, the last push and pull with their outcome,
-records pending per table, dead letters (records the server refused or that are over its caps, with the
-reason; released by 'agentlogs sync retry' or 'agentlogs push --force'),
-the conflicts of the last push and pull, and checks the connection (exit 5 when the check fails).
+    help: `Says whether sync is on (it is off until you log in), shows the logged-in user, this machine, the
+backend URL, the last push and pull (how long ago, how many records, what became of them), records pending
+per table, records the server refused (parked with the reason; 'agentlogs sync retry' or
+'agentlogs push --force' sends them again), the conflicts of the last push and pull, and checks the
+connection (exit 5 when the check fails). --json keeps the field names and ISO 8601 instants.
 
 Options:
 ${JSON_HELP}  print the status as JSON`,
@@ -440,10 +498,11 @@ ${JSON_HELP}  print {ok, checks: [{name, status, message, hint}], retention, dat
   'commits list': commandSpec({
     name: 'commits list',
     summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
-    usage: 'commits list [--all] [--session ID] [--limit N] [--json]',
+    usage: 'commits list [--all] [--session ID] [--agent NAME] [--limit N] [--json]',
     help: `Options:
   --all          include hidden commits
   --session ID   only the commits of this session
+  --agent NAME   only the commits of this agent's sessions (claude_code, codex)
   --limit N      at most N commits, newest first (default 50; 0 = all)
 ${JSON_HELP}     print an array of {id, title, hidden, session_id, project_name, git_hash, closed_by,
                  started_at, closed_at, machine_id, machine_name, turns, input_tokens, output_tokens,
@@ -453,6 +512,7 @@ Deleted commits are never listed.`,
     options: {
       all: { type: 'boolean' },
       session: { type: 'string' },
+      agent: { type: 'string' },
       limit: { type: 'string' },
       json,
     },
@@ -508,6 +568,7 @@ export interface CommandGroup {
 export const commandGroups: CommandGroup[] = [
   { name: 'config', summary: 'Read and change the settings of a profile', help: CONFIG_KEYS_HELP },
   { name: 'sync', summary: 'Sync this machine with your Supabase project' },
+  { name: 'prices', summary: 'The model prices that costs are computed with' },
   { name: 'access', summary: 'Who may write to your Supabase project (the owner decides)' },
   { name: 'encryption', summary: 'End-to-end encryption of the text your machines upload' },
   {
@@ -551,6 +612,11 @@ function many(list: CommandSpec[], load: () => Promise<Command[]>): CommandEntry
 export const commandTable: CommandEntry[] = [
   one(specs.import, async () => (await import('./import.js')).importCommand),
   one(specs.stats, async () => (await import('./stats.js')).statsCommand),
+  one(specs.statusline, async () => (await import('./statusline.js')).statuslineCommand),
+  ...many(
+    [specs['prices refresh'], specs['prices show']],
+    async () => (await import('./prices.js')).pricesCommands,
+  ),
   one(specs.login, async () => (await import('./login.js')).loginCommand),
   one(specs.whoami, async () => (await import('./whoami.js')).whoamiCommand),
   one(specs.logout, async () => (await import('./logout.js')).logoutCommand),

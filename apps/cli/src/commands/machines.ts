@@ -7,6 +7,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { oneLine } from '../printable.js';
+import { loadPrices } from '../prices.js';
 import { assertSyncEnabled, openLocalSyncStore } from '../sync/session.js';
 import { renderTable } from '../table.js';
 import type { specs } from './index.js';
@@ -51,7 +52,10 @@ export const machinesCommand: Command<OptionsOf<typeof specs.machines>> = {
     try {
       const rows = await listMachineTotals(local.database);
       const costs = new Map(
-        computeStats(local.database, { by: 'machine' }).rows.map((r) => [r.key, r.cost_usd]),
+        computeStats(local.database, { by: 'machine', prices: loadPrices(ctx) }).rows.map((r) => [
+          r.key,
+          r.cost_usd,
+        ]),
       );
       views = rows.map((r) => ({
         id: r.id,

@@ -102,7 +102,8 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
     assertSyncEnabled(ctx, 'sync status');
   } catch (error) {
     enabled = false;
-    disabledMessage = (error as Error).message;
+    if (!(error instanceof CliError)) throw error;
+    disabledMessage = error.message.replace(/; '[^']*' did nothing$/, '');
   }
   const report: SyncStatusReport = {
     profile: ctx.profile,
@@ -163,57 +164,177 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
   return report;
 }
 
-function when(outcome: Record<string, unknown> | null): string {
-  if (!outcome) return 'never';
-  const at = typeof outcome.at === 'string' ? outcome.at : '?';
-  if (outcome.ok === false && typeof outcome.error === 'string') return `${at}, failed: ${outcome.error}`;
-  const counts = ['accepted', 'rejected', 'deadLettered', 'records', 'applied', 'keptLocal']
-    .filter((k) => typeof outcome[k] === 'number')
-    .map((k) => `${k} ${outcome[k]}`);
-  return `${at}, ${outcome.ok === false ? 'with dead letters' : 'ok'}${counts.length > 0 ? ` (${counts.join(', ')})` : ''}`;
+/** How long ago `at` was, in words: "just now", "3 minutes ago", "2 hours ago", "5 days ago (2026-11-29)". */
+export function ago(at: string, now: number = Date.now()): string {
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) return 'at an unknown time';
+  const seconds = Math.round((now - ms) / 1000);
+  if (seconds < -60) return `in the future (${at}: is this machine's clock right?)`;
+  if (seconds < 45) return 'just now';
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return plural(hours, 'hour');
+  const days = Math.round(hours / 24);
+  const d = new Date(ms);
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return `${plural(days, 'day')} (${date})`;
 }
 
-export function printStatus(ctx: CommandContext, r: SyncStatusReport): void {
-  const user = r.user ? (r.user.github_login ?? r.user.email ?? r.user.id) : 'not logged in';
-  ctx.out(`Sync:          ${r.sync_enabled ? 'on' : 'off (AGENTLOGS_SYNC_ENABLED)'}`);
-  ctx.out(`User:          ${user}`);
-  ctx.out(`Machine:       ${r.machine.name} (${r.machine.id})`);
-  ctx.out(`Backend:       ${r.project_url ?? 'not configured'}`);
-  ctx.out(`Profile:       ${r.profile}`);
-  ctx.out(`Last push:     ${when(r.last_push)}`);
-  ctx.out(`Last pull:     ${when(r.last_pull)}`);
-  ctx.out(
-    `Conflicts:     ${r.conflicts.server_won} won by the server (last push), ${r.conflicts.kept_local} kept locally (last pull)`,
-  );
-  const content = r.content.error
-    ? `unusable settings: ${r.content.error}`
-    : `${r.content.level}${r.content.source === 'default' ? ' (default, recorded at the next sync)' : ''}`;
-  ctx.out(`Content:       ${content}`);
-  const encryption =
-    r.content.encryption_state === 'locked'
-      ? "locked: no text leaves this machine (run 'agentlogs encryption unlock')"
-      : r.content.encryption_state;
-  const locked = r.content.locked_fields > 0 ? `, ${r.content.locked_fields} fields locked here` : '';
-  ctx.out(`Encryption:    ${encryption}${locked}`);
-  ctx.out(
-    `Excluded:      ${r.content.excluded_sessions === 0 ? 'no sessions' : `${r.content.excluded_sessions} sessions (sync.exclude)`}`,
-  );
-  ctx.out(`Pending:       ${r.pending_total === 0 ? 'nothing' : `${r.pending_total} records`}`);
-  for (const [table, n] of Object.entries(r.pending)) if (n > 0) ctx.out(`  ${table.padEnd(18)} ${n}`);
-  ctx.out(`Dead letters:  ${r.dead_letters.length}`);
-  for (const d of r.dead_letters.slice(0, 10))
-    ctx.out(`  ${d.table}/${d.id} v${d.version}: ${d.code} ${d.message}`);
-  if (r.dead_letters.length > 10) ctx.out(`  … and ${r.dead_letters.length - 10} more (--json lists all)`);
-  const connection = r.connection.checked
-    ? r.connection.ok
-      ? `${r.connection.message}; ${r.connection.waiting_to_pull} records waiting to be pulled`
-      : `FAILED: ${r.connection.message}`
-    : `not checked: ${r.connection.message}`;
-  ctx.out(`Connection:    ${connection}`);
-  if (r.retention_at_risk)
-    ctx.out(
-      `Retention:     ${r.retention_at_risk} transcript${r.retention_at_risk === 1 ? '' : 's'} that Claude Code deletes within 7 days ${r.retention_at_risk === 1 ? 'is' : 'are'} not imported: run 'agentlogs import' ('agentlogs doctor' lists them)`,
-    );
+const count = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const num = (outcome: Record<string, unknown>, key: string) =>
+  typeof outcome[key] === 'number' ? (outcome[key] as number) : undefined;
+
+/** The last push or pull in words: when, how many records, and what became of them. */
+export function describeOutcome(
+  kind: 'push' | 'pull',
+  outcome: Record<string, unknown> | null,
+  now: number = Date.now(),
+): string {
+  if (!outcome) return 'never';
+  const when = ago(typeof outcome.at === 'string' ? outcome.at : '', now);
+  if (outcome.ok === false && typeof outcome.error === 'string') return `${when}, failed: ${outcome.error}`;
+  if (outcome.operation === 'watch') {
+    const moved = num(outcome, kind === 'push' ? 'pushed' : 'pulled') ?? 0;
+    return `${when} (sync --watch), ${moved === 0 ? 'nothing to move' : count(moved, 'record')}`;
+  }
+  const records = num(outcome, 'records') ?? 0;
+  const parts: string[] = [];
+  if (kind === 'push') {
+    const rejected = num(outcome, 'rejected') ?? 0;
+    const parked = num(outcome, 'deadLettered') ?? 0;
+    if (rejected > 0) parts.push(`${count(rejected, 'record')} replaced by the server's newer copy`);
+    if (parked > 0) parts.push(`${count(parked, 'record')} refused by the server and parked`);
+  } else {
+    const kept = num(outcome, 'keptLocal') ?? 0;
+    if (kept > 0) parts.push(`${count(kept, 'local copy', 'local copies')} kept (newer than the server's)`);
+    if (outcome.fullResync === true) parts.push('everything downloaded again');
+  }
+  return `${when}, ${records === 0 ? 'nothing to move' : count(records, 'record')}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/** One line of the text output: a label and its text, with indented detail lines below it. */
+export interface StatusLine {
+  label: string;
+  text: string;
+  details?: string[];
+}
+
+/**
+ * The sections of `sync status`, in order: each turns the report into its lines. A new piece of status is a
+ * field of the report (for --json) and a section here (for the text); the labels are aligned by `printStatus`.
+ */
+export const STATUS_SECTIONS: ((r: SyncStatusReport, now: number) => StatusLine[])[] = [
+  (r) => [{ label: 'Sync', text: syncState(r) }],
+  (r) => [
+    { label: 'User', text: r.user ? (r.user.github_login ?? r.user.email ?? r.user.id) : 'not logged in' },
+    { label: 'Machine', text: `${r.machine.name} (${r.machine.id})` },
+    { label: 'Backend', text: r.project_url ?? 'not configured' },
+    { label: 'Profile', text: r.profile },
+  ],
+  (r, now) => [
+    { label: 'Last push', text: describeOutcome('push', r.last_push, now) },
+    { label: 'Last pull', text: describeOutcome('pull', r.last_pull, now) },
+  ],
+  (r) =>
+    r.conflicts.server_won + r.conflicts.kept_local === 0
+      ? []
+      : [
+          {
+            label: 'Conflicts',
+            text: `${r.conflicts.server_won} won by the server (last push), ${r.conflicts.kept_local} kept locally (last pull)`,
+          },
+        ],
+  (r) => {
+    const level = r.content.error
+      ? `unusable settings: ${r.content.error}`
+      : `${r.content.level}${r.content.source === 'default' ? ' (default, recorded at the next sync)' : ''}`;
+    return [
+      { label: 'Content', text: level },
+      {
+        label: 'Encryption',
+        text: `${
+          r.content.encryption_state === 'locked'
+            ? "locked: no text leaves this machine (run 'agentlogs encryption unlock')"
+            : r.content.encryption_state
+        }${r.content.locked_fields > 0 ? `, ${r.content.locked_fields} fields locked here` : ''}`,
+      },
+      {
+        label: 'Excluded',
+        text:
+          r.content.excluded_sessions === 0
+            ? 'no sessions'
+            : `${count(r.content.excluded_sessions, 'session')} (sync.exclude)`,
+      },
+    ];
+  },
+  (r) => {
+    const details = Object.entries(r.pending)
+      .filter(([, n]) => n > 0)
+      .map(([table, n]) => `${table.padEnd(18)} ${n.toLocaleString('en-US')}`);
+    const waiting = !r.logged_in || !r.sync_enabled ? ', sent once sync is on' : ', sent at the next sync';
+    return [
+      {
+        label: 'Pending',
+        text: r.pending_total === 0 ? 'nothing' : `${count(r.pending_total, 'record')}${waiting}`,
+        details,
+      },
+    ];
+  },
+  (r) => {
+    if (r.dead_letters.length === 0) return [{ label: 'Refused', text: 'nothing' }];
+    const details = r.dead_letters
+      .slice(0, 10)
+      .map((d) => `${d.table}/${d.id} v${d.version}: ${d.code} ${d.message}`);
+    if (r.dead_letters.length > 10)
+      details.push(`… and ${r.dead_letters.length - 10} more (--json lists all)`);
+    return [
+      {
+        label: 'Refused',
+        text: `${count(r.dead_letters.length, 'record')} the server refused, parked ('agentlogs sync retry' sends them again)`,
+        details,
+      },
+    ];
+  },
+  (r) => [
+    {
+      label: 'Connection',
+      text: r.connection.checked
+        ? r.connection.ok
+          ? `${r.connection.message}; ${r.connection.waiting_to_pull === 0 ? 'nothing' : count(r.connection.waiting_to_pull ?? 0, 'record')} waiting to be pulled`
+          : `FAILED: ${r.connection.message}`
+        : `not checked (${r.connection.message})`,
+    },
+  ],
+  (r) =>
+    r.retention_at_risk
+      ? [
+          {
+            label: 'Retention',
+            text: `${count(r.retention_at_risk, 'transcript')} that Claude Code deletes within 7 days ${r.retention_at_risk === 1 ? 'is' : 'are'} not imported: run 'agentlogs import' ('agentlogs doctor' lists them)`,
+          },
+        ]
+      : [],
+];
+
+/** Whether sync runs, in words: off until login, off by the environment, off without a project, or on. */
+function syncState(r: SyncStatusReport): string {
+  if (!r.sync_enabled) return `off: ${r.connection.message}`;
+  if (!r.project_url) return "off until a Supabase project is set ('agentlogs help supabase')";
+  const profile = r.profile === 'default' ? '' : ` --profile ${r.profile}`;
+  if (!r.logged_in) return `off until you log in ('agentlogs login${profile}')`;
+  return 'on';
+}
+
+export function printStatus(ctx: CommandContext, r: SyncStatusReport, now: number = Date.now()): void {
+  const lines = STATUS_SECTIONS.flatMap((section) => section(r, now));
+  const width = Math.max(15, ...lines.map((l) => l.label.length + 4));
+  for (const line of lines) {
+    ctx.out(`${`${line.label}:`.padEnd(width)}${line.text}`);
+    for (const detail of line.details ?? []) ctx.out(`  ${detail}`);
+  }
 }
 
 export async function runSyncStatus(ctx: CommandContext, json: boolean): Promise<number> {
