@@ -1,3 +1,4 @@
+import { type SearchStatus, searchStatus } from '@agentlogs/local-store';
 import type { DeadLetter } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject, openProject } from '../config.js';
@@ -9,6 +10,8 @@ import type { specs } from './index.js';
 
 export interface SyncStatusReport {
   profile: string;
+  /** The full-text search index: its size, the turns it covers, sessions whose locked text it cannot hold. */
+  search: SearchStatus;
   sync_enabled: boolean;
   project_url: string | null;
   logged_in: boolean;
@@ -39,7 +42,7 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
   const { device, machineId, database, store } = openLocalSyncStore(ctx, 'read');
   let local: Pick<
     SyncStatusReport,
-    'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters' | 'content'
+    'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters' | 'content' | 'search'
   >;
   try {
     let content: SyncStatusReport['content'];
@@ -64,6 +67,7 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
       last_pull: (await store.lastOutcome('pull')) ?? null,
       pending: await store.pendingCounts(SYNC_TABLES),
       dead_letters: await store.listDeadLetters(),
+      search: searchStatus(database.sqlite),
     };
   } finally {
     await database.close();
@@ -175,6 +179,9 @@ export function printStatus(ctx: CommandContext, r: SyncStatusReport): void {
       ? `${r.connection.message}; ${r.connection.waiting_to_pull} records waiting to be pulled`
       : `FAILED: ${r.connection.message}`
     : `not checked: ${r.connection.message}`;
+  ctx.out(
+    `Search index:  ${(r.search.indexBytes / 1e6).toFixed(1)} MB for ${r.search.turns.toLocaleString('en-US')} turns${r.search.lockedSessions > 0 ? ` (${r.search.lockedSessions} sessions locked: encrypted, no key here; not searchable)` : ''}`,
+  );
   ctx.out(`Connection:    ${connection}`);
 }
 
