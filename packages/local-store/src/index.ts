@@ -111,6 +111,9 @@ export {
   type SessionView,
   type TurnPage,
   type TurnView,
+  type UsageGroup,
+  type UsageGroups,
+  usageGroups,
 } from './session-views.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {

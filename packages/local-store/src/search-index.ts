@@ -259,12 +259,20 @@ export function searchTurns(
         where s.deleted_at is null order by r.rank`,
     )
     .all(matchQuery, ...(filtered ? params : []), limit, offset, matchQuery) as Record<string, unknown>[];
+  // Counting reads no turn rows unless a time filter needs them: the matches are looked up in the
+  // (session_id, rowid) index, and only matching entries join their session.
+  const timeFiltered = where.length > 1;
   const counts = db
     .prepare(
-      `select count(*) as total, count(distinct t.session_id) as sessions from turn_search
-         join turns t on t.rowid = turn_search.rowid
-         join sessions s on s.id = t.session_id ${SESSION_JOINS}
-        where turn_search match ? and ${where.join(' and ')}`,
+      timeFiltered
+        ? `select count(*) as total, count(distinct t.session_id) as sessions from turn_search
+             join turns t on t.rowid = turn_search.rowid
+             join sessions s on s.id = t.session_id ${SESSION_JOINS}
+            where turn_search match ? and ${where.join(' and ')}`
+        : `select count(*) as total, count(distinct t.session_id) as sessions
+             from turns t indexed by idx_turns_session
+             join sessions s on s.id = t.session_id ${SESSION_JOINS}
+            where t.rowid in (select rowid from turn_search where turn_search match ?) and ${filter.sql}`,
     )
     .get(matchQuery, ...params) as { total: number; sessions: number };
   const hits = rows.map((row): SearchHit => {

@@ -374,6 +374,19 @@ Examples:
     options: { ...FILTER_OPTIONS, limit: { type: 'string' }, json },
     positionals: true,
   }),
+  ui: commandSpec({
+    name: 'ui',
+    summary: 'Open a local read-only dashboard: costs over time, sessions, search, sync status',
+    usage: 'ui [--port PORT] [--no-open]',
+    help: `Serves the dashboard on 127.0.0.1 only (never on the network), behind a random token in the URL it
+prints; it reads the local database and changes nothing. Every file it needs ships with agentlogs (works
+offline). Ctrl-C stops it.
+
+Options:
+  --port PORT   listen on this port (default: a free one)
+  --no-open     print the URL without opening a browser`,
+    options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } },
+  }),
   'commits list': commandSpec({
     name: 'commits list',
     summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
@@ -510,6 +523,7 @@ export const commandTable: CommandEntry[] = [
     async () => (await import('./sessions.js')).sessionsCommands,
   ),
   one(specs.search, async () => (await import('./search.js')).searchCommand),
+  one(specs.ui, async () => (await import('./ui.js')).uiCommand),
   ...many(
     [
       specs['commits list'],
