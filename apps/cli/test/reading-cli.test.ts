@@ -133,6 +133,19 @@ describe('agentlogs search', { timeout: 60_000 }, () => {
     expect(filtered.total).toBe(0);
   });
 
+  it('reports the index in sync status: its size and the turns it covers', async () => {
+    const run = await m.run(['sync', 'status', '--json'], env);
+    const report = JSON.parse(run.stdout) as {
+      search: { indexBytes: number; turns: number; pendingTurns: number };
+    };
+    expect(report.search.indexBytes).toBeGreaterThan(0);
+    expect(report.search.turns).toBe(sessions.reduce((n, s) => n + s.turns, 0));
+    expect(report.search.pendingTurns).toBe(0);
+    expect((await m.run(['sync', 'status'], env)).stdout).toMatch(
+      /Search index: +\d+\.\d MB for [\d,]+ turns/,
+    );
+  });
+
   it('refuses an empty query in one line', async () => {
     const run = await m.run(['search', '--', '*'], env);
     expect(run.code).toBe(2);

@@ -92,6 +92,7 @@ export {
 export type * from './schema.js';
 export {
   flushSearchIndex,
+  pendingSearchTurns,
   type SearchColumn,
   type SearchHit,
   type SearchOptions,

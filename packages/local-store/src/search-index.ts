@@ -102,6 +102,12 @@ export function flushSearchIndex(db: Sqlite): number {
   return indexed;
 }
 
+/** Turns written but not yet indexed (0 normally: every writer indexes what it wrote before committing). */
+export function pendingSearchTurns(db: Sqlite): number {
+  if (!hasSearchIndex(db)) return 0;
+  return db.prepare('select count(*) from turn_search_pending').pluck().get() as number;
+}
+
 export function hasSearchIndex(db: Sqlite): boolean {
   return (
     db.prepare("select 1 from sqlite_master where type = 'table' and name = 'turn_search_pending'").get() !==

@@ -1,4 +1,4 @@
-import { flushSearchIndex, searchTurns, toMatchQuery } from '@agentlogs/local-store';
+import { flushSearchIndex, pendingSearchTurns, searchTurns, toMatchQuery } from '@agentlogs/local-store';
 import type { Command, OptionsOf } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
@@ -33,8 +33,9 @@ export const searchCommand: Command<OptionsOf<typeof specs.search>> = {
     let result: ReturnType<typeof searchTurns>;
     try {
       // Turns a writer left unindexed (none, normally) are indexed first when this user may write.
-      if (!database.readonly)
+      if (!database.readonly && pendingSearchTurns(database.sqlite) > 0) {
         database.sqlite.transaction(() => flushSearchIndex(database.sqlite)).immediate();
+      }
       result = searchTurns(database, query, { ...filter, limit });
     } catch (error) {
       if (error instanceof CliError) throw error;
