@@ -148,6 +148,16 @@ describe.skipIf(unavailable !== null)('agentlogs ui in chromium', { timeout: 120
     const ok = await fetch(`${base}/api/sessions`, { headers: { 'x-agentlogs-token': token } });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { total: number }).total).toBe(sessions.length);
+    // The cost chart's figures are those of `stats`.
+    const costs = (await (
+      await fetch(`${base}/api/costs?by=model`, { headers: { 'x-agentlogs-token': token } })
+    ).json()) as { total_usd: number; series: { costs: number[] }[] };
+    const stats = await m.json<{ totals: { cost_usd: number } }>(['stats'], env);
+    expect(costs.total_usd).toBeCloseTo(stats.totals.cost_usd, 6);
+    expect(costs.series.reduce((sum, s) => sum + s.costs.reduce((a, b) => a + b, 0), 0)).toBeCloseTo(
+      costs.total_usd,
+      6,
+    );
     // Read-only: nothing but GET.
     expect(
       (await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'x-agentlogs-token': token } }))

@@ -110,11 +110,9 @@ export {
   type SessionFilter,
   type SessionPage,
   type SessionView,
+  sessionIdsMatching,
   type TurnPage,
   type TurnView,
-  type UsageGroup,
-  type UsageGroups,
-  usageGroups,
 } from './session-views.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {

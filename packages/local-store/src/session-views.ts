@@ -285,73 +285,13 @@ function toTurnView(row: Record<string, unknown>): TurnView {
   };
 }
 
-/**
- * Usage added up per 15-minute slot (UTC), model, speed, session and machine: what the dashboard's cost chart
- * prices and stacks. Within a group every count is added; a turn with a token count above 200,000 (priced at
- * another rate above that line) or a cost of its own stays a group of its own, so pricing each group's sums gives
- * the same total as pricing every turn.
- */
-export interface UsageGroup {
-  /** Start of the 15-minute slot, ISO-8601 UTC. */
-  slot: string;
-  model: string | null;
-  speed: string | null;
-  session_id: string;
-  machine_id: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_creation_1h_tokens: number;
-  cache_read_tokens: number;
-  reasoning_tokens: number;
-  /** The transcripts' own costs (turns that gave one; their tokens are not in the sums above). */
-  cost_usd: number;
-}
-
-export interface UsageGroups {
-  groups: UsageGroup[];
-  /** The live sessions the filter keeps, with their project path. */
-  sessions: Map<string, string | null>;
-  /** Machine names by id. */
-  machines: Map<string, string | null>;
-}
-
-export function usageGroups(store: StoreConnection, filter: SessionFilter): UsageGroups {
-  const db = sqliteOf(store);
+/** The live sessions the filter keeps (ids), for views that start from the usage rollup. */
+export function sessionIdsMatching(store: StoreConnection, filter: SessionFilter): Set<string> {
   const where = sessionFilterSql(filter);
-  const sessions = new Map<string, string | null>();
-  for (const [id, project] of db
-    .prepare(`select s.id, coalesce(p.path, s.cwd) from sessions s ${SESSION_JOINS} where ${where.sql}`)
-    .raw()
-    .all(...where.params) as [string, string | null][]) {
-    sessions.set(id, project);
-  }
-  const machines = new Map<string, string | null>();
-  for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
-    string,
-    string | null,
-  ][]) {
-    machines.set(id, name);
-  }
-  const priced = 't.cost_usd is null';
-  const groups = db
-    .prepare(`
-      select substr(t.timestamp, 1, 14) || printf('%02d', cast(substr(t.timestamp, 15, 2) as integer) / 15 * 15)
-               || ':00.000Z' as slot,
-        t.model, t.speed, t.session_id, t.machine_id,
-        sum(case when ${priced} then t.input_tokens else 0 end) as input_tokens,
-        sum(case when ${priced} then t.output_tokens else 0 end) as output_tokens,
-        sum(case when ${priced} then t.cache_creation_tokens else 0 end) as cache_creation_tokens,
-        sum(case when ${priced} then t.cache_creation_1h_tokens else 0 end) as cache_creation_1h_tokens,
-        sum(case when ${priced} then t.cache_read_tokens else 0 end) as cache_read_tokens,
-        sum(case when ${priced} then t.reasoning_tokens else 0 end) as reasoning_tokens,
-        coalesce(sum(t.cost_usd), 0) as cost_usd
-      from turns t indexed by idx_turns_usage
-      where t.deleted_at is null and t.session_id is not null
-        and (t.input_tokens + t.output_tokens + t.cache_creation_tokens + t.cache_read_tokens > 0 or t.cost_usd is not null)
-      group by slot, t.model, t.speed, t.session_id, t.machine_id,
-        case when ${priced} and max(t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens) > 200000
-          then t.rowid end`)
-    .all() as UsageGroup[];
-  return { groups: groups.filter((g) => sessions.has(g.session_id)), sessions, machines };
+  return new Set(
+    sqliteOf(store)
+      .prepare(`select s.id from sessions s ${SESSION_JOINS} where ${where.sql}`)
+      .pluck()
+      .all(...where.params) as string[],
+  );
 }

@@ -9,11 +9,14 @@ import {
   listMachineTotals,
   listSessionTurns,
   listSessionViews,
+  ROLLUP_WIDTH,
+  readUsageSnapshot,
+  SLOT_MS,
   type SqliteSyncStore,
   searchStatus,
   searchTurns,
+  sessionIdsMatching,
   toMatchQuery,
-  usageGroups,
 } from '@agentlogs/local-store';
 import { type FilterOptions, sessionFilterOf, wholeNumber } from '../reading/filters.js';
 import { turnCost, withCosts } from '../reading/views.js';
@@ -44,56 +47,38 @@ const numberOf = (query: Query, key: string, fallback: number, min = 0) =>
 
 const COST_KEYS = new Set(['machine', 'model', 'project']);
 
-/** Cost per local day, one series per machine (or model, or project): `{days, series: [{key, costs}]}`. */
+/**
+ * Cost per local day, one series per machine (or model, or project): `{days, series: [{key, costs}]}`. Read from
+ * the usage rollup `stats` reads (rebuilt first when a turn changed), so the totals are those of `stats`.
+ */
 export function costs(database: LocalDatabase, query: Query) {
   const by = query.get('by') ?? 'machine';
   if (!COST_KEYS.has(by)) throw new BadRequest('by must be machine, model or project');
-  const prices = loadPriceTable();
+  const keep = sessionIdsMatching(database, filterOf(query));
+  const { rollup, sessions, projectPaths, machines } = readUsageSnapshot(database.sqlite, loadPriceTable());
   const byKey = new Map<string, Map<string, number>>();
   const days = new Set<string>();
-  const dayOf = (iso: string) => {
-    const d = new Date(iso);
+  const dayOf = (slot: number) => {
+    const d = new Date(slot * SLOT_MS);
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   };
-  // Groups hold no token count above 200,000 per response, where every price is linear: the price of one
-  // token of each kind, times the group's sums, is what pricing each response gives.
-  const rateCache = new Map<string, ReturnType<typeof rateOf>>();
-  const rateOf = (model: string | null, speed: string | null) => {
-    const zero = { input: 0, output: 0, cacheCreation: 0, cacheCreation1h: 0, cacheRead: 0, reasoning: 0 };
-    const one = (usage: Partial<typeof zero>) => prices.cost(model, { ...zero, ...usage }, speed);
-    const input = one({ input: 1 });
-    if (input === null) return null;
-    return {
-      input,
-      output: one({ output: 1 }) ?? 0,
-      write5m: one({ cacheCreation: 1 }) ?? 0,
-      write1h: one({ cacheCreation: 1, cacheCreation1h: 1 }) ?? 0,
-      read: one({ cacheRead: 1 }) ?? 0,
-    };
-  };
-  const unitPrices = (model: string | null, speed: string | null) => {
-    const key = `${model}\u0000${speed}`;
-    if (!rateCache.has(key)) rateCache.set(key, rateOf(model, speed));
-    return rateCache.get(key) ?? null;
-  };
   let total = 0;
-  const usage = usageGroups(database, filterOf(query));
-  for (const g of usage.groups) {
-    const rates = unitPrices(g.model, g.speed);
-    const cost =
-      g.cost_usd +
-      (rates
-        ? g.input_tokens * rates.input +
-          g.output_tokens * rates.output +
-          (g.cache_creation_tokens - g.cache_creation_1h_tokens) * rates.write5m +
-          g.cache_creation_1h_tokens * rates.write1h +
-          g.cache_read_tokens * rates.read
-        : 0);
-    const machine = g.machine_id ? (usage.machines.get(g.machine_id) ?? g.machine_id) : null;
+  const rows = rollup.rows;
+  for (let at = 0; at < rows.length; at += ROLLUP_WIDTH) {
+    const sessionId = rollup.sessions[rows[at]!]!;
+    const session = sessions.get(sessionId);
+    if (!session || !keep.has(sessionId)) continue;
+    const cost = rows[at + 9]!;
+    const machine = rollup.machines[rows[at + 3]!] ?? null;
     const key =
-      (by === 'machine' ? machine : by === 'model' ? g.model : usage.sessions.get(g.session_id)) ??
-      '(unknown)';
-    const day = dayOf(g.slot);
+      (by === 'machine'
+        ? machine
+          ? (machines.get(machine) ?? machine)
+          : null
+        : by === 'model'
+          ? rollup.models[rows[at + 2]!]
+          : ((session.projectId ? projectPaths.get(session.projectId) : null) ?? session.cwd)) ?? '(unknown)';
+    const day = dayOf(rows[at + 1]!);
     days.add(day);
     const series = byKey.get(key) ?? new Map<string, number>();
     series.set(day, (series.get(day) ?? 0) + cost);
@@ -103,6 +88,7 @@ export function costs(database: LocalDatabase, query: Query) {
   const sortedDays = [...days].sort();
   const series = [...byKey.entries()]
     .map(([key, values]) => ({ key, costs: sortedDays.map((d) => values.get(d) ?? 0) }))
+    .filter((s) => s.costs.some((c) => c > 0))
     .sort((a, b) => b.costs.reduce((x, y) => x + y, 0) - a.costs.reduce((x, y) => x + y, 0));
   return { by, days: sortedDays, series, total_usd: total };
 }
