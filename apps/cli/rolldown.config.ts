@@ -102,6 +102,39 @@ function supabaseMigrations(): Plugin {
   };
 }
 
+/**
+ * The dashboard of `agentlogs ui` (src/ui/app/): its page is bundled for the browser (preact, htm, Chart.js; no
+ * CDN) by a nested build and lands as `dist/ui/app.js` beside `dist/ui/index.html`, where the server reads them.
+ */
+function dashboardAssets(): Plugin {
+  const dir = path.join(here, 'src', 'ui', 'app');
+  return {
+    name: 'dashboard-assets',
+    async buildStart() {
+      const { rolldown } = await import('rolldown');
+      const bundle = await rolldown({
+        input: path.join(dir, 'main.ts'),
+        platform: 'browser',
+        logLevel: 'warn',
+      });
+      const { output } = await bundle.generate({
+        format: 'iife',
+        minify: process.env.AGENTLOGS_BUNDLE_MINIFY !== 'false',
+      });
+      await bundle.close();
+      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (file.endsWith('.ts')) this.addWatchFile(path.join(dir, file));
+      }
+      this.emitFile({ type: 'asset', fileName: 'ui/app.js', source: output[0].code });
+      this.emitFile({
+        type: 'asset',
+        fileName: 'ui/index.html',
+        source: readFileSync(path.join(dir, 'index.html')),
+      });
+    },
+  };
+}
+
 /** `dist/bin.js` is the `bin` of the package: runnable as `./dist/bin.js` (the shebang comes from src/bin.ts). */
 function executableEntry(): Plugin {
   return {
@@ -180,6 +213,7 @@ export default defineConfig({
     workspaceSourceMaps(),
     moduleRelativeFiles(),
     supabaseMigrations(),
+    dashboardAssets(),
     executableEntry(),
     removeStaleOutput(),
   ],

@@ -2,7 +2,7 @@
  * `pnpm bench`: builds everything, then runs the parts selected with `--only` (default: all) and prints one
  * table per part; the full result goes to bench/results/latest.json.
  *
- *   pnpm bench [-- --only ingest|sync|e2e|content|hook[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
+ *   pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,10 +13,10 @@ import { runIngestBench } from './ingest-bench.js';
 import { rssMethod } from './measure.js';
 import { formatIngest } from './report.js';
 
-const PARTS = ['ingest', 'sync', 'e2e', 'content', 'hook'] as const;
+const PARTS = ['ingest', 'sync', 'e2e', 'content', 'hook', 'reading'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
+const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
   --only      parts to run (repeatable or comma-separated; default: all)
   --sessions  sessions in the synthetic Claude Code tree (default 2000, about 200 MB)
   --seed      generator seed (default 1)
@@ -119,6 +119,16 @@ async function main(): Promise<void> {
   if (parts.includes('sync')) {
     process.stdout.write('\n== sync: push / pull through supabase-js → stand-in → Postgres ==\n');
     results.sync = await runOptionalPart('sync-bench.js', 'runSyncBench', { repoRoot, log });
+  }
+  if (parts.includes('reading')) {
+    process.stdout.write('\n== reading: search, indexing, dashboard ==\n');
+    results.reading = await runOptionalPart('reading-bench.js', 'runReadingBench', {
+      repoRoot,
+      log,
+      sessions,
+      seed,
+      runs,
+    });
   }
   if (parts.includes('e2e')) {
     process.stdout.write('\n== e2e: tree imported on A, pushed, pulled on B ==\n');

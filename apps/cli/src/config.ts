@@ -64,7 +64,7 @@ export class CredentialStore {
    * Removes `key` unless another process wrote it since this one last read or wrote it (its value then is
    * newer than the one that failed). Returns whether the entry is gone.
    */
-  removeItem = (key: string): boolean => {
+  removeUnlessNewer = (key: string): boolean => {
     const raw = this.read(key);
     if (raw === undefined) return true;
     if (this.seen.has(key) && raw !== this.seen.get(key)) return false;
@@ -73,13 +73,18 @@ export class CredentialStore {
     return true;
   };
 
+  /** The storage interface supabase-js calls: `removeUnlessNewer` without its answer. */
+  removeItem = (key: string): void => {
+    this.removeUnlessNewer(key);
+  };
+
   /**
-   * Removes the session of one project, only while it is the session this process used (see `removeItem`);
+   * Removes the session of one project, only while it is the session this process used (see `removeUnlessNewer`);
    * the sessions of other projects, and logins in progress, stay. Returns false when a
    * newer session, written meanwhile by another process, was kept.
    */
   forgetSession(storageKey: string): boolean {
-    const removed = this.removeItem(storageKey);
+    const removed = this.removeUnlessNewer(storageKey);
     // A login in progress in another process keeps its verifier; an empty file is not left behind.
     if (removed && Object.keys(this.conf().store).length === 0) this.clear();
     return removed;

@@ -70,7 +70,7 @@ export function claudeRetention(
     const settingsFile = settingsFileOf(root);
     const configured = cleanupPeriodDays(readText(settingsFile));
     const days = configured ?? DEFAULT_CLEANUP_PERIOD_DAYS;
-    const files = findTranscriptFiles([root], []);
+    const files = findTranscriptFiles({ claude_code: [root] });
     const atRisk: TranscriptAtRisk[] = [];
     for (const f of files) {
       const deletesAt = f.mtimeMs + days * DAY_MS;

@@ -366,7 +366,7 @@ describe('login, logout and sessions against the stand-in', { timeout: 60_000 },
     expect(failing.getItem(here)).toBe('{"access_token":"old"}');
     const loggingIn = new CredentialStore({ home: m.home, profile: 'default' });
     loggingIn.setItem(here, '{"access_token":"new"}');
-    expect(failing.removeItem(here)).toBe(false);
+    expect(failing.removeUnlessNewer(here)).toBe(false);
     expect(new CredentialStore({ home: m.home, profile: 'default' }).getItem(here)).toBe(
       '{"access_token":"new"}',
     );

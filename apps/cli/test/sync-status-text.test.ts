@@ -34,7 +34,17 @@ function report(overrides: Partial<SyncStatusReport> = {}): SyncStatusReport {
     dead_letters: [],
     conflicts: { server_won: 0, kept_local: 0 },
     connection: { checked: true, ok: true, message: 'reachable, session valid', waiting_to_pull: 0 },
-    content: { level: 'redacted', source: 'profile', encryption: false, excluded_sessions: 0, error: null },
+    content: {
+      level: 'redacted',
+      source: 'profile',
+      encryption: false,
+      encryption_state: 'off',
+      locked_fields: 0,
+      excluded_sessions: 0,
+      error: null,
+    },
+    search: { indexBytes: 2_500_000, turns: 1200, pendingTurns: 0, lockedSessions: 0 },
+    retention_at_risk: null,
     ...overrides,
   };
 }

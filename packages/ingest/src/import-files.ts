@@ -26,8 +26,7 @@ export interface FileSet {
   paths: string[];
 }
 
-export interface FileImportOptions
-  extends Omit<ImportOptions, 'claudeRoots' | 'codexRoots' | 'onProgress' | 'batchSize'> {
+export interface FileImportOptions extends Omit<ImportOptions, 'roots' | 'onProgress' | 'batchSize'> {
   files: FileSet[];
   batchSize?: number;
 }

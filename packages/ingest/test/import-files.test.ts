@@ -58,7 +58,7 @@ describe('importTranscriptFiles', () => {
     expect(result).toMatchObject({ filesFound: 3, filesRead: 3, filesFailed: [] });
     expect(result.sessionsAdded).toBeGreaterThan(0);
     const whole = freshStore();
-    importTranscripts(whole.sqlite, { claudeRoots: [root], codexRoots: [], deviceId: DEVICE, now });
+    importTranscripts(whole.sqlite, { roots: { claude_code: [root] }, deviceId: DEVICE, now });
     const rows = sessionRows(one, SESSION);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows).toEqual(sessionRows(whole, SESSION));

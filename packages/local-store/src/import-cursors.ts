@@ -6,6 +6,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { LegacyFolder } from './legacy-fold.js';
+import { flushSearchIndex } from './search-index.js';
 import { TranscriptWriter } from './transcript-writer.js';
 
 /** Where the last import of one file stopped. */
@@ -189,12 +190,20 @@ export class TranscriptImport {
 
   /** Commits the open group transaction, if any. */
   commitGroup(): void {
-    if (this.db.inTransaction) this.db.exec('COMMIT');
+    if (!this.db.inTransaction) return;
+    // The turns the group wrote go into the search index in the same transaction, in one statement.
+    flushSearchIndex(this.db);
+    this.db.exec('COMMIT');
   }
 
   /** Runs `write` as one file's savepoint inside the group (its own transaction when no group is open). */
   inFile<T>(write: () => T): T {
-    return this.db.transaction(write)();
+    if (this.db.inTransaction) return this.db.transaction(write)();
+    return this.db.transaction(() => {
+      const result = write();
+      flushSearchIndex(this.db);
+      return result;
+    })();
   }
 
   /** Sidechain (subagent) turns of these sessions join their parent's segments, in one transaction. */

@@ -95,6 +95,30 @@ export {
   type TurnRecord,
 } from './records.js';
 export type * from './schema.js';
+export {
+  flushSearchIndex,
+  pendingSearchTurns,
+  type SearchColumn,
+  type SearchHit,
+  type SearchOptions,
+  type SearchResult,
+  type SearchStatus,
+  searchStatus,
+  searchTurns,
+  toMatchQuery,
+} from './search-index.js';
+export {
+  findSessionIds,
+  getSessionView,
+  listSessionTurns,
+  listSessionViews,
+  type SessionFilter,
+  type SessionPage,
+  type SessionView,
+  sessionIdsMatching,
+  type TurnPage,
+  type TurnView,
+} from './session-views.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {
   isSyncedTable,

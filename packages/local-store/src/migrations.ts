@@ -9,6 +9,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { agentlogsUuid } from './ids.js';
+import { SEARCH_INDEX_BUILD, SEARCH_INDEX_DDL } from './search-index.js';
 import { LEGACY_SYNC_TABLES, SYNCED_TABLES } from './tables.js';
 
 /** SQL of the trigger that ignores an INSERT of an id listed in `purged_records` for `table`. */
@@ -459,6 +460,19 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const table of ['projects', 'sessions', 'cognitive_commits', 'turns', 'visuals']) {
         c.addColumn(table, 'content_state', 'text');
       }
+    },
+  },
+  {
+    version: 21,
+    name: 'full-text search: an FTS5 index over the text and tool calls of every live turn',
+    up(c) {
+      // src/search-index.ts; docs/decisions/0095-full-text-search-index.md. An existing database is indexed
+      // here, in one statement (the import and the pull index what they write in their own transactions).
+      const existed = c.db
+        .prepare("select 1 from sqlite_master where type = 'table' and name = 'turn_search'")
+        .get();
+      c.exec(SEARCH_INDEX_DDL);
+      if (!existed) c.db.exec(SEARCH_INDEX_BUILD);
     },
   },
   {

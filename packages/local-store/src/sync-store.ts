@@ -35,6 +35,7 @@ import {
   uploadForm,
 } from './outgoing.js';
 import type { DeadLettersTable } from './schema.js';
+import { flushSearchIndex } from './search-index.js';
 import {
   isSyncedTable,
   LEGACY_SYNC_TABLES,
@@ -130,7 +131,14 @@ export class SqliteSyncStore implements LocalStore {
     try {
       // Pulled pages arrive in change_seq order, not parents first; the server's copy is the truth.
       if (restoreForeignKeys) this.sqlite.pragma('foreign_keys = OFF');
-      return this.sqlite.transaction(fn).immediate();
+      return this.sqlite
+        .transaction(() => {
+          const result = fn();
+          // Turns written here (pulled, edited) go into the search index before the commit.
+          flushSearchIndex(this.sqlite);
+          return result;
+        })
+        .immediate();
     } catch (error) {
       throw this.database.translateError(error);
     } finally {

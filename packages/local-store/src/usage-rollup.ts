@@ -111,7 +111,6 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
       .all() as [string, string | null][]) {
       projectPaths.set(id, isEnvelope(path) ? `(locked project ${id.slice(0, 8)})` : path);
     }
-    }
     readSessionFacts(db, sessions);
     for (const [id, name] of db.prepare('select id, name from machines').raw().all() as [
       string,

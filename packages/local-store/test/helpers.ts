@@ -24,13 +24,14 @@ export function copyFixture(name: string, dir: string): string {
 
 export type Row = Record<string, unknown>;
 
-/** Every row of every table of a database file, opened read-only, keyed by table name, ordered by rowid. */
+/** Every row of every data table of a database file (not the search index), opened read-only, keyed by table name, ordered by rowid. */
 export function readAllRows(path: string): Record<string, Row[]> {
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   try {
     const tables = db
       .prepare(
-        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name",
+        // The search index (`turn_search` and its shadow tables, schema v21) is derived from the turns.
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'turn_search%' order by name",
       )
       .all() as { name: string }[];
     const out: Record<string, Row[]> = {};

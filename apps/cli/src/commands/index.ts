@@ -32,6 +32,15 @@ the stored value, which beats the default.`;
 const PASSPHRASE_HELP = `The passphrase is asked on the terminal (not echoed). For scripts: --passphrase-file FILE (its first
 line) or AGENTLOGS_PASSPHRASE. It is never printed, logged or sent.`;
 
+/** The filters `sessions list` and `search` share. */
+const FILTER_OPTIONS = {
+  project: { type: 'string' },
+  machine: { type: 'string' },
+  agent: { type: 'string' },
+  since: { type: 'string', short: 's' },
+  until: { type: 'string', short: 'u' },
+} as const;
+
 const COMMIT_ID_NOTE = 'The id may be a unique prefix of 6 or more characters.';
 const COMMIT_SYNC_NOTE = "The change is local until the next 'agentlogs push' or 'agentlogs sync'.";
 
@@ -495,6 +504,75 @@ what to do). Codex CLI deletes no rollouts, so it has no retention to check.
 ${JSON_HELP}  print {ok, checks: [{name, status, message, hint}], retention, database, hooks}`,
     options: { json },
   }),
+  'sessions list': commandSpec({
+    name: 'sessions list',
+    summary:
+      'List sessions, newest first, with machine, project, agent, first prompt, turns, tokens and cost',
+    usage:
+      'sessions list [--project P] [--machine M] [--agent A] [--since DATE] [--until DATE] [--limit N] [--json]',
+    help: `Options:
+  --project P        sessions of this project (its path, last folder name, or part of the path)
+  --machine M        sessions recorded on this machine (name or id)
+  --agent A          claude_code or codex
+  -s, --since DATE   from this local day (YYYY-MM-DD, inclusive)
+  -u, --until DATE   up to this local day (inclusive)
+  --limit N          at most N sessions (default 50; 0 = all)
+${JSON_HELP}          print {"total", "sessions": [...]}
+
+On a terminal, a long list opens in $PAGER (less by default).`,
+    options: { ...FILTER_OPTIONS, limit: { type: 'string' }, json },
+  }),
+  'sessions show': commandSpec({
+    name: 'sessions show',
+    summary: 'Show a session: prompts and answers, tool calls on one line, subagents nested, cost per turn',
+    usage: 'sessions show <id> [--json]',
+    help: `The id is the agent's session id (or the row id), or 6 or more of its first characters.
+Tool calls are folded to one line with the size of their result; a subagent's turns are nested under the
+call that started it. On a terminal the conversation opens in $PAGER (less by default).
+
+${JSON_HELP}  print {"session", "turns": [...]}`,
+    options: { json },
+    positionals: true,
+  }),
+  search: commandSpec({
+    name: 'search',
+    summary: 'Full-text search over every turn (prompts, answers, tool calls), best matches first',
+    usage:
+      'search <words> [--project P] [--machine M] [--agent A] [--since DATE] [--until DATE] [--limit N] [--json]',
+    help: `Every word must occur; "a phrase" in that order; word* matches a prefix; OR between two terms matches
+either. Ranked by bm25 (a match in the text counts twice one in a tool call); each hit shows a snippet with
+the words marked, and the session id to pass to 'agentlogs sessions show'.
+
+Options:
+  --project P        sessions of this project (its path, last folder name, or part of the path)
+  --machine M        sessions recorded on this machine (name or id)
+  --agent A          claude_code or codex
+  -s, --since DATE   from this local day (YYYY-MM-DD, inclusive)
+  -u, --until DATE   up to this local day (inclusive)
+  --limit N          at most N hits (default 20)
+${JSON_HELP}          print {"query", "hits": [{"snippet", "matches": [[start, end]], ...}], "total", "sessions", "locked_sessions"}
+
+Text that is encrypted and has no key on this machine is not searched: the result says in how many sessions.
+
+Examples:
+  agentlogs search "fix the migration" --project api
+  agentlogs search migrat* --since 2026-11-01 --json`,
+    options: { ...FILTER_OPTIONS, limit: { type: 'string' }, json },
+    positionals: true,
+  }),
+  ui: commandSpec({
+    name: 'ui',
+    summary: 'Open a local read-only dashboard: costs over time, sessions, search, sync status',
+    usage: 'ui [--port PORT] [--no-open]',
+    help: `Serves the dashboard on 127.0.0.1 only (never on the network), behind a random token in the URL it
+prints; it reads the local database and changes nothing. Every file it needs ships with agentlogs (works
+offline). Ctrl-C stops it.
+
+Options:
+  --port PORT   listen on this port (default: a free one)
+  --no-open     print the URL without opening a browser`,
+    options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } },
+  }),
   'commits list': commandSpec({
     name: 'commits list',
     summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
@@ -577,6 +655,10 @@ export const commandGroups: CommandGroup[] = [
     help: "Without the hook, a session is kept only if 'agentlogs import' runs before Claude Code deletes it.",
   },
   {
+    name: 'sessions',
+    summary: 'Read your sessions: list them, show one conversation',
+  },
+  {
     name: 'commits',
     summary: 'Cognitive commits: the units of work of a session, each closed by a git commit or its end',
     help: `${COMMIT_ID_NOTE} Edits are local until the next 'agentlogs push' or 'agentlogs sync'.`,
@@ -651,6 +733,12 @@ export const commandTable: CommandEntry[] = [
     async () => (await import('./hooks.js')).hooksCommands,
   ),
   one(specs.machines, async () => (await import('./machines.js')).machinesCommand),
+  ...many(
+    [specs['sessions list'], specs['sessions show']],
+    async () => (await import('./sessions.js')).sessionsCommands,
+  ),
+  one(specs.search, async () => (await import('./search.js')).searchCommand),
+  one(specs.ui, async () => (await import('./ui.js')).uiCommand),
   ...many(
     [
       specs['commits list'],

@@ -1,3 +1,4 @@
+import { type SearchStatus, searchStatus } from '@agentlogs/local-store';
 import type { DeadLetter } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';
 import { openLoggedInProject, openProject } from '../config.js';
@@ -10,6 +11,8 @@ import type { specs } from './index.js';
 
 export interface SyncStatusReport {
   profile: string;
+  /** The full-text search index: its size, the turns it covers, sessions whose locked text it cannot hold. */
+  search: SearchStatus;
   sync_enabled: boolean;
   project_url: string | null;
   logged_in: boolean;
@@ -56,7 +59,7 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
   const { device, machineId, database, store } = openLocalSyncStore(ctx, 'read');
   let local: Pick<
     SyncStatusReport,
-    'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters' | 'content'
+    'cursor' | 'last_push' | 'last_pull' | 'pending' | 'dead_letters' | 'content' | 'search'
   >;
   try {
     let content: SyncStatusReport['content'];
@@ -92,6 +95,7 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
       last_pull: (await store.lastOutcome('pull')) ?? null,
       pending: await store.pendingCounts(SYNC_TABLES),
       dead_letters: await store.listDeadLetters(),
+      search: searchStatus(database.sqlite),
     };
   } finally {
     await database.close();
@@ -298,6 +302,12 @@ export const STATUS_SECTIONS: ((r: SyncStatusReport, now: number) => StatusLine[
       },
     ];
   },
+  (r) => [
+    {
+      label: 'Search index',
+      text: `${(r.search.indexBytes / 1e6).toFixed(1)} MB for ${count(r.search.turns, 'turn')}${r.search.lockedSessions > 0 ? ` (${count(r.search.lockedSessions, 'session')} locked: encrypted, no key here; not searchable)` : ''}`,
+    },
+  ],
   (r) => [
     {
       label: 'Connection',
