@@ -63,6 +63,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     normalize: normalizeContentLevel,
   },
   {
+    key: 'sync.enabled',
+    env: 'AGENTLOGS_SYNC_ENABLED',
+    description: "whether this profile syncs at all: true, or false after 'agentlogs sync disable'",
+    fallback: () => 'true',
+    normalize: normalizeBoolean,
+  },
+  {
     key: 'sync.redact.patterns',
     env: 'AGENTLOGS_SYNC_REDACT_PATTERNS',
     description: 'your own redaction patterns at sync.content=redacted: a JSON array of regular expressions',
@@ -408,7 +415,7 @@ export function normalizeAnonKey(value: string): string {
   return key;
 }
 
-function normalizeProjectUrl(value: string): string {
+export function normalizeProjectUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -429,4 +436,12 @@ function normalizeProjectUrl(value: string): string {
     });
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `true` or `false` (also 1/0, yes/no, on/off). */
+function normalizeBoolean(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return 'true';
+  if (['0', 'false', 'no', 'off'].includes(v)) return 'false';
+  throw new CliError(`expected true or false, got "${value}"`, { exitCode: ExitCode.usage });
 }

@@ -1,4 +1,5 @@
 export * from './client.js';
+export * from './cloud-data.js';
 export * from './project.js';
 export * from './realtime.js';
 export * from './remote.js';
