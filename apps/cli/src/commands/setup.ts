@@ -133,6 +133,10 @@ async function askValue(
 
 const int = (n: number) => n.toLocaleString('en-US');
 const FREE_PLAN_DATABASE_BYTES = 500 * 1024 * 1024;
+const share = (bytes: number) => {
+  const percent = (bytes / FREE_PLAN_DATABASE_BYTES) * 100;
+  return percent < 0.1 ? 'under 0.1%' : `${percent.toFixed(1)}%`;
+};
 
 export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
   name: 'setup',
@@ -186,7 +190,8 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
       interactive,
     );
 
-    // 2. Check the project before saving anything.
+    // 2. Check the project before changing anything: it answers, GitHub sign-in is on, its schema is current
+    // (applied or upgraded here when the database URL is given).
     ui.step(`Checking ${url}…`);
     const remote = await import('@agentlogs/supabase-remote');
     let auth: { githubEnabled: boolean };
@@ -207,6 +212,13 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
       });
     }
     ui.done('The project answers and accepts the anon key.');
+    if (!auth.githubEnabled) {
+      throw new CliError('GitHub sign-in is not enabled in this project', {
+        exitCode: ExitCode.config,
+        hint: `Dashboard → Authentication → Sign In / Providers → GitHub: enable it with the client id and secret of a GitHub OAuth app whose callback is ${url}/auth/v1/callback, and allow http://127.0.0.1:*/callback under URL Configuration → Redirect URLs (see ${seeHelp('login')}); then run setup again`,
+      });
+    }
+    ui.done('GitHub sign-in is enabled.');
 
     const rpc = new remote.ProjectRpc(remote.createProjectClient({ url, anonKey }));
     const askSchema = async () => {
@@ -261,13 +273,6 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
       }
     }
     ui.done(`The schema is up to date (${verdict.latest}).`);
-    if (!auth.githubEnabled) {
-      throw new CliError('GitHub sign-in is not enabled in this project', {
-        exitCode: ExitCode.config,
-        hint: `Dashboard → Authentication → Sign In / Providers → GitHub: enable it with the client id and secret of a GitHub OAuth app whose callback is ${url}/auth/v1/callback, and allow http://127.0.0.1:*/callback under URL Configuration → Redirect URLs (see ${seeHelp('login')}); then run setup again`,
-      });
-    }
-    ui.done('GitHub sign-in is enabled.');
 
     // 3. Save the project and the content level.
     await config.set('supabase.url', url);
@@ -341,7 +346,7 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
     const upload = await firstUpload(ctx);
     ui.step(
       `First upload: ${int(upload.sessions)} sessions, ${int(upload.rows)} rows, ${formatBytes(upload.bytes)} as sent at content level ${upload.level}` +
-        ` (${((upload.bytes / FREE_PLAN_DATABASE_BYTES) * 100).toFixed(1)}% of the free plan's 500 MB database; the stored size is larger).`,
+        ` (${share(upload.bytes)} of the free plan's 500 MB database; stored, it takes more).`,
     );
 
     // 6. Sync now, and the background service.
