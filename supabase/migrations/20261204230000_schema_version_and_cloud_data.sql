@@ -2,16 +2,17 @@
 --
 -- agentlogs_schema() lists the migrations applied to this database, as the Supabase CLI (and `agentlogs schema
 -- apply`, which records them the same way) keeps them in supabase_migrations.schema_migrations. A client compares
--- it with the migrations it ships and, when some are missing, names the command that applies them. It is the one
--- function anon may call: `agentlogs setup` checks the project before anyone has logged in, and the list of
--- migration versions tells nothing about anyone's data.
+-- it with the migrations it ships and, when some are missing, names the command that applies them. Like every
+-- function here it is not anon's to call: before a login, `agentlogs setup` reads the versions from the database
+-- itself (with the database URL it needs to apply them anyway), or learns from the anon key alone only that the
+-- function exists (refused) or not (unknown to the API).
 --
 -- delete_my_cloud_data() removes every synced record and the profile of the signed-in user (`agentlogs sync
 -- disable --delete-cloud-data`). The records of other users, the user's place in private.allowed_users (who may
 -- write is the owner's decision, not data) and the user's change counter in private.sync_state (so that the pull
 -- cursors of the user's other machines stay valid for what they push later) are kept.
 
-create function public.agentlogs_schema() returns jsonb
+create function private.schema_versions() returns jsonb
 language plpgsql stable security definer
 set search_path = ''
 as $$
@@ -26,6 +27,13 @@ begin
     into versions;
   return jsonb_build_object('versions', versions, 'latest', versions ->> (jsonb_array_length(versions) - 1));
 end;
+$$;
+
+create function public.agentlogs_schema() returns jsonb
+language sql stable security invoker
+set search_path = ''
+as $$
+  select private.schema_versions()
 $$;
 comment on function public.agentlogs_schema() is
   'The migration versions applied to this database (supabase_migrations.schema_migrations), oldest first.';
@@ -70,8 +78,10 @@ $$;
 comment on function public.delete_my_cloud_data() is
   'Removes every synced record, the profile and the machine sync times of the signed-in user; returns the rows removed per table.';
 
-revoke all on function public.agentlogs_schema() from public;
-grant execute on function public.agentlogs_schema() to anon, authenticated, service_role;
+revoke all on function private.schema_versions() from public, anon;
+grant execute on function private.schema_versions() to authenticated, service_role;
+revoke all on function public.agentlogs_schema() from public, anon;
+grant execute on function public.agentlogs_schema() to authenticated, service_role;
 
 revoke all on function private.delete_cloud_data() from public, anon;
 grant execute on function private.delete_cloud_data() to authenticated;

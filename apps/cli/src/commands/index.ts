@@ -284,7 +284,7 @@ Examples:
     name: 'schema status',
     summary: "Compare the project's schema with the migrations this release ships",
     usage: 'schema status [--db-url URL] [--json]',
-    help: `Without --db-url, asks the project's API (the anon key is enough); with it (or AGENTLOGS_DB_URL /
+    help: `Without --db-url, asks the project's API (after 'agentlogs login'); with it (or AGENTLOGS_DB_URL /
 SUPABASE_DB_URL), reads supabase_migrations.schema_migrations in the database itself. Exit 1 when
 migrations are missing.
 

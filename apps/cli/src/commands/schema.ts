@@ -1,5 +1,5 @@
 import type { Command, OptionsOf } from '../command.js';
-import { openProject } from '../config.js';
+import { openLoggedInProject } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { upgradeCommand } from '../schema/check.js';
@@ -43,17 +43,24 @@ function statusFrom(source: SchemaStatus['source'], applied: string[], shipped: 
 async function readStatus(ctx: CommandContext, dbUrl: string | undefined): Promise<SchemaStatus> {
   const shipped = shippedMigrations();
   if (dbUrl) return statusFrom('database', await appliedVersions(dbUrl), shipped);
-  const project = await openProject(ctx);
-  const rpc = new project.remote.ProjectRpc(
-    project.remote.createProjectClient({ url: project.url, anonKey: project.anonKey }),
-  );
+  // Only a signed-in user may ask the project (anon may call nothing).
+  const project = await openLoggedInProject(ctx).catch((error: unknown) => {
+    if (error instanceof CliError && error.exitCode === ExitCode.auth) {
+      throw new CliError(`${error.message}: the project tells its schema only to a signed-in user`, {
+        exitCode: ExitCode.auth,
+        hint: `run 'agentlogs login', or pass --db-url to read the database itself (${DB_URL_ENV.join(' or ')})`,
+      });
+    }
+    throw error;
+  });
+  const rpc = new project.remote.ProjectRpc(project.client);
   let schema: Awaited<ReturnType<typeof rpc.schema>>;
   try {
     schema = await rpc.schema({ timeoutMs: 15_000 });
   } catch (error) {
     throw new CliError(`cannot ask ${project.url} for its schema: ${(error as Error).message}`, {
       exitCode: ExitCode.unavailable,
-      hint: `check the project URL and your network, or pass --db-url to read the database itself (${DB_URL_ENV.join(' or ')})`,
+      hint: `check your network, or pass --db-url to read the database itself (${DB_URL_ENV.join(' or ')})`,
     });
   }
   return statusFrom('api', schema?.versions ?? [], shipped);

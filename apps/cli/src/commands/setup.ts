@@ -10,7 +10,7 @@ import type { CommandContext } from '../context.js';
 import { seeHelp } from '../docs.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { formatBytes } from '../progress.js';
-import { judgeSchema, schemaError } from '../schema/check.js';
+import { judgeSchema, type SchemaVerdict, schemaError } from '../schema/check.js';
 import { DB_URL_ENV, databaseUrlFrom } from '../schema/migrations.js';
 import { normalizeAnonKey, normalizeProjectUrl } from '../settings.js';
 import type { ContentLevelName } from '../sync/content.js';
@@ -220,59 +220,49 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
     }
     ui.done('GitHub sign-in is enabled.');
 
-    const rpc = new remote.ProjectRpc(remote.createProjectClient({ url, anonKey }));
-    const askSchema = async () => {
-      try {
-        return judgeSchema(await rpc.schema({ timeoutMs: 15_000, signal: ctx.signal }));
-      } catch (error) {
-        throw new CliError(`asking ${url} for its schema failed: ${(error as Error).message}`, {
-          exitCode: ExitCode.unavailable,
-          hint: 'try again in a minute',
-        });
-      }
-    };
-    let verdict = await askSchema();
-    if (!verdict.ok) {
-      const n = verdict.missing.length;
-      ui.step(
-        verdict.reason === 'not-applied'
-          ? `The project does not have the agentlogs schema yet (${n} migrations).`
-          : `The project's schema is behind this release: ${n} migration${n === 1 ? '' : 's'} missing.`,
-      );
-      let dbUrl = databaseUrlFrom(v['db-url'], ctx.env);
-      if (!dbUrl && interactive) {
-        dbUrl = await ui.text(
-          'Database URL to apply it (Dashboard → Connect → Direct connection → URI, with your database password)',
-          {
-            secret: true,
-            validate: (s) => (/^postgres(ql)?:\/\//.test(s) ? undefined : 'starts with postgresql://'),
-          },
-        );
-      }
-      if (!dbUrl) {
-        const error = schemaError(ctx, url, verdict);
-        throw new CliError(error.message, {
-          exitCode: ExitCode.config,
-          hint: `run setup again with --db-url <database URL> (or ${DB_URL_ENV.join(' / ')}) to apply it, or ${error.hint}`,
-        });
-      }
-      const { applySchema } = await import('./schema.js');
-      const applied = await applySchema(ctx, dbUrl, { runner: v.runner, quiet: false });
-      ui.done(
-        `Applied ${applied.applied.length} migration${applied.applied.length === 1 ? '' : 's'} with ${applied.runner === 'supabase' ? 'the Supabase CLI' : 'the built-in runner'}.`,
-      );
-      verdict = await askSchema();
-      if (!verdict.ok) {
-        throw new CliError(
-          `the project at ${url} still lacks ${verdict.missing.length} migrations after applying them`,
-          {
+    // The schema: read from the database when its URL is given (and applied there when it is missing or
+    // behind); otherwise the anon key only tells whether agentlogs_schema() exists, and the version is checked
+    // once logged in.
+    let dbUrl = databaseUrlFrom(v['db-url'], ctx.env);
+    let schemaChecked = false;
+    if (!dbUrl) {
+      const present = await schemaPresent(url, anonKey, remote, ctx.signal);
+      if (present) ui.done('The project has the agentlogs schema (its version is checked after the login).');
+      else {
+        ui.step('The project does not have the agentlogs schema yet (or one older than version checks).');
+        if (interactive) {
+          dbUrl = await ui.text(
+            'Database URL to apply it (Dashboard → Connect → Direct connection → URI, with your database password)',
+            {
+              secret: true,
+              validate: (s) => (/^postgres(ql)?:\/\//.test(s) ? undefined : 'starts with postgresql://'),
+            },
+          );
+        }
+        if (!dbUrl) {
+          const error = schemaError(
+            ctx,
+            url,
+            judgeSchema(undefined) as Extract<SchemaVerdict, { ok: false }>,
+          );
+          throw new CliError(error.message, {
             exitCode: ExitCode.config,
-            hint: "the database URL may belong to another project: copy it from this project's Dashboard → Connect",
-          },
-        );
+            hint: `run setup again with --db-url <database URL> (or ${DB_URL_ENV.join(' / ')}) to apply it, or ${error.hint}`,
+          });
+        }
       }
     }
-    ui.done(`The schema is up to date (${verdict.latest}).`);
+    if (dbUrl) {
+      const { applySchema } = await import('./schema.js');
+      const applied = await applySchema(ctx, dbUrl, { runner: v.runner, quiet: false });
+      if (applied.applied.length > 0) {
+        ui.done(
+          `Applied ${applied.applied.length} migration${applied.applied.length === 1 ? '' : 's'} with ${applied.runner === 'supabase' ? 'the Supabase CLI' : 'the built-in runner'}.`,
+        );
+      }
+      ui.done(`The schema is up to date (${applied.status.applied.at(-1)}).`);
+      schemaChecked = true;
+    }
 
     // 3. Save the project and the content level.
     await config.set('supabase.url', url);
@@ -334,6 +324,20 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
       loggedIn = true;
     }
 
+    if (loggedIn && !schemaChecked) {
+      const project = await openProject(ctx);
+      const rpc = new project.remote.ProjectRpc(project.client);
+      const verdict = judgeSchema(await rpc.schema({ timeoutMs: 15_000, signal: ctx.signal }));
+      if (!verdict.ok) {
+        const error = schemaError(ctx, url, verdict);
+        throw new CliError(error.message, {
+          exitCode: ExitCode.config,
+          hint: `run setup again with --db-url <database URL> (or ${DB_URL_ENV.join(' / ')}) to apply it, or ${error.hint}`,
+        });
+      }
+      ui.done(`The schema is up to date (${verdict.latest}).`);
+    }
+
     // 5. Import, and what the first upload will be.
     if (
       v['no-import'] !== true &&
@@ -376,6 +380,29 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * Whether the project has `agentlogs_schema()`, asked with the anon key alone: the API refuses the call
+ * (SQLSTATE 42501: only signed-in users may call it) when the function exists, and does not know the function
+ * when the schema is missing or predates version checks.
+ */
+async function schemaPresent(
+  url: string,
+  anonKey: string,
+  remote: typeof import('@agentlogs/supabase-remote'),
+  signal: AbortSignal,
+): Promise<boolean> {
+  const rpc = new remote.ProjectRpc(remote.createProjectClient({ url, anonKey }));
+  try {
+    return (await rpc.schema({ timeoutMs: 15_000, signal })) !== undefined;
+  } catch (error) {
+    if ((error as { serverCode?: string }).serverCode === '42501') return true;
+    throw new CliError(`asking ${url} for its schema failed: ${(error as Error).message}`, {
+      exitCode: ExitCode.unavailable,
+      hint: 'try again in a minute',
+    });
+  }
+}
 
 /** Pending records (and their size as sent) per the profile's content policy; nothing is recorded. */
 async function firstUpload(
