@@ -90,6 +90,14 @@ export {
   type TurnRecord,
 } from './records.js';
 export type * from './schema.js';
+export {
+  EXPORT_FORMAT,
+  exportJsonLines,
+  type RestoreCounts,
+  restoreBackup,
+  type SnapshotCounts,
+  snapshotDatabase,
+} from './snapshot.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {
   isSyncedTable,

@@ -81,6 +81,56 @@ listed as unpriced (marked * in the table) and not counted as $0. Run 'agentlogs
       json,
     },
   }),
+  export: commandSpec({
+    name: 'export',
+    summary: 'Write a consistent copy of the local database to FILE (SQLite, or gzipped JSON lines)',
+    usage: 'export FILE [--format sqlite|jsonl] [--json]',
+    help: `The copy is consistent even while a sync or an import writes: it holds every change committed before
+it started and none after. FILE must not exist yet.
+
+Options:
+  --format F   sqlite (default: a database file any SQLite tool opens) or jsonl (gzipped, one JSON object per
+               line: a header {format, schemaVersion, exportedAt}, then {table, row} for every record)
+${JSON_HELP}   print {file, format, bytes, tables}
+
+'agentlogs restore FILE' merges it back.`,
+    options: { format: { type: 'string' }, json },
+    positionals: true,
+  }),
+  restore: commandSpec({
+    name: 'restore',
+    summary: 'Merge an export or backup into the local database, never replacing a newer record',
+    usage: 'restore FILE [--json]',
+    help: `Reads a file written by 'agentlogs export' (either format) or 'agentlogs backup', of this or an earlier
+agentlogs. Each record is merged by id and version: one the database lacks is added, a higher version replaces
+the local one, and a local record at the same or a higher version is kept. Nothing is deleted. Restored records
+keep the sync state they had; 'agentlogs sync reset' compares them all with the server.
+
+Options:
+${JSON_HELP}  print {file, tables: {table: {added, updated, kept}}}`,
+    options: { json },
+    positionals: true,
+  }),
+  backup: commandSpec({
+    name: 'backup',
+    summary: 'Keep a dated snapshot of the local database in the data folder, with retention',
+    usage: 'backup [--keep-daily N] [--keep-weekly N] [--list] [--json]',
+    help: `Writes <profile dir>/backups/agentlogs-<UTC time>.db (as 'agentlogs export' does), then removes older
+snapshots beyond retention: the newest of each of the last N days that have one, and the newest of each of the
+last N weeks (Monday to Sunday, UTC). Run it once a day (from cron, a systemd timer or launchd).
+
+Options:
+  --keep-daily N    days to keep (default 7)
+  --keep-weekly N   weeks to keep (default 4)
+  --list            list the snapshots instead of taking one
+${JSON_HELP}          print {file, tables, removed} (with --list: [{file, at, bytes}])`,
+    options: {
+      'keep-daily': { type: 'string' },
+      'keep-weekly': { type: 'string' },
+      list: { type: 'boolean' },
+      json,
+    },
+  }),
   login: commandSpec({
     name: 'login',
     summary: 'Log in with GitHub to your Supabase project and register this machine',
@@ -554,6 +604,10 @@ export const commandTable: CommandEntry[] = [
   one(specs.setup, async () => (await import('./setup.js')).setupCommand),
   one(specs.import, async () => (await import('./import.js')).importCommand),
   one(specs.stats, async () => (await import('./stats.js')).statsCommand),
+  ...many(
+    [specs.export, specs.restore, specs.backup],
+    async () => (await import('./backup.js')).backupCommands,
+  ),
   one(specs.login, async () => (await import('./login.js')).loginCommand),
   one(specs.whoami, async () => (await import('./whoami.js')).whoamiCommand),
   one(specs.logout, async () => (await import('./logout.js')).logoutCommand),
