@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { splitStatements } from '@agentlogs/supabase-remote';
 import {
   applySqlFile,
   BOOTSTRAP_SQL_PATH,
@@ -25,7 +26,6 @@ import {
   type Migration,
   shippedMigrations,
 } from '../src/schema/migrations.js';
-import { splitStatements } from '../src/schema/split.js';
 import { bin } from './e2e-harness.js';
 
 let cluster: PostgresCluster;

@@ -4,4 +4,6 @@ export * from './project.js';
 export * from './realtime.js';
 export * from './remote.js';
 export * from './request.js';
+export * from './schema-runner.js';
 export * from './session.js';
+export * from './split-statements.js';

@@ -12,7 +12,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -20,7 +19,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, ExitCode } from '../errors.js';
-import { splitStatements } from './split.js';
 
 export interface Migration {
   /** The timestamp before the first `_` of the file name, e.g. `20261122021700`. */
@@ -114,147 +112,51 @@ function checkDatabaseUrl(url: string): URL {
   return parsed;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-/**
- * node-postgres options for a URL. `sslmode` keeps libpq's meaning (node-postgres alone reads `require` as
- * `verify-full`, which Supabase's own certificate authority fails): `disable` plain, `require` (the default
- * for a host other than this machine) encrypted, `verify-ca`/`verify-full` encrypted and verified.
- */
-function clientConfig(url: string): {
-  connectionString: string;
-  ssl: false | { rejectUnauthorized: boolean };
-} {
-  const parsed = checkDatabaseUrl(url);
-  const mode = parsed.searchParams.get('sslmode');
-  parsed.searchParams.delete('sslmode');
-  const local = LOCAL_HOSTS.has(parsed.hostname) || parsed.hostname.startsWith('/');
-  let ssl: false | { rejectUnauthorized: boolean };
-  if (mode === 'disable' || (mode === null && local)) ssl = false;
-  else if (mode === 'verify-ca' || mode === 'verify-full') ssl = { rejectUnauthorized: true };
-  else ssl = { rejectUnauthorized: false };
-  return { connectionString: parsed.toString(), ssl };
-}
-
-type PgClient = import('pg').Client;
-
-async function connect(url: string): Promise<PgClient> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ ...clientConfig(url), connectionTimeoutMillis: 15_000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw databaseError(error, url);
+/** One line for a failure to reach or use the database (never with its password), with the fix. */
+function databaseCliError(error: unknown): unknown {
+  const e = error as { name?: string; kind?: string; message?: string };
+  if (e?.name === 'MigrationFailedError') {
+    return new CliError(e.message ?? String(error), {
+      exitCode: ExitCode.failure,
+      hint: 'the migrations before it stay applied; fix the cause and run the command again',
+    });
   }
-  return client;
-}
-
-/** One line for a failure to reach or use the database, never with its password. */
-export function databaseError(error: unknown, url: string): CliError {
-  const e = error as { code?: string; message?: string };
-  const where = redactUrl(url);
-  if (e?.code === '28P01' || e?.code === '28000') {
-    return new CliError(`the database refused the password or user of ${where}`, {
+  if (e?.name !== 'DatabaseError') return error;
+  if (e.kind === 'auth') {
+    return new CliError(e.message ?? '', {
       exitCode: ExitCode.auth,
       hint: 'copy the URL again from Dashboard → Connect, with the database password (Project Settings → Database to reset it)',
     });
   }
-  if (
-    e?.code === 'ENOTFOUND' ||
-    e?.code === 'ECONNREFUSED' ||
-    e?.code === 'ETIMEDOUT' ||
-    e?.code === 'EHOSTUNREACH'
-  ) {
-    return new CliError(`cannot reach the database at ${where} (${e.code})`, {
+  if (e.kind === 'unreachable') {
+    return new CliError(e.message ?? '', {
       exitCode: ExitCode.unavailable,
       hint: 'check the host and port; on a network without IPv6 use the session pooler URL from Dashboard → Connect',
     });
   }
-  const message = (e?.message ?? String(error)).split(url).join(where);
-  return new CliError(`the database at ${where} failed: ${message}`, { exitCode: ExitCode.unavailable });
+  return new CliError(e.message ?? '', { exitCode: ExitCode.unavailable });
 }
 
 /** The versions recorded in `supabase_migrations.schema_migrations` (none when the table does not exist). */
 export async function appliedVersions(url: string): Promise<string[]> {
-  const client = await connect(url);
-  try {
-    const exists = await client.query<{ t: string | null }>(
-      "select to_regclass('supabase_migrations.schema_migrations')::text as t",
-    );
-    if (!exists.rows[0]?.t) return [];
-    const rows = await client.query<{ version: string }>(
-      'select version from supabase_migrations.schema_migrations order by version',
-    );
-    return rows.rows.map((r) => r.version);
-  } catch (error) {
-    throw databaseError(error, url);
-  } finally {
-    await client.end().catch(() => {});
-  }
+  checkDatabaseUrl(url);
+  const { appliedMigrationVersions } = await import('@agentlogs/supabase-remote');
+  return appliedMigrationVersions(url).catch((error: unknown) => {
+    throw databaseCliError(error);
+  });
 }
 
-/**
- * Applies `pending` in order, each in one transaction together with its row in
- * `supabase_migrations.schema_migrations` (version, name, statements), as the Supabase CLI does: the table is
- * created the same way, the session is reset (`RESET ALL`) before each file, the file is split into the same
- * statements (splitStatements) and each is run on its own. A failing migration leaves nothing of itself behind
- * and stops the run; the ones before it stay applied.
- */
+/** Applies `pending` with the built-in runner (supabase-remote's `applyMigrations`). */
 export async function applyWithRunner(
   url: string,
   pending: readonly Migration[],
   onApply: (migration: Migration) => void = () => {},
 ): Promise<void> {
-  if (pending.length === 0) return;
-  const client = await connect(url);
-  try {
-    try {
-      await client.query('begin');
-      await client.query("set local lock_timeout = '4s'");
-      await client.query('create schema if not exists supabase_migrations');
-      await client.query(
-        'create table if not exists supabase_migrations.schema_migrations (version text not null primary key)',
-      );
-      await client.query(
-        'alter table supabase_migrations.schema_migrations add column if not exists statements text[]',
-      );
-      await client.query(
-        'alter table supabase_migrations.schema_migrations add column if not exists name text',
-      );
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw databaseError(error, url);
-    }
-    for (const migration of pending) {
-      onApply(migration);
-      const statements = splitStatements(readFileSync(migration.file, 'utf8'));
-      let index = 0;
-      try {
-        await client.query('reset all');
-        await client.query('begin');
-        for (; index < statements.length; index++) await client.query(statements[index]!);
-        await client.query(
-          'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
-          [migration.version, migration.name, statements],
-        );
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        const e = error as { message?: string };
-        throw new CliError(
-          `migration ${path.basename(migration.file)} failed at statement ${index + 1}: ${e.message ?? String(error)}; nothing of it was applied`,
-          {
-            exitCode: ExitCode.failure,
-            hint: 'the migrations before it stay applied; fix the cause and run the command again',
-          },
-        );
-      }
-    }
-  } finally {
-    await client.end().catch(() => {});
-  }
+  checkDatabaseUrl(url);
+  const { applyMigrations } = await import('@agentlogs/supabase-remote');
+  await applyMigrations(url, pending, onApply).catch((error: unknown) => {
+    throw databaseCliError(error);
+  });
 }
 
 /** The `supabase` executable on PATH, if any. */
