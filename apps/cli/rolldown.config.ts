@@ -198,6 +198,17 @@ const chunkGroups = [
     priority: 1,
   },
   { name: 'conf', test: /[\\/]node_modules[\\/]conf[\\/]/, priority: 1 },
+  // `schema apply` and `setup` only: the PostgreSQL client that applies the migrations, and the prompts.
+  {
+    name: 'pg',
+    test: /[\\/]node_modules[\\/](pg|pg-[a-z-]+|pgpass|postgres-[a-z-]+|split2)[\\/]/,
+    priority: 1,
+  },
+  {
+    name: 'prompts',
+    test: /[\\/]node_modules[\\/](@clack|fast-string-width|fast-wrap-ansi|fast-string-truncated-width|sisteransi)[\\/]/,
+    priority: 1,
+  },
 ];
 
 export default defineConfig({

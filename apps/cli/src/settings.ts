@@ -71,6 +71,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     normalize: normalizeContentLevel,
   },
   {
+    key: 'sync.enabled',
+    env: 'AGENTLOGS_SYNC_ENABLED',
+    description: "whether this profile syncs at all: true, or false after 'agentlogs sync disable'",
+    fallback: () => 'true',
+    normalize: normalizeBoolean,
+  },
+  {
     key: 'sync.redact.patterns',
     env: 'AGENTLOGS_SYNC_REDACT_PATTERNS',
     description: 'your own redaction patterns at sync.content=redacted: a JSON array of regular expressions',
@@ -462,7 +469,7 @@ export function insecureUrlProblem(
   };
 }
 
-function normalizeProjectUrl(value: string): string {
+export function normalizeProjectUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value.trim());

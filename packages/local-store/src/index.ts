@@ -119,6 +119,14 @@ export {
   type TurnPage,
   type TurnView,
 } from './session-views.js';
+export {
+  EXPORT_FORMAT,
+  exportJsonLines,
+  type RestoreCounts,
+  restoreBackup,
+  type SnapshotCounts,
+  snapshotDatabase,
+} from './snapshot.js';
 export { SqliteSyncStore, type SqliteSyncStoreOptions, type SyncOutcome } from './sync-store.js';
 export {
   isSyncedTable,

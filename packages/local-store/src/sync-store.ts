@@ -241,6 +241,34 @@ export class SqliteSyncStore implements LocalStore {
     });
   }
 
+  /**
+   * What a push would send now: the pending records per table and their size as sent (JSON bytes, after the
+   * content policy), read one row at a time so a first upload of any size is measured without holding it.
+   */
+  async pendingSize(tables: readonly string[]): Promise<{ records: Record<string, number>; bytes: number }> {
+    return this.read(() => {
+      this.refreshExclusions();
+      const records: Record<string, number> = {};
+      let bytes = 0;
+      for (const table of tables) {
+        const synced = tableOf(table);
+        const statement = this.prepare(
+          `select ${selectList(synced)} from ${synced} t
+           where t.version > t.synced_version
+             and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
+             ${this.excludedSql(synced)}`,
+        );
+        let n = 0;
+        for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
+          bytes += recordByteSize(this.outgoing(this.recordOf(synced, row)).record);
+          n++;
+        }
+        records[table] = n;
+      }
+      return { records, bytes };
+    });
+  }
+
   async pendingCounts(tables: readonly string[]): Promise<Record<string, number>> {
     return this.read(() => {
       this.refreshExclusions();

@@ -2,7 +2,8 @@
  * The project's functions besides the three of sync-core's `Remote`: registering after a login
  * (`upsert_profile`, `register_machine`), the dry-run previews (`sync_push_preview`, `sync_pull_preview`) and
  * the machines list (`sync_machine_seen`, `sync_machines`), who may write (`access_list`, `access_allow`,
- * `access_deny`) and the server's caps (`sync_limits`) of supabase/migrations. Typed methods over
+ * `access_deny`), the server's caps (`sync_limits`), the applied schema (`agentlogs_schema`) and removing the
+ * caller's records (`delete_my_cloud_data`) of supabase/migrations. Typed methods over
  * `callRpc`, so they share its timeout, cancellation and error classification.
  */
 import { SyncProtocolError, type SyncRecord } from '@agentlogs/sync-core';
@@ -108,6 +109,15 @@ export interface RemoteContentKey {
   epoch: number;
   updatedAt: string;
 }
+
+/** The migrations applied to the project's database (`agentlogs_schema()`), oldest first. */
+export interface ServerSchema {
+  versions: string[];
+  latest: string | null;
+}
+
+/** Rows removed per table by `delete_my_cloud_data()`. */
+export type DeletedCloudRows = Record<string, number>;
 
 /** Records per `sync_push_preview` request. */
 const PREVIEW_BATCH = 2000;
@@ -243,6 +253,29 @@ export class ProjectRpc {
       minTime: String(data.minTime),
       maxFutureSeconds: number('maxFutureSeconds'),
     };
+  }
+
+  /**
+   * The migrations applied to the project (callable with the anon key alone). Undefined when the project's
+   * schema predates `agentlogs_schema()` or was never applied (PostgREST: no such function).
+   */
+  async schema(options: RequestOptions = {}): Promise<ServerSchema | undefined> {
+    let data: unknown;
+    try {
+      data = await this.#call('agentlogs_schema', {}, options);
+    } catch (error) {
+      if ((error as { serverCode?: string }).serverCode === 'PGRST202') return undefined;
+      throw error;
+    }
+    const value = object(data, 'agentlogs_schema');
+    if (!Array.isArray(value.versions)) throw new SyncProtocolError('agentlogs_schema: versions is missing');
+    return { versions: value.versions.map(String), latest: text(value.latest) };
+  }
+
+  /** Removes every synced record, the profile and the machine sync times of the caller; rows per table. */
+  async deleteMyCloudData(options: RequestOptions = {}): Promise<DeletedCloudRows> {
+    const data = object(await this.#call('delete_my_cloud_data', {}, options), 'delete_my_cloud_data');
+    return Object.fromEntries(Object.entries(data).map(([table, n]) => [table, Number(n)]));
   }
 
   /** Owner only: the accounts allowed to write. */

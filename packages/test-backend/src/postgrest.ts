@@ -57,7 +57,14 @@ export function createRestHandler(options: RestHandlerOptions): RouteHandler {
     let found = routineCache.get(key);
     if (!found) {
       found = queryRoutines(options.pool, schema, name);
-      found.catch(() => routineCache.delete(key));
+      // A function not found is looked up again next time: Supabase's PostgREST reloads its schema cache
+      // when a migration creates one (its DDL event trigger), so a schema applied later is served at once.
+      found.then(
+        (routines) => {
+          if (routines.length === 0) routineCache.delete(key);
+        },
+        () => routineCache.delete(key),
+      );
       routineCache.set(key, found);
     }
     return found;

@@ -22,6 +22,7 @@ const CONFIG_KEYS_HELP = `Settings:
   supabase.allow_http  true allows an http:// supabase.url beyond this machine (unencrypted; default false) (env AGENTLOGS_SUPABASE_ALLOW_HTTP)
   machine.name       the name this machine has in your records (default: its hostname) (env AGENTLOGS_MACHINE_NAME)
   sync.content       what leaves this machine: metrics, redacted (default) or full (env AGENTLOGS_SYNC_CONTENT)
+  sync.enabled       whether this profile syncs: true (default), or false after 'agentlogs sync disable' (env AGENTLOGS_SYNC_ENABLED)
   sync.redact.patterns  your redaction patterns, a JSON array of regular expressions (env AGENTLOGS_SYNC_REDACT_PATTERNS)
   sync.exclude       projects that never leave this machine, a JSON array of path globs (env AGENTLOGS_SYNC_EXCLUDE)
 
@@ -146,6 +147,56 @@ ${JSON_HELP}  print {source, date, models, file}`,
     help: `Options:
 ${JSON_HELP}  print {source, date, models, downloaded, file}`,
     options: { json },
+  }),
+  export: commandSpec({
+    name: 'export',
+    summary: 'Write a consistent copy of the local database to FILE (SQLite, or gzipped JSON lines)',
+    usage: 'export FILE [--format sqlite|jsonl] [--json]',
+    help: `The copy is consistent even while a sync or an import writes: it holds every change committed before
+it started and none after. FILE must not exist yet.
+
+Options:
+  --format F   sqlite (default: a database file any SQLite tool opens) or jsonl (gzipped, one JSON object per
+               line: a header {format, schemaVersion, exportedAt}, then {table, row} for every record)
+${JSON_HELP}   print {file, format, bytes, tables}
+
+'agentlogs restore FILE' merges it back.`,
+    options: { format: { type: 'string' }, json },
+    positionals: true,
+  }),
+  restore: commandSpec({
+    name: 'restore',
+    summary: 'Merge an export or backup into the local database, never replacing a newer record',
+    usage: 'restore FILE [--json]',
+    help: `Reads a file written by 'agentlogs export' (either format) or 'agentlogs backup', of this or an earlier
+agentlogs. Each record is merged by id and version: one the database lacks is added, a higher version replaces
+the local one, and a local record at the same or a higher version is kept. Nothing is deleted. Restored records
+keep the sync state they had; 'agentlogs sync reset' compares them all with the server.
+
+Options:
+${JSON_HELP}  print {file, tables: {table: {added, updated, kept}}}`,
+    options: { json },
+    positionals: true,
+  }),
+  backup: commandSpec({
+    name: 'backup',
+    summary: 'Keep a dated snapshot of the local database in the data folder, with retention',
+    usage: 'backup [--keep-daily N] [--keep-weekly N] [--list] [--json]',
+    help: `Writes <profile dir>/backups/agentlogs-<UTC time>.db (as 'agentlogs export' does), then removes older
+snapshots beyond retention: the newest of each of the last N days that have one, and the newest of each of the
+last N weeks (Monday to Sunday, UTC). Run it once a day (from cron, a systemd timer or launchd).
+
+Options:
+  --keep-daily N    days to keep (default 7)
+  --keep-weekly N   weeks to keep (default 4)
+  --list            list the snapshots instead of taking one
+${JSON_HELP}          print {file, tables, removed} (with --list: [{file, at, bytes}])`,
+    options: {
+      'keep-daily': { type: 'string' },
+      'keep-weekly': { type: 'string' },
+      list: { type: 'boolean' },
+      json,
+    },
   }),
   login: commandSpec({
     name: 'login',
@@ -351,6 +402,136 @@ when another machine changed them meanwhile), then re-encrypts every encrypted f
 version of its record. Interrupted, running it again resumes. Other machines lock themselves until
 'agentlogs encryption unlock' with the new passphrase.`,
     options: { 'passphrase-file': { type: 'string' }, 'new-passphrase-file': { type: 'string' } },
+  }),
+  setup: commandSpec({
+    name: 'setup',
+    summary: 'Set up sync step by step: project, schema, checks, content level, login, first sync, service',
+    usage:
+      'setup [--yes] [--url URL] [--anon-key KEY] [--db-url URL] [--content LEVEL] [--no-login] [--no-browser] [--sync|--no-sync] [--service|--no-service]',
+    help: `Asks for what is missing and checks the project before saving anything: that it answers, that it has
+this release's schema (applying it when you give the database URL), and that GitHub sign-in is enabled. Then
+it saves the project in the profile, sets the content level, logs in, imports your transcripts, shows what the
+first upload will be (sessions, rows, MB) and offers to sync now and to install the background service.
+
+Options (each question's answer; with --yes every other question takes its default):
+  --yes, -y          ask nothing: take the answers from the options and the environment (needed without a terminal)
+  --url URL          the project URL (env AGENTLOGS_SUPABASE_URL; default: the profile's)
+  --anon-key KEY     the anon (publishable) key (env AGENTLOGS_SUPABASE_ANON_KEY; default: the profile's)
+  --db-url URL       the database URL, to apply or upgrade the schema (env AGENTLOGS_DB_URL or SUPABASE_DB_URL);
+                     without it a missing schema stops setup with the command that applies it
+  --runner R         how the schema is applied: auto (default), supabase or builtin (see 'agentlogs schema apply')
+  --content LEVEL    metrics, redacted or full (env AGENTLOGS_SYNC_CONTENT; default: the profile's, else redacted)
+  --no-login         do not log in (with --yes: the default is to log in)
+  --no-browser, --timeout SECONDS, --port PORT   passed to the login (see 'agentlogs login --help')
+  --no-import        do not import transcripts before the first sync
+  --sync, --no-sync  run the first sync now, or not (with --yes: yes)
+  --service, --no-service   install the background service (with --yes: no)
+
+Examples:
+  agentlogs setup
+  agentlogs setup --yes --url https://abcd.supabase.co --anon-key eyJ… --db-url "$SUPABASE_DB_URL" --content redacted`,
+    options: {
+      yes: { type: 'boolean', short: 'y' },
+      url: { type: 'string' },
+      'anon-key': { type: 'string' },
+      'db-url': { type: 'string' },
+      runner: { type: 'string' },
+      content: { type: 'string' },
+      'no-login': { type: 'boolean' },
+      'no-browser': { type: 'boolean' },
+      timeout: { type: 'string' },
+      port: { type: 'string' },
+      'no-import': { type: 'boolean' },
+      sync: { type: 'boolean' },
+      'no-sync': { type: 'boolean' },
+      service: { type: 'boolean' },
+      'no-service': { type: 'boolean' },
+    },
+  }),
+  'schema status': commandSpec({
+    name: 'schema status',
+    summary: "Compare the project's schema with the migrations this release ships",
+    usage: 'schema status [--db-url URL] [--json]',
+    help: `Without --db-url, asks the project's API (after 'agentlogs login'); with it (or AGENTLOGS_DB_URL /
+SUPABASE_DB_URL), reads supabase_migrations.schema_migrations in the database itself. Exit 1 when
+migrations are missing.
+
+Options:
+  --db-url URL   the database URL (Dashboard → Connect → Direct connection or Session pooler → URI)
+${JSON_HELP}     print {source, applied, missing, unknown, required, upToDate}`,
+    options: { 'db-url': { type: 'string' }, json },
+  }),
+  'schema apply': commandSpec({
+    name: 'schema apply',
+    summary: 'Apply the migrations this release ships to your Supabase project (only those it lacks)',
+    usage: 'schema apply --db-url URL [--runner auto|supabase|builtin] [--json]',
+    help: `Applies the migrations the database lacks, oldest first, each in one transaction, and records each in
+supabase_migrations.schema_migrations as 'supabase db push' does, so either tool sees the same history.
+Safe to run again: with nothing missing it changes nothing.
+
+Options:
+  --db-url URL   the database URL (env AGENTLOGS_DB_URL or SUPABASE_DB_URL): Dashboard → Connect → Direct
+                 connection (or Session pooler, on a network without IPv6) → URI, with the database password.
+                 sslmode=disable|require|verify-full as in libpq; default require for a host other than this one
+  --runner R     auto (default: the Supabase CLI when 'supabase' is on PATH, else the built-in runner),
+                 supabase, or builtin
+${JSON_HELP}     print {runner, applied, status}`,
+    options: { 'db-url': { type: 'string' }, runner: { type: 'string' }, json },
+  }),
+  'sync disable': commandSpec({
+    name: 'sync disable',
+    summary: 'Go back to local-only: sign out everywhere, stop syncing; local data untouched',
+    usage: 'sync disable [--delete-cloud-data] [--yes]',
+    help: `Signs this account out at the server (every refresh token is revoked), deletes the stored session and
+turns sync off for this profile (sync.enabled=false): push, pull and sync then refuse with exit 3. The local
+database is not touched. Your records stay in your Supabase project unless you also pass --delete-cloud-data.
+
+Options:
+  --delete-cloud-data   first remove every record, the profile and the stored objects of this account from the
+                        project (all machines' uploads; they stay on each machine). Asks for confirmation
+  --yes                 do not ask (needed when stdin is not a terminal)
+
+'agentlogs sync enable' turns sync back on.`,
+    options: { 'delete-cloud-data': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
+  }),
+  'sync enable': commandSpec({
+    name: 'sync enable',
+    summary: "Turn sync back on after 'sync disable'",
+    usage: 'sync enable',
+    help: `Sets sync.enabled=true for this profile. Log in again with 'agentlogs login', then 'agentlogs sync'.`,
+  }),
+  'service install': commandSpec({
+    name: 'service install',
+    summary: "Install 'agentlogs sync --watch' as a background service (systemd user unit, launchd agent)",
+    usage: 'service install [--platform linux|macos] [--no-start]',
+    help: `Writes a systemd user unit (Linux: $XDG_CONFIG_HOME/systemd/user/agentlogs-sync.service, default
+~/.config/systemd/user) or a launchd agent (macOS: ~/Library/LaunchAgents/dev.agentlogs.sync.plist) that runs
+this agentlogs with this node, then enables and starts it with systemctl --user or launchctl when present.
+Running it again rewrites the same file. A named profile gets a service of its own (agentlogs-sync-NAME).
+
+Options:
+  --platform P   write the file for linux or macos (default: this machine's)
+  --no-start     write the file only; do not run systemctl or launchctl
+
+More: ${seeHelp('sync-service')}`,
+    options: { platform: { type: 'string' }, 'no-start': { type: 'boolean' } },
+  }),
+  'service uninstall': commandSpec({
+    name: 'service uninstall',
+    summary: 'Stop and remove the background service',
+    usage: 'service uninstall [--platform linux|macos]',
+    help: `Stops and disables the service (when systemctl or launchctl is present) and deletes its file.`,
+    options: { platform: { type: 'string' } },
+  }),
+  'service status': commandSpec({
+    name: 'service status',
+    summary: 'Whether the background service is installed and running',
+    usage: 'service status [--platform linux|macos] [--json]',
+    help: `Shows the service file, whether it is installed, and what systemctl or launchctl says of it.
+
+Options:
+${JSON_HELP}  print {platform, name, file, installed, manager, active}`,
+    options: { platform: { type: 'string' }, json },
   }),
   'access list': commandSpec({
     name: 'access list',
@@ -647,6 +828,11 @@ export const commandGroups: CommandGroup[] = [
   { name: 'config', summary: 'Read and change the settings of a profile', help: CONFIG_KEYS_HELP },
   { name: 'sync', summary: 'Sync this machine with your Supabase project' },
   { name: 'prices', summary: 'The model prices that costs are computed with' },
+  { name: 'schema', summary: "Your Supabase project's schema: compare it with this release, apply it" },
+  {
+    name: 'service',
+    summary: "Run 'agentlogs sync --watch' in the background (systemd user unit, launchd agent)",
+  },
   { name: 'access', summary: 'Who may write to your Supabase project (the owner decides)' },
   { name: 'encryption', summary: 'End-to-end encryption of the text your machines upload' },
   {
@@ -692,12 +878,17 @@ function many(list: CommandSpec[], load: () => Promise<Command[]>): CommandEntry
 
 /** The commands, in the order of `agentlogs --help`. This list is the only place that names their modules. */
 export const commandTable: CommandEntry[] = [
+  one(specs.setup, async () => (await import('./setup.js')).setupCommand),
   one(specs.import, async () => (await import('./import.js')).importCommand),
   one(specs.stats, async () => (await import('./stats.js')).statsCommand),
   one(specs.statusline, async () => (await import('./statusline.js')).statuslineCommand),
   ...many(
     [specs['prices refresh'], specs['prices show']],
     async () => (await import('./prices.js')).pricesCommands,
+  ),
+  ...many(
+    [specs.export, specs.restore, specs.backup],
+    async () => (await import('./backup.js')).backupCommands,
   ),
   one(specs.login, async () => (await import('./login.js')).loginCommand),
   one(specs.whoami, async () => (await import('./whoami.js')).whoamiCommand),
@@ -706,11 +897,23 @@ export const commandTable: CommandEntry[] = [
     [specs['config set'], specs['config get'], specs['config unset'], specs['config list']],
     async () => (await import('./config.js')).configCommands,
   ),
+  ...many(
+    [specs['schema status'], specs['schema apply']],
+    async () => (await import('./schema.js')).schemaCommands,
+  ),
   one(specs.sync, async () => (await import('./sync.js')).syncCommand),
   one(specs['sync status'], async () => (await import('./sync-status.js')).syncStatusCommand),
   one(specs['sync pending'], async () => (await import('./sync-pending.js')).syncPendingCommand),
   one(specs['sync reset'], async () => (await import('./sync-reset.js')).syncResetCommand),
   one(specs['sync retry'], async () => (await import('./sync-retry.js')).syncRetryCommand),
+  ...many(
+    [specs['sync disable'], specs['sync enable']],
+    async () => (await import('./sync-disable.js')).syncDisableCommands,
+  ),
+  ...many(
+    [specs['service install'], specs['service uninstall'], specs['service status']],
+    async () => (await import('./service.js')).serviceCommands,
+  ),
   ...many(
     [specs['access list'], specs['access allow'], specs['access deny']],
     async () => (await import('./access.js')).accessCommands,

@@ -21,6 +21,7 @@ import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { assertServerSchema } from '../schema/check.js';
 import { type EncryptionState, resolveEncryption, storeEncryption } from './encryption.js';
 import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
@@ -49,12 +50,28 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
 /**
- * `AGENTLOGS_SYNC_ENABLED=false` turns every network sync off. Throws the one-line error commands print;
+ * `AGENTLOGS_SYNC_ENABLED=false` turns every network sync off, as does `sync.enabled=false` in the profile
+ * (`agentlogs sync disable`) when the variable is unset. Throws the one-line error commands print;
  * a value that is neither true nor false is a configuration error, never silently taken as either.
  */
-export function assertSyncEnabled(ctx: Pick<CommandContext, 'env'>, commandName: string): void {
+export function assertSyncEnabled(
+  ctx: Pick<CommandContext, 'env' | 'home' | 'profile'>,
+  commandName: string,
+): void {
   const raw = ctx.env.AGENTLOGS_SYNC_ENABLED;
-  if (raw === undefined || raw.trim() === '') return;
+  if (raw === undefined || raw.trim() === '') {
+    if (new ProfileConfig(ctx).get('sync.enabled').value === 'false') {
+      const profile = ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`;
+      throw new CliError(
+        `sync is turned off for this profile ('agentlogs sync disable'); '${commandName}' did nothing`,
+        {
+          exitCode: ExitCode.config,
+          hint: `run 'agentlogs sync enable${profile}' to sync again; local commands keep working`,
+        },
+      );
+    }
+    return;
+  }
   const value = raw.trim().toLowerCase();
   if (TRUE.has(value)) return;
   if (FALSE.has(value)) {
@@ -127,6 +144,7 @@ export async function openSyncSession(
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env, { watch: options.watch === true });
   const project = await openLoggedInProject(ctx);
+  await assertServerSchema(ctx, project.url, new project.remote.ProjectRpc(project.client));
   const queries = new project.remote.ProjectRpc(project.client);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   if (options.watch !== true) {

@@ -27,6 +27,9 @@ function stamp(): string {
   return new Date().toISOString().slice(11, 19);
 }
 
+/** How old the newest snapshot may be before `sync --watch` takes the day's (a little under a day). */
+const BACKUP_EVERY_MS = 23 * 3_600_000;
+
 export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const roots = transcriptRoots(ctx, args);
   const timings = syncTimings(ctx.env, { watch: true });
@@ -88,6 +91,24 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
     }
   }
   const scan = setInterval(() => scheduleImport(0), timings.scanIntervalMs);
+
+  // A dated snapshot of the local database once a day (`agentlogs backup`, with its retention), checked hourly;
+  // AGENTLOGS_WATCH_BACKUP=false leaves it to the user.
+  const backupIfDue = async () => {
+    if (/^(0|false|no|off)$/i.test(ctx.env.AGENTLOGS_WATCH_BACKUP ?? '')) return;
+    try {
+      const { backupDir, listBackups, takeBackup } = await import('../commands/backup.js');
+      const newest = listBackups(backupDir(ctx))[0];
+      if (newest && Date.now() - newest.at.getTime() < BACKUP_EVERY_MS) return;
+      const taken = await takeBackup(ctx, { daily: 7, weekly: 4 });
+      log(`backed up the local database to ${taken.file}`);
+    } catch (error) {
+      log(`daily backup failed: ${(error as Error).message}`);
+    }
+  };
+  const backupTimer = setInterval(() => void backupIfDue(), 3_600_000);
+  backupTimer.unref();
+  void backupIfDue();
 
   // What happened since the engine last rested, for one summary line per round.
   let pushed = 0;
@@ -167,6 +188,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   // Stop: no new work, let the request in flight finish (bounded), then stop the engine.
   if (importTimer) clearTimeout(importTimer);
   clearInterval(scan);
+  clearInterval(backupTimer);
   for (const w of watchers) w.close();
   process.off('SIGTERM', onSigterm);
   if (!RESTING.has(lastState)) {
