@@ -4,3 +4,4 @@ export * from './realtime.js';
 export * from './remote.js';
 export * from './request.js';
 export * from './session.js';
+export * from './visuals.js';

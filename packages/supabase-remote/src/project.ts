@@ -2,7 +2,8 @@
  * The project's functions besides the three of sync-core's `Remote`: registering after a login
  * (`upsert_profile`, `register_machine`), the dry-run previews (`sync_push_preview`, `sync_pull_preview`) and
  * the machines list (`sync_machine_seen`, `sync_machines`), who may write (`access_list`, `access_allow`,
- * `access_deny`) and the server's caps (`sync_limits`) of supabase/migrations. Typed methods over
+ * `access_deny`), the server's caps (`sync_limits`), the user's footprint (`sync_footprint`) and pruning
+ * (`sync_prune`) of supabase/migrations. Typed methods over
  * `callRpc`, so they share its timeout, cancellation and error classification.
  */
 import { SyncProtocolError, type SyncRecord } from '@agentlogs/sync-core';
@@ -97,6 +98,21 @@ export interface ServerLimits {
 
 /** Records per `sync_push_preview` request. */
 const PREVIEW_BATCH = 2000;
+
+/** What this user's data takes on the server (`sync_footprint`). */
+export interface Footprint {
+  /** Rows and bytes (pg_column_size of each row, summed) per table. */
+  tables: { table: string; rows: number; bytes: number }[];
+  /** Objects and bytes in the `visuals` bucket. */
+  storage: { objects: number; bytes: number };
+}
+
+/** How many records `sync_prune` emptied of their text, per table. */
+export interface PruneResult {
+  turns: number;
+  sessions: number;
+  cognitive_commits: number;
+}
 
 type Json = Record<string, unknown>;
 
@@ -228,6 +244,31 @@ export class ProjectRpc {
       maxVersion: number('maxVersion'),
       minTime: String(data.minTime),
       maxFutureSeconds: number('maxFutureSeconds'),
+    };
+  }
+
+  /** This user's rows per table and objects in Storage, as the database measures them. */
+  async footprint(options: RequestOptions = {}): Promise<Footprint> {
+    const data = object(await this.#call('sync_footprint', {}, options), 'sync_footprint');
+    if (!Array.isArray(data.tables)) throw new SyncProtocolError('sync_footprint: malformed answer');
+    const storage = object(data.storage, 'sync_footprint');
+    return {
+      tables: (data.tables as Json[]).map((t) => ({
+        table: String(t.table),
+        rows: Number(t.rows),
+        bytes: Number(t.bytes),
+      })),
+      storage: { objects: Number(storage.objects), bytes: Number(storage.bytes) },
+    };
+  }
+
+  /** Removes the text of this user's records older than `before` from the server (metrics stay). */
+  async prune(before: string, options: RequestOptions = {}): Promise<PruneResult> {
+    const data = object(await this.#call('sync_prune', { before }, options), 'sync_prune');
+    return {
+      turns: Number(data.turns),
+      sessions: Number(data.sessions),
+      cognitive_commits: Number(data.cognitive_commits),
     };
   }
 
