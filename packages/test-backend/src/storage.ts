@@ -64,18 +64,19 @@ export function createStorageHandler(options: StorageHandlerOptions): RouteHandl
       const caller = readCaller(req, options.jwtSecret);
       const path = ctx.url.pathname.slice('/storage/v1'.length);
       const method = req.method ?? 'GET';
-      let match: RegExpExecArray | null;
-      if (method === 'POST' && (match = /^\/object\/list\/([^/]+)$/.exec(path))) {
+      const listMatch = method === 'POST' ? /^\/object\/list\/([^/]+)$/.exec(path) : null;
+      if (listMatch) {
         const body = parseJson(await ctx.body());
-        await list(res, options, caller, decodeURIComponent(match[1]!), body);
+        await list(res, options, caller, decodeURIComponent(listMatch[1]!), body);
         return;
       }
-      if (method === 'DELETE' && (match = /^\/object\/([^/]+)$/.exec(path))) {
+      const removeMatch = method === 'DELETE' ? /^\/object\/([^/]+)$/.exec(path) : null;
+      if (removeMatch) {
         const body = parseJson(await ctx.body());
         const prefixes = Array.isArray(body.prefixes)
           ? body.prefixes.filter((p) => typeof p === 'string')
           : [];
-        const bucket = decodeURIComponent(match[1]!);
+        const bucket = decodeURIComponent(removeMatch[1]!);
         const removed = await asCaller(options.pool, caller, (client) =>
           client.query(
             `delete from storage.objects where bucket_id = $1 and name = any($2::text[])
@@ -87,7 +88,7 @@ export function createStorageHandler(options: StorageHandlerOptions): RouteHandl
         sendJson(res, 200, removed.rows);
         return;
       }
-      match = /^\/object\/(?:authenticated\/)?([^/]+)\/(.+)$/.exec(path);
+      const match = /^\/object\/(?:authenticated\/)?([^/]+)\/(.+)$/.exec(path);
       if (!match) {
         sendJson(res, 404, {
           statusCode: '404',
@@ -297,9 +298,18 @@ function answerError(res: ServerResponse, error: unknown): void {
     return;
   }
   const code = (error as { code?: unknown }).code;
-  if (code === '42501') return answerError(res, errors.accessDenied());
-  if (code === '23505') return answerError(res, errors.duplicate());
-  if (code === '23503') return answerError(res, errors.noSuchBucket());
+  const known =
+    code === '42501'
+      ? errors.accessDenied()
+      : code === '23505'
+        ? errors.duplicate()
+        : code === '23503'
+          ? errors.noSuchBucket()
+          : null;
+  if (known) {
+    answerError(res, known);
+    return;
+  }
   sendJson(res, 500, {
     statusCode: '500',
     code: 'InternalError',
