@@ -59,4 +59,6 @@ export const rowId = {
     uuidV5(`claude:turn:${sessionId}:progress:${messageId}:${requestId ?? ''}`),
   codexTurn: (rolloutId: string, n: number) => uuidV5(`codex:turn:${rolloutId}:${n}`),
   commit: (sessionRowId: string, firstTurnId: string) => uuidV5(`commit:${sessionRowId}:${firstTurnId}`),
+  /** An image of a transcript turn, by the turn's row id and the image's SHA-256. */
+  visual: (turnRowId: string, sha256: string) => uuidV5(`visual:${turnRowId}:${sha256}`),
 };
