@@ -189,6 +189,10 @@ describe('visuals through Supabase Storage', { timeout: 180_000 }, () => {
     await b.ok(['sync']);
     expect(await localContent(a)).toEqual(beforeA);
     expect(await localContent(b)).toEqual(beforeB);
+    // Pulling the emptied records again (a full resync) never replaces local text.
+    await b.ok(['sync', 'reset', '--yes']);
+    await b.ok(['sync']);
+    expect(await localContent(b)).toEqual(beforeB);
     // A new machine gets the metrics without the text.
     const c = new Machine('machine-c', backend.url, backend.anonKey);
     await c.loginAs(auth, OCTOCAT);
