@@ -47,16 +47,20 @@ export function visualsCacheBytes(ctx: Pick<CommandContext, 'home' | 'profile' |
 }
 
 /**
- * Whether images may leave this machine: at `full`, as they are. Encrypted images need the encryption of the
- * content policy, which the local adapter does not provide yet: an `encrypt` flag on the policy is refused here
- * rather than sending images in the clear.
+ * Whether images may leave this machine: at `full`, as they are. With encryption on, images would have to be
+ * sealed like text fields; that is not implemented for images, so none is sent and the push says why (never in
+ * the clear). The encryption settings are read from the policy as the content-policy wiring names them.
  */
 export function visualsUploadAllowed(content: ResolvedContentPolicy): { allowed: boolean; reason: string } {
-  if ((content as { encrypt?: unknown }).encrypt === true) {
-    throw new CliError('images cannot be uploaded encrypted yet; none were sent', {
-      exitCode: ExitCode.config,
-      hint: "set 'agentlogs config set sync.content full' to upload them as they are, or keep them local",
-    });
+  const policy = content as { encryption?: unknown; encrypt?: unknown };
+  if (
+    (policy.encryption !== undefined && policy.encryption !== null && policy.encryption !== false) ||
+    policy.encrypt === true
+  ) {
+    return {
+      allowed: false,
+      reason: 'encryption is on and images cannot be uploaded encrypted yet (they stay on this machine)',
+    };
   }
   if (content.level === 'full') return { allowed: true, reason: '' };
   return {
