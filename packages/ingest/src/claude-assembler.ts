@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { StoredTurnLookup } from '@agentlogs/local-store';
 import { type ClaudeMessageLine, isGitCommitCall, parseGitCommitOutput, toolFiles } from './claude.js';
 import { rowId } from './ids.js';
 import { type CommitRecord, maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
 import { type TokenUsage, usageTotal } from './usage.js';
+import { addVisuals } from './visuals.js';
 
 /** What the assembler may ask the store about rows written by earlier runs. */
 export type ClaudeResumeLookup = StoredTurnLookup;
@@ -204,7 +204,7 @@ export class ClaudeAssembler {
       if (key) this.byMessage.set(key, turn);
     }
 
-    if (line.images.length > 0) addVisuals(batch, turn, line);
+    if (line.images.length > 0) addVisuals(batch, turn, line.images, line.timestamp);
     if (line.isSidechain) return; // sidechain turns join the parent's segment after writing
     this.placeInSegment(turn, line, sessionId);
   }
@@ -311,27 +311,4 @@ function mergeInto(
     }
   }
   if (!turn.model && model) turn.model = model;
-}
-
-/**
- * The images of a line become visuals of its turn: one per turn and image content (a line read again adds
- * nothing). Blocks that are not valid base64 are skipped.
- */
-function addVisuals(batch: RecordBatch, turn: TurnRecord, line: ClaudeMessageLine): void {
-  for (const image of line.images) {
-    const bytes = Buffer.from(image.data, 'base64');
-    if (bytes.length === 0) continue;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const id = rowId.visual(turn.id, sha256);
-    if (batch.visuals.has(id)) continue;
-    batch.visuals.set(id, {
-      id,
-      turnId: turn.id,
-      sessionId: turn.sessionId,
-      sha256,
-      mediaType: image.mediaType,
-      bytes,
-      capturedAt: line.timestamp,
-    });
-  }
 }

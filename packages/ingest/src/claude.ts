@@ -1,14 +1,8 @@
 import type { ToolUse } from '@agentlogs/local-store';
 import { checkClaudeUsage, costUsd, isInvalid, readClaudeUsage, type TokenUsage } from './usage.js';
+import type { ImageBlock } from './visuals.js';
 
 export type { ToolUse } from '@agentlogs/local-store';
-
-/** A base64 image block of a prompt or a tool result. */
-export interface ImageBlock {
-  mediaType: string;
-  /** The base64 text as the transcript holds it. */
-  data: string;
-}
 
 export interface ToolResult {
   toolUseId: string;

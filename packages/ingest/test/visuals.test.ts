@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listVisuals, VisualFiles } from '@agentlogs/local-store';
 import { describe, expect, it } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { importTranscripts } from '../src/import.js';
-import { DEVICE, freshStore, OWN, projectsTree } from './helpers.js';
+import { DEVICE, freshStore, OWN, projectsTree, tempDir } from './helpers.js';
 
 const FIXTURE = join(OWN, 'screenshot-session.jsonl');
 const SESSION = '5c1e0b7a-3f7e-4c2a-9a51-0d6f2b9e4c11';
@@ -111,5 +111,54 @@ describe('images in transcripts become visuals', () => {
     writeFileSync(path, 'not the image');
     expect(files.read(visual!.sha256, visual!.extension)).toBeNull();
     expect(files.has(visual!.sha256, visual!.extension)).toBe(false);
+  });
+
+  it('a Codex CLI input_image (a data URL) becomes a visual of its turn', async () => {
+    const db = freshStore();
+    const image = imagesOfFixture()[1]!;
+    const rollout = '0197a1b2-0000-7000-8000-00000000face';
+    const lines = [
+      {
+        timestamp: '2026-06-01T10:00:00.000Z',
+        type: 'session_meta',
+        payload: { id: rollout, cwd: '/home/dev/shop' },
+      },
+      {
+        timestamp: '2026-06-01T10:00:05.000Z',
+        type: 'response_item',
+        payload: {
+          type: 'message',
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'What is wrong in this screenshot?' },
+            { type: 'input_image', image_url: `data:image/png;base64,${image.bytes.toString('base64')}` },
+          ],
+        },
+      },
+    ];
+    const sessions = join(tempDir(), 'sessions');
+    mkdirSync(join(sessions, '2026', '06', '01'), { recursive: true });
+    writeFileSync(
+      join(sessions, '2026', '06', '01', `rollout-2026-06-01T10-00-00-${rollout}.jsonl`),
+      lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    );
+    await importTranscripts(db.sqlite, {
+      claudeRoots: [],
+      codexRoots: [sessions],
+      deviceId: DEVICE,
+      now: () => new Date(),
+    });
+    const visuals = await listVisuals(db);
+    expect(visuals).toHaveLength(1);
+    const turn = db.sqlite.prepare('select id, content from turns where id = ?').get(visuals[0]!.turnId) as {
+      content: string;
+    };
+    expect(turn.content).toBe('What is wrong in this screenshot?');
+    expect(visuals[0]).toMatchObject({
+      sha256: image.sha256,
+      mediaType: 'image/png',
+      byteSize: image.bytes.length,
+    });
+    expect(VisualFiles.besideDatabase(db.path).read(image.sha256, 'png')!.equals(image.bytes)).toBe(true);
   });
 });
