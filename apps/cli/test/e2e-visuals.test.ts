@@ -75,7 +75,8 @@ describe('visuals through Supabase Storage', { timeout: 180_000 }, () => {
     expect(images.size).toBe(2);
     await a.loginAs(auth, OCTOCAT);
     await a.ok(['config', 'set', 'sync.content', 'full']);
-    await a.ok(['import', '--claude-dir', claudeTree({ webapp: [FIXTURE] })]);
+    const imported = await a.ok(['import', '--claude-dir', claudeTree({ webapp: [FIXTURE] })]);
+    expect(imported.stdout).toContain('3 new images');
     const listedA = await a.json<ListedVisual[]>(['visuals', 'list']);
     expect(listedA).toHaveLength(3);
     expect(listedA.every((v) => v.local)).toBe(true);
