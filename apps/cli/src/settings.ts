@@ -89,7 +89,66 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'projects that never leave this machine: a JSON array of path globs (~/…, **/name)',
     normalize: normalizeExclude,
   },
+  {
+    key: 'sync.plan',
+    env: 'AGENTLOGS_SYNC_PLAN',
+    description:
+      "your Supabase plan, for the quota 'sync status' and push measure against: free (500 MB database, 1 GB storage), pro (8 GB, 100 GB) or a database size in MB",
+    fallback: () => 'free',
+    normalize: normalizePlan,
+  },
+  {
+    key: 'visuals.cache_mb',
+    env: 'AGENTLOGS_VISUALS_CACHE_MB',
+    description:
+      'how many MB of images this machine keeps that the project also holds (least recently viewed go first; default 500)',
+    fallback: () => '500',
+    normalize: (value) => {
+      const mb = Number(value.trim());
+      if (!Number.isFinite(mb) || mb < 0) {
+        throw new CliError('visuals.cache_mb must be a number of megabytes, 0 or more', {
+          exitCode: ExitCode.usage,
+        });
+      }
+      return String(mb);
+    },
+  },
 ];
+
+/** A plan's quota in bytes: database and storage. */
+export interface PlanQuota {
+  name: string;
+  databaseBytes: number;
+  storageBytes: number;
+}
+
+const MB = 1024 * 1024;
+const PLANS: Record<string, PlanQuota> = {
+  free: { name: 'free', databaseBytes: 500 * MB, storageBytes: 1024 * MB },
+  pro: { name: 'pro', databaseBytes: 8 * 1024 * MB, storageBytes: 100 * 1024 * MB },
+};
+
+function normalizePlan(value: string): string {
+  const text = value.trim().toLowerCase();
+  if (PLANS[text]) return text;
+  const mb = Number(text);
+  if (Number.isFinite(mb) && mb > 0) return String(mb);
+  throw new CliError(`sync.plan must be free, pro or a database size in MB, got "${value}"`, {
+    exitCode: ExitCode.usage,
+    hint: 'free: 500 MB database and 1 GB storage; pro: 8 GB and 100 GB',
+  });
+}
+
+/** The quota of a `sync.plan` value (a number is a database size in MB, with the free plan's storage). */
+export function planQuota(value: string | undefined): PlanQuota {
+  const text = (value ?? 'free').trim().toLowerCase();
+  const plan = PLANS[text];
+  if (plan) return plan;
+  const mb = Number(text);
+  if (Number.isFinite(mb) && mb > 0)
+    return { name: `${mb} MB`, databaseBytes: Math.round(mb * MB), storageBytes: PLANS.free!.storageBytes };
+  return PLANS.free!;
+}
 
 export type ConfigSource = 'env' | 'profile' | 'default';
 

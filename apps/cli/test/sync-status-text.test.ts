@@ -45,6 +45,7 @@ function report(overrides: Partial<SyncStatusReport> = {}): SyncStatusReport {
     },
     search: { indexBytes: 2_500_000, turns: 1200, pendingTurns: 0, lockedSessions: 0 },
     retention_at_risk: null,
+    quota: null,
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { type ClaudeMessageLine, isGitCommitCall, parseGitCommitOutput, toolFile
 import { rowId } from './ids.js';
 import { type CommitRecord, maxIso, minIso, RecordBatch, type TurnRecord } from './records.js';
 import { type TokenUsage, usageTotal } from './usage.js';
+import { addVisuals } from './visuals.js';
 
 /** What the assembler may ask the store about rows written by earlier runs. */
 export type ClaudeResumeLookup = StoredTurnLookup;
@@ -203,6 +204,7 @@ export class ClaudeAssembler {
       if (key) this.byMessage.set(key, turn);
     }
 
+    if (line.images.length > 0) addVisuals(batch, turn, line.images, line.timestamp);
     if (line.isSidechain) return; // sidechain turns join the parent's segment after writing
     this.placeInSegment(turn, line, sessionId);
   }

@@ -1,5 +1,6 @@
 import type { ToolUse } from '@agentlogs/local-store';
 import { checkClaudeUsage, costUsd, isInvalid, readClaudeUsage, type TokenUsage } from './usage.js';
+import type { ImageBlock } from './visuals.js';
 
 export type { ToolUse } from '@agentlogs/local-store';
 
@@ -28,6 +29,8 @@ export interface ClaudeMessageLine {
   text: string;
   toolUses: ToolUse[];
   toolResults: ToolResult[];
+  /** Images of the message: `image` blocks of its content and of its tool results' content. */
+  images: ImageBlock[];
   /** The usage object is written with spaces (`"usage": {`), a form ccusage 20 does not read. */
   usageNotCompact: boolean;
   /**
@@ -135,7 +138,7 @@ export function readClaudeLine(text: string): ClaudeLine | null {
   if (blocks === null) {
     return { kind: 'malformed', reason: `tool input nested deeper than ${MAX_TOOL_INPUT_DEPTH} levels` };
   }
-  const { toolUses, toolResults } = blocks;
+  const { toolUses, toolResults, images } = blocks;
   let usage: TokenUsage | null = null;
   let speed: 'fast' | 'standard' | null = null;
   if (m.usage !== undefined) {
@@ -168,6 +171,7 @@ export function readClaudeLine(text: string): ClaudeLine | null {
     text: ownText.length > 0 ? ownText : resultText.join('\n'),
     toolUses,
     toolResults,
+    images,
     usageNotCompact: usage !== null && !text.includes('"usage":{'),
     fromProgress: false,
   };
@@ -215,15 +219,30 @@ function readProgressResponse(o: Record<string, unknown>, text: string): ClaudeM
     text: blockText(m.content),
     toolUses,
     toolResults: [],
+    images: [],
     usageNotCompact: !text.includes('"usage":{'),
     fromProgress: true,
   };
 }
 
-/** The tool calls and results of a message's content, or null when a tool input nests deeper than the bound. */
-function readBlocks(content: unknown): { toolUses: ToolUse[]; toolResults: ToolResult[] } | null {
+/** A base64 `image` block (`{type: "image", source: {type: "base64", media_type, data}}`), or null. */
+function imageBlock(block: Record<string, unknown>): ImageBlock | null {
+  if (block.type !== 'image' || !isObject(block.source)) return null;
+  const source = block.source;
+  if (source.type !== 'base64' || typeof source.data !== 'string' || source.data.length === 0) return null;
+  return { mediaType: typeof source.media_type === 'string' ? source.media_type : '', data: source.data };
+}
+
+/**
+ * The tool calls, tool results and images of a message's content, or null when a tool input nests deeper than
+ * the bound.
+ */
+function readBlocks(
+  content: unknown,
+): { toolUses: ToolUse[]; toolResults: ToolResult[]; images: ImageBlock[] } | null {
   const toolUses: ToolUse[] = [];
   const toolResults: ToolResult[] = [];
+  const images: ImageBlock[] = [];
   if (Array.isArray(content)) {
     for (const b of content) {
       if (!b || typeof b !== 'object') continue;
@@ -241,10 +260,19 @@ function readBlocks(content: unknown): { toolUses: ToolUse[]; toolResults: ToolR
           isError: block.is_error === true,
           text: blockText(block.content),
         });
+        if (Array.isArray(block.content)) {
+          for (const inner of block.content) {
+            const image = isObject(inner) ? imageBlock(inner) : null;
+            if (image) images.push(image);
+          }
+        }
+      } else {
+        const image = imageBlock(block);
+        if (image) images.push(image);
       }
     }
   }
-  return { toolUses, toolResults };
+  return { toolUses, toolResults, images };
 }
 
 const GIT_COMMIT_COMMAND = /(^|[;&|(\s])git(\s+-[cC]\s+\S+|\s+--?[\w-]+(=\S+)?)*\s+commit(\s|$)/;

@@ -8,6 +8,7 @@ import {
   type TokenUsage,
   tokenCount,
 } from './usage.js';
+import { addVisuals, dataUrlImage, type ImageBlock } from './visuals.js';
 
 interface CodexTotals {
   input: number;
@@ -139,7 +140,15 @@ export class CodexAssembler {
         if (payload.type !== 'message' || (payload.role !== 'user' && payload.role !== 'assistant'))
           return 'ignored';
         if (!timestamp) return { malformed: 'message without a valid timestamp' };
-        this.turn(lineNumber, timestamp, payload.role, messageText(payload.content), null);
+        const turn = this.turn(lineNumber, timestamp, payload.role, messageText(payload.content), null);
+        if (Array.isArray(payload.content)) {
+          const images = payload.content
+            .map((b) =>
+              b && typeof b === 'object' && b.type === 'input_image' ? dataUrlImage(b.image_url) : null,
+            )
+            .filter((image): image is ImageBlock => image !== null);
+          if (images.length > 0) addVisuals(this.batch, turn, images, timestamp);
+        }
         return 'used';
       }
       case 'event_msg': {
@@ -212,7 +221,7 @@ export class CodexAssembler {
     role: 'user' | 'assistant',
     content: string | null,
     usage: TokenUsage | null,
-  ): void {
+  ): TurnRecord {
     const rollout = this.st.rolloutId ?? this.fallbackRolloutId;
     if (this.ids?.rollout !== rollout || this.ids.cwd !== this.st.cwd) {
       this.ids = {
@@ -288,5 +297,6 @@ export class CodexAssembler {
     };
     batch.turns.set(id, turn);
     if (turn.model === null) this.awaitingModel.push(turn);
+    return turn;
   }
 }

@@ -93,6 +93,7 @@ export {
   type TokenUsage,
   type ToolUse,
   type TurnRecord,
+  type VisualRecord,
 } from './records.js';
 export type * from './schema.js';
 export {
@@ -155,3 +156,18 @@ export {
   type UsageSnapshot,
 } from './usage-rollup.js';
 export { newVersionSql } from './versions.js';
+export {
+  sha256Hex,
+  VISUAL_MEDIA_TYPES,
+  type VisualFile,
+  VisualFiles,
+  visualExtension,
+} from './visual-files.js';
+export {
+  findVisuals,
+  listVisuals,
+  recordedVisualObjects,
+  recordVisualObjects,
+  type VisualView,
+  visualsToUpload,
+} from './visuals.js';

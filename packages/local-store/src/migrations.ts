@@ -476,6 +476,27 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 23,
+    name: 'visuals from transcripts: turn, session, content hash, media type, size; uploaded objects',
+    up(c) {
+      // docs/data-model.md, "Visuals": an image of a transcript is a visual linked to its turn, its bytes a file
+      // of the data folder named by SHA-256. `visual_uploads` (local only) lists the objects this profile's
+      // project already holds, so each image is uploaded once.
+      c.addColumn('visuals', 'turn_id', 'text');
+      c.addColumn('visuals', 'session_id', 'text');
+      c.addColumn('visuals', 'sha256', 'text');
+      c.addColumn('visuals', 'media_type', 'text');
+      c.addColumn('visuals', 'byte_size', 'integer');
+      c.exec(`
+        create index if not exists idx_visuals_turn on visuals(turn_id);
+        create index if not exists idx_visuals_sha256 on visuals(sha256);
+        create table if not exists visual_uploads (
+          object_name text primary key,
+          uploaded_at text not null
+        );`);
+    },
+  },
+  {
     version: 25,
     name: 'sessions by last activity: what the statusline and the active billing block read first',
     up(c) {

@@ -75,12 +75,26 @@ export interface TurnRecord {
   speed: 'fast' | 'standard' | null;
 }
 
+/** An image of a transcript turn (a base64 `image` block of a prompt or a tool result). */
+export interface VisualRecord {
+  /** `rowId.visual(turn id, sha256)`. */
+  id: string;
+  turnId: string;
+  sessionId: string;
+  sha256: string;
+  mediaType: string;
+  /** The image bytes (decoded from base64); written once to the data folder by their hash. */
+  bytes: Buffer;
+  capturedAt: string;
+}
+
 /** Rows produced from transcript lines, waiting to be written. */
 export class RecordBatch {
   readonly projects = new Map<string, ProjectRecord>();
   readonly sessions = new Map<string, SessionRecord>();
   readonly commits = new Map<string, CommitRecord>();
   readonly turns = new Map<string, TurnRecord>();
+  readonly visuals = new Map<string, VisualRecord>();
   /**
    * Turns made from `agent_progress` lines that a subagent file's line of the same response replaces: they are
    * tombstoned when the batch is written (docs/decisions/0021-equality-with-ccusage.md).
@@ -93,6 +107,7 @@ export class RecordBatch {
 
   clearTurns(): void {
     this.turns.clear();
+    this.visuals.clear();
   }
 
   touchProject(path: string, id: string): void {

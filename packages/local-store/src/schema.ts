@@ -132,6 +132,17 @@ export interface VisualsTable extends SyncEnvelopeColumns, LegacySyncColumns {
   captured_at: string;
   caption: string | null;
   cloud_url: string | null;
+  turn_id: string | null;
+  session_id: string | null;
+  sha256: string | null;
+  media_type: string | null;
+  byte_size: number | null;
+}
+
+/** Objects of the visuals bucket this profile's project holds (local only). */
+export interface VisualUploadsTable {
+  object_name: string;
+  uploaded_at: string;
 }
 
 export interface DaemonStateTable {
@@ -227,6 +238,7 @@ export interface Database {
   cognitive_commits: CognitiveCommitsTable;
   turns: TurnsTable;
   visuals: VisualsTable;
+  visual_uploads: VisualUploadsTable;
   daemon_state: DaemonStateTable;
   schema_version: SchemaVersionTable;
   import_files: ImportFilesTable;

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CommitRecord, RecordBatch, Source, StoredTurnLookup, TurnRecord } from './records.js';
 import { newVersionSql } from './versions.js';
+import { VisualFiles, visualExtension } from './visual-files.js';
 
 /** Counts of rows an import created or changed. */
 export interface WriteCounts {
@@ -9,10 +10,18 @@ export interface WriteCounts {
   sessionsAdded: number;
   commitsAdded: number;
   projectsAdded: number;
+  visualsAdded: number;
 }
 
 export function emptyCounts(): WriteCounts {
-  return { turnsAdded: 0, turnsUpdated: 0, sessionsAdded: 0, commitsAdded: 0, projectsAdded: 0 };
+  return {
+    turnsAdded: 0,
+    turnsUpdated: 0,
+    sessionsAdded: 0,
+    commitsAdded: 0,
+    projectsAdded: 0,
+    visualsAdded: 0,
+  };
 }
 
 interface TurnRow {
@@ -60,6 +69,9 @@ export class TranscriptWriter {
   private readonly upsertMachine: BetterSqlite3.Statement;
   private readonly existsSession: BetterSqlite3.Statement;
   private readonly existsCommit: BetterSqlite3.Statement;
+  private insertVisual: BetterSqlite3.Statement | undefined;
+  /** The image files of the data folder (none for an in-memory database). */
+  private readonly visualFiles: VisualFiles | null;
   /** Session and commit ids already written in this run (their existence is known). */
   private readonly known = new Set<string>();
   readonly counts = emptyCounts();
@@ -70,6 +82,7 @@ export class TranscriptWriter {
     private readonly machineId: string,
     private readonly now: string,
   ) {
+    this.visualFiles = db.memory ? null : VisualFiles.besideDatabase(db.name);
     this.upsertMachine = db.prepare(`
       insert into machines (id, name, hostname, platform, last_seen_at, version, updated_at, device_id, machine_id)
       values (@id, @name, @hostname, @platform, @now, 1, @now, @device, @id)
@@ -308,10 +321,43 @@ export class TranscriptWriter {
       }).changes;
       if (updated === 1) this.counts.turnsUpdated++;
     }
+    if (batch.visuals.size > 0) this.writeVisuals(batch);
     // Progress copies replaced by the subagent's own line of the same response (their usage moved there).
     for (const id of batch.supersededTurns) {
       if (this.tombstoneTurn.run({ id, now: this.now, device: this.deviceId }).changes === 1)
         this.counts.turnsUpdated++;
+    }
+  }
+
+  /**
+   * Images of the batch's turns: the file once per content hash, the row once per turn and image (a deleted
+   * or purged visual is never recreated). The row takes the commit its turn is in.
+   */
+  private writeVisuals(batch: RecordBatch): void {
+    this.insertVisual ??= this.db.prepare(`
+      insert into visuals (id, commit_id, type, path, captured_at, turn_id, session_id, sha256, media_type, byte_size,
+        version, updated_at, device_id, machine_id)
+      values (@id, (select commit_id from turns where id = @turn_id), 'image', @path, @captured_at, @turn_id,
+        @session_id, @sha256, @media_type, @byte_size, 1, @now, @device, @machine)
+      on conflict(id) do nothing`);
+    for (const visual of batch.visuals.values()) {
+      const extension = visualExtension(visual.mediaType);
+      if (!extension || !this.visualFiles) continue;
+      this.visualFiles.write(visual.sha256, extension, visual.bytes);
+      const added = this.insertVisual.run({
+        id: visual.id,
+        path: VisualFiles.relativePath(visual.sha256, extension),
+        captured_at: visual.capturedAt,
+        turn_id: visual.turnId,
+        session_id: visual.sessionId,
+        sha256: visual.sha256,
+        media_type: visual.mediaType.toLowerCase(),
+        byte_size: visual.bytes.length,
+        now: this.now,
+        device: this.deviceId,
+        machine: this.machineId,
+      }).changes;
+      if (added === 1) this.counts.visualsAdded++;
     }
   }
 

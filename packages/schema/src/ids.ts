@@ -64,4 +64,6 @@ export const rowId = {
   /** A turn of any other agent: its `source`, the agent's session id and the message's own id in it. */
   agentTurn: (source: string, sessionId: string, messageId: string) =>
     uuidV5(`${source}:turn:${sessionId}:${messageId}`),
+  /** An image of a transcript turn, by the turn's row id and the image's SHA-256. */
+  visual: (turnRowId: string, sha256: string) => uuidV5(`visual:${turnRowId}:${sha256}`),
 };

@@ -158,6 +158,13 @@ export const SCHEMA = [
       { name: 'caption', type: 'text', content: 'text' },
       { name: 'cloud_url', type: 'text', content: 'text' },
       contentState,
+      /** An image of a transcript: the turn that holds it and that turn's session. */
+      { name: 'turn_id', type: 'text' },
+      { name: 'session_id', type: 'text' },
+      /** SHA-256 of the image bytes (hex): its file in the data folder and its object in Storage. */
+      { name: 'sha256', type: 'text' },
+      { name: 'media_type', type: 'text' },
+      { name: 'byte_size', type: 'bigint' },
     ],
   },
 ] as const satisfies readonly TableSpec[];

@@ -8,3 +8,4 @@ export * from './request.js';
 export * from './schema-runner.js';
 export * from './session.js';
 export * from './split-statements.js';
+export * from './visuals.js';

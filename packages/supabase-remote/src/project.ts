@@ -2,8 +2,9 @@
  * The project's functions besides the three of sync-core's `Remote`: registering after a login
  * (`upsert_profile`, `register_machine`), the dry-run previews (`sync_push_preview`, `sync_pull_preview`) and
  * the machines list (`sync_machine_seen`, `sync_machines`), who may write (`access_list`, `access_allow`,
- * `access_deny`), the server's caps (`sync_limits`), the applied schema (`agentlogs_schema`) and removing the
- * caller's records (`delete_my_cloud_data`) of supabase/migrations. Typed methods over
+ * `access_deny`), the server's caps (`sync_limits`), the applied schema (`agentlogs_schema`), removing the
+ * caller's records (`delete_my_cloud_data`), the user's footprint (`sync_footprint`) and pruning (`sync_prune`)
+ * of supabase/migrations. Typed methods over
  * `callRpc`, so they share its timeout, cancellation and error classification.
  */
 import { SyncProtocolError, type SyncRecord } from '@agentlogs/sync-core';
@@ -121,6 +122,21 @@ export type DeletedCloudRows = Record<string, number>;
 
 /** Records per `sync_push_preview` request. */
 const PREVIEW_BATCH = 2000;
+
+/** What this user's data takes on the server (`sync_footprint`). */
+export interface Footprint {
+  /** Rows and bytes (pg_column_size of each row, summed) per table. */
+  tables: { table: string; rows: number; bytes: number }[];
+  /** Objects and bytes in the `visuals` bucket. */
+  storage: { objects: number; bytes: number };
+}
+
+/** How many records `sync_prune` emptied of their text, per table. */
+export interface PruneResult {
+  turns: number;
+  sessions: number;
+  cognitive_commits: number;
+}
 
 type Json = Record<string, unknown>;
 
@@ -276,6 +292,31 @@ export class ProjectRpc {
   async deleteMyCloudData(options: RequestOptions = {}): Promise<DeletedCloudRows> {
     const data = object(await this.#call('delete_my_cloud_data', {}, options), 'delete_my_cloud_data');
     return Object.fromEntries(Object.entries(data).map(([table, n]) => [table, Number(n)]));
+  }
+
+  /** This user's rows per table and objects in Storage, as the database measures them. */
+  async footprint(options: RequestOptions = {}): Promise<Footprint> {
+    const data = object(await this.#call('sync_footprint', {}, options), 'sync_footprint');
+    if (!Array.isArray(data.tables)) throw new SyncProtocolError('sync_footprint: malformed answer');
+    const storage = object(data.storage, 'sync_footprint');
+    return {
+      tables: (data.tables as Json[]).map((t) => ({
+        table: String(t.table),
+        rows: Number(t.rows),
+        bytes: Number(t.bytes),
+      })),
+      storage: { objects: Number(storage.objects), bytes: Number(storage.bytes) },
+    };
+  }
+
+  /** Removes the text of this user's records older than `before` from the server (metrics stay). */
+  async prune(before: string, options: RequestOptions = {}): Promise<PruneResult> {
+    const data = object(await this.#call('sync_prune', { before }, options), 'sync_prune');
+    return {
+      turns: Number(data.turns),
+      sessions: Number(data.sessions),
+      cognitive_commits: Number(data.cognitive_commits),
+    };
   }
 
   /** Owner only: the accounts allowed to write. */

@@ -38,6 +38,11 @@ function payload(table: string, n: number): Record<string, unknown> {
     caption: `caption ${n}`,
     cloud_url: null,
     content_state: null,
+    turn_id: `turn-${n}`,
+    session_id: `session-${n}`,
+    sha256: String(n).repeat(64).slice(0, 64),
+    media_type: 'image/png',
+    byte_size: 1000 + n,
   };
 }
 

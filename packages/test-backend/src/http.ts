@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { signJwt } from './jwt.js';
 import { createRestHandler } from './postgrest.js';
+import { createStorageHandler } from './storage.js';
 
 /** What a mounted route handler gets besides the request and response. */
 export interface StandInContext {
@@ -60,7 +61,7 @@ export const DEFAULT_AUTHENTICATOR_PASSWORD = 'authenticator-test-password';
 
 /**
  * Starts the HTTP stand-in for a Supabase project on 127.0.0.1: the PostgREST RPC slice at `/rest/v1`
- * plus any mounted routes. Unknown paths get 404 in the gateway's shape.
+ * and the Storage slice at `/storage/v1` (`./storage.ts`), plus any mounted routes. Unknown paths get 404 in the gateway's shape.
  */
 export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   const jwtSecret = options.jwtSecret ?? randomSecret();
@@ -84,6 +85,15 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     {
       prefix: '/rest/v1',
       handler: createRestHandler({ pool: restPool, jwtSecret, apiKeys: [anonKey, serviceRoleKey] }),
+    },
+    {
+      prefix: '/storage/v1',
+      handler: createStorageHandler({
+        pool: restPool,
+        adminPool,
+        jwtSecret,
+        apiKeys: [anonKey, serviceRoleKey],
+      }),
     },
     ...(options.routes ?? []),
   ];

@@ -27,6 +27,7 @@ export function summaryLine(r: ImportResult): string {
     `${plural(r.sessionsAdded, 'new session')}`,
     `${plural(r.commitsAdded, 'new commit')}`,
   ];
+  if (r.visualsAdded > 0) parts.push(`${plural(r.visualsAdded, 'new image')}`);
   return (
     `Imported ${plural(r.filesRead, 'file')} (${formatBytes(r.bytesRead)}): ${parts.join(', ')}; ` +
     `${r.filesUnchanged} unchanged${r.filesReread > 0 ? `, ${r.filesReread} re-read from the start` : ''} (${seconds} s).`

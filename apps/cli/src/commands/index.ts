@@ -25,6 +25,8 @@ const CONFIG_KEYS_HELP = `Settings:
   sync.enabled       whether this profile syncs: true (default), or false after 'agentlogs sync disable' (env AGENTLOGS_SYNC_ENABLED)
   sync.redact.patterns  your redaction patterns, a JSON array of regular expressions (env AGENTLOGS_SYNC_REDACT_PATTERNS)
   sync.exclude       projects that never leave this machine, a JSON array of path globs (env AGENTLOGS_SYNC_EXCLUDE)
+  sync.plan          your Supabase plan for the quota: free (default), pro or a database size in MB (env AGENTLOGS_SYNC_PLAN)
+  visuals.cache_mb   MB of images kept here that the project also holds (default 500) (env AGENTLOGS_VISUALS_CACHE_MB)
 
 Values are stored per profile (--profile NAME or AGENTLOGS_PROFILE) in <data dir>/config.json
 (profiles other than "default" under <data dir>/profiles/NAME/). An environment variable beats
@@ -316,6 +318,20 @@ connection (exit 5 when the check fails). --json keeps the field names and ISO 8
 Options:
 ${JSON_HELP}  print the status as JSON`,
     options: { json },
+  }),
+  'sync prune': commandSpec({
+    name: 'sync prune',
+    summary: 'Remove old text from the cloud and keep the metrics',
+    usage: 'sync prune --older-than SPAN [--json]',
+    help: `Empties the text (prompts, answers, tool calls, titles, file lists) of your turns, sessions and commits
+older than SPAN on the server; tokens, costs, models and times stay, so stats on every machine are unchanged.
+Local text is never touched: machines keep theirs, and a machine that pulls an emptied record (a new machine,
+a full resync) never lets it replace text it holds. Images stay in Storage.
+
+Options:
+  --older-than SPAN   180d, 26w, 6m (30-day months) or a date YYYY-MM-DD
+${JSON_HELP}           print {before, pruned: {turns, sessions, cognitive_commits}}`,
+    options: { 'older-than': { type: 'string' }, json },
   }),
   'sync pending': commandSpec({
     name: 'sync pending',
@@ -754,6 +770,34 @@ Options:
   --no-open     print the URL without opening a browser`,
     options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } },
   }),
+  'visuals list': commandSpec({
+    name: 'visuals list',
+    summary: 'List the images found in transcripts (screenshots, images read by tools)',
+    usage: 'visuals list [--session ID] [--limit N] [--json]',
+    help: `Options:
+  --session ID   only the images of this session (its row id)
+  --limit N      at most N, newest first (default 50; 0 = all)
+${JSON_HELP}     print an array of {id, captured_at, media_type, bytes, sha256, session_id, turn_id, commit_id,
+                 machine_id, local}
+
+Works offline. "local" says whether the image file is on this machine; 'agentlogs visuals get ID' fetches
+one that is only in the project.`,
+    options: { session: { type: 'string' }, limit: { type: 'string' }, json },
+  }),
+  'visuals get': commandSpec({
+    name: 'visuals get',
+    summary: 'Print the path of an image, fetching it from the project the first time',
+    usage: 'visuals get <id> [--output FILE] [--json]',
+    help: `The id may be a unique prefix of 6 or more characters. An image recorded on another machine is
+downloaded from your project's Storage (bucket "visuals") when first viewed, checked against its SHA-256 and kept
+in the data folder (up to visuals.cache_mb; least recently viewed images the project holds go first).
+
+Options:
+  --output FILE  also copy the image to FILE and print that path
+${JSON_HELP}     print {id, path, fetched, sha256, media_type, bytes}`,
+    options: { output: { type: 'string' }, json },
+    positionals: true,
+  }),
   'commits list': commandSpec({
     name: 'commits list',
     summary: 'List cognitive commits (units of work closed by a git commit or the end of a session)',
@@ -845,6 +889,10 @@ export const commandGroups: CommandGroup[] = [
     summary: 'Read your sessions: list them, show one conversation',
   },
   {
+    name: 'visuals',
+    summary: 'Images found in transcripts, stored once by content and synced through Supabase Storage',
+  },
+  {
     name: 'commits',
     summary: 'Cognitive commits: the units of work of a session, each closed by a git commit or its end',
     help: `${COMMIT_ID_NOTE} Edits are local until the next 'agentlogs push' or 'agentlogs sync'.`,
@@ -906,6 +954,7 @@ export const commandTable: CommandEntry[] = [
   one(specs['sync pending'], async () => (await import('./sync-pending.js')).syncPendingCommand),
   one(specs['sync reset'], async () => (await import('./sync-reset.js')).syncResetCommand),
   one(specs['sync retry'], async () => (await import('./sync-retry.js')).syncRetryCommand),
+  one(specs['sync prune'], async () => (await import('./sync-prune.js')).syncPruneCommand),
   ...many(
     [specs['sync disable'], specs['sync enable']],
     async () => (await import('./sync-disable.js')).syncDisableCommands,
@@ -942,6 +991,10 @@ export const commandTable: CommandEntry[] = [
   ),
   one(specs.search, async () => (await import('./search.js')).searchCommand),
   one(specs.ui, async () => (await import('./ui.js')).uiCommand),
+  ...many(
+    [specs['visuals list'], specs['visuals get']],
+    async () => (await import('./visuals.js')).visualsCommands,
+  ),
   ...many(
     [
       specs['commits list'],

@@ -6,6 +6,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { readCachedKey } from '../sync/encryption.js';
 import { resolveContentPolicy } from '../sync/policy.js';
+import { describeQuota, profilePlan, type QuotaReport, quotaReport } from '../sync/quota.js';
 import { assertSyncEnabled, openLocalSyncStore, SYNC_TABLES } from '../sync/session.js';
 import type { specs } from './index.js';
 
@@ -27,6 +28,8 @@ export interface SyncStatusReport {
   /** Conflicts of the last push (server won) and pull (local copy kept). */
   conflicts: { server_won: number; kept_local: number };
   connection: { checked: boolean; ok: boolean; message: string; waiting_to_pull: number | null };
+  /** This user's footprint in the cloud (measured by the server) against `sync.plan`; null when not checked. */
+  quota: QuotaReport | null;
   /** What leaves this machine (docs/privacy.md). */
   content: {
     level: string | null;
@@ -124,6 +127,7 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
     },
     connection: { checked: false, ok: false, message: '', waiting_to_pull: null },
     retention_at_risk: (await import('../retention.js')).transcriptsAtRisk(ctx),
+    quota: null,
   };
   let project: Awaited<ReturnType<typeof openProject>>;
   try {
@@ -162,6 +166,14 @@ async function buildStatus(ctx: CommandContext): Promise<SyncStatusReport> {
     report.connection.ok = true;
     report.connection.waiting_to_pull = preview.tables.reduce((n, t) => n + t.live + t.deleted, 0);
     report.connection.message = 'reachable, session valid';
+    try {
+      const footprint = await new connected.remote.ProjectRpc(connected.client).footprint({
+        timeoutMs: 15_000,
+      });
+      report.quota = quotaReport(footprint, profilePlan(ctx));
+    } catch {
+      // A project without sync_footprint (an older schema) still syncs; the quota is left out.
+    }
   } catch (error) {
     report.connection.message = error instanceof Error ? error.message : String(error);
   }
@@ -345,6 +357,7 @@ export function printStatus(ctx: CommandContext, r: SyncStatusReport, now: numbe
     ctx.out(`${`${line.label}:`.padEnd(width)}${line.text}`);
     for (const detail of line.details ?? []) ctx.out(`  ${detail}`);
   }
+  if (r.quota) for (const line of describeQuota(r.quota)) ctx.out(line);
 }
 
 export async function runSyncStatus(ctx: CommandContext, json: boolean): Promise<number> {

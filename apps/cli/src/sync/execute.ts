@@ -5,10 +5,12 @@ import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { type ContentPlan, describeContentPlan, planContent } from './content-plan.js';
 import { lockedNotice } from './encryption.js';
+import { profilePlan, quotaReport, quotaWarning } from './quota.js';
 import {
   describePullPlan,
   describePushPlan,
   describeResult,
+  type OperationResult,
   type PullPlan,
   type PushPlan,
   planPull,
@@ -18,7 +20,7 @@ import {
   type SyncOperation,
   syncCliError,
 } from './run.js';
-import { openSyncSession } from './session.js';
+import { openSyncSession, type SyncSession } from './session.js';
 
 export const DRY_RUN_HELP = `  --dry-run   ask the server what would move and print the counts; changes nothing here or there`;
 
@@ -75,11 +77,34 @@ export async function executeOperation(
       if (!json)
         ctx.err(`Re-sending everything: ${count.toLocaleString('en-US')} records marked to push again.`);
     }
-    const result = await runOperation(ctx, session, operation);
+    const result = await runOperation(ctx, session, operation, { quiet: json });
     if (json) ctx.out(JSON.stringify(result, null, 2));
     else for (const line of describeResult(result)) ctx.out(line);
+    await warnAboutQuota(ctx, session, result);
     return resultExitCode(result);
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * After a push that sent something, asks the server for this user's footprint and warns on stderr at 75% and
+ * 90% of the plan (`sync.plan`). A project without `sync_footprint` is not warned about.
+ */
+async function warnAboutQuota(
+  ctx: CommandContext,
+  session: SyncSession,
+  result: OperationResult,
+): Promise<void> {
+  const sent = (result.push?.accepted ?? 0) + (result.visuals?.uploaded ?? 0);
+  if (sent === 0) return;
+  try {
+    const warning = quotaWarning(
+      quotaReport(await session.queries.footprint({ timeoutMs: 15_000 }), profilePlan(ctx)),
+    );
+    if (warning) ctx.err(warning);
+  } catch (error) {
+    // The push itself succeeded; the quota is checked again by the next one and by 'agentlogs sync status'.
+    if (ctx.env.AGENTLOGS_DEBUG) ctx.err(`agentlogs: could not check the quota: ${(error as Error).message}`);
   }
 }

@@ -17,6 +17,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { storeError } from '../open-store.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 import { SYNC_TABLES, type SyncSession } from './session.js';
+import { describeVisualUpload, uploadVisuals, type VisualUploadReport } from './visuals.js';
 
 export type SyncOperation = 'push' | 'pull' | 'sync';
 
@@ -32,6 +33,8 @@ export interface OperationResult {
   deadLetters: number;
   /** Records still waiting to be pushed after the run, per table. */
   pending: Record<string, number>;
+  /** Images uploaded to the project's Storage after the push (`push` and `sync`). */
+  visuals?: VisualUploadReport;
 }
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -79,11 +82,14 @@ export async function runOperation(
   ctx: CommandContext,
   session: SyncSession,
   operation: SyncOperation,
+  options: { quiet?: boolean } = {},
 ): Promise<OperationResult> {
   const { engine, store } = session;
   const started = Date.now();
-  const pushBar = new ProgressBar(ctx.stderr, 'pushing');
-  const pullBar = new ProgressBar(ctx.stderr, 'pulling');
+  // Progress goes to a terminal only, and never with --json (`quiet`).
+  const stderr = options.quiet ? { isTTY: false, write: () => true } : ctx.stderr;
+  const pushBar = new ProgressBar(stderr as typeof ctx.stderr, 'pushing');
+  const pullBar = new ProgressBar(stderr as typeof ctx.stderr, 'pulling');
   let pushTotal = sum(await store.pendingCounts(SYNC_TABLES));
   let pullTotal = 0;
   if (pullBar.enabled && operation !== 'push') {
@@ -122,6 +128,8 @@ export async function runOperation(
       result.push = report.push;
       result.rounds = report.rounds;
     }
+    if (operation !== 'pull')
+      result.visuals = await uploadVisuals(ctx, session, { quiet: options.quiet === true });
     result.ok = true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -349,6 +357,8 @@ export function describeResult(result: OperationResult): string[] {
   const lines: string[] = [];
   if (result.pull) lines.push(describePull(result.pull));
   if (result.push) lines.push(describePush(result.push));
+  const images = result.visuals ? describeVisualUpload(result.visuals) : null;
+  if (images) lines.push(images);
   const pending = sum(result.pending);
   const tail: string[] = [];
   if (pending > 0) tail.push(`${plural(pending, 'record')} still pending`);

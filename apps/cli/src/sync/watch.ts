@@ -15,6 +15,7 @@ import { transcriptRoots } from '../transcript-roots.js';
 import { lockedNotice } from './encryption.js';
 import { syncCliError } from './run.js';
 import { openSyncSession, syncTimings } from './session.js';
+import { describeVisualUpload, uploadVisuals } from './visuals.js';
 
 /** States in which no request is in flight: stopping there loses nothing. */
 const RESTING: ReadonlySet<SyncState> = new Set(['idle', 'backingOff', 'offline', 'failed', 'stopped']);
@@ -116,6 +117,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   let lastState: SyncState = engine.state;
   let fatal: unknown;
   let lastSeenReported = 0;
+  let imageUpload: Promise<void> | null = null;
   const restingWaiters: (() => void)[] = [];
   const unsubscribe = engine.subscribe((event: SyncEvent) => {
     if (event.type === 'pushProgress') pushed += event.accepted + event.rejected;
@@ -137,6 +139,20 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
         pulled = 0;
         void session.store.recordOutcome('push', outcome).catch(() => undefined);
         void session.store.recordOutcome('pull', outcome).catch(() => undefined);
+        // Images of what was pushed go to Storage once each (at content level full), one upload run at a time.
+        if (moved && !imageUpload) {
+          imageUpload = uploadVisuals(ctx, session, { quiet: true })
+            .then((report) => {
+              const line = describeVisualUpload(report);
+              if (line && report.uploaded + report.present > 0) log(line);
+            })
+            .catch((error: unknown) =>
+              log(`images not uploaded: ${(error as Error).message}; retried after the next push`),
+            )
+            .finally(() => {
+              imageUpload = null;
+            });
+        }
         // The server's "last sync" of this machine: after every round that moved data, else every few minutes.
         if (moved || Date.now() - lastSeenReported > SEEN_INTERVAL_MS) {
           lastSeenReported = Date.now();
@@ -198,6 +214,7 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
     ]);
   }
   await engine.stop();
+  await imageUpload;
   await hint?.stop().catch(() => undefined);
   unsubscribe();
   await session.close();
