@@ -10,6 +10,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { type DeletedCloudRows, ProjectRpc } from './project.js';
 import type { RequestOptions } from './request.js';
+import { VISUALS_BUCKET, VisualStorage } from './visuals.js';
 
 /** A place outside the synced tables where a user's objects live: one Storage bucket. */
 export interface CloudObjectStore {
@@ -20,7 +21,21 @@ export interface CloudObjectStore {
 }
 
 /** The stores `deleteCloudData` empties before the rows, in order. */
-export const CLOUD_OBJECT_STORES: CloudObjectStore[] = [];
+export const CLOUD_OBJECT_STORES: CloudObjectStore[] = [
+  {
+    name: VISUALS_BUCKET,
+    async removeAll(client, userId, options) {
+      const storage = new VisualStorage(client, userId);
+      const stored = await storage.list(options);
+      return stored.length === 0
+        ? 0
+        : storage.remove(
+            stored.map((v) => v.name),
+            options,
+          );
+    },
+  },
+];
 
 export interface DeletedCloudData {
   /** Rows removed per table. */

@@ -5,6 +5,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { deleteCloudData } from '../src/cloud-data.js';
 import { ProjectRpc } from '../src/project.js';
 import { VisualStorage, visualObjectName } from '../src/visuals.js';
 import { remoteFor, turn, turnPayload } from './fixtures.js';
@@ -102,6 +103,27 @@ describe('visuals in Storage through supabase-js and the stand-in', () => {
     // The owner's object is untouched.
     const back = await new VisualStorage(clientFor(owner), owner.id).download(sha256, 'png');
     expect(Buffer.from(back!).equals(bytes)).toBe(true);
+  });
+
+  it("deleting a user's cloud data empties their folder of the bucket and leaves others' images", async () => {
+    const leaving = await backend.createUser({ githubLogin: 'visual-leaving' });
+    const staying = await backend.createUser({ githubLogin: 'visual-staying' });
+    const mine = [image(), image()];
+    for (const { bytes, sha256 } of mine)
+      await new VisualStorage(clientFor(leaving), leaving.id).upload(sha256, 'png', bytes, 'image/png');
+    const theirs = image();
+    await new VisualStorage(clientFor(staying), staying.id).upload(
+      theirs.sha256,
+      'png',
+      theirs.bytes,
+      'image/png',
+    );
+
+    const deleted = await deleteCloudData(clientFor(leaving), leaving.id);
+    expect(deleted.objects).toEqual({ visuals: 2 });
+    expect(await new VisualStorage(clientFor(leaving), leaving.id).list()).toEqual([]);
+    const kept = await new VisualStorage(clientFor(staying), staying.id).download(theirs.sha256, 'png');
+    expect(kept && Buffer.from(kept).equals(theirs.bytes)).toBe(true);
   });
 
   it('an account the project does not allow cannot store images, even in its own folder', async () => {
