@@ -508,6 +508,7 @@ describe.skipIf(!existsSync(ccusage))('ccusage parity', () => {
       path.join(FIXTURES, 'ccusage-fixtures', 'statusline-test-opus4.json'),
       'utf8',
     );
+    let theirToday = '';
     for (const input of [fixture, fixture.replace('test-session-opus4', session)]) {
       const line = run(t, ['statusline'], input);
       expect(line.code, line.stderr).toBe(0);
@@ -520,12 +521,15 @@ describe.skipIf(!existsSync(ccusage))('ccusage parity', () => {
         expected.replace(/\(\d+h \d+m left\)/, '(…)'),
       );
       expect(Math.abs(minutes(line.stdout) - minutes(expected))).toBeLessThanOrEqual(1);
+      theirToday = /\$(\d+\.\d\d) today/.exec(expected)![1]!;
     }
     // Without Claude Code's own cost, the session's cost comes from the database.
     const noCost = JSON.parse(fixture.replace('test-session-opus4', session));
     delete noCost.cost;
     const line = run(t, ['statusline'], JSON.stringify(noCost));
-    expect(line.stdout).toMatch(/^🤖 Opus 4\.1 \| 💰 \$0\.04 session \/ \$0\.04 today \/ \$0\.04 block/);
+    // "Today" is the part of the session since local midnight: all of it, unless the run is just after midnight.
+    expect(line.stdout).toMatch(/^🤖 Opus 4\.1 \| 💰 \$0\.04 session \/ \$\d+\.\d\d today \/ \$0\.04 block/);
+    expect(/\$(\d+\.\d\d) today/.exec(line.stdout)![1]).toBe(theirToday);
     const bad = run(t, ['statusline'], 'not json');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("statusline reads Claude Code's status line JSON on stdin");

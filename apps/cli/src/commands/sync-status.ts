@@ -352,7 +352,7 @@ function syncState(r: SyncStatusReport): string {
 
 export function printStatus(ctx: CommandContext, r: SyncStatusReport, now: number = Date.now()): void {
   const lines = STATUS_SECTIONS.flatMap((section) => section(r, now));
-  const width = Math.max(15, ...lines.map((l) => l.label.length + 4));
+  const width = Math.max(15, ...lines.map((l) => l.label.length + 3));
   for (const line of lines) {
     ctx.out(`${`${line.label}:`.padEnd(width)}${line.text}`);
     for (const detail of line.details ?? []) ctx.out(`  ${detail}`);

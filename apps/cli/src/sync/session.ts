@@ -144,7 +144,6 @@ export async function openSyncSession(
   assertSyncEnabled(ctx, commandName);
   const timings = syncTimings(ctx.env, { watch: options.watch === true });
   const project = await openLoggedInProject(ctx);
-  await assertServerSchema(ctx, project.url, new project.remote.ProjectRpc(project.client));
   const queries = new project.remote.ProjectRpc(project.client);
   const { device, machineId, database, store } = openLocalSyncStore(ctx);
   if (options.watch !== true) {
@@ -168,6 +167,13 @@ export async function openSyncSession(
       await database.close();
       throw unreachable;
     }
+  }
+  try {
+    // After the reachability check, so an unreachable project is named in seconds, not after this check's timeout.
+    await assertServerSchema(ctx, project.url, queries);
+  } catch (error) {
+    await database.close();
+    throw error;
   }
   let content: ResolvedContentPolicy;
   let encryption: EncryptionState;
