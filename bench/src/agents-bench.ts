@@ -1,6 +1,6 @@
 /**
  * The other agents' part of the ingest bench: a small synthetic tree per agent (OpenCode, Gemini CLI, Qwen Code,
- * GitHub Copilot CLI), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
+ * GitHub Copilot CLI, Amp), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
  * and `agentlogs import --<agent>-dir` + `stats --json` on it, alternating. Both tools' token totals are compared
  * with each other and with the generator's ground truth. The trees avoid the two readings where ccusage and
  * agentlogs differ on purpose (a Qwen prompt's cached part, Gemini's thoughts; docs/decisions/0087): those are
@@ -322,6 +322,60 @@ const GENERATORS: Record<string, Generator> = {
           }),
         );
         write(path.join(dir, 'session-state', sessionId, 'events.jsonl'), `${lines.join('\n')}\n`);
+      }
+      return { sessions, responses, totals };
+    },
+  },
+  Amp: {
+    command: 'amp',
+    env: 'AMP_DATA_DIR',
+    flag: '--amp-dir',
+    write(dir, rng, sessions) {
+      const totals = zero();
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const id = `T-bench-amp-${String(s).padStart(5, '0')}`;
+        let at = DAY0 + s * 3_600_000;
+        const messages: unknown[] = [];
+        for (let m = 0; m < 10; m++) {
+          at += rng.int(1000, 60_000);
+          messages.push({
+            role: 'user',
+            messageId: 2 * m,
+            content: [{ type: 'text', text: prose(rng, 20) }],
+            meta: { sentAt: at },
+          });
+          at += rng.int(1000, 60_000);
+          const usage = {
+            model: 'claude-sonnet-4-5',
+            inputTokens: rng.int(1, 500),
+            outputTokens: rng.int(10, 900),
+            cacheCreationInputTokens: rng.int(0, 5000),
+            cacheReadInputTokens: rng.int(0, 90_000),
+            timestamp: new Date(at).toISOString(),
+          };
+          totals.input_tokens += usage.inputTokens;
+          totals.output_tokens += usage.outputTokens;
+          totals.cache_creation_tokens += usage.cacheCreationInputTokens;
+          totals.cache_read_tokens += usage.cacheReadInputTokens;
+          responses++;
+          messages.push({
+            role: 'assistant',
+            messageId: 2 * m + 1,
+            content: [{ type: 'text', text: prose(rng, 40) }],
+            state: { type: 'complete', stopReason: 'end_turn' },
+            usage,
+          });
+        }
+        const thread = {
+          v: 1,
+          id,
+          created: DAY0 + s * 3_600_000,
+          title: prose(rng, 4),
+          env: { initial: { trees: [{ displayName: 'app', uri: 'file:///home/dev/app' }] } },
+          messages,
+        };
+        write(path.join(dir, 'threads', `${id}.json`), JSON.stringify(thread));
       }
       return { sessions, responses, totals };
     },

@@ -13,6 +13,8 @@ const bin = path.join(here, '..', 'dist', 'bin.js');
 const FIXTURES = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 const SAMPLES = path.join(FIXTURES, 'jazzyalex-agent-sessions');
 const OWN = path.join(here, '..', '..', '..', 'packages', 'ingest', 'test', 'fixtures', 'agents');
+/** The Amp threads of ccusage's own tests (one thread per file; several files share a thread id). */
+const AMP_THREADS = path.join(FIXTURES, 'ccusage-fixtures', 'amp');
 /** ccusage@20.0.24, a devDependency of packages/ingest. */
 const ccusage = path.join(here, '..', '..', '..', 'packages', 'ingest', 'node_modules', '.bin', 'ccusage');
 const temps: string[] = [];
@@ -85,6 +87,19 @@ const AGENTS: Record<string, Agent> = {
       copy(path.join(SAMPLES, 'copilot', 'subdir_v1'), state);
       for (const name of ['small', 'large', 'schema_drift'])
         copy(path.join(SAMPLES, 'copilot', `${name}.jsonl`), path.join(state, name, 'events.jsonl'));
+    },
+  },
+  Amp: {
+    command: 'amp',
+    env: 'AMP_DATA_DIR',
+    flag: '--amp-dir',
+    lay(dir) {
+      // <data>/threads/<thread id>.json: a thread with per-message usage and one with a usage ledger.
+      for (const f of [
+        'reads_usage_from_messages_when_ledger_is_missing.json',
+        'ledger_events_take_precedence_over_messages_usage.json',
+      ])
+        copy(path.join(AMP_THREADS, f), path.join(dir, 'threads', f));
     },
   },
 };
@@ -199,6 +214,21 @@ describe.skipIf(!existsSync(ccusage))(
         temps.push(t2.root);
         mkdirSync(path.join(t2.root, 'home'));
         expect(ours(runOurs(agent, t2, true).stats.totals)).toEqual(theirs(reference.totals));
+      });
+    }
+
+    for (const file of readdirSync(AMP_THREADS)) {
+      it(`Amp, ccusage's thread ${file} alone: totals and cost`, () => {
+        const agent: Agent = {
+          ...AGENTS.Amp!,
+          lay: (dir) => copy(path.join(AMP_THREADS, file), path.join(dir, 'threads', file)),
+        };
+        const t = tree(agent);
+        const reference = runCcusage(agent, t);
+        const mine = runOurs(agent, t);
+        expect(mine.imported.filesFailed).toEqual([]);
+        expect(ours(mine.stats.totals)).toEqual(theirs(reference.totals));
+        expect(mine.stats.totals.cost_usd).toBeCloseTo(reference.totals.totalCost, 6);
       });
     }
 

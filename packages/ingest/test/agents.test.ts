@@ -240,3 +240,78 @@ describe('OpenCode', () => {
     });
   });
 });
+
+describe('Amp', () => {
+  const THREADS = join(TRANSCRIPTS, 'ccusage-fixtures', 'amp');
+
+  it('reads each thread under threads/, usage from the ledger when there is one, and a rewritten thread again', () => {
+    const data = tempDir();
+    const messages = copy(
+      join(THREADS, 'reads_usage_from_messages_when_ledger_is_missing.json'),
+      join(data, 'threads', 'T-thread-a.json'),
+    );
+    copy(
+      join(THREADS, 'ledger_events_take_precedence_over_messages_usage.json'),
+      join(data, 'threads', 'thread-a.json'),
+    );
+    // Not threads: Amp's other files beside them.
+    writeFileSync(join(data, 'history.jsonl'), '{"text":"hi"}\n');
+    mkdirSync(join(data, 'threads', 'drafts'));
+    writeFileSync(join(data, 'threads', 'drafts', 'x.json'), '{"id":"T-draft","messages":[]}');
+    const db = freshStore();
+
+    expect(run(db, { amp: [data] })).toMatchObject({ filesFound: 2, filesRead: 2, filesFailed: [] });
+    const rows = (session: string) =>
+      turns(db, 'amp')
+        .filter((r) => r.session === session)
+        .map((r) => [r.role, r.content, r.model, r.input, r.output, r.cacheWrite, r.cacheRead]);
+    // The ledger is the usage: its event (no `toMessageId`) is a turn of its own; the message's usage is not counted.
+    expect(rows('thread-a')).toEqual([
+      ['assistant', null, 'gpt-5', 1, 2, 0, 0],
+      ['assistant', null, 'claude-haiku-4-5-20251001', 0, 0, 0, 0],
+    ]);
+    // A message without a time takes the first one recorded.
+    expect(rows('T-thread-a')).toEqual([
+      ['user', 'hi', null, 0, 0, 0, 0],
+      ['assistant', null, 'claude-haiku-4-5-20251001', 10, 178, 986, 11372],
+      ['assistant', null, 'claude-haiku-4-5-20251001', 5, 42, 0, 12000],
+    ]);
+
+    // Amp rewrites the thread whole as it grows: read again, nothing counted twice.
+    const thread = JSON.parse(readFileSync(messages, 'utf8'));
+    thread.messages.push(
+      {
+        role: 'user',
+        messageId: 3,
+        content: [{ type: 'text', text: 'and now?' }],
+        meta: { sentAt: 1768823000000 },
+      },
+      {
+        role: 'assistant',
+        messageId: 4,
+        content: [
+          { type: 'text', text: 'Listing.' },
+          { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { cmd: 'ls' } },
+        ],
+        usage: {
+          model: 'claude-haiku-4-5-20251001',
+          inputTokens: 7,
+          outputTokens: 9,
+          timestamp: '2026-01-19T11:44:00.000Z',
+        },
+      },
+    );
+    writeFileSync(messages, JSON.stringify(thread));
+    touch(messages, 60);
+    expect(run(db, { amp: [data] })).toMatchObject({ filesRead: 1, filesUnchanged: 1, filesFailed: [] });
+    const after = turns(db, 'amp').filter((r) => r.session === 'T-thread-a');
+    expect(after.map((r) => [r.role, r.content, r.input, r.output])).toEqual([
+      ['user', 'hi', 0, 0],
+      ['assistant', null, 10, 178],
+      ['assistant', null, 5, 42],
+      ['user', 'and now?', 0, 0],
+      ['assistant', 'Listing.', 7, 9],
+    ]);
+    expect(JSON.parse(after[4]!.toolCalls)).toEqual([{ id: 'toolu_1', name: 'Bash', input: { cmd: 'ls' } }]);
+  });
+});

@@ -4,7 +4,14 @@
  */
 
 /** The agent a session comes from (`sessions.source`): one per adapter of `@agentlogs/ingest`. */
-export type Source = 'claude_code' | 'codex' | 'opencode' | 'gemini_cli' | 'qwen_code' | 'copilot_cli';
+export type Source =
+  | 'claude_code'
+  | 'codex'
+  | 'opencode'
+  | 'gemini_cli'
+  | 'qwen_code'
+  | 'copilot_cli'
+  | 'amp';
 
 /** A tool call as stored in `turns.tool_calls`. */
 export interface ToolUse {

@@ -150,6 +150,23 @@ export const copilotCliEntry: AgentEntry = {
   },
 };
 
+export const ampEntry: AgentEntry = {
+  id: 'amp',
+  displayName: 'Amp',
+  roots: {
+    flag: 'amp-dir',
+    env: 'AMP_DATA_DIR',
+    envList: true,
+    envMissing: 'skip',
+    envRoot: (dir) => dir,
+    // Amp keeps its threads under the XDG data folder on Linux, macOS and Windows alike (Windows:
+    // %USERPROFILE%\.local\share\amp); ~/.local/share/amp is also read when XDG_DATA_HOME points elsewhere.
+    defaults: (ctx) => [...new Set([join(dataHome(ctx), 'amp'), join(ctx.home, '.local', 'share', 'amp')])],
+    folderHelp: 'Amp\'s data folder, holding "threads/"',
+    defaultHelp: '$AMP_DATA_DIR (comma-separated), else ~/.local/share/amp',
+  },
+};
+
 /** Every agent the importer reads, in import order (the adapters in `./index.ts` follow this order). */
 export const AGENT_CATALOG: readonly AgentEntry[] = [
   claudeCodeEntry,
@@ -158,4 +175,5 @@ export const AGENT_CATALOG: readonly AgentEntry[] = [
   geminiCliEntry,
   qwenCodeEntry,
   copilotCliEntry,
+  ampEntry,
 ];

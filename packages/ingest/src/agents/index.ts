@@ -1,4 +1,5 @@
 import type { AgentAdapter } from './agent.js';
+import { amp } from './amp.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
 import { copilotCli } from './copilot-cli.js';
@@ -21,10 +22,18 @@ export {
   type AgentRootSpec,
   type RootContext,
 } from './catalog.js';
-export { claudeCode, codex, copilotCli, geminiCli, opencode, qwenCode };
+export { amp, claudeCode, codex, copilotCli, geminiCli, opencode, qwenCode };
 
 /**
  * Every agent the importer reads, in import order (the order of `AGENT_CATALOG`). Adding an agent: its entry in
  * `./catalog.ts`, its adapter file here, and a line in this list (docs/architecture.md has the steps).
  */
-export const AGENTS: readonly AgentAdapter[] = [claudeCode, codex, opencode, geminiCli, qwenCode, copilotCli];
+export const AGENTS: readonly AgentAdapter[] = [
+  claudeCode,
+  codex,
+  opencode,
+  geminiCli,
+  qwenCode,
+  copilotCli,
+  amp,
+];
