@@ -1,6 +1,6 @@
 /**
  * The other agents' part of the ingest bench: a small synthetic tree per agent (OpenCode, Gemini CLI, Qwen Code,
- * GitHub Copilot CLI, Amp), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
+ * GitHub Copilot CLI, Amp, Antigravity CLI), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
  * and `agentlogs import --<agent>-dir` + `stats --json` on it, alternating. Both tools' token totals are compared
  * with each other and with the generator's ground truth. The trees avoid the two readings where ccusage and
  * agentlogs differ on purpose (a Qwen prompt's cached part, Gemini's thoughts; docs/decisions/0087): those are
@@ -380,7 +380,78 @@ const GENERATORS: Record<string, Generator> = {
       return { sessions, responses, totals };
     },
   },
+  'Antigravity CLI': {
+    command: 'antigravity',
+    env: 'ANTIGRAVITY_DATA_DIR',
+    flag: '--antigravity-dir',
+    write(dir, rng, sessions) {
+      // Its transcripts record no token counts (docs/decisions/0099): the tree measures reading, totals stay 0.
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const id = `bench-conv-${String(s).padStart(5, '0')}`;
+        let at = DAY0 + s * 3_600_000;
+        const ts = () => {
+          at += rng.int(1000, 60_000);
+          return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        };
+        const lines: string[] = [];
+        let step = 0;
+        for (let m = 0; m < 10; m++) {
+          lines.push(
+            JSON.stringify({
+              step_index: step++,
+              source: 'USER_EXPLICIT',
+              type: 'USER_INPUT',
+              status: 'DONE',
+              created_at: ts(),
+              content: `<USER_REQUEST>\n${prose(rng, 20)}\n</USER_REQUEST>`,
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              step_index: step++,
+              source: 'MODEL',
+              type: 'PLANNER_RESPONSE',
+              status: 'DONE',
+              created_at: ts(),
+              thinking: prose(rng, 10),
+              tool_calls: [{ name: 'run_command', args: { CommandLine: '"ls"' } }],
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              step_index: step++,
+              source: 'MODEL',
+              type: 'RUN_COMMAND',
+              status: 'DONE',
+              created_at: ts(),
+              content: prose(rng, 30),
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              step_index: step++,
+              source: 'MODEL',
+              type: 'PLANNER_RESPONSE',
+              status: 'DONE',
+              created_at: ts(),
+              content: prose(rng, 40),
+            }),
+          );
+          responses += 2;
+        }
+        write(
+          path.join(dir, 'brain', id, '.system_generated', 'logs', 'transcript.jsonl'),
+          `${lines.join('\n')}\n`,
+        );
+      }
+      return { sessions, responses, totals: zero() };
+    },
+  },
 };
+
+/** Agents whose transcripts record no token counts: their trees' totals are 0 by design. */
+export const AGENTS_WITHOUT_USAGE: ReadonlySet<string> = new Set(['Antigravity CLI']);
 
 /** Writes one agent's synthetic tree under `dir` (deterministic for a seed). */
 export function writeAgentTree(agent: string, dir: string, options: AgentTreeOptions): AgentTreeManifest {

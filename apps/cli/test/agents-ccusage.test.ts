@@ -232,12 +232,48 @@ describe.skipIf(!existsSync(ccusage))(
       });
     }
 
+    it('Antigravity CLI: the transcripts carry no token counts; ccusage reads none from that folder either', () => {
+      const agent: Agent = {
+        command: 'antigravity',
+        env: 'ANTIGRAVITY_DATA_DIR',
+        flag: '--antigravity-dir',
+        lay(dir) {
+          // <root>/brain/<conversation>/.system_generated/logs/transcript.jsonl
+          for (const f of readdirSync(path.join(SAMPLES, 'antigravity')))
+            copy(
+              path.join(SAMPLES, 'antigravity', f),
+              path.join(
+                dir,
+                'brain',
+                f.replace('.jsonl', ''),
+                '.system_generated',
+                'logs',
+                'transcript.jsonl',
+              ),
+            );
+        },
+      };
+      const t = tree(agent);
+      const reference = runCcusage(agent, t);
+      const mine = runOurs(agent, t);
+      expect(mine.imported.filesFailed).toEqual([]);
+      expect(mine.imported.filesFound).toBe(2);
+      expect(mine.imported.turnsAdded).toBeGreaterThan(0);
+      expect(ours(mine.stats.totals)).toEqual(theirs(reference.totals));
+      expect(anyTokens(ours(mine.stats.totals))).toBe(false);
+      // The variable alone points agentlogs at the same folder.
+      const t2 = { root: mkdtempSync(path.join(tmpdir(), 'agentlogs-agents-env-')), dir: t.dir };
+      temps.push(t2.root);
+      mkdirSync(path.join(t2.root, 'home'));
+      expect(runOurs(agent, t2, true).imported.turnsAdded).toBe(mine.imported.turnsAdded);
+    });
+
     it('every sample folder of the adapters is compared above', () => {
       expect(
         readdirSync(SAMPLES)
           .filter((f) => f !== 'LICENSE')
           .sort(),
-      ).toEqual(['copilot', 'gemini', 'opencode', 'qwen'].sort());
+      ).toEqual(['antigravity', 'copilot', 'gemini', 'opencode', 'qwen'].sort());
     });
   },
 );

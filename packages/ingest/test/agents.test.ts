@@ -315,3 +315,68 @@ describe('Amp', () => {
     expect(JSON.parse(after[4]!.toolCalls)).toEqual([{ id: 'toolu_1', name: 'Bash', input: { cmd: 'ls' } }]);
   });
 });
+
+describe('Antigravity CLI', () => {
+  it('reads each conversation transcript under brain/, user requests and planner responses, and resumes it', () => {
+    const root = tempDir();
+    const transcript = (id: string) =>
+      join(root, 'brain', id, '.system_generated', 'logs', 'transcript.jsonl');
+    const small = copy(join(SAMPLES, 'antigravity', 'cli_small.jsonl'), transcript('conv-small'));
+    copy(join(SAMPLES, 'antigravity', 'cli_schema_drift.jsonl'), transcript('conv-drift'));
+    // Not transcripts: the conversation's artifacts, and the CLI's conversation store.
+    writeFileSync(join(root, 'brain', 'conv-small', 'task.md'), '# Task\n');
+    mkdirSync(join(root, 'conversations'));
+    writeFileSync(join(root, 'conversations', 'conv-small.db'), '');
+    const db = freshStore();
+
+    expect(run(db, { antigravity_cli: [root] })).toMatchObject({
+      filesFound: 2,
+      filesRead: 2,
+      filesFailed: [],
+      malformedLines: 0,
+    });
+    const rows = (session: string) =>
+      turns(db, 'antigravity_cli')
+        .filter((r) => r.session === session)
+        .map((r) => [
+          r.role,
+          r.content,
+          r.model,
+          ((JSON.parse(r.toolCalls) ?? []) as { name: string }[]).map((c) => c.name),
+        ]);
+    // Independently, from the file: one turn per user input and planner response.
+    const steps = readFileSync(small, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l).type);
+    const small0 = rows('conv-small');
+    expect(small0).toHaveLength(steps.filter((t) => t === 'USER_INPUT' || t === 'PLANNER_RESPONSE').length);
+    expect(small0.slice(0, 4)).toEqual([
+      ['user', 'List the files.', null, []],
+      ['assistant', null, 'Gemini 3.5 Flash (Medium)', ['list_dir']],
+      ['assistant', 'The directory contains a.txt and b.txt.', 'Gemini 3.5 Flash (Medium)', []],
+      ['assistant', null, 'Gemini 3.5 Flash (Medium)', ['write_file']],
+    ]);
+    expect(rows('conv-drift')).toEqual([
+      ['user', 'Go', null, []],
+      ['assistant', null, null, []],
+    ]);
+    // No token counts in these transcripts.
+    expect(turns(db, 'antigravity_cli').every((r) => r.input + r.output + r.cacheRead === 0)).toBe(true);
+
+    // The CLI appends steps: the next import reads the new ones only.
+    appendFileSync(
+      small,
+      `${JSON.stringify({ step_index: 12, source: 'MODEL', type: 'PLANNER_RESPONSE', status: 'DONE', created_at: '2026-06-26T21:17:00Z', content: 'Done.' })}\n`,
+    );
+    touch(small, 60);
+    expect(run(db, { antigravity_cli: [root] })).toMatchObject({
+      filesRead: 1,
+      filesUnchanged: 1,
+      filesFailed: [],
+    });
+    const after = rows('conv-small');
+    expect(after).toHaveLength(small0.length + 1);
+    expect(after.at(-1)).toEqual(['assistant', 'Done.', 'Gemini 3.5 Flash (Medium)', []]);
+  });
+});

@@ -11,7 +11,8 @@ export type Source =
   | 'gemini_cli'
   | 'qwen_code'
   | 'copilot_cli'
-  | 'amp';
+  | 'amp'
+  | 'antigravity_cli';
 
 /** A tool call as stored in `turns.tool_calls`. */
 export interface ToolUse {

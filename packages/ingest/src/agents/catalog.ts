@@ -167,6 +167,22 @@ export const ampEntry: AgentEntry = {
   },
 };
 
+export const antigravityCliEntry: AgentEntry = {
+  id: 'antigravity_cli',
+  displayName: 'Antigravity CLI',
+  roots: {
+    flag: 'antigravity-dir',
+    env: 'ANTIGRAVITY_DATA_DIR',
+    envList: true,
+    envMissing: 'skip',
+    envRoot: (dir) => dir,
+    // Under ~/.gemini on Linux, macOS and Windows alike (Windows: %USERPROFILE%\.gemini).
+    defaults: (ctx) => [join(ctx.home, '.gemini', 'antigravity-cli')],
+    folderHelp: 'Antigravity CLI\'s folder, holding "brain/<conversation>/"',
+    defaultHelp: '$ANTIGRAVITY_DATA_DIR (comma-separated), else ~/.gemini/antigravity-cli',
+  },
+};
+
 /** Every agent the importer reads, in import order (the adapters in `./index.ts` follow this order). */
 export const AGENT_CATALOG: readonly AgentEntry[] = [
   claudeCodeEntry,
@@ -176,4 +192,5 @@ export const AGENT_CATALOG: readonly AgentEntry[] = [
   qwenCodeEntry,
   copilotCliEntry,
   ampEntry,
+  antigravityCliEntry,
 ];

@@ -1,5 +1,6 @@
 import type { AgentAdapter } from './agent.js';
 import { amp } from './amp.js';
+import { antigravityCli } from './antigravity-cli.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
 import { copilotCli } from './copilot-cli.js';
@@ -22,7 +23,7 @@ export {
   type AgentRootSpec,
   type RootContext,
 } from './catalog.js';
-export { amp, claudeCode, codex, copilotCli, geminiCli, opencode, qwenCode };
+export { amp, antigravityCli, claudeCode, codex, copilotCli, geminiCli, opencode, qwenCode };
 
 /**
  * Every agent the importer reads, in import order (the order of `AGENT_CATALOG`). Adding an agent: its entry in
@@ -36,4 +37,5 @@ export const AGENTS: readonly AgentAdapter[] = [
   qwenCode,
   copilotCli,
   amp,
+  antigravityCli,
 ];
