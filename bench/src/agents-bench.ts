@@ -1,6 +1,6 @@
 /**
  * The other agents' part of the ingest bench: a small synthetic tree per agent (OpenCode, Gemini CLI, Qwen Code,
- * GitHub Copilot CLI, Amp, Antigravity CLI), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
+ * GitHub Copilot CLI, Amp, Antigravity CLI, Droid), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
  * and `agentlogs import --<agent>-dir` + `stats --json` on it, alternating. Both tools' token totals are compared
  * with each other and with the generator's ground truth. The trees avoid the two readings where ccusage and
  * agentlogs differ on purpose (a Qwen prompt's cached part, Gemini's thoughts; docs/decisions/0087): those are
@@ -448,10 +448,74 @@ const GENERATORS: Record<string, Generator> = {
       return { sessions, responses, totals: zero() };
     },
   },
+  Droid: {
+    command: 'droid',
+    env: 'DROID_SESSIONS_DIR',
+    flag: '--droid-dir',
+    write(dir, rng, sessions) {
+      // Usage is a per-session running total in a settings file, not read yet (docs/decisions/0099): totals stay 0.
+      let responses = 0;
+      for (let s = 0; s < sessions; s++) {
+        const id = `bench-droid-${String(s).padStart(5, '0')}`;
+        let at = DAY0 + s * 3_600_000;
+        const ts = () => {
+          at += rng.int(1000, 60_000);
+          return new Date(at).toISOString();
+        };
+        const lines = [
+          JSON.stringify({ type: 'session_start', id, title: prose(rng, 4), cwd: '/home/dev/app' }),
+        ];
+        for (let m = 0; m < 10; m++) {
+          const text = (words: number) => [{ type: 'text', text: prose(rng, words) }];
+          lines.push(
+            JSON.stringify({
+              type: 'message',
+              id: `u${m}`,
+              timestamp: ts(),
+              message: { role: 'user', content: text(20) },
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              type: 'message',
+              id: `t${m}`,
+              timestamp: ts(),
+              message: {
+                role: 'assistant',
+                content: [{ type: 'tool_use', id: `tu${m}`, name: 'Execute', input: { command: 'ls' } }],
+              },
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              type: 'message',
+              id: `r${m}`,
+              timestamp: ts(),
+              message: {
+                role: 'user',
+                content: [{ type: 'tool_result', tool_use_id: `tu${m}`, content: prose(rng, 30) }],
+              },
+            }),
+          );
+          lines.push(
+            JSON.stringify({
+              type: 'message',
+              id: `a${m}`,
+              timestamp: ts(),
+              message: { role: 'assistant', content: text(40) },
+            }),
+          );
+          responses += 2;
+        }
+        write(path.join(dir, '-home-dev-app', `${id}.jsonl`), `${lines.join('\n')}\n`);
+      }
+      return { sessions, responses, totals: zero() };
+    },
+  },
 };
 
-/** Agents whose transcripts record no token counts: their trees' totals are 0 by design. */
-export const AGENTS_WITHOUT_USAGE: ReadonlySet<string> = new Set(['Antigravity CLI']);
+/** Agents whose token counts are not read from their transcripts: their trees' totals are 0 by design. */
+export const AGENTS_WITHOUT_USAGE: ReadonlySet<string> = new Set(['Antigravity CLI', 'Droid']);
 
 /** Writes one agent's synthetic tree under `dir` (deterministic for a seed). */
 export function writeAgentTree(agent: string, dir: string, options: AgentTreeOptions): AgentTreeManifest {

@@ -232,11 +232,13 @@ describe.skipIf(!existsSync(ccusage))(
       });
     }
 
-    it('Antigravity CLI: the transcripts carry no token counts; ccusage reads none from that folder either', () => {
-      const agent: Agent = {
+    /** Agents whose transcripts carry no token counts (docs/decisions/0099), laid out where each keeps them. */
+    const WITHOUT_USAGE: Record<string, Agent & { files: number }> = {
+      'Antigravity CLI': {
         command: 'antigravity',
         env: 'ANTIGRAVITY_DATA_DIR',
         flag: '--antigravity-dir',
+        files: 2,
         lay(dir) {
           // <root>/brain/<conversation>/.system_generated/logs/transcript.jsonl
           for (const f of readdirSync(path.join(SAMPLES, 'antigravity')))
@@ -252,28 +254,43 @@ describe.skipIf(!existsSync(ccusage))(
               ),
             );
         },
-      };
-      const t = tree(agent);
-      const reference = runCcusage(agent, t);
-      const mine = runOurs(agent, t);
-      expect(mine.imported.filesFailed).toEqual([]);
-      expect(mine.imported.filesFound).toBe(2);
-      expect(mine.imported.turnsAdded).toBeGreaterThan(0);
-      expect(ours(mine.stats.totals)).toEqual(theirs(reference.totals));
-      expect(anyTokens(ours(mine.stats.totals))).toBe(false);
-      // The variable alone points agentlogs at the same folder.
-      const t2 = { root: mkdtempSync(path.join(tmpdir(), 'agentlogs-agents-env-')), dir: t.dir };
-      temps.push(t2.root);
-      mkdirSync(path.join(t2.root, 'home'));
-      expect(runOurs(agent, t2, true).imported.turnsAdded).toBe(mine.imported.turnsAdded);
-    });
+      },
+      Droid: {
+        command: 'droid',
+        env: 'DROID_SESSIONS_DIR',
+        flag: '--droid-dir',
+        files: 3,
+        lay(dir) {
+          // <sessions>/<project>/<session id>.jsonl
+          for (const f of readdirSync(path.join(SAMPLES, 'droid')))
+            copy(path.join(SAMPLES, 'droid', f), path.join(dir, '-tmp', f));
+        },
+      },
+    };
+    for (const [name, agent] of Object.entries(WITHOUT_USAGE)) {
+      it(`${name}: the transcripts carry no token counts; ccusage reads none from that folder either`, () => {
+        const t = tree(agent);
+        const reference = runCcusage(agent, t);
+        const mine = runOurs(agent, t);
+        expect(mine.imported.filesFailed).toEqual([]);
+        expect(mine.imported.filesFound).toBe(agent.files);
+        expect(mine.imported.turnsAdded).toBeGreaterThan(0);
+        expect(ours(mine.stats.totals)).toEqual(theirs(reference.totals));
+        expect(anyTokens(ours(mine.stats.totals))).toBe(false);
+        // The variable alone points agentlogs at the same folder.
+        const t2 = { root: mkdtempSync(path.join(tmpdir(), 'agentlogs-agents-env-')), dir: t.dir };
+        temps.push(t2.root);
+        mkdirSync(path.join(t2.root, 'home'));
+        expect(runOurs(agent, t2, true).imported.turnsAdded).toBe(mine.imported.turnsAdded);
+      });
+    }
 
     it('every sample folder of the adapters is compared above', () => {
       expect(
         readdirSync(SAMPLES)
           .filter((f) => f !== 'LICENSE')
           .sort(),
-      ).toEqual(['antigravity', 'copilot', 'gemini', 'opencode', 'qwen'].sort());
+      ).toEqual(['antigravity', 'copilot', 'droid', 'gemini', 'opencode', 'qwen'].sort());
     });
   },
 );

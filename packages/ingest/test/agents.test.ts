@@ -380,3 +380,71 @@ describe('Antigravity CLI', () => {
     expect(after.at(-1)).toEqual(['assistant', 'Done.', 'Gemini 3.5 Flash (Medium)', []]);
   });
 });
+
+describe('Droid', () => {
+  it('reads session files under sessions/ with their cwd, text and tool calls, the model from the settings beside them', () => {
+    const sessions = join(tempDir(), 'sessions');
+    const at = (name: string) => join(sessions, '-tmp-project', `${name}.jsonl`);
+    const small = copy(join(SAMPLES, 'droid', 'session_store_small.jsonl'), at('droid_s1'));
+    copy(join(SAMPLES, 'droid', 'session_store_schema_drift.jsonl'), at('droid_drift'));
+    copy(join(SAMPLES, 'droid', 'session_store_large.jsonl'), join(sessions, 'droid_large.jsonl'));
+    writeFileSync(at('droid_s1').replace('.jsonl', '.settings.json'), '{"model":"claude-sonnet-4-5"}');
+    const db = freshStore();
+
+    expect(run(db, { droid: [sessions] })).toMatchObject({
+      filesFound: 3,
+      filesRead: 3,
+      filesFailed: [],
+      malformedLines: 0,
+    });
+    const rows = (session: string) =>
+      turns(db, 'droid')
+        .filter((r) => r.session === session)
+        .map((r) => [
+          r.role,
+          r.content,
+          r.model,
+          r.sessionCwd,
+          ((JSON.parse(r.toolCalls) ?? []) as { name: string }[]).map((c) => c.name),
+        ]);
+    // The tool's answer (a user message of tool results only) is not a turn.
+    expect(rows('droid_s1')).toEqual([
+      ['user', 'Run a command', null, '/tmp', []],
+      ['assistant', null, 'claude-sonnet-4-5', '/tmp', ['Execute']],
+    ]);
+    expect(rows('droid_drift')).toEqual([
+      ['user', '<system-reminder>\nBe concise.\n</system-reminder>\n\nDo the thing', null, '/tmp', []],
+      ['assistant', 'Ok', null, '/tmp', []],
+    ]);
+    // Independently, from the file: every message with text or a tool call.
+    const expected = readFileSync(join(SAMPLES, 'droid', 'session_store_large.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l))
+      .filter(
+        (r) =>
+          r.type === 'message' && r.message.content.some((b: { type: string }) => b.type !== 'tool_result'),
+      );
+    expect(rows('droid_large')).toHaveLength(expected.length);
+    expect(turns(db, 'droid').every((r) => r.input + r.output === 0)).toBe(true);
+
+    // Droid appends messages: the next import reads the new ones only.
+    appendFileSync(
+      small,
+      `${JSON.stringify({ type: 'message', id: 'm4', timestamp: '2025-12-26T23:50:03.000Z', message: { role: 'assistant', content: [{ type: 'text', text: 'The path does not exist.' }] } })}\n`,
+    );
+    touch(small, 60);
+    expect(run(db, { droid: [sessions] })).toMatchObject({
+      filesRead: 1,
+      filesUnchanged: 2,
+      filesFailed: [],
+    });
+    expect(rows('droid_s1').at(-1)).toEqual([
+      'assistant',
+      'The path does not exist.',
+      'claude-sonnet-4-5',
+      '/tmp',
+      [],
+    ]);
+  });
+});

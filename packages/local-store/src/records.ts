@@ -12,7 +12,8 @@ export type Source =
   | 'qwen_code'
   | 'copilot_cli'
   | 'amp'
-  | 'antigravity_cli';
+  | 'antigravity_cli'
+  | 'droid';
 
 /** A tool call as stored in `turns.tool_calls`. */
 export interface ToolUse {

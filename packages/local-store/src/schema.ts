@@ -158,7 +158,7 @@ export interface SchemaVersionTable {
 export interface ImportFilesTable {
   /** Absolute path of the transcript file. */
   path: string;
-  /** The agent: `claude_code` | `codex` | `opencode` | `gemini_cli` | `qwen_code` | `copilot_cli` | `amp` | `antigravity_cli` (`Source`). */
+  /** The agent: `claude_code` | `codex` | `opencode` | `gemini_cli` | `qwen_code` | `copilot_cli` | `amp` | `antigravity_cli` | `droid` (`Source`). */
   source: string;
   /** File size in bytes when last read. */
   size: Generated<number>;

@@ -183,6 +183,23 @@ export const antigravityCliEntry: AgentEntry = {
   },
 };
 
+export const droidEntry: AgentEntry = {
+  id: 'droid',
+  displayName: 'Droid',
+  roots: {
+    flag: 'droid-dir',
+    env: 'DROID_SESSIONS_DIR',
+    envList: true,
+    envMissing: 'skip',
+    child: 'sessions',
+    envRoot: (dir) => dir,
+    // Under ~/.factory on Linux, macOS and Windows alike (Windows: %USERPROFILE%\.factory).
+    defaults: (ctx) => [join(ctx.home, '.factory', 'sessions')],
+    folderHelp: 'a "sessions" folder or a folder holding one',
+    defaultHelp: '$DROID_SESSIONS_DIR (comma-separated), else ~/.factory/sessions',
+  },
+};
+
 /** Every agent the importer reads, in import order (the adapters in `./index.ts` follow this order). */
 export const AGENT_CATALOG: readonly AgentEntry[] = [
   claudeCodeEntry,
@@ -193,4 +210,5 @@ export const AGENT_CATALOG: readonly AgentEntry[] = [
   copilotCliEntry,
   ampEntry,
   antigravityCliEntry,
+  droidEntry,
 ];

@@ -4,6 +4,7 @@ import { antigravityCli } from './antigravity-cli.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
 import { copilotCli } from './copilot-cli.js';
+import { droid } from './droid.js';
 import { geminiCli } from './gemini-cli.js';
 import { opencode } from './opencode.js';
 import { qwenCode } from './qwen-code.js';
@@ -23,7 +24,7 @@ export {
   type AgentRootSpec,
   type RootContext,
 } from './catalog.js';
-export { amp, antigravityCli, claudeCode, codex, copilotCli, geminiCli, opencode, qwenCode };
+export { amp, antigravityCli, claudeCode, codex, copilotCli, droid, geminiCli, opencode, qwenCode };
 
 /**
  * Every agent the importer reads, in import order (the order of `AGENT_CATALOG`). Adding an agent: its entry in
@@ -38,4 +39,5 @@ export const AGENTS: readonly AgentAdapter[] = [
   copilotCli,
   amp,
   antigravityCli,
+  droid,
 ];
