@@ -295,6 +295,64 @@ describe.skipIf(!existsSync(ccusage))(
   },
 );
 
+describe('the agents added in docs/decisions/0099 in every read command', () => {
+  it('stats --by agent, stats --agent and sessions list --agent name Amp, Antigravity CLI and Droid', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'agentlogs-agents-by-'));
+    temps.push(root);
+    mkdirSync(path.join(root, 'home'));
+    const dirs = {
+      amp: path.join(root, 'amp'),
+      antigravity: path.join(root, 'ag'),
+      droid: path.join(root, 'droid'),
+    };
+    AGENTS.Amp!.lay(dirs.amp);
+    for (const f of readdirSync(path.join(SAMPLES, 'antigravity')))
+      copy(
+        path.join(SAMPLES, 'antigravity', f),
+        path.join(dirs.antigravity, 'brain', f, '.system_generated', 'logs', 'transcript.jsonl'),
+      );
+    for (const f of readdirSync(path.join(SAMPLES, 'droid')))
+      copy(path.join(SAMPLES, 'droid', f), path.join(dirs.droid, f));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: path.join(root, 'home'),
+      AGENTLOGS_HOME: path.join(root, 'agentlogs'),
+      TZ: 'UTC',
+    };
+    const cli = (args: string[]) => {
+      const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const imported = cli([
+      'import',
+      '--amp-dir',
+      dirs.amp,
+      '--antigravity-dir',
+      dirs.antigravity,
+      '--droid-dir',
+      dirs.droid,
+      '--json',
+    ]);
+    expect(imported.filesFailed).toEqual([]);
+    expect(imported.filesFound).toBe(2 + 2 + 3);
+    const byAgent = cli(['stats', '--by', 'agent', '--json']) as { rows: (OurRow & { turns: number })[] };
+    expect(byAgent.rows.map((r) => r.key).sort()).toEqual(['amp', 'antigravity_cli', 'droid']);
+    const amp = byAgent.rows.find((r) => r.key === 'amp')!;
+    expect(amp.output_tokens).toBeGreaterThan(0);
+    const only = cli(['stats', '--agent', 'amp', '--json']) as { totals: OurRow };
+    expect(ours(only.totals)).toEqual(ours(amp));
+    for (const [agent, sessions] of [
+      ['amp', 2],
+      ['antigravity-cli', 2],
+      ['droid', 3],
+    ] as const) {
+      const listed = cli(['sessions', 'list', '--agent', agent, '--json']) as { total: number };
+      expect(listed.total, agent).toBe(sessions);
+    }
+  });
+});
+
 describe.skipIf(!existsSync(ccusage))(
   'where ccusage 20 reads a format differently (docs/decisions/0087)',
   () => {

@@ -710,7 +710,8 @@ ${JSON_HELP}  print {ok, checks: [{name, status, message, hint}], retention, dat
     help: `Options:
   --project P        sessions of this project (its path, last folder name, or part of the path)
   --machine M        sessions recorded on this machine (name or id)
-  --agent A          claude_code or codex
+  --agent A          sessions of this agent (claude_code, codex, opencode, gemini_cli, qwen_code,
+                     copilot_cli, amp, antigravity_cli, droid)
   -s, --since DATE   from this local day (YYYY-MM-DD, inclusive)
   -u, --until DATE   up to this local day (inclusive)
   --limit N          at most N sessions (default 50; 0 = all)
@@ -743,7 +744,8 @@ the words marked, and the session id to pass to 'agentlogs sessions show'.
 Options:
   --project P        sessions of this project (its path, last folder name, or part of the path)
   --machine M        sessions recorded on this machine (name or id)
-  --agent A          claude_code or codex
+  --agent A          sessions of this agent (claude_code, codex, opencode, gemini_cli, qwen_code,
+                     copilot_cli, amp, antigravity_cli, droid)
   -s, --since DATE   from this local day (YYYY-MM-DD, inclusive)
   -u, --until DATE   up to this local day (inclusive)
   --limit N          at most N hits (default 20)

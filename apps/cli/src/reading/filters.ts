@@ -1,3 +1,4 @@
+import { AGENT_CATALOG } from '@agentlogs/ingest/catalog';
 import type { SessionFilter } from '@agentlogs/local-store';
 import { usageError } from '../errors.js';
 
@@ -10,7 +11,14 @@ export interface FilterOptions {
   until?: string;
 }
 
-const AGENTS = new Set(['claude_code', 'claude', 'codex']);
+/** The agents by their `source` value (`claude_code`, `amp`, …); `claude` and dashed forms (`claude-code`) name them too. */
+const AGENTS = new Set(AGENT_CATALOG.map((e) => e.id as string));
+
+function agentOf(given: string): string | null {
+  const name = given.trim().toLowerCase().replaceAll('-', '_');
+  if (name === 'claude') return 'claude_code';
+  return AGENTS.has(name) ? name : null;
+}
 
 /** `YYYY-MM-DD` (a local day) to the instant it starts, ISO-8601; `days` later for an exclusive end. */
 export function localDayStart(day: string, flag: string, days = 0): string {
@@ -29,9 +37,10 @@ export function sessionFilterOf(options: FilterOptions): SessionFilter {
   if (options.project) filter.project = options.project;
   if (options.machine) filter.machine = options.machine;
   if (options.agent) {
-    if (!AGENTS.has(options.agent))
-      throw usageError(`--agent takes claude_code or codex, got "${options.agent}"`);
-    filter.agent = options.agent;
+    const agent = agentOf(options.agent);
+    if (agent === null)
+      throw usageError(`--agent takes one of ${[...AGENTS].join(', ')}; got "${options.agent}"`);
+    filter.agent = agent;
   }
   if (options.since) filter.since = localDayStart(options.since, '--since');
   if (options.until) filter.until = localDayStart(options.until, '--until', 1);

@@ -149,7 +149,18 @@ function SessionsPage() {
     <form onSubmit=${submit}>
       <input name="project" placeholder="project" />
       <input name="machine" placeholder="machine" />
-      <select name="agent"><option value="">any agent</option><option value="claude_code">claude_code</option><option value="codex">codex</option></select>
+      <select name="agent">
+        <option value="">any agent</option>
+        <option value="claude_code">claude_code</option>
+        <option value="codex">codex</option>
+        <option value="opencode">opencode</option>
+        <option value="gemini_cli">gemini_cli</option>
+        <option value="qwen_code">qwen_code</option>
+        <option value="copilot_cli">copilot_cli</option>
+        <option value="amp">amp</option>
+        <option value="antigravity_cli">antigravity_cli</option>
+        <option value="droid">droid</option>
+      </select>
       <input name="since" placeholder="since YYYY-MM-DD" />
       <input name="until" placeholder="until YYYY-MM-DD" />
       <button>Filter</button>
