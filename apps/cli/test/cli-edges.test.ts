@@ -331,8 +331,9 @@ describe('output and the runtime', { timeout: 60_000 }, () => {
     });
     child.stdout.destroy(); // the reader is gone before the first line is written (`| head -0`)
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
+    child.stderr.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');

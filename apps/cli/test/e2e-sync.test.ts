@@ -283,8 +283,9 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
+    child.stdout.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+    child.stdout.on('data', (d: string) => {
+      output += d;
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);

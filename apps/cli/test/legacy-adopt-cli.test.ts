@@ -44,10 +44,12 @@ function cliAsync(home: string, args: string[]) {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
       stdout += c;
     });
-    child.stderr.on('data', (c) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => {
       stderr += c;
     });
     child.on('close', (code) => resolve({ code, stdout, stderr }));

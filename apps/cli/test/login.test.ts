@@ -62,11 +62,13 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
+  child.stdout.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+  child.stdout.on('data', (d: string) => {
+    stdout += d;
   });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
+  child.stderr.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+  child.stderr.on('data', (d: string) => {
+    stderr += d;
   });
   const done = new Promise<Run>((resolve) => {
     child.on('close', (code) => {

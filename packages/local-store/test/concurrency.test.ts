@@ -115,7 +115,8 @@ describe('two processes on one database', () => {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let childErr = '';
-    child.stderr.on('data', (chunk) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
       childErr += chunk;
     });
     const store = openLocalDatabase({ dir });
@@ -156,10 +157,12 @@ describe('several processes opening a new database at once', () => {
         });
         let out = '';
         let err = '';
-        child.stdout.on('data', (chunk) => {
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk: string) => {
           out += chunk;
         });
-        child.stderr.on('data', (chunk) => {
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk: string) => {
           err += chunk;
         });
         child.on('close', (code) => resolve({ code, out, err }));

@@ -75,11 +75,13 @@ export class CliMachine {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
+    child.stdout.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
     });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
+    child.stderr.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
     });
     const done = new Promise<CliRun>((resolve, reject) => {
       child.on('error', reject);

@@ -189,11 +189,13 @@ function run(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
+    child.stdout.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+    child.stdout.on('data', (d: string) => {
+      output += d;
     });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
+    child.stderr.setEncoding('utf8'); // whole characters, never a UTF-8 sequence split across chunks
+    child.stderr.on('data', (d: string) => {
+      output += d;
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output }));
