@@ -1,3 +1,4 @@
+import { AGENT_CATALOG } from '@agentlogs/ingest';
 import type { SessionFilter } from '@agentlogs/local-store';
 import { usageError } from '../errors.js';
 
@@ -10,7 +11,9 @@ export interface FilterOptions {
   until?: string;
 }
 
-const AGENTS = new Set(['claude_code', 'claude', 'codex']);
+/** The agents the importer reads (`source` of their sessions), as `--agent` takes them. */
+export const AGENT_IDS: readonly string[] = AGENT_CATALOG.map((agent) => agent.id);
+const AGENTS = new Set([...AGENT_IDS, 'claude']);
 
 /** `YYYY-MM-DD` (a local day) to the instant it starts, ISO-8601; `days` later for an exclusive end. */
 export function localDayStart(day: string, flag: string, days = 0): string {
@@ -29,9 +32,11 @@ export function sessionFilterOf(options: FilterOptions): SessionFilter {
   if (options.project) filter.project = options.project;
   if (options.machine) filter.machine = options.machine;
   if (options.agent) {
-    if (!AGENTS.has(options.agent))
-      throw usageError(`--agent takes claude_code or codex, got "${options.agent}"`);
-    filter.agent = options.agent;
+    // Named as stored, `-` and `_` alike (as `stats --agent`).
+    const agent = options.agent.trim().toLowerCase().replace(/-/g, '_');
+    if (!AGENTS.has(agent))
+      throw usageError(`--agent takes one of ${AGENT_IDS.join(', ')}, got "${options.agent}"`);
+    filter.agent = agent;
   }
   if (options.since) filter.since = localDayStart(options.since, '--since');
   if (options.until) filter.until = localDayStart(options.until, '--until', 1);
