@@ -265,7 +265,9 @@ function SessionPage({ id }: { id: string }) {
     }
     <div data-testid="turns" data-loaded=${turns.length} data-total=${total ?? ''}>
       ${turns.map(
-        (t) => html`<div class=${`turn ${t.role}${t.is_sidechain ? ' side' : ''}`} data-turn=${t.id}>
+        (
+          t,
+        ) => html`<div key=${t.id} class=${`turn ${t.role}${t.is_sidechain ? ' side' : ''}`} data-turn=${t.id}>
           <div class="meta">${when(t.timestamp)} · ${t.role}${t.is_sidechain ? ` · subagent ${t.agent_id ?? ''}` : ''}${t.model ? ` · ${t.model}` : ''}${t.role === 'assistant' && t.cost !== null ? ` · $${t.cost.toFixed(4)}` : ''}</div>
           ${t.locked ? html`<div class="meta">locked: encrypted, no key on this machine</div>` : t.content && html`<div class="text">${t.content.length > 4000 ? `${t.content.slice(0, 4000)}… (${count(t.content.length)} characters)` : t.content}</div>`}
           ${t.tool_calls.map((c) => html`<div class="tool">▸ ${toolLine(c)}</div>`)}
