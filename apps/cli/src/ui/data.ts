@@ -97,6 +97,19 @@ export function costs(database: LocalDatabase, query: Query) {
   return { by, days: sortedDays, series, total_usd: total };
 }
 
+/**
+ * Brings the usage rollup up to date (rebuilt from the turns when a turn changed since it was built, as after an
+ * import) so that the first page's cost chart does not wait for it: run once as the dashboard starts, while the
+ * browser opens and loads the page. A failure is left for `/api/costs` to report.
+ */
+export function warmUp(database: LocalDatabase): void {
+  try {
+    readUsageSnapshot(database.sqlite, loadPriceTable());
+  } catch {
+    // Reported by the request that needs it.
+  }
+}
+
 export function sessions(database: LocalDatabase, query: Query) {
   const page = listSessionViews(database, {
     ...filterOf(query),

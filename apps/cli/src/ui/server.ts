@@ -148,6 +148,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
   });
   port = (server.address() as { port: number }).port;
+  // After the URL is printed (and the browser is opening), not before.
+  setImmediate(() => data.warmUp(options.database));
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
