@@ -710,7 +710,7 @@ ${JSON_HELP}  print {ok, checks: [{name, status, message, hint}], retention, dat
     help: `Options:
   --project P        sessions of this project (its path, last folder name, or part of the path)
   --machine M        sessions recorded on this machine (name or id)
-  --agent A          claude_code or codex
+  --agent A          an agent: claude_code, codex, gemini_cli, qwen_code, opencode, copilot_cli
   -s, --since DATE   from this local day (YYYY-MM-DD, inclusive)
   -u, --until DATE   up to this local day (inclusive)
   --limit N          at most N sessions (default 50; 0 = all)
@@ -725,7 +725,8 @@ On a terminal, a long list opens in $PAGER (less by default).`,
     usage: 'sessions show <id> [--json]',
     help: `The id is the agent's session id (or the row id), or 6 or more of its first characters.
 Tool calls are folded to one line with the size of their result; a subagent's turns are nested under the
-call that started it. On a terminal the conversation opens in $PAGER (less by default).
+call that started it; a turn's images are listed with the id 'agentlogs visuals get' takes. On a terminal
+the conversation opens in $PAGER (less by default).
 
 ${JSON_HELP}  print {"session", "turns": [...]}`,
     options: { json },
@@ -743,7 +744,7 @@ the words marked, and the session id to pass to 'agentlogs sessions show'.
 Options:
   --project P        sessions of this project (its path, last folder name, or part of the path)
   --machine M        sessions recorded on this machine (name or id)
-  --agent A          claude_code or codex
+  --agent A          an agent: claude_code, codex, gemini_cli, qwen_code, opencode, copilot_cli
   -s, --since DATE   from this local day (YYYY-MM-DD, inclusive)
   -u, --until DATE   up to this local day (inclusive)
   --limit N          at most N hits (default 20)
@@ -762,8 +763,11 @@ Examples:
     summary: 'Open a local read-only dashboard: costs over time, sessions, search, sync status',
     usage: 'ui [--port PORT] [--no-open]',
     help: `Serves the dashboard on 127.0.0.1 only (never on the network), behind a random token in the URL it
-prints; it reads the local database and changes nothing. Every file it needs ships with agentlogs (works
-offline). Ctrl-C stops it.
+prints; it reads the local database and changes none of your sessions. Every file it needs ships with
+agentlogs (works offline). Pages: cost per day by machine, model or project; sessions; a session with its
+screenshots inline; search; sync per machine. It asks the project, when logged in, only for the other
+machines' last syncs (sync page) and for a screenshot pulled from another machine, fetched and kept when
+first shown (as 'agentlogs visuals get'). Ctrl-C stops it.
 
 Options:
   --port PORT   listen on this port (default: a free one)
