@@ -168,7 +168,7 @@ describe.skipIf(unavailable !== null)('agentlogs ui in chromium', { timeout: 120
     await page.$eval(`img[data-visual="${lastId}"]`, (img) => img.scrollIntoView());
     await page.waitForFunction(
       () =>
-        [...document.querySelectorAll('img[data-visual]')].every(
+        Array.from(document.querySelectorAll('img[data-visual]')).every(
           (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
         ),
       { timeout: 20_000 },
@@ -194,7 +194,7 @@ describe.skipIf(unavailable !== null)('agentlogs ui in chromium', { timeout: 120
     );
     const row = await page.$eval('tr[data-this="yes"]', (tr) =>
       Object.fromEntries(
-        [...tr.querySelectorAll('td[data-col]')].map((td) => [
+        Array.from(tr.querySelectorAll('td[data-col]')).map((td) => [
           (td as HTMLElement).dataset.col,
           td.textContent?.trim(),
         ]),
