@@ -5,9 +5,10 @@
  *   database whose index was dropped beforehand (same built CLI, same schema otherwise; runs alternate);
  * - search: queries over every turn (a word, a phrase, a prefix, a filtered query), timed in-process on the
  *   built local-store, and `agentlogs search` end to end;
- * - the dashboard's first page: from starting `agentlogs ui` to the page, its script and the first page's data
- *   (the cost series) answered;
- * - a 5,000-turn session read as the dashboard scrolls it: 100 turns per request, each page's time.
+ * - the dashboard's first page: from starting `agentlogs ui` to the cost chart drawn in Debian's chromium
+ *   (headless, puppeteer-core); without chromium, to the page, its script and the cost series fetched;
+ * - a 5,000-turn session scrolled to its end in that browser: the turns shown first, every page the view asks
+ *   for as the end of the list comes into view (request and render), and the most turns one request carried.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,9 @@ export interface ReadingBenchOptions {
 }
 
 interface Target {
+  /** A stable name for the figure, and its number (ms, %, or turns per request). */
+  key: string;
+  value: number;
   what: string;
   measured: string;
   target: string;
@@ -132,32 +136,51 @@ export async function runReadingBench(options: ReadingBenchOptions) {
 
     // 3 and 4. The dashboard.
     const dashboard = await measureDashboard(bin, envFor(home), longId);
-    log(`dashboard first page: ${dashboard.firstPageMs.toFixed(0)} ms`);
+    log(
+      `dashboard first page: ${dashboard.firstPageMs.toFixed(0)} ms${dashboard.browser ? ' (chromium)' : ' (HTTP only: no chromium)'}; ` +
+        `${LONG_SESSION_TURNS}-turn session: ${dashboard.longFirstLoaded} turns first, ${dashboard.longPages} pages, all ${dashboard.longLoaded} in ${dashboard.longScrollAllMs.toFixed(0)} ms`,
+    );
 
     const targets: Target[] = [
       {
+        key: 'search_slowest_ms',
+        value: slowestSearch,
         what: 'search over every turn (slowest query, in-process)',
         measured: `${slowestSearch.toFixed(1)} ms`,
         target: '< 100 ms',
         met: slowestSearch < 100,
       },
       {
-        what: 'indexing added to the first import',
+        key: 'indexing_overhead_cpu_pct',
+        value: overheadCpu,
+        what: 'indexing added to the first import (met by CPU time)',
         measured: `${overheadWall.toFixed(0)} % wall, ${overheadCpu.toFixed(0)} % CPU`,
         target: '< 30 %',
         met: overheadCpu < 30,
       },
       {
-        what: 'dashboard first page ready (start to page, script and cost data)',
-        measured: `${dashboard.firstPageMs.toFixed(0)} ms`,
+        key: 'dashboard_first_page_ms',
+        value: dashboard.firstPageMs,
+        what: dashboard.browser
+          ? 'dashboard first page ready (agentlogs ui started to the cost chart drawn, chromium)'
+          : 'dashboard first page ready (start to page, script and cost data; no chromium: HTTP only)',
+        measured: `${dashboard.firstPageMs.toFixed(0)} ms (${dashboard.startMs.toFixed(0)} ms of it to the URL)`,
         target: '< 1000 ms',
         met: dashboard.firstPageMs < 1000,
       },
       {
-        what: `${LONG_SESSION_TURNS.toLocaleString('en-US')}-turn session scrolled ${PAGE} turns per request`,
-        measured: `first page ${dashboard.longFirstMs.toFixed(0)} ms, slowest of ${dashboard.longPages} pages ${dashboard.longSlowestMs.toFixed(0)} ms, at most ${dashboard.longMaxTurns} turns per request`,
-        target: 'never all at once',
-        met: dashboard.longMaxTurns <= PAGE && dashboard.longLoaded === LONG_SESSION_TURNS,
+        key: 'long_session_max_turns_per_request',
+        value: Math.max(dashboard.longFirstLoaded, dashboard.longMaxTurns),
+        what: `${LONG_SESSION_TURNS.toLocaleString('en-US')}-turn session scrolled to its end${dashboard.browser ? ' in chromium' : ' (HTTP only)'}`,
+        measured:
+          `${dashboard.longFirstLoaded} turns shown first (${dashboard.longFirstMs.toFixed(0)} ms), then ${dashboard.longPages - 1} more pages ` +
+          `(median ${dashboard.longMedianMs.toFixed(0)} ms, slowest ${dashboard.longSlowestMs.toFixed(0)} ms), at most ${dashboard.longMaxTurns} turns per request`,
+        target: `never all at once (<= ${PAGE} per request)`,
+        met:
+          dashboard.longFirstLoaded <= PAGE &&
+          dashboard.longMaxTurns > 0 &&
+          dashboard.longMaxTurns <= PAGE &&
+          dashboard.longLoaded === LONG_SESSION_TURNS,
       },
     ];
     const lines = [
@@ -272,21 +295,145 @@ function writeLongSession(file: string, turns: number): string {
   return sessionId;
 }
 
-async function measureDashboard(bin: string, env: NodeJS.ProcessEnv, longNativeId: string) {
+/** Debian's chromium (or AGENTLOGS_CHROMIUM), driven headless through puppeteer-core; no browser is downloaded. */
+const CHROMIUM = process.env.AGENTLOGS_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface DashboardFigures {
+  /** True when the figures come from a real browser (chromium); false: HTTP requests only. */
+  browser: boolean;
+  /** From starting `agentlogs ui --no-open` to the URL it prints. */
+  startMs: number;
+  /** From starting `agentlogs ui` to the first page ready: in a browser, the cost chart drawn with data. */
+  firstPageMs: number;
+  /** Opening the 5,000-turn session: until its first turns are on the page. */
+  longFirstMs: number;
+  /** Turns on the page when the session first shows (before any scrolling). */
+  longFirstLoaded: number;
+  /** Scrolling to the end, page after page: the slowest step (request and render), the whole way, the pages. */
+  longSlowestMs: number;
+  longMedianMs: number;
+  longScrollAllMs: number;
+  longPages: number;
+  longLoaded: number;
+  /** The most turns one request asked for and received. */
+  longMaxTurns: number;
+}
+
+async function startUi(bin: string, env: NodeJS.ProcessEnv) {
   const started = performance.now();
   const child = spawn(process.execPath, [bin, 'ui', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const found = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)?.[0];
-        if (found) resolve(found);
-      });
-      child.on('exit', (code) => reject(new Error(`agentlogs ui exited ${code}`)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const found = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)?.[0];
+      if (found) resolve(found);
     });
-    const base = url.slice(0, url.indexOf('/?'));
-    const token = new URL(url).searchParams.get('token')!;
+    child.on('exit', (code) => reject(new Error(`agentlogs ui exited ${code}`)));
+  });
+  return { child, url, started, startMs: performance.now() - started };
+}
+
+async function measureDashboard(
+  bin: string,
+  env: NodeJS.ProcessEnv,
+  longNativeId: string,
+): Promise<DashboardFigures> {
+  if (!fs.existsSync(CHROMIUM)) return measureDashboardHttp(bin, env, longNativeId);
+  const puppeteer = await import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    // The browser is up before the clock starts: what is timed is agentlogs, not chromium's start.
+    const ui = await startUi(bin, env);
+    try {
+      await page.goto(ui.url, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('canvas[data-points]', { timeout: 60_000 });
+      const firstPageMs = performance.now() - ui.started;
+      const base = ui.url.slice(0, ui.url.indexOf('/?'));
+      const token = new URL(ui.url).searchParams.get('token')!;
+      const listed = (await (
+        await fetch(`${base}/api/sessions?limit=5000`, { headers: { 'x-agentlogs-token': token } })
+      ).json()) as { sessions: { id: string; native_id: string }[] };
+      const long = listed.sessions.find((s) => s.native_id === longNativeId);
+      if (!long) throw new Error('the long session is not listed');
+
+      // Every page of turns the session view asks for, with how many turns it got.
+      let maxTurns = 0;
+      page.on('response', (response) => {
+        if (!response.url().includes(`/api/sessions/${long.id}/turns`)) return;
+        void response
+          .json()
+          .then((body: { turns: unknown[] }) => {
+            maxTurns = Math.max(maxTurns, body.turns.length);
+          })
+          .catch(() => undefined);
+      });
+      const loaded = async () =>
+        Number(
+          await page.evaluate(`Number(document.querySelector('[data-testid="turns"]')?.dataset.loaded ?? 0)`),
+        );
+      const opened = performance.now();
+      await page.evaluate(`location.hash = '#/session/${long.id}'`);
+      await page.waitForFunction(
+        `Number(document.querySelector('[data-testid="turns"]')?.dataset.loaded ?? 0) > 0 && document.querySelector('[data-turn]') !== null`,
+        { timeout: 60_000 },
+      );
+      const longFirstMs = performance.now() - opened;
+      const longFirstLoaded = await loaded();
+      const steps: number[] = [];
+      const scrolled = performance.now();
+      let now = longFirstLoaded;
+      while (now < LONG_SESSION_TURNS) {
+        const step = performance.now();
+        await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+        await page.waitForFunction(
+          `Number(document.querySelector('[data-testid="turns"]')?.dataset.loaded ?? 0) > ${now}`,
+          { timeout: 60_000 },
+        );
+        steps.push(performance.now() - step);
+        now = await loaded();
+      }
+      const longScrollAllMs = performance.now() - scrolled;
+      if (errors.length > 0) throw new Error(`the dashboard failed in the browser: ${errors[0]}`);
+      return {
+        browser: true,
+        startMs: ui.startMs,
+        firstPageMs,
+        longFirstMs,
+        longFirstLoaded,
+        longSlowestMs: Math.max(0, ...steps),
+        longMedianMs: steps.length > 0 ? median(steps) : 0,
+        longScrollAllMs,
+        longPages: steps.length + 1,
+        longLoaded: now,
+        longMaxTurns: maxTurns,
+      };
+    } finally {
+      ui.child.kill('SIGTERM');
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Without a browser: the page, its script and the cost series fetched; the long session read 100 turns at a time. */
+async function measureDashboardHttp(
+  bin: string,
+  env: NodeJS.ProcessEnv,
+  longNativeId: string,
+): Promise<DashboardFigures> {
+  const ui = await startUi(bin, env);
+  try {
+    const base = ui.url.slice(0, ui.url.indexOf('/?'));
+    const token = new URL(ui.url).searchParams.get('token')!;
     const get = async (route: string) => {
       const response = await fetch(`${base}${route}`, { headers: { 'x-agentlogs-token': token } });
       if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
@@ -295,7 +442,7 @@ async function measureDashboard(bin: string, env: NodeJS.ProcessEnv, longNativeI
     await (await get('/')).text();
     await (await get('/app.js')).text();
     await (await get('/api/costs?by=machine')).json();
-    const firstPageMs = performance.now() - started;
+    const firstPageMs = performance.now() - ui.started;
     const { sessions } = (await (await get(`/api/sessions?limit=5000`)).json()) as {
       sessions: { id: string; native_id: string }[];
     };
@@ -304,6 +451,7 @@ async function measureDashboard(bin: string, env: NodeJS.ProcessEnv, longNativeI
     const times: number[] = [];
     let loaded = 0;
     let maxTurns = 0;
+    const scrolled = performance.now();
     for (;;) {
       const t = performance.now();
       const page = (await (
@@ -318,15 +466,19 @@ async function measureDashboard(bin: string, env: NodeJS.ProcessEnv, longNativeI
       if (page.turns.length === 0 || loaded >= page.total) break;
     }
     return {
+      browser: false,
+      startMs: ui.startMs,
       firstPageMs,
       longFirstMs: times[0]!,
-      longMedianMs: median(times),
+      longFirstLoaded: Math.min(PAGE, loaded),
       longSlowestMs: Math.max(...times),
+      longMedianMs: median(times),
+      longScrollAllMs: performance.now() - scrolled,
       longPages: times.length,
       longLoaded: loaded,
       longMaxTurns: maxTurns,
     };
   } finally {
-    child.kill('SIGTERM');
+    ui.child.kill('SIGTERM');
   }
 }

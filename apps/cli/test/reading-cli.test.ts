@@ -36,6 +36,7 @@ beforeAll(async () => {
       path.join(fixtures, 'marot-spotter/tool_heavy.jsonl'),
     ],
     parser: [path.join(ingestFixtures, 'git-commit-session.jsonl')],
+    webapp: [path.join(ingestFixtures, 'screenshot-session.jsonl')],
   });
   // The session's subagent files, in its folder beside it.
   const agents = '4d5611e5-241a-462a-8d15-5122611a9569';
@@ -69,6 +70,11 @@ describe('agentlogs sessions', { timeout: 60_000 }, () => {
     const list = (args: string[]) =>
       m.json<{ total: number; sessions: Session[] }>(['sessions', 'list', ...args], env);
     expect((await list(['--agent', 'codex'])).total).toBe(0);
+    expect((await list(['--agent', 'gemini-cli'])).total).toBe(0);
+    expect((await list(['--agent', 'claude'])).total).toBe(sessions.length);
+    const unknown = await m.run(['sessions', 'list', '--agent', 'cursor'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toContain('--agent takes one of claude_code, codex,');
     expect((await list(['--machine', 'desk'])).total).toBe(sessions.length);
     expect((await list(['--machine', 'elsewhere'])).total).toBe(0);
     const project = sessions[0]!.project_path;
@@ -96,6 +102,18 @@ describe('agentlogs sessions', { timeout: 60_000 }, () => {
     expect(text).toMatch(/▸ \w+.* → \d+(\.\d)? (B|kB|MB)/);
     expect(text).toContain('┌ subagent');
     expect(text).toMatch(/assistant \([^)]+\) {2}\$\d+\.\d{4}/);
+    // Screenshots are listed under their turn by the id `visuals get` takes, and carried in --json.
+    const visuals = await m.json<{ id: string; session_id: string }[]>(['visuals', 'list'], env);
+    expect(visuals).toHaveLength(3);
+    const withImages = await m.json<{ turns: { visuals: { id: string; media_type: string }[] }[] }>(
+      ['sessions', 'show', visuals[0]!.session_id],
+      env,
+    );
+    const shownIds = withImages.turns.flatMap((t) => t.visuals.map((v) => v.id));
+    expect(shownIds.sort()).toEqual(visuals.map((v) => v.id).sort());
+    const imagesText = (await m.ok(['sessions', 'show', visuals[0]!.session_id], env)).stdout;
+    expect(imagesText).toContain('▣ image png');
+    for (const v of visuals) expect(imagesText).toContain(`(agentlogs visuals get ${v.id})`);
     const missing = await m.run(['sessions', 'show', 'no-such-session'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no session with id no-such-session');

@@ -2,6 +2,7 @@
  * `agentlogs ui` driven in Debian's chromium (headless, through puppeteer-core with the system executable; no
  * browser is downloaded). `.ci/run` installs the `chromium` package; without it this file says so and skips.
  */
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
@@ -46,6 +47,7 @@ describe.skipIf(unavailable !== null)('agentlogs ui in chromium', { timeout: 120
         path.join(fixtures, 'marot-spotter/tool_heavy.jsonl'),
       ],
       parser: [path.join(ingestFixtures, 'git-commit-session.jsonl')],
+      webapp: [path.join(ingestFixtures, 'screenshot-session.jsonl')],
     });
     const agents = '4d5611e5-241a-462a-8d15-5122611a9569';
     cpSync(path.join(fixtures, 'marot-spotter', agents), path.join(tree, 'spotter', agents), {
@@ -138,8 +140,90 @@ describe.skipIf(unavailable !== null)('agentlogs ui in chromium', { timeout: 120
     expect(problems).toEqual([]);
   });
 
+  it("shows a session's screenshots inline, loaded lazily from the token-guarded endpoint", async () => {
+    const visuals = await m.json<{ id: string; session_id: string; sha256: string; bytes: number }[]>(
+      ['visuals', 'list'],
+      env,
+    );
+    expect(visuals.length).toBe(3);
+    const sessionId = visuals[0]!.session_id;
+    const page = await open();
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/visuals/')) asked.push(request.url());
+    });
+    // Small window: the later screenshots are below the fold until the page scrolls.
+    await page.setViewport({ width: 900, height: 400 });
+    await page.evaluate((id) => {
+      location.hash = `#/session/${encodeURIComponent(id)}`;
+    }, sessionId);
+    await page.waitForSelector('img[data-visual]');
+    const images = await page.$$eval('img[data-visual]', (imgs) =>
+      imgs.map((img) => ({ id: (img as HTMLElement).dataset.visual, lazy: img.getAttribute('loading') })),
+    );
+    expect(images.map((i) => i.id).sort()).toEqual(visuals.map((v) => v.id).sort());
+    expect(images.every((i) => i.lazy === 'lazy')).toBe(true);
+    const lastId = images.at(-1)!.id!;
+    // The last one loads once it is scrolled to, and it is the image that was imported.
+    await page.$eval(`img[data-visual="${lastId}"]`, (img) => img.scrollIntoView());
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('img[data-visual]')).every(
+          (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
+        ),
+      { timeout: 20_000 },
+    );
+    expect(asked.some((u) => u.includes(lastId))).toBe(true);
+    const token = new URL(url).searchParams.get('token')!;
+    const served = await fetch(`${base}/api/visuals/${lastId}`, { headers: { 'x-agentlogs-token': token } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    const body = Buffer.from(await served.arrayBuffer());
+    const listed = visuals.find((v) => v.id === lastId)!;
+    expect(createHash('sha256').update(body).digest('hex')).toBe(listed.sha256);
+    expect(await page.$$('[data-visual-missing]')).toHaveLength(0);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows sync per machine: last push and pull, pending, conflicts', async () => {
+    const page = await open('#/sync');
+    await page.waitForSelector('tr[data-this="yes"]');
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="remote-note"]')?.textContent?.includes('asking'),
+    );
+    const row = await page.$eval('tr[data-this="yes"]', (tr) =>
+      Object.fromEntries(
+        Array.from(tr.querySelectorAll('td[data-col]')).map((td) => [
+          (td as HTMLElement).dataset.col,
+          td.textContent?.trim(),
+        ]),
+      ),
+    );
+    // Never synced (sync is not set up here), everything imported is waiting.
+    expect(row.push).toBe('never');
+    expect(row.pull).toBe('never');
+    expect(Number(row.pending?.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(row.conflicts).toBe('-');
+    expect(await page.$eval('[data-testid="remote-note"]', (p) => p.textContent)).toContain(
+      'Other machines: not known',
+    );
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it('refuses every request without the token (401) or with a wrong one (403), the page included', async () => {
-    for (const route of ['/', '/app.js', '/api/sessions', '/api/costs', '/api/search?q=x', '/api/sync']) {
+    const visual = (await m.json<{ id: string }[]>(['visuals', 'list'], env))[0]!.id;
+    for (const route of [
+      '/',
+      '/app.js',
+      '/api/sessions',
+      '/api/costs',
+      '/api/search?q=x',
+      '/api/sync',
+      '/api/sync/machines',
+      `/api/visuals/${visual}`,
+    ]) {
       expect((await fetch(`${base}${route}`)).status).toBe(401);
       const wrong = route.includes('?') ? `${route}&token=nope` : `${route}?token=nope`;
       expect((await fetch(`${base}${wrong}`)).status).toBe(403);

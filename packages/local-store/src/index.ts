@@ -119,6 +119,7 @@ export {
   sessionIdsMatching,
   type TurnPage,
   type TurnView,
+  type TurnVisual,
 } from './session-views.js';
 export {
   EXPORT_FORMAT,

@@ -68,6 +68,16 @@ export interface TurnView {
   speed: string | null;
   /** True when the text is encrypted and this machine has no key. */
   locked: boolean;
+  /** The images of the turn (screenshots pasted or returned by a tool), kept as visuals. */
+  visuals: TurnVisual[];
+}
+
+/** An image of a turn: its visual's id (what `agentlogs visuals get` and the dashboard fetch), type and size. */
+export interface TurnVisual {
+  id: string;
+  media_type: string;
+  byte_size: number;
+  sha256: string;
 }
 
 /** The WHERE conditions (on `s` sessions, `p` projects, `m` machines) for a filter, with their parameters. */
@@ -219,7 +229,10 @@ export interface TurnPage {
   offset: number;
 }
 
-const statements = new WeakMap<Sqlite, { page: BetterSqlite3.Statement; count: BetterSqlite3.Statement }>();
+const statements = new WeakMap<
+  Sqlite,
+  { page: BetterSqlite3.Statement; count: BetterSqlite3.Statement; visuals: BetterSqlite3.Statement }
+>();
 
 /**
  * A page of a session's live turns in the order they happened (main thread and subagents interleaved by
@@ -242,6 +255,12 @@ export function listSessionTurns(
         from turns where session_id = ? and deleted_at is null
         order by timestamp, id limit ? offset ?`),
       count: db.prepare('select count(*) from turns where session_id = ? and deleted_at is null').pluck(),
+      // The page's visuals in one statement (the turn ids as a JSON array), by idx_visuals_turn.
+      visuals: db.prepare(`
+        select v.id, v.turn_id, v.media_type, v.byte_size, v.sha256 from visuals v
+        where v.turn_id in (select value from json_each(?)) and v.deleted_at is null
+          and v.sha256 is not null and v.media_type is not null
+        order by v.captured_at, v.id`),
     };
     statements.set(db, s);
   }
@@ -249,7 +268,26 @@ export function listSessionTurns(
   const limit = Math.max(1, page.limit ?? 200);
   const rows = s.page.all(sessionId, limit, offset) as Record<string, unknown>[];
   const total = s.count.get(sessionId) as number;
-  return { turns: rows.map(toTurnView), total, offset };
+  const turns = rows.map(toTurnView);
+  if (turns.length > 0) {
+    const byTurn = new Map(turns.map((t) => [t.id, t]));
+    const visuals = s.visuals.all(JSON.stringify(turns.map((t) => t.id))) as {
+      id: string;
+      turn_id: string;
+      media_type: string;
+      byte_size: number | null;
+      sha256: string;
+    }[];
+    for (const v of visuals) {
+      byTurn.get(v.turn_id)?.visuals.push({
+        id: v.id,
+        media_type: v.media_type,
+        byte_size: v.byte_size ?? 0,
+        sha256: v.sha256,
+      });
+    }
+  }
+  return { turns, total, offset };
 }
 
 function toTurnView(row: Record<string, unknown>): TurnView {
@@ -282,6 +320,7 @@ function toTurnView(row: Record<string, unknown>): TurnView {
     cost_usd: (row.cost_usd as number | null) ?? null,
     speed: (row.speed as string | null) ?? null,
     locked: contentLocked || toolsLocked,
+    visuals: [],
   };
 }
 

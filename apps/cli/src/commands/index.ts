@@ -726,7 +726,8 @@ On a terminal, a long list opens in $PAGER (less by default).`,
     usage: 'sessions show <id> [--json]',
     help: `The id is the agent's session id (or the row id), or 6 or more of its first characters.
 Tool calls are folded to one line with the size of their result; a subagent's turns are nested under the
-call that started it. On a terminal the conversation opens in $PAGER (less by default).
+call that started it; a turn's images are listed with the id 'agentlogs visuals get' takes. On a terminal
+the conversation opens in $PAGER (less by default).
 
 ${JSON_HELP}  print {"session", "turns": [...]}`,
     options: { json },
@@ -764,8 +765,11 @@ Examples:
     summary: 'Open a local read-only dashboard: costs over time, sessions, search, sync status',
     usage: 'ui [--port PORT] [--no-open]',
     help: `Serves the dashboard on 127.0.0.1 only (never on the network), behind a random token in the URL it
-prints; it reads the local database and changes nothing. Every file it needs ships with agentlogs (works
-offline). Ctrl-C stops it.
+prints; it reads the local database and changes none of your sessions. Every file it needs ships with
+agentlogs (works offline). Pages: cost per day by machine, model or project; sessions; a session with its
+screenshots inline; search; sync per machine. It asks the project, when logged in, only for the other
+machines' last syncs (sync page) and for a screenshot pulled from another machine, fetched and kept when
+first shown (as 'agentlogs visuals get'). Ctrl-C stops it.
 
 Options:
   --port PORT   listen on this port (default: a free one)

@@ -129,6 +129,12 @@ function renderConversation(items: ConversationItem[], indent: string, lines: st
     for (const extra of item.results.slice(t.tool_calls.length)) {
       lines.push(`${indent}  ▸ result ${formatBytes(extra.content?.length ?? 0)}`);
     }
+    // Images of the turn and of its tool results (screenshots), by the id 'visuals get' takes.
+    for (const visual of [t, ...item.results].flatMap((turn) => turn.visuals)) {
+      lines.push(
+        `${indent}  ▣ image ${visual.media_type.replace(/^image\//, '')} ${formatBytes(visual.byte_size)} (agentlogs visuals get ${visual.id})`,
+      );
+    }
   }
 }
 

@@ -2,6 +2,8 @@ import type { Command, OptionsOf } from '../command.js';
 import { ExitCode, usageError } from '../errors.js';
 import { wholeNumber } from '../reading/filters.js';
 import { openLocalSyncStore } from '../sync/session.js';
+import { visualFilesOf } from '../sync/visuals.js';
+import { projectLink } from '../ui/remote.js';
 import { startDashboard } from '../ui/server.js';
 import type { specs } from './index.js';
 
@@ -11,6 +13,7 @@ export const uiCommand: Command<OptionsOf<typeof specs.ui>> = {
     const port = wholeNumber(args.values.port, '--port', 0);
     if (port > 65535) throw usageError(`--port takes a port number up to 65535, got "${port}"`);
     const local = openLocalSyncStore(ctx, 'read');
+    const link = projectLink(ctx);
     let dashboard: Awaited<ReturnType<typeof startDashboard>>;
     try {
       dashboard = await startDashboard({
@@ -18,6 +21,8 @@ export const uiCommand: Command<OptionsOf<typeof specs.ui>> = {
         store: local.store,
         machineId: local.machineId,
         port,
+        visualFiles: visualFilesOf(ctx),
+        link,
       });
     } catch (error) {
       await local.database.close();
@@ -45,6 +50,7 @@ export const uiCommand: Command<OptionsOf<typeof specs.ui>> = {
       process.once('SIGTERM', () => resolve());
     });
     await dashboard.close();
+    await link.close();
     await local.database.close();
     return ExitCode.ok;
   },

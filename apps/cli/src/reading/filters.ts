@@ -11,9 +11,11 @@ export interface FilterOptions {
   until?: string;
 }
 
-/** The agents by their `source` value (`claude_code`, `amp`, …); `claude` and dashed forms (`claude-code`) name them too. */
-const AGENTS = new Set(AGENT_CATALOG.map((e) => e.id as string));
+/** The agents the importer reads (`source` of their sessions), as `--agent` takes them. */
+export const AGENT_IDS: readonly string[] = AGENT_CATALOG.map((agent) => agent.id);
+const AGENTS = new Set(AGENT_IDS);
 
+/** An agent by its `source` value (`claude_code`, `amp`, …); `claude` and dashed forms (`claude-code`) name them too. */
 function agentOf(given: string): string | null {
   const name = given.trim().toLowerCase().replaceAll('-', '_');
   if (name === 'claude') return 'claude_code';
@@ -39,7 +41,7 @@ export function sessionFilterOf(options: FilterOptions): SessionFilter {
   if (options.agent) {
     const agent = agentOf(options.agent);
     if (agent === null)
-      throw usageError(`--agent takes one of ${[...AGENTS].join(', ')}; got "${options.agent}"`);
+      throw usageError(`--agent takes one of ${AGENT_IDS.join(', ')}; got "${options.agent}"`);
     filter.agent = agent;
   }
   if (options.since) filter.since = localDayStart(options.since, '--since');

@@ -175,10 +175,19 @@ export async function runOperation(
     });
   }
   try {
+    // What other machines show of this one (the dashboard's sync page): when it last pushed and pulled, what it
+    // still has to send, and the conflicts of this run by the side that won.
+    const previous = async (kind: 'push' | 'pull') => (await store.lastOutcome(kind))?.at ?? null;
     await session.queries.machineSeen(session.machineId, {
       operation,
       pushed: result.push?.accepted ?? 0,
       pulled: result.pull?.records ?? 0,
+      push_at: result.push ? at : await previous('push'),
+      pull_at: result.pull ? at : await previous('pull'),
+      pending: Object.values(result.pending).reduce((sum, n) => sum + n, 0),
+      dead_letters: result.deadLetters,
+      server_won: result.push?.rejected ?? 0,
+      kept_local: result.pull?.keptLocal ?? 0,
     });
   } catch (error) {
     // Only `agentlogs machines` reads it; a project without the function still syncs.

@@ -114,14 +114,17 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
   // What happened since the engine last rested, for one summary line per round.
   let pushed = 0;
   let pulled = 0;
+  let serverWon = 0;
   let lastState: SyncState = engine.state;
   let fatal: unknown;
   let lastSeenReported = 0;
   let imageUpload: Promise<void> | null = null;
   const restingWaiters: (() => void)[] = [];
   const unsubscribe = engine.subscribe((event: SyncEvent) => {
-    if (event.type === 'pushProgress') pushed += event.accepted + event.rejected;
-    else if (event.type === 'pullProgress') pulled += event.records;
+    if (event.type === 'pushProgress') {
+      pushed += event.accepted + event.rejected;
+      serverWon += event.rejected;
+    } else if (event.type === 'pullProgress') pulled += event.records;
     else if (event.type === 'retryScheduled') {
       log(`sync failed (${event.error.message}); retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
     } else if (event.type === 'deadLettered') {
@@ -133,10 +136,22 @@ export async function runWatch(ctx: CommandContext, args: ParsedArgs): Promise<n
       lastState = event.to;
       if (event.to === 'idle') {
         if (pushed + pulled > 0) log(`synced: pushed ${pushed}, pulled ${pulled}`);
-        const outcome = { at: new Date().toISOString(), ok: true, operation: 'watch', pushed, pulled };
+        const at = new Date().toISOString();
+        // push_at, pull_at and server_won are what other machines' dashboards show of this one.
+        const outcome = {
+          at,
+          ok: true,
+          operation: 'watch',
+          pushed,
+          pulled,
+          push_at: at,
+          pull_at: at,
+          server_won: serverWon,
+        };
         const moved = pushed + pulled > 0;
         pushed = 0;
         pulled = 0;
+        serverWon = 0;
         void session.store.recordOutcome('push', outcome).catch(() => undefined);
         void session.store.recordOutcome('pull', outcome).catch(() => undefined);
         // Images of what was pushed go to Storage once each (at content level full), one upload run at a time.

@@ -4,6 +4,7 @@
  */
 import { loadPriceTable } from '@agentlogs/ingest';
 import {
+  findVisuals,
   getSessionView,
   type LocalDatabase,
   listMachineTotals,
@@ -17,9 +18,12 @@ import {
   searchTurns,
   sessionIdsMatching,
   toMatchQuery,
+  type VisualFiles,
 } from '@agentlogs/local-store';
-import { type FilterOptions, sessionFilterOf, wholeNumber } from '../reading/filters.js';
+import type { RemoteMachine } from '@agentlogs/supabase-remote';
+import { AGENT_IDS, type FilterOptions, sessionFilterOf, wholeNumber } from '../reading/filters.js';
 import { turnCost, withCosts } from '../reading/views.js';
+import { type ProjectLink, ProjectUnavailable } from './remote.js';
 
 export type Query = URLSearchParams;
 
@@ -93,13 +97,26 @@ export function costs(database: LocalDatabase, query: Query) {
   return { by, days: sortedDays, series, total_usd: total };
 }
 
+/**
+ * Brings the usage rollup up to date (rebuilt from the turns when a turn changed since it was built, as after an
+ * import) so that the first page's cost chart does not wait for it: run once as the dashboard starts, while the
+ * browser opens and loads the page. A failure is left for `/api/costs` to report.
+ */
+export function warmUp(database: LocalDatabase): void {
+  try {
+    readUsageSnapshot(database.sqlite, loadPriceTable());
+  } catch {
+    // Reported by the request that needs it.
+  }
+}
+
 export function sessions(database: LocalDatabase, query: Query) {
   const page = listSessionViews(database, {
     ...filterOf(query),
     limit: numberOf(query, 'limit', 50, 1),
     offset: numberOf(query, 'offset', 0),
   });
-  return { total: page.total, sessions: withCosts(database, page.sessions) };
+  return { total: page.total, sessions: withCosts(database, page.sessions), agents: AGENT_IDS };
 }
 
 export function session(database: LocalDatabase, id: string) {
@@ -127,22 +144,156 @@ export function search(database: LocalDatabase, query: Query) {
   };
 }
 
+/** The outcome of a push or pull as this machine recorded it, reduced to what the sync page shows. */
+function localOutcome(outcome: Record<string, unknown> | undefined) {
+  if (!outcome) return null;
+  return {
+    at: String(outcome.at),
+    ok: outcome.ok !== false,
+    operation: typeof outcome.operation === 'string' ? outcome.operation : null,
+    error: typeof outcome.error === 'string' ? outcome.error : null,
+  };
+}
+
+/**
+ * One row of the sync page: a machine, the rows it recorded (here), and what is known of its syncing: for this
+ * machine from its own records, for the others from what they reported to the project (`sync_machines`).
+ */
+export interface MachineSync {
+  id: string;
+  name: string | null;
+  platform: string | null;
+  this_machine: boolean;
+  sessions: number;
+  turns: number;
+  /** When the machine last finished a sync, as the project recorded it (null: never or not asked). */
+  last_sync_at: string | null;
+  last_push_at: string | null;
+  last_push_ok: boolean | null;
+  last_pull_at: string | null;
+  last_pull_ok: boolean | null;
+  /** Records waiting to be pushed (null: unknown). */
+  pending: number | null;
+  dead_letters: number | null;
+  /** Conflicts of the last push that the server's copy won, and of the last pull that the local copy won. */
+  server_won: number | null;
+  kept_local: number | null;
+}
+
+const numberOrNull = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/** The sync page's local part (no network): every machine known here, this machine's outcomes and queue. */
 export async function syncStatus(database: LocalDatabase, store: SqliteSyncStore, thisMachine: string) {
-  const machines = await listMachineTotals(database);
+  const totals = await listMachineTotals(database);
+  const lastPush = await store.lastOutcome('push');
+  const lastPull = await store.lastOutcome('pull');
+  const pending = await store.pendingCounts([
+    'machines',
+    'projects',
+    'sessions',
+    'cognitive_commits',
+    'turns',
+    'visuals',
+  ]);
+  const deadLetters = (await store.listDeadLetters()).length;
+  const machines: MachineSync[] = totals.map((m) => {
+    const own = m.id === thisMachine;
+    return {
+      id: m.id,
+      name: m.name,
+      platform: m.platform,
+      this_machine: own,
+      sessions: m.sessions,
+      turns: m.turns,
+      last_sync_at: null,
+      last_push_at: own ? (lastPush?.at ?? null) : null,
+      last_push_ok: own && lastPush ? lastPush.ok !== false : null,
+      last_pull_at: own ? (lastPull?.at ?? null) : null,
+      last_pull_ok: own && lastPull ? lastPull.ok !== false : null,
+      pending: own ? Object.values(pending).reduce((a, b) => a + b, 0) : null,
+      dead_letters: own ? deadLetters : null,
+      server_won: own ? (numberOrNull(lastPush?.rejected) ?? (lastPush ? 0 : null)) : null,
+      kept_local: own ? (numberOrNull(lastPull?.keptLocal) ?? (lastPull ? 0 : null)) : null,
+    };
+  });
   return {
     this_machine: thisMachine,
     machines,
-    last_push: (await store.lastOutcome('push')) ?? null,
-    last_pull: (await store.lastOutcome('pull')) ?? null,
-    pending: await store.pendingCounts([
-      'machines',
-      'projects',
-      'sessions',
-      'cognitive_commits',
-      'turns',
-      'visuals',
-    ]),
-    dead_letters: (await store.listDeadLetters()).length,
+    last_push: localOutcome(lastPush),
+    last_pull: localOutcome(lastPull),
+    pending,
+    dead_letters: deadLetters,
     search: searchStatus(database.sqlite),
   };
+}
+
+/**
+ * The other machines' syncing as they reported it to the project (each sync sends when it pushed and pulled,
+ * what it still had to send and its conflicts). A machine that synced with an older release reported only the
+ * time and what it moved: its push and pull are that time when the operation did them.
+ */
+export function remoteMachineSync(machine: RemoteMachine) {
+  const o = machine.lastOutcome ?? {};
+  const operation = typeof o.operation === 'string' ? o.operation : null;
+  const when = (key: string, operations: string[]) =>
+    typeof o[key] === 'string'
+      ? (o[key] as string)
+      : operation && operations.includes(operation)
+        ? machine.lastSyncAt
+        : null;
+  return {
+    id: machine.machineId,
+    name: machine.name,
+    platform: machine.platform,
+    last_sync_at: machine.lastSyncAt,
+    last_push_at: when('push_at', ['sync', 'push', 'watch']),
+    last_pull_at: when('pull_at', ['sync', 'pull', 'watch']),
+    pending: numberOrNull(o.pending),
+    dead_letters: numberOrNull(o.dead_letters),
+    server_won: numberOrNull(o.server_won),
+    kept_local: numberOrNull(o.kept_local),
+  };
+}
+
+/** `/api/sync/machines`: what the project knows of each machine, or why it could not be asked. */
+export async function syncMachines(link: ProjectLink | undefined) {
+  if (!link) return { machines: [], error: 'the project is not asked (no sync session)' };
+  try {
+    return { machines: (await link.machines()).map(remoteMachineSync), error: null };
+  } catch (error) {
+    if (error instanceof ProjectUnavailable) return { machines: [], error: error.message };
+    throw error;
+  }
+}
+
+/** An image to send as it is. */
+export class Binary {
+  constructor(
+    readonly type: string,
+    readonly body: Buffer,
+  ) {}
+}
+
+/**
+ * `/api/visuals/<id>`: the image of a visual, from the data folder, else fetched from the project's Storage
+ * (kept for the next time) when this machine pulled the visual from another one.
+ */
+export async function visual(
+  database: LocalDatabase,
+  files: VisualFiles,
+  link: ProjectLink | undefined,
+  id: string,
+): Promise<Binary> {
+  const found = (await findVisuals(database, id)).find((v) => v.id === id);
+  if (!found) throw new BadRequest('no such visual', 404);
+  const local = files.read(found.sha256, found.extension);
+  if (local) return new Binary(found.mediaType, local);
+  if (!link) throw new BadRequest('the image is not on this machine', 404);
+  try {
+    return new Binary(found.mediaType, await link.fetchVisual(found));
+  } catch (error) {
+    if (error instanceof ProjectUnavailable)
+      throw new BadRequest(`the image is not on this machine: ${error.message}`, 404);
+    throw error;
+  }
 }

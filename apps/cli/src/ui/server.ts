@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LocalDatabase, SqliteSyncStore } from '@agentlogs/local-store';
+import type { LocalDatabase, SqliteSyncStore, VisualFiles } from '@agentlogs/local-store';
 import * as data from './data.js';
+import type { ProjectLink } from './remote.js';
 
 const COOKIE = 'agentlogs_ui';
 
@@ -32,6 +33,10 @@ export interface DashboardOptions {
   machineId: string;
   port: number;
   token?: string;
+  /** The image files of the data folder (visuals). */
+  visualFiles: VisualFiles;
+  /** The project, asked only for the other machines' syncs and for images not fetched yet. */
+  link?: ProjectLink;
 }
 
 export interface Dashboard {
@@ -116,6 +121,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       try {
         const result = await route(options, url);
         if (result === undefined) return send(response, 404, 'not found');
+        if (result instanceof data.Binary) {
+          // Named by content: the same id is always the same bytes.
+          response.writeHead(200, {
+            'content-type': result.type,
+            'content-length': result.body.length,
+            'cache-control': 'private, max-age=86400, immutable',
+            ...security,
+          });
+          response.end(result.body);
+          return;
+        }
         send(response, 200, result, security);
       } catch (error) {
         if (error instanceof data.BadRequest) return send(response, error.status, { error: error.message });
@@ -132,6 +148,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
   });
   port = (server.address() as { port: number }).port;
+  // After the URL is printed (and the browser is opening), not before.
+  setImmediate(() => data.warmUp(options.database));
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
@@ -157,7 +175,12 @@ async function route(options: DashboardOptions, url: URL): Promise<unknown> {
     case 'search':
       return data.search(database, q);
     case 'sync':
-      return data.syncStatus(database, options.store, options.machineId);
+      if (parts.length === 2) return data.syncStatus(database, options.store, options.machineId);
+      if (parts.length === 3 && parts[2] === 'machines') return data.syncMachines(options.link);
+      return undefined;
+    case 'visuals':
+      if (parts.length === 3) return data.visual(database, options.visualFiles, options.link, parts[2]!);
+      return undefined;
     default:
       return undefined;
   }

@@ -124,10 +124,13 @@ const FILTERS = ['project', 'machine', 'agent', 'since', 'until'] as const;
 
 function SessionsPage() {
   const [filters, setFilters] = useState<Record<string, string>>({});
-  const [page, setPage] = useState<{ total: number; sessions: SessionRow[] } | null>(null);
+  const [page, setPage] = useState<{ total: number; sessions: SessionRow[]; agents: string[] } | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    api<{ total: number; sessions: SessionRow[] }>('/api/sessions', { ...filters, limit: 100 }).then(
+    api<{ total: number; sessions: SessionRow[]; agents: string[] }>('/api/sessions', {
+      ...filters,
+      limit: 100,
+    }).then(
       (p) => {
         setError('');
         setPage(p);
@@ -149,18 +152,7 @@ function SessionsPage() {
     <form onSubmit=${submit}>
       <input name="project" placeholder="project" />
       <input name="machine" placeholder="machine" />
-      <select name="agent">
-        <option value="">any agent</option>
-        <option value="claude_code">claude_code</option>
-        <option value="codex">codex</option>
-        <option value="opencode">opencode</option>
-        <option value="gemini_cli">gemini_cli</option>
-        <option value="qwen_code">qwen_code</option>
-        <option value="copilot_cli">copilot_cli</option>
-        <option value="amp">amp</option>
-        <option value="antigravity_cli">antigravity_cli</option>
-        <option value="droid">droid</option>
-      </select>
+      <select name="agent"><option value="">any agent</option>${(page?.agents ?? []).map((a) => html`<option value=${a} selected=${filters.agent === a}>${a}</option>`)}</select>
       <input name="since" placeholder="since YYYY-MM-DD" />
       <input name="until" placeholder="until YYYY-MM-DD" />
       <button>Filter</button>
@@ -194,9 +186,26 @@ interface Turn {
   agent_id: string | null;
   cost: number | null;
   locked: boolean;
+  visuals: { id: string; media_type: string; byte_size: number }[];
 }
 
 const PAGE = 100;
+
+const kB = (bytes: number) =>
+  bytes < 1_000_000 ? `${(bytes / 1000).toFixed(1)} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+/**
+ * A screenshot of a turn, shown where it happened. The browser asks for it only when it scrolls into view
+ * (`loading="lazy"`); the server answers from the data folder, or fetches it from the project the first time.
+ */
+function Visual({ visual }: { visual: Turn['visuals'][number] }) {
+  const [failed, setFailed] = useState(false);
+  const src = `/api/visuals/${encodeURIComponent(visual.id)}?token=${encodeURIComponent(token)}`;
+  if (failed)
+    return html`<div class="meta" data-visual-missing=${visual.id}>image ${visual.media_type} ${kB(visual.byte_size)} not available here ('agentlogs visuals get ${visual.id}' says why)</div>`;
+  return html`<a href=${src} target="_blank" rel="noopener"><img class="visual" loading="lazy" src=${src} data-visual=${visual.id}
+    alt=${`screenshot, ${visual.media_type}, ${kB(visual.byte_size)}`} onError=${() => setFailed(true)} /></a>`;
+}
 
 function toolLine(call: Turn['tool_calls'][number]): string {
   const input = call.input ?? {};
@@ -256,10 +265,13 @@ function SessionPage({ id }: { id: string }) {
     }
     <div data-testid="turns" data-loaded=${turns.length} data-total=${total ?? ''}>
       ${turns.map(
-        (t) => html`<div class=${`turn ${t.role}${t.is_sidechain ? ' side' : ''}`} data-turn=${t.id}>
+        (
+          t,
+        ) => html`<div key=${t.id} class=${`turn ${t.role}${t.is_sidechain ? ' side' : ''}`} data-turn=${t.id}>
           <div class="meta">${when(t.timestamp)} · ${t.role}${t.is_sidechain ? ` · subagent ${t.agent_id ?? ''}` : ''}${t.model ? ` · ${t.model}` : ''}${t.role === 'assistant' && t.cost !== null ? ` · $${t.cost.toFixed(4)}` : ''}</div>
           ${t.locked ? html`<div class="meta">locked: encrypted, no key on this machine</div>` : t.content && html`<div class="text">${t.content.length > 4000 ? `${t.content.slice(0, 4000)}… (${count(t.content.length)} characters)` : t.content}</div>`}
           ${t.tool_calls.map((c) => html`<div class="tool">▸ ${toolLine(c)}</div>`)}
+          ${t.visuals.length > 0 && html`<div class="visuals">${t.visuals.map((v) => html`<${Visual} visual=${v} />`)}</div>`}
         </div>`,
       )}
     </div>
@@ -325,38 +337,88 @@ function SearchPage() {
     }`;
 }
 
+interface MachineSync {
+  id: string;
+  name: string | null;
+  platform: string | null;
+  this_machine?: boolean;
+  sessions?: number;
+  turns?: number;
+  last_sync_at: string | null;
+  last_push_at: string | null;
+  last_push_ok?: boolean | null;
+  last_pull_at: string | null;
+  last_pull_ok?: boolean | null;
+  pending: number | null;
+  dead_letters: number | null;
+  server_won: number | null;
+  kept_local: number | null;
+}
+
 interface SyncInfo {
   this_machine: string;
-  machines: { id: string; name: string | null; platform: string | null; sessions: number; turns: number }[];
-  last_push: { at?: string; ok?: boolean; rejected?: number } | null;
-  last_pull: { at?: string; ok?: boolean; keptLocal?: number } | null;
+  machines: MachineSync[];
+  last_push: { at: string; ok: boolean; error: string | null } | null;
+  last_pull: { at: string; ok: boolean; error: string | null } | null;
   pending: Record<string, number>;
   dead_letters: number;
   search: { indexBytes: number; turns: number; lockedSessions: number };
 }
 
+/**
+ * Sync per machine: this machine's own record of its last push and pull, its queue and its conflicts (shown at
+ * once), then what the other machines reported to the project at their last sync (asked after, over the network).
+ */
 function SyncPage() {
   const [info, setInfo] = useState<SyncInfo | null>(null);
+  const [remote, setRemote] = useState<{ machines: MachineSync[]; error: string | null } | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
     api<SyncInfo>('/api/sync').then(setInfo, (e: Error) => setError(e.message));
+    api<{ machines: MachineSync[]; error: string | null }>('/api/sync/machines').then(setRemote, (e: Error) =>
+      setRemote({ machines: [], error: e.message }),
+    );
   }, []);
   if (error) return html`<p class="error">${error}</p>`;
   if (!info) return html`<p>loading…</p>`;
-  const outcome = (o: SyncInfo['last_push']) =>
-    o?.at ? `${when(o.at)} ${o.ok === false ? '(failed)' : ''}` : 'never';
-  const pending = Object.values(info.pending).reduce((a, b) => a + b, 0);
+  const rows: MachineSync[] = info.machines.map((m) => {
+    const reported = remote?.machines.find((r) => r.id === m.id);
+    if (m.this_machine || !reported) return { ...m, last_sync_at: reported?.last_sync_at ?? m.last_sync_at };
+    return { ...reported, sessions: m.sessions, turns: m.turns, name: m.name ?? reported.name };
+  });
+  for (const r of remote?.machines ?? []) {
+    if (!rows.some((m) => m.id === r.id)) rows.push({ ...r, sessions: 0, turns: 0 });
+  }
+  const at = (iso: string | null, ok?: boolean | null) =>
+    iso ? `${when(iso)}${ok === false ? ' (failed)' : ''}` : 'never';
+  const known = (n: number | null | undefined) => (n === null || n === undefined ? '-' : count(n));
+  const conflicts = (m: MachineSync) =>
+    m.server_won === null && m.kept_local === null
+      ? '-'
+      : (m.server_won ?? 0) + (m.kept_local ?? 0) === 0
+        ? 'none'
+        : `${m.server_won ?? 0} won by the server's copy (push), ${m.kept_local ?? 0} won by the machine's own copy (pull)`;
+  const pending = Object.entries(info.pending).filter(([, n]) => n > 0);
   return html`<h2>Sync</h2>
-    <table data-testid="machines"><thead><tr><th>machine</th><th>platform</th><th class="n">sessions</th><th class="n">turns</th><th>last push</th><th>last pull</th></tr></thead>
-      <tbody>${info.machines.map(
-        (
-          m,
-        ) => html`<tr><td>${m.name ?? m.id}${m.id === info.this_machine ? ' (this one)' : ''}</td><td>${m.platform ?? '-'}</td>
-          <td class="n">${count(m.sessions)}</td><td class="n">${count(m.turns)}</td>
-          <td>${m.id === info.this_machine ? outcome(info.last_push) : '-'}</td><td>${m.id === info.this_machine ? outcome(info.last_pull) : '-'}</td></tr>`,
+    <table data-testid="machines"><thead><tr><th>machine</th><th>platform</th><th class="n">sessions</th><th class="n">turns</th>
+      <th>last push</th><th>last pull</th><th class="n">pending</th><th>conflicts (last sync)</th></tr></thead>
+      <tbody>${rows.map(
+        (m) => html`<tr data-machine=${m.id} data-this=${m.this_machine ? 'yes' : 'no'}>
+          <td>${m.name ?? m.id}${m.this_machine ? ' (this one)' : ''}</td><td>${m.platform ?? '-'}</td>
+          <td class="n">${known(m.sessions)}</td><td class="n">${known(m.turns)}</td>
+          <td data-col="push">${at(m.last_push_at, m.last_push_ok)}</td><td data-col="pull">${at(m.last_pull_at, m.last_pull_ok)}</td>
+          <td class="n" data-col="pending">${known(m.pending)}</td><td data-col="conflicts">${conflicts(m)}</td></tr>`,
       )}</tbody></table>
-    <p>Pending here: ${pending === 0 ? 'nothing' : `${count(pending)} records`} · dead letters: ${info.dead_letters}</p>
-    <p>Conflicts: last push ${info.last_push?.rejected ?? 0} won by the server's copy; last pull ${info.last_pull?.keptLocal ?? 0} won by this machine's copy.</p>
+    <p class="meta" data-testid="remote-note">${
+      remote === null
+        ? 'asking the project for the other machines…'
+        : remote.error
+          ? `Other machines: not known (${remote.error}).`
+          : 'Other machines: as each reported at its last sync.'
+    }</p>
+    <p>Pending here: ${pending.length === 0 ? 'nothing' : pending.map(([t, n]) => `${count(n)} ${t}`).join(', ')} · dead letters: ${info.dead_letters}
+      ${info.last_push?.error ? html`<br /><span class="error">last push failed: ${info.last_push.error}</span>` : ''}
+      ${info.last_pull?.error ? html`<br /><span class="error">last pull failed: ${info.last_pull.error}</span>` : ''}</p>
     <p>Search index: ${(info.search.indexBytes / 1e6).toFixed(1)} MB for ${count(info.search.turns)} turns${info.search.lockedSessions > 0 ? `, ${info.search.lockedSessions} sessions locked` : ''}.</p>`;
 }
 
