@@ -430,7 +430,8 @@ it saves the project in the profile, sets the content level, logs in, imports yo
 first upload will be (sessions, rows, MB) and offers to sync now and to install the background service.
 
 Options (each question's answer; with --yes every other question takes its default):
-  --yes, -y          ask nothing: take the answers from the options and the environment (needed without a terminal)
+  --yes, -y          ask nothing: take the answers from the options and the environment (off a terminal,
+                     without --yes, each question is a line on stdout and each answer a line of stdin)
   --url URL          the project URL (env AGENTLOGS_SUPABASE_URL; default: the profile's)
   --anon-key KEY     the anon (publishable) key (env AGENTLOGS_SUPABASE_ANON_KEY; default: the profile's)
   --db-url URL       the database URL, to apply or upgrade the schema (env AGENTLOGS_DB_URL or SUPABASE_DB_URL);
