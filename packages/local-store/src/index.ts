@@ -121,6 +121,8 @@ export {
   type TurnView,
 } from './session-views.js';
 export {
+  type BackupProgress,
+  type BackupProgressOptions,
   EXPORT_FORMAT,
   exportJsonLines,
   type RestoreCounts,
