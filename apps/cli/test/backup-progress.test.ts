@@ -126,7 +126,8 @@ describe('backup progress on a terminal', () => {
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       // (A notice about the Node.js version may be there; no bar is.)
       expect(result.stderr, args.join(' ')).not.toMatch(/\r|exporting|restoring|backing up/);
-      if (args.includes('--json')) expect(() => JSON.parse(result.stdout)).not.toThrow();
+      if ((args as readonly string[]).includes('--json'))
+        expect(() => JSON.parse(result.stdout)).not.toThrow();
       else expect(result.stdout.trim().split('\n').length).toBeLessThanOrEqual(2);
     }
     // Two backups within one second both succeed (the second is named …Z-2.db when they share the second);
