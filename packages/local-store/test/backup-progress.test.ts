@@ -3,6 +3,8 @@
  * by record, a restore merged in slices of rowids (every record merged exactly as in one statement, never a
  * downgrade) with the count told between slices.
  */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +137,62 @@ describe('backup progress', () => {
       const i = Number(row.id.slice(2));
       if (i <= 9_000 && i % 2 === 1) expect(row).toEqual({ id: row.id, name: `local ${i}`, version: 3 });
       else expect(row).toEqual({ id: row.id, name: `backup ${i}`, version: 2 });
+    }
+  }, 60_000);
+
+  it('a snapshot taken while another process writes holds whole transactions only, on either path', async () => {
+    const path = dbIn('busy');
+    // 24 MiB of pages, so each copy takes a while and the writer commits many times during it.
+    const db = openLocalDatabase({ path });
+    db.sqlite.exec('create table filler (x blob)');
+    db.sqlite.transaction(() => {
+      const insert = db.sqlite.prepare('insert into filler (x) values (randomblob(65536))');
+      for (let i = 0; i < 384; i++) insert.run();
+    })();
+    // Another process commits two projects per transaction (p-N and q-N) as fast as it can, as a sync would.
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require(${JSON.stringify(driver)}); const db = new D(${JSON.stringify(path)}, { timeout: 10000 });
+         const ins = db.prepare("insert into projects (id, path, name, version) values (?, '/w', 'w', 1)");
+         const pair = db.transaction((i) => { ins.run('p-' + i); ins.run('q-' + i); });
+         for (let i = 0; ; i++) { pair(i); if (i === 100) console.log('ready'); }`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.once('data', () => resolve());
+        writer.once('exit', (code) => reject(new Error(`the writer exited ${code}`)));
+      });
+      for (const [name, options] of [
+        ['plain.db', {}],
+        ['measured.db', { onProgress: () => {}, intervalMs: 5 }],
+      ] as const) {
+        const file = join(dir, name);
+        await snapshotDatabase(db, file, options);
+        const copy = new BetterSqlite3(file, { readonly: true });
+        const counts = copy
+          .prepare(
+            "select sum(id like 'p-%') as p, sum(id like 'q-%') as q, count(*) as n from projects where id like 'p-%' or id like 'q-%'",
+          )
+          .get() as { p: number; q: number; n: number };
+        expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+        copy.close();
+        // Some of the writer's transactions are in the copy, and none of them in part; it went on committing.
+        expect(counts.n, name).toBeGreaterThan(0);
+        expect(counts.p, name).toBe(counts.q);
+        await new Promise((r) => setTimeout(r, 50));
+        const live = db.sqlite.prepare("select count(*) as n from projects where id like 'p-%'").get() as {
+          n: number;
+        };
+        expect(live.n, name).toBeGreaterThan(counts.p);
+      }
+    } finally {
+      writer.kill();
+      await db.close();
     }
   }, 60_000);
 
