@@ -20,12 +20,14 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shippedMigrations } from '../src/schema/migrations.js';
-import { claudeTree, fixtures, Machine, removeTemps, type Spawned } from './e2e-harness.js';
+import { claudeTree, eventually, fixtures, Machine, removeTemps, type Spawned } from './e2e-harness.js';
 
 let cluster: PostgresCluster;
 let standIn: StandIn;
 let databaseUrl: string;
 let transcripts: string;
+/** The machine the wizard set up (the later tests go on with it). */
+let wizard: Machine | undefined;
 
 async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -106,6 +108,7 @@ describe('setup, answering its questions', () => {
       { t: null },
     ]);
     const m = newMachine('wizard');
+    wizard = m;
     // The options a person may add; every question below is asked on stdin.
     const cli = m.spawn(['setup', '--no-browser', '--timeout', '60', '--runner', 'builtin']);
     const person = new Person(cli);
@@ -159,6 +162,41 @@ describe('setup, answering its questions', () => {
     // No service was asked for.
     expect((await m.run(['service', 'status', '--platform', 'linux'])).code).toBe(1);
   }, 240_000);
+
+  it("the service's sync --watch then takes the day's backup, once, and it restores to the same stats", async () => {
+    const m = wizard;
+    expect(m, 'the wizard test ran first').toBeDefined();
+    const watch = m!.spawn(['sync', '--watch']);
+    watch.child.stdin.end();
+    await eventually(
+      async () =>
+        /backed up the local database to /.test(watch.stderr() + watch.stdout()) ? true : undefined,
+      60_000,
+      "the watch's daily backup",
+    );
+    watch.child.kill('SIGTERM');
+    expect((await watch.done).code).toBe(0);
+    const list = await m!.json<{ file: string }[]>(['backup', '--list']);
+    expect(list).toHaveLength(1);
+
+    // A second start on the same day finds today's backup and takes none.
+    const again = m!.spawn(['sync', '--watch']);
+    again.child.stdin.end();
+    await eventually(
+      async () => (/watching/.test(again.stderr() + again.stdout()) ? true : undefined),
+      60_000,
+      'the watch to start',
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    again.child.kill('SIGTERM');
+    const second = await again.done;
+    expect(second.stderr + second.stdout).not.toContain('backed up the local database');
+    expect(await m!.json<unknown[]>(['backup', '--list'])).toHaveLength(1);
+
+    const empty = new Machine('restored', standIn.url, standIn.anonKey);
+    await empty.ok(['restore', list[0]!.file]);
+    expect((await empty.ok(['stats', '--json'])).stdout).toBe((await m!.ok(['stats', '--json'])).stdout);
+  }, 180_000);
 
   it('stops with the unattended form when its input ends before an answer; nothing saved', async () => {
     const m = newMachine('closed');
