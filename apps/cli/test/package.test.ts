@@ -3,10 +3,11 @@
  * (`pnpm pack`), checked for what they carry, then run from the packed files.
  *
  * Always: the packed files are unpacked into an empty `node_modules` next to the CLI's two runtime
- * dependencies, and the binary and the sync-core example run from there. With AGENTLOGS_TEST_PACKAGE_INSTALL=1
- * (set by `.ci/run`): both tarballs are installed with `npm i` into an empty folder, fetching better-sqlite3
- * and open from the npm registry as a user's install does (better-sqlite3 compiles from source when no
- * prebuilt binary can be downloaded: minutes on a busy machine), and the installed `agentlogs` runs.
+ * dependencies, and the binary and the sync-core example run from there, and the binary sets up an empty
+ * project (the migrations it carries, the login, a first sync). With AGENTLOGS_TEST_PACKAGE_INSTALL=1 (set by
+ * `.ci/run`): both tarballs are installed with `npm i -g` into an empty prefix, fetching better-sqlite3 and open
+ * from the npm registry as a user's install does (better-sqlite3 compiles from source when no prebuilt binary can
+ * be downloaded: minutes on a busy machine), and the installed `agentlogs` does the same.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
@@ -381,25 +382,25 @@ describe('the packed files run', () => {
   }, 240_000);
 
   it.runIf(INSTALL)(
-    'installed with npm into an empty folder: the agentlogs binary npm links, and the sync-core example',
-    () => {
+    'installed with npm i -g into an empty prefix: the agentlogs binary npm links, setup on an empty project, the sync-core example',
+    async () => {
       const prefix = path.join(work, 'installed');
       mkdirSync(prefix);
       const install = spawnSync(
         'npm',
-        ['install', '--prefix', prefix, '--no-audit', '--no-fund', cli.tarball, syncCore.tarball],
+        ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', cli.tarball, syncCore.tarball],
         { cwd: prefix, encoding: 'utf8', timeout: 900_000 },
       );
       expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
-      const bin = path.join(prefix, 'node_modules', '.bin', 'agentlogs');
+      // Where `npm i -g` puts them on Linux and macOS: <prefix>/bin and <prefix>/lib/node_modules.
+      const bin = path.join(prefix, 'bin', 'agentlogs');
+      const modules = path.join(prefix, 'lib', 'node_modules');
       exercise(prefix, bin);
       // The binary is the installed package's, not a file of this repository.
-      expect(realpathSync(bin).startsWith(path.join(realpathSync(prefix), 'node_modules'))).toBe(true);
-      exerciseSyncCore(
-        path.join(prefix, 'node_modules', '@agentlogs', 'sync-core'),
-        path.join(prefix, 'home'),
-      );
+      expect(realpathSync(bin).startsWith(path.join(realpathSync(prefix), 'lib', 'node_modules'))).toBe(true);
+      await setUpFromPackage(prefix, bin);
+      exerciseSyncCore(path.join(modules, '@agentlogs', 'sync-core'), path.join(prefix, 'home'));
     },
-    960_000,
+    1_200_000,
   );
 });
