@@ -5,6 +5,7 @@
  * with the schema applied and a first sync done.
  */
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import {
   AuthStandIn,
   applySqlFile,
@@ -19,6 +20,7 @@ import {
 } from '@agentlogs/test-backend';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
 import { shippedMigrations } from '../src/schema/migrations.js';
 import { claudeTree, eventually, fixtures, Machine, removeTemps, type Spawned } from './e2e-harness.js';
 
@@ -196,6 +198,69 @@ describe('setup, answering its questions', () => {
     const empty = new Machine('restored', standIn.url, standIn.anonKey);
     await empty.ok(['restore', list[0]!.file]);
     expect((await empty.ok(['stats', '--json'])).stdout).toBe((await m!.ok(['stats', '--json'])).stdout);
+  }, 180_000);
+
+  it('the first upload draws its progress on a terminal, and none with --json', async () => {
+    class Capture extends Writable {
+      text = '';
+      readonly isTTY = true;
+      readonly columns = 100;
+      override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+        this.text += chunk.toString();
+        done();
+      }
+    }
+    for (const json of [false, true]) {
+      // A machine set up without its first sync, with transcripts of its own: everything it imported is waiting
+      // (the same transcripts as another machine of the account would come down with the pull instead).
+      const own = json
+        ? 'oneryalcin-fasthooks/sample_main_transcript.jsonl'
+        : 'marot-spotter/tool_heavy.jsonl';
+      const m = new Machine(json ? 'quiet' : 'bars', standIn.url, standIn.anonKey, {
+        AGENTLOGS_SUPABASE_URL: '',
+        AGENTLOGS_SUPABASE_ANON_KEY: '',
+        CLAUDE_CONFIG_DIR: path.dirname(claudeTree({ own: [path.join(fixtures, own)] })),
+        CODEX_HOME: path.join(transcripts, 'no-codex'),
+      });
+      const cli = m.spawn([
+        'setup',
+        '--yes',
+        '--url',
+        standIn.url,
+        '--anon-key',
+        standIn.anonKey,
+        '--no-sync',
+      ]);
+      cli.child.stdin.end();
+      let authorize: string | undefined;
+      for (let i = 0; i < 1200 && !authorize && cli.child.exitCode === null; i++) {
+        authorize = findAuthorizeUrl(cli.stderr());
+        if (!authorize) await new Promise((r) => setTimeout(r, 50));
+      }
+      await playBrowserLogin(authorize!);
+      expect((await cli.done).code).toBe(0);
+      const pending = (await m.json<{ pending_total: number }>(['sync', 'status'])).pending_total;
+      expect(pending).toBeGreaterThan(0);
+
+      // The same first upload as the wizard's "Sync now", run on a terminal.
+      const stdout = new Capture();
+      const stderr = new Capture();
+      const code = await main(json ? ['sync', '--json'] : ['sync'], {
+        env: m.env(),
+        stdout,
+        stderr,
+        signal: new AbortController().signal,
+      });
+      expect(code, stderr.text).toBe(0);
+      if (json) {
+        expect(stderr.text).not.toMatch(/\r|pushing|pulling/);
+        expect(() => JSON.parse(stdout.text)).not.toThrow();
+      } else {
+        expect(stderr.text).toMatch(/\rpushing \[[#-]+\] +\d+% [\d,]+\/[\d,]+ records/);
+        expect(stdout.text).toMatch(/Pushed [\d,]+ records/);
+      }
+      expect((await m.json<{ pending_total: number }>(['sync', 'status'])).pending_total).toBe(0);
+    }
   }, 180_000);
 
   it('stops with the unattended form when its input ends before an answer; nothing saved', async () => {
