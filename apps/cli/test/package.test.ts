@@ -3,12 +3,13 @@
  * (`pnpm pack`), checked for what they carry, then run from the packed files.
  *
  * Always: the packed files are unpacked into an empty `node_modules` next to the CLI's two runtime
- * dependencies, and the binary and the sync-core example run from there. With AGENTLOGS_TEST_PACKAGE_INSTALL=1
- * (set by `.ci/run`): both tarballs are installed with `npm i` into an empty folder, fetching better-sqlite3
- * and open from the npm registry as a user's install does (better-sqlite3 compiles from source when no
- * prebuilt binary can be downloaded: minutes on a busy machine), and the installed `agentlogs` runs.
+ * dependencies, and the binary and the sync-core example run from there, and the binary sets up an empty
+ * project (the migrations it carries, the login, a first sync). With AGENTLOGS_TEST_PACKAGE_INSTALL=1 (set by
+ * `.ci/run`): both tarballs are installed with `npm i -g` into an empty prefix, fetching better-sqlite3 and open
+ * from the npm registry as a user's install does (better-sqlite3 compiles from source when no prebuilt binary can
+ * be downloaded: minutes on a busy machine), and the installed `agentlogs` does the same.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -22,6 +23,17 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  AuthStandIn,
+  applySqlFile,
+  BOOTSTRAP_SQL_PATH,
+  engineFromEnv,
+  findAuthorizeUrl,
+  playBrowserLogin,
+  startPostgres,
+  startStandIn,
+} from '@agentlogs/test-backend';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -243,6 +255,106 @@ function exerciseSyncCore(syncCoreDir: string, home: string) {
   expect(example.stdout).toContain('verify: ok');
 }
 
+/**
+ * What the installed CLI does for a new project without this repository: `setup --yes` against the stand-in on a
+ * database with nothing of agentlogs applies the migrations the package carries, logs in, imports and syncs.
+ */
+async function setUpFromPackage(prefix: string, agentlogs: string): Promise<void> {
+  const cluster = await startPostgres(engineFromEnv());
+  try {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('create database packaged_project');
+    await admin.end();
+    const databaseUrl = `${cluster.databaseUrl('packaged_project')}?sslmode=disable`;
+    await applySqlFile(databaseUrl, BOOTSTRAP_SQL_PATH);
+    const standIn = await startStandIn({ databaseUrl, routes: [] });
+    new AuthStandIn().mountOn(standIn);
+    const database = new pg.Client({ connectionString: databaseUrl });
+    await database.connect();
+    try {
+      const home = path.join(prefix, 'setup-home');
+      mkdirSync(home, { recursive: true });
+      const extra = {
+        AGENTLOGS_MACHINE_NAME: 'packaged',
+        CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude'),
+        CODEX_HOME: path.join(FIXTURES, 'codex'),
+      };
+      // As runner() sets it for the commands after setup.
+      const env = {
+        PATH: process.env.PATH,
+        HOME: home,
+        AGENTLOGS_HOME: path.join(home, 'agentlogs'),
+        TZ: 'UTC',
+        ...extra,
+      };
+      const child = spawn(
+        agentlogs,
+        [
+          'setup',
+          '--yes',
+          '--url',
+          standIn.url,
+          '--anon-key',
+          standIn.anonKey,
+          '--db-url',
+          databaseUrl,
+          '--runner',
+          'builtin',
+          '--no-browser',
+          '--timeout',
+          '60',
+        ],
+        { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      let authorize: string | undefined;
+      for (let i = 0; i < 1200 && !authorize && child.exitCode === null; i++) {
+        authorize = findAuthorizeUrl(stderr);
+        if (!authorize) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(authorize, stderr).toBeDefined();
+      await playBrowserLogin(authorize!);
+      expect(await exited, `${stdout}\n${stderr}`).toBe(0);
+      expect(stdout).toContain('Set up.');
+
+      const shipped = readdirSync(path.join(path.dirname(realpathSync(agentlogs)), 'supabase', 'migrations'))
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => f.split('_')[0])
+        .sort();
+      const applied = await database.query<{ version: string }>(
+        'select version from supabase_migrations.schema_migrations order by 1',
+      );
+      expect(shipped.length).toBeGreaterThan(0);
+      expect(applied.rows.map((r) => r.version)).toEqual(shipped);
+      const run = runner(home);
+      const who = run(agentlogs, ['whoami'], extra);
+      expect(who.code, who.stderr).toBe(0);
+      expect(who.stdout).toContain('octocat');
+      const status = run(agentlogs, ['sync', 'status', '--json'], extra);
+      expect(JSON.parse(status.stdout).pending_total).toBe(0);
+      const local = JSON.parse(run(agentlogs, ['stats', '--json'], extra).stdout) as {
+        totals: { sessions: number };
+      };
+      const server = await database.query<{ n: number }>('select count(*)::int as n from public.sessions');
+      expect(server.rows[0]?.n).toBe(local.totals.sessions);
+    } finally {
+      await database.end();
+      await standIn.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
 describe('the packed files run', () => {
   it('unpacked into an empty node_modules beside better-sqlite3 and open: the CLI and the sync-core example', () => {
     const prefix = path.join(work, 'unpacked');
@@ -260,26 +372,35 @@ describe('the packed files run', () => {
     exerciseSyncCore(syncCore.unpacked, path.join(prefix, 'home'));
   }, 120_000);
 
+  it('unpacked: setup --yes puts the schema it carries on an empty project, logs in and syncs', async () => {
+    // The previous test moved the unpacked CLI into its node_modules.
+    expect(cli.unpacked).toContain(path.join('unpacked', 'node_modules'));
+    await setUpFromPackage(
+      path.join(work, 'unpacked'),
+      path.join(cli.unpacked, cli.manifest.bin!.agentlogs!),
+    );
+  }, 240_000);
+
   it.runIf(INSTALL)(
-    'installed with npm into an empty folder: the agentlogs binary npm links, and the sync-core example',
-    () => {
+    'installed with npm i -g into an empty prefix: the agentlogs binary npm links, setup on an empty project, the sync-core example',
+    async () => {
       const prefix = path.join(work, 'installed');
       mkdirSync(prefix);
       const install = spawnSync(
         'npm',
-        ['install', '--prefix', prefix, '--no-audit', '--no-fund', cli.tarball, syncCore.tarball],
+        ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', cli.tarball, syncCore.tarball],
         { cwd: prefix, encoding: 'utf8', timeout: 900_000 },
       );
       expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
-      const bin = path.join(prefix, 'node_modules', '.bin', 'agentlogs');
+      // Where `npm i -g` puts them on Linux and macOS: <prefix>/bin and <prefix>/lib/node_modules.
+      const bin = path.join(prefix, 'bin', 'agentlogs');
+      const modules = path.join(prefix, 'lib', 'node_modules');
       exercise(prefix, bin);
       // The binary is the installed package's, not a file of this repository.
-      expect(realpathSync(bin).startsWith(path.join(realpathSync(prefix), 'node_modules'))).toBe(true);
-      exerciseSyncCore(
-        path.join(prefix, 'node_modules', '@agentlogs', 'sync-core'),
-        path.join(prefix, 'home'),
-      );
+      expect(realpathSync(bin).startsWith(path.join(realpathSync(prefix), 'lib', 'node_modules'))).toBe(true);
+      await setUpFromPackage(prefix, bin);
+      exerciseSyncCore(path.join(modules, '@agentlogs', 'sync-core'), path.join(prefix, 'home'));
     },
-    960_000,
+    1_200_000,
   );
 });

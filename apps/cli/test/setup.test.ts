@@ -3,6 +3,7 @@
  * saves the project, logs in (the test plays the browser against the Auth stand-in) and ends with a first
  * sync done. Then: every sync checks the schema version, and `sync disable` goes back to local-only.
  */
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import {
   AuthStandIn,
@@ -109,6 +110,45 @@ describe('setup --yes', () => {
     const config = await m.run(['config', 'get', 'supabase.url']);
     expect(config.stdout.trim()).not.toContain(standIn.url);
   }, 60_000);
+
+  it('stops with the fix when the key is refused or the project cannot be reached; nothing saved', async () => {
+    const m = newMachine('badkey');
+    const refused = await setup(m, [
+      '--yes',
+      '--url',
+      standIn.url,
+      '--anon-key',
+      'sb_publishable_notTheKeyOfThisProject0123',
+    ]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`${standIn.url} refused the anon key`);
+    expect(refused.stderr).toContain('Dashboard → Project Settings → API Keys');
+    expect(refused.stderr).not.toContain('sb_publishable_notTheKeyOfThisProject0123');
+
+    // A port nothing listens on: the project is down, paused or mistyped.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const down = await setup(m, [
+      '--yes',
+      '--url',
+      `http://127.0.0.1:${closed}`,
+      '--anon-key',
+      standIn.anonKey,
+    ]);
+    expect(down.code).toBe(5);
+    expect(down.stderr).toContain(`http://127.0.0.1:${closed} cannot be reached`);
+    expect(down.stderr).toContain('that the project is not paused');
+    for (const key of ['supabase.url', 'supabase.anon_key']) {
+      const config = await m.run(['config', 'get', key]);
+      expect(config.stdout).not.toContain(standIn.url);
+      expect(config.stdout).not.toContain(standIn.anonKey);
+    }
+  }, 120_000);
 
   it('stops with the fix when GitHub sign-in is disabled, before changing the project', async () => {
     auth.settings.githubEnabled = false;

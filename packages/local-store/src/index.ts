@@ -122,6 +122,8 @@ export {
   type TurnVisual,
 } from './session-views.js';
 export {
+  type BackupProgress,
+  type BackupProgressOptions,
   EXPORT_FORMAT,
   exportJsonLines,
   type RestoreCounts,

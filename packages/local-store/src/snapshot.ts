@@ -4,10 +4,20 @@
  * restoring either into a database by merging records by id and version, never replacing a newer local version.
  */
 import { once } from 'node:events';
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
 import { createGunzip, createGzip } from 'node:zlib';
 import { LocalStoreError } from './errors.js';
 import { DATABASE_FILE_NAME, type LocalDatabase, openLocalDatabase } from './open.js';
@@ -28,6 +38,9 @@ function columnsOf(db: LocalDatabase, schema: string, table: string): string[] {
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+/** Records merged per statement by a restore. */
+const MERGE_SLICE = 5_000;
 
 function countRows(db: LocalDatabase, schema = 'main'): Record<string, number> {
   const tables: Record<string, number> = {};
@@ -40,15 +53,99 @@ function countRows(db: LocalDatabase, schema = 'main'): Record<string, number> {
   return tables;
 }
 
-/** Writes a consistent copy of the database to `file` (which must not exist). */
-export function snapshotDatabase(db: LocalDatabase, file: string): SnapshotCounts {
+/**
+ * How far a long backup step is: `done` of `total` bytes (a snapshot: the copy's size against the live pages of
+ * the database; reading an export: compressed bytes read) or records (writing an export, merging a restore).
+ */
+export interface BackupProgress {
+  step: 'copying' | 'writing' | 'reading' | 'merging';
+  unit: 'bytes' | 'records';
+  done: number;
+  total: number;
+}
+
+export interface BackupProgressOptions {
+  /** Called as the work advances (at most every `intervalMs` while a snapshot is copied), last with done = total. */
+  onProgress?: (progress: BackupProgress) => void;
+  /** How often a snapshot's copy is measured (default 100 ms). */
+  intervalMs?: number;
+}
+
+/** The bytes a `VACUUM INTO` copy of the database comes to: its pages in use. */
+function liveBytes(db: LocalDatabase): number {
+  const pages = db.sqlite.pragma('page_count', { simple: true }) as number;
+  const free = db.sqlite.pragma('freelist_count', { simple: true }) as number;
+  const size = db.sqlite.pragma('page_size', { simple: true }) as number;
+  return Math.max(0, pages - free) * size;
+}
+
+/**
+ * `VACUUM INTO` on a connection of its own in a worker thread, so this thread can measure the copy as it grows.
+ * The copy is the same: one read transaction of the database file.
+ */
+function vacuumInWorker(db: LocalDatabase, file: string): Promise<void> {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    const Database = require(workerData.driver);
+    const db = new Database(workerData.source, { readonly: true, fileMustExist: true, timeout: workerData.timeout });
+    try { db.prepare('vacuum into ?').run(workerData.target); } finally { db.close(); }
+  `;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: { driver, source: db.path, target: file, timeout: db.busyTimeoutMs },
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`snapshot worker exited ${code}`)),
+    );
+  });
+}
+
+/**
+ * Writes a consistent copy of the database to `file` (which must not exist). With `onProgress`, the copy is
+ * made by a worker thread and its size reported as it grows; without, on this connection.
+ */
+export async function snapshotDatabase(
+  db: LocalDatabase,
+  file: string,
+  options: BackupProgressOptions = {},
+): Promise<SnapshotCounts> {
   if (existsSync(file)) {
     throw new LocalStoreError(
       'DATABASE_OPEN_FAILED',
       `${file} exists already; choose another name or remove it`,
     );
   }
-  db.sqlite.prepare('vacuum into ?').run(file);
+  const { onProgress } = options;
+  if (!onProgress || !existsSync(db.path)) {
+    db.sqlite.prepare('vacuum into ?').run(file);
+    return { tables: countRows(db) };
+  }
+  const total = liveBytes(db);
+  const report = (done: number) => onProgress({ step: 'copying', unit: 'bytes', done, total });
+  report(0);
+  const timer = setInterval(() => {
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return; // not created yet
+    }
+    // The copy's last pages land at the end: stay below the whole until it is done.
+    report(Math.min(size, Math.max(0, total - 1)));
+  }, options.intervalMs ?? 100);
+  try {
+    await vacuumInWorker(db, file);
+  } catch {
+    // A worker that could not run (or failed) leaves the work to this connection, whose error is the one to see.
+    rmSync(file, { force: true });
+    db.sqlite.prepare('vacuum into ?').run(file);
+  } finally {
+    clearInterval(timer);
+  }
+  report(total);
   return { tables: countRows(db) };
 }
 
@@ -57,7 +154,11 @@ export function snapshotDatabase(db: LocalDatabase, file: string): SnapshotCount
  * `{format, schemaVersion, exportedAt}`, then `{table, row}` per row with every local column. One read
  * transaction, so the file is as consistent as a snapshot.
  */
-export async function exportJsonLines(db: LocalDatabase, file: string): Promise<SnapshotCounts> {
+export async function exportJsonLines(
+  db: LocalDatabase,
+  file: string,
+  options: BackupProgressOptions = {},
+): Promise<SnapshotCounts> {
   if (existsSync(file)) {
     throw new LocalStoreError(
       'DATABASE_OPEN_FAILED',
@@ -77,11 +178,16 @@ export async function exportJsonLines(db: LocalDatabase, file: string): Promise<
   db.sqlite.exec('begin');
   try {
     await write({ format: EXPORT_FORMAT, schemaVersion: version, exportedAt: new Date().toISOString() });
+    const { onProgress } = options;
+    const total = onProgress ? sum(countRows(db)) : 0;
+    let done = 0;
+    onProgress?.({ step: 'writing', unit: 'records', done, total });
     for (const table of SYNCED_TABLES) {
       let n = 0;
       for (const row of db.sqlite.prepare(`select * from ${quote(table)} order by rowid`).iterate()) {
         await write({ table, row });
         n++;
+        onProgress?.({ step: 'writing', unit: 'records', done: ++done, total });
       }
       tables[table] = n;
     }
@@ -110,11 +216,18 @@ async function kindOf(file: string): Promise<'jsonl' | 'sqlite' | undefined> {
 }
 
 /** Loads a JSON-lines export into a fresh database at `dir`. */
-async function loadJsonLines(file: string, dir: string): Promise<string> {
+async function loadJsonLines(
+  file: string,
+  dir: string,
+  onProgress: BackupProgressOptions['onProgress'],
+): Promise<string> {
   const target = openLocalDatabase({ dir });
   try {
+    const raw = createReadStream(file);
+    const total = onProgress ? statSync(file).size : 0;
+    onProgress?.({ step: 'reading', unit: 'bytes', done: 0, total });
     const lines = createInterface({
-      input: createReadStream(file).pipe(createGunzip()),
+      input: raw.pipe(createGunzip()),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
     const columns = new Map<string, Set<string>>();
@@ -133,6 +246,7 @@ async function loadJsonLines(file: string, dir: string): Promise<string> {
           }
           continue;
         }
+        onProgress?.({ step: 'reading', unit: 'bytes', done: Math.min(raw.bytesRead, total), total });
         const known = value.table ? columns.get(value.table) : undefined;
         if (!known || !value.row) continue;
         const keys = Object.keys(value.row).filter((k) => known.has(k));
@@ -143,6 +257,7 @@ async function loadJsonLines(file: string, dir: string): Promise<string> {
           .run(...keys.map((k) => value.row![k] as never));
       }
       target.sqlite.exec('commit');
+      onProgress?.({ step: 'reading', unit: 'bytes', done: total, total });
     } catch (error) {
       target.sqlite.exec('rollback');
       throw error;
@@ -159,7 +274,12 @@ async function loadJsonLines(file: string, dir: string): Promise<string> {
  * at the same or a higher version is kept. Every column comes from the backup, its sync state included; turns'
  * usage rollup is invalidated by the tables' own triggers. The backup file is not changed.
  */
-export async function restoreBackup(db: LocalDatabase, file: string): Promise<RestoreCounts> {
+export async function restoreBackup(
+  db: LocalDatabase,
+  file: string,
+  options: BackupProgressOptions = {},
+): Promise<RestoreCounts> {
+  const { onProgress } = options;
   const work = mkdtempSync(join(tmpdir(), 'agentlogs-restore-'));
   try {
     let source: string;
@@ -167,7 +287,7 @@ export async function restoreBackup(db: LocalDatabase, file: string): Promise<Re
     if (kind === undefined) {
       throw new LocalStoreError('DATABASE_OPEN_FAILED', `${file} is not an agentlogs database or export`);
     }
-    if (kind === 'jsonl') source = await loadJsonLines(file, work);
+    if (kind === 'jsonl') source = await loadJsonLines(file, work, onProgress);
     else {
       // A copy, migrated to this version's schema, so its columns are the database's.
       source = join(work, DATABASE_FILE_NAME);
@@ -184,6 +304,9 @@ export async function restoreBackup(db: LocalDatabase, file: string): Promise<Re
       db.sqlite.pragma('foreign_keys = OFF');
       db.sqlite.exec('begin immediate');
       try {
+        const total = onProgress ? sum(countRows(db, 'backup')) : 0;
+        let done = 0;
+        onProgress?.({ step: 'merging', unit: 'records', done, total });
         for (const table of SYNCED_TABLES) {
           const local = new Set(columnsOf(db, 'main', table));
           const cols = columnsOf(db, 'backup', table).filter((c) => local.has(c));
@@ -201,12 +324,23 @@ export async function restoreBackup(db: LocalDatabase, file: string): Promise<Re
             .filter((c) => c !== 'id')
             .map((c) => `${quote(c)} = excluded.${quote(c)}`)
             .join(', ');
-          db.sqlite
-            .prepare(
-              `insert into main.${t} (${list}) select ${list} from backup.${t} where true
-                 on conflict (id) do update set ${assign} where excluded.version > ${t}.version`,
-            )
-            .run();
+          // In slices of rowids, so that progress can be told between them; one transaction all the same.
+          const merge = db.sqlite.prepare(
+            `insert into main.${t} (${list}) select ${list} from backup.${t} where rowid > ? and rowid <= ?
+               on conflict (id) do update set ${assign} where excluded.version > ${t}.version`,
+          );
+          const sliceEnd = db.sqlite.prepare(
+            `select max(rowid) as last, count(*) as n
+                 from (select rowid from backup.${t} where rowid > ? order by rowid limit ${MERGE_SLICE})`,
+          );
+          for (let after: number | bigint = -(2n ** 63n); ; ) {
+            const slice = sliceEnd.get(after) as { last: number | bigint | null; n: number };
+            if (slice.last === null) break;
+            merge.run(after, slice.last);
+            after = slice.last;
+            done += slice.n;
+            onProgress?.({ step: 'merging', unit: 'records', done, total });
+          }
           tables[table] = counts;
         }
         db.sqlite.exec('commit');

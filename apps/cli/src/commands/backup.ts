@@ -1,13 +1,19 @@
 /** `agentlogs export`, `restore` and `backup`: copies of the local database and merging them back. */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { exportJsonLines, isLocalStoreError, restoreBackup, snapshotDatabase } from '@agentlogs/local-store';
+import {
+  type BackupProgressOptions,
+  exportJsonLines,
+  isLocalStoreError,
+  restoreBackup,
+  snapshotDatabase,
+} from '@agentlogs/local-store';
 import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { makeDir } from '../make-dir.js';
 import { openStore, storeError } from '../open-store.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes, ProgressBar } from '../progress.js';
 import { dataDir } from '../settings.js';
 import type { specs } from './index.js';
 
@@ -16,6 +22,32 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a,
 
 function counted(tables: Record<string, number>): string {
   return `${int(tables.sessions ?? 0)} sessions, ${int(sum(tables))} records`;
+}
+
+/**
+ * A progress bar for a long backup step, on a terminal only and never with --json (as the other commands' bars):
+ * the options to pass to local-store, and `done()` to clear the bar before the summary.
+ */
+function progressBar(
+  ctx: CommandContext,
+  label: string,
+  json: boolean,
+): { options: BackupProgressOptions; done(): void } {
+  const bar = new ProgressBar(ctx.stderr, label);
+  if (json || !bar.enabled) return { options: {}, done: () => {} };
+  return {
+    options: {
+      onProgress: (p) =>
+        bar.update(
+          p.done,
+          p.total,
+          p.unit === 'bytes'
+            ? `${p.step} ${formatBytes(p.done)}/${formatBytes(p.total)}`
+            : `${p.step} ${int(p.done)}/${int(p.total)} records`,
+        ),
+    },
+    done: () => bar.done(),
+  };
 }
 
 export const exportCommand: Command<OptionsOf<typeof specs.export>> = {
@@ -34,12 +66,17 @@ export const exportCommand: Command<OptionsOf<typeof specs.export>> = {
       });
     }
     const db = openStore(ctx, { access: 'read' });
+    const bar = progressBar(ctx, 'exporting', args.values.json === true);
     let result: { tables: Record<string, number> };
     try {
-      result = format === 'sqlite' ? snapshotDatabase(db, file) : await exportJsonLines(db, file);
+      result =
+        format === 'sqlite'
+          ? await snapshotDatabase(db, file, bar.options)
+          : await exportJsonLines(db, file, bar.options);
     } catch (error) {
       throw storeError(db.translateError(error));
     } finally {
+      bar.done();
       await db.close();
     }
     const size = statSync(file).size;
@@ -65,9 +102,10 @@ export const restoreCommand: Command<OptionsOf<typeof specs.restore>> = {
       throw new CliError(`${file} does not exist`, { exitCode: ExitCode.fileSystem });
     }
     const db = openStore(ctx);
+    const bar = progressBar(ctx, 'restoring', args.values.json === true);
     let result: Awaited<ReturnType<typeof restoreBackup>>;
     try {
-      result = await restoreBackup(db, file);
+      result = await restoreBackup(db, file, bar.options);
     } catch (error) {
       if (isLocalStoreError(error) && error.code === 'DATABASE_OPEN_FAILED') {
         throw new CliError(`${file} is not an agentlogs database or export`, {
@@ -77,6 +115,7 @@ export const restoreCommand: Command<OptionsOf<typeof specs.restore>> = {
       }
       throw storeError(db.translateError(error));
     } finally {
+      bar.done();
       await db.close();
     }
     const total = (key: 'added' | 'updated' | 'kept') =>
@@ -96,7 +135,8 @@ export interface BackupFile {
   at: Date;
 }
 
-const BACKUP_NAME = /^agentlogs-(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z\.db$/;
+/** `agentlogs-<UTC time>.db`, with `-2`, `-3`… for more snapshots taken within the same second. */
+const BACKUP_NAME = /^agentlogs-(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-(\d+))?\.db$/;
 
 export function backupDir(ctx: Pick<CommandContext, 'home' | 'profile'>): string {
   return path.join(dataDir(ctx), 'backups');
@@ -115,8 +155,10 @@ export function listBackups(dir: string): BackupFile[] {
     .map(({ name, m }) => ({
       file: path.join(dir, name),
       at: new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)),
+      n: Number(m[7] ?? 1),
     }))
-    .sort((a, b) => b.at.getTime() - a.at.getTime());
+    .sort((a, b) => b.at.getTime() - a.at.getTime() || b.n - a.n)
+    .map(({ file, at }) => ({ file, at }));
 }
 
 /** The Monday (UTC) of a date's week, as YYYY-MM-DD. */
@@ -160,7 +202,7 @@ function count(value: string | undefined, flag: string, fallback: number): numbe
 /** Takes a snapshot into the profile's backups folder and prunes by retention. */
 export async function takeBackup(
   ctx: CommandContext,
-  options: { daily: number; weekly: number; now?: Date },
+  options: { daily: number; weekly: number; now?: Date; progress?: BackupProgressOptions },
 ): Promise<{ file: string; tables: Record<string, number>; removed: string[] }> {
   const dir = backupDir(ctx);
   makeDir(dir);
@@ -169,12 +211,13 @@ export async function takeBackup(
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const name = `agentlogs-${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}${stamp.slice(8)}.db`;
-  const file = path.join(dir, name);
+  const name = `agentlogs-${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}${stamp.slice(8)}`;
+  let file = path.join(dir, `${name}.db`);
+  for (let n = 2; existsSync(file); n++) file = path.join(dir, `${name}-${n}.db`);
   const db = openStore(ctx, { access: 'read' });
   let tables: Record<string, number>;
   try {
-    tables = snapshotDatabase(db, file).tables;
+    tables = (await snapshotDatabase(db, file, options.progress)).tables;
   } catch (error) {
     throw storeError(db.translateError(error));
   } finally {
@@ -214,7 +257,13 @@ export const backupCommand: Command<OptionsOf<typeof specs.backup>> = {
           ctx.out(`${b.at.toISOString()}  ${formatBytes(statSync(b.file).size).padStart(10)}  ${b.file}`);
       return ExitCode.ok;
     }
-    const result = await takeBackup(ctx, { daily, weekly });
+    const bar = progressBar(ctx, 'backing up', args.values.json === true);
+    let result: Awaited<ReturnType<typeof takeBackup>>;
+    try {
+      result = await takeBackup(ctx, { daily, weekly, progress: bar.options });
+    } finally {
+      bar.done();
+    }
     if (args.values.json === true) ctx.out(JSON.stringify(result, null, 2));
     else {
       ctx.out(`Backed up ${counted(result.tables)} to ${result.file}.`);

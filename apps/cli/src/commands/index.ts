@@ -155,7 +155,8 @@ ${JSON_HELP}  print {source, date, models, downloaded, file}`,
     summary: 'Write a consistent copy of the local database to FILE (SQLite, or gzipped JSON lines)',
     usage: 'export FILE [--format sqlite|jsonl] [--json]',
     help: `The copy is consistent even while a sync or an import writes: it holds every change committed before
-it started and none after. FILE must not exist yet.
+it started and none after. FILE must not exist yet. On a terminal a progress bar shows the bytes copied (or
+the records written); never with --json.
 
 Options:
   --format F   sqlite (default: a database file any SQLite tool opens) or jsonl (gzipped, one JSON object per
@@ -173,7 +174,8 @@ ${JSON_HELP}   print {file, format, bytes, tables}
     help: `Reads a file written by 'agentlogs export' (either format) or 'agentlogs backup', of this or an earlier
 agentlogs. Each record is merged by id and version: one the database lacks is added, a higher version replaces
 the local one, and a local record at the same or a higher version is kept. Nothing is deleted. Restored records
-keep the sync state they had; 'agentlogs sync reset' compares them all with the server.
+keep the sync state they had; 'agentlogs sync reset' compares them all with the server. On a terminal a
+progress bar shows the records merged; never with --json.
 
 Options:
 ${JSON_HELP}  print {file, tables: {table: {added, updated, kept}}}`,
@@ -186,7 +188,8 @@ ${JSON_HELP}  print {file, tables: {table: {added, updated, kept}}}`,
     usage: 'backup [--keep-daily N] [--keep-weekly N] [--list] [--json]',
     help: `Writes <profile dir>/backups/agentlogs-<UTC time>.db (as 'agentlogs export' does), then removes older
 snapshots beyond retention: the newest of each of the last N days that have one, and the newest of each of the
-last N weeks (Monday to Sunday, UTC). Run it once a day (from cron, a systemd timer or launchd).
+last N weeks (Monday to Sunday, UTC). The background service ('agentlogs sync --watch') takes one a day;
+without it, run this once a day (from cron, a systemd timer or launchd).
 
 Options:
   --keep-daily N    days to keep (default 7)
@@ -430,7 +433,8 @@ it saves the project in the profile, sets the content level, logs in, imports yo
 first upload will be (sessions, rows, MB) and offers to sync now and to install the background service.
 
 Options (each question's answer; with --yes every other question takes its default):
-  --yes, -y          ask nothing: take the answers from the options and the environment (needed without a terminal)
+  --yes, -y          ask nothing: take the answers from the options and the environment (off a terminal,
+                     without --yes, each question is a line on stdout and each answer a line of stdin)
   --url URL          the project URL (env AGENTLOGS_SUPABASE_URL; default: the profile's)
   --anon-key KEY     the anon (publishable) key (env AGENTLOGS_SUPABASE_ANON_KEY; default: the profile's)
   --db-url URL       the database URL, to apply or upgrade the schema (env AGENTLOGS_DB_URL or SUPABASE_DB_URL);

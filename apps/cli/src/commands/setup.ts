@@ -9,6 +9,7 @@ import { openProject, ProfileConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { seeHelp } from '../docs.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { LineReader } from '../line-reader.js';
 import { formatBytes } from '../progress.js';
 import { judgeSchema, type SchemaVerdict, schemaError } from '../schema/check.js';
 import { DB_URL_ENV, databaseUrlFrom } from '../schema/migrations.js';
@@ -17,8 +18,8 @@ import type { ContentLevelName } from '../sync/content.js';
 import { SYNC_TABLES } from '../sync/session.js';
 import type { specs } from './index.js';
 
-/** How setup talks: clack's prompts on a terminal, plain lines (and no questions) with --yes. */
-interface Ui {
+/** How setup talks: clack's prompts on a terminal, questions as lines on any other input, none with --yes. */
+export interface Ui {
   step(message: string): void;
   done(message: string): void;
   warn(message: string): void;
@@ -51,6 +52,67 @@ function plainUi(ctx: CommandContext): Ui {
     select: async (_m, _o, initial) => initial,
     confirm: async (_m, initial) => initial,
     end: (m) => ctx.out(m),
+  };
+}
+
+/**
+ * The questions as plain lines, for an input that is not a terminal (a pipe, `ssh host agentlogs setup` without
+ * a terminal, answers in a here-document): each question is a line on stdout, each answer a line read from
+ * `input`; an empty line takes the default, an answer that does not fit is asked again. When the input ends
+ * before an answer, setup stops and says how to run it unattended.
+ */
+export function linesUi(ctx: CommandContext, input: NodeJS.ReadableStream): Ui {
+  const reader = new LineReader(input);
+  const answer = async (question: string): Promise<string> => {
+    ctx.out(question);
+    const line = await reader.next(ctx.signal).catch((error: unknown) => {
+      if (ctx.signal.aborted) throw new Cancelled();
+      throw error;
+    });
+    if (line === undefined) {
+      throw usageError(
+        'setup asks questions, and its input ended before an answer',
+        "pass --yes with the answers as options, e.g. 'agentlogs setup --yes --url https://<ref>.supabase.co --anon-key <key>'",
+      );
+    }
+    return line.trim();
+  };
+  ctx.out('agentlogs setup: answer each question on a line; an empty line takes the answer in brackets.');
+  return {
+    ...plainUi(ctx),
+    async text(message, options) {
+      for (;;) {
+        const value = await answer(
+          `? ${message}${options.initial !== undefined ? ` [${options.initial}]` : options.secret ? ' (not shown again)' : ''}`,
+        );
+        const given = value === '' && options.initial !== undefined ? options.initial : value;
+        const problem = options.validate?.(given);
+        if (problem === undefined) return given;
+        ctx.out(`  ${problem}; answer again.`);
+      }
+    },
+    async select(message, options, initial) {
+      ctx.out(`? ${message} [${initial}]`);
+      options.forEach((o, i) => {
+        ctx.out(`  ${i + 1}. ${o.label}${o.hint ? ` — ${o.hint}` : ''}`);
+      });
+      for (;;) {
+        const value = await answer('  (a number or a name)');
+        if (value === '') return initial;
+        const chosen = options.find((o, i) => value === String(i + 1) || value === o.value);
+        if (chosen) return chosen.value;
+        ctx.out(`  "${value}" is none of them; answer again.`);
+      }
+    },
+    async confirm(message, initial) {
+      for (;;) {
+        const value = await answer(`? ${message} ${initial ? '[Y/n]' : '[y/N]'}`);
+        if (value === '') return initial;
+        if (/^y(es)?$/i.test(value)) return true;
+        if (/^no?$/i.test(value)) return false;
+        ctx.out('  answer y or n.');
+      }
+    },
   };
 }
 
@@ -143,19 +205,15 @@ export const setupCommand: Command<OptionsOf<typeof specs.setup>> = {
   async run(ctx, args) {
     const v = args.values;
     const interactive = v.yes !== true;
-    if (interactive && (!process.stdin.isTTY || ctx.stdout !== process.stdout)) {
-      throw usageError(
-        'setup asks questions, and this is not a terminal',
-        "pass --yes with the answers as options, e.g. 'agentlogs setup --yes --url https://<ref>.supabase.co --anon-key <key>'",
-      );
-    }
     for (const [a, b] of [
       ['sync', 'no-sync'],
       ['service', 'no-service'],
     ] as const) {
       if (v[a] === true && v[b] === true) throw usageError(`--${a} and --${b} cannot be combined`);
     }
-    const ui = interactive ? await clackUi(ctx) : plainUi(ctx);
+    const terminal =
+      process.stdin.isTTY === true && ctx.stdout === process.stdout && process.stdout.isTTY === true;
+    const ui = !interactive ? plainUi(ctx) : terminal ? await clackUi(ctx) : linesUi(ctx, process.stdin);
     const config = new ProfileConfig(ctx);
     const profileFlag = ctx.profile === 'default' ? '' : ` --profile ${ctx.profile}`;
 
