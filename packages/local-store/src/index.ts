@@ -165,6 +165,7 @@ export {
 } from './visual-files.js';
 export {
   findVisuals,
+  forgetVisualObjects,
   listVisuals,
   recordedVisualObjects,
   recordVisualObjects,
