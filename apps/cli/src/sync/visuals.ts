@@ -131,14 +131,16 @@ export async function uploadVisuals(
     // What waits is counted under the plain names: a locked machine knows no other.
     const pending = await visualsToUpload(
       session.database,
-      (sha256, extension) => `${storage.userId}/${visualFileName(form, sha256, extension) ?? `${sha256}.${extension}`}`,
+      (sha256, extension) =>
+        `${storage.userId}/${visualFileName(form, sha256, extension) ?? `${sha256}.${extension}`}`,
     );
     const own = pending.filter((v) => v.machineId === session.machineId).length;
     if (own > 0) report.skipped = { images: own, reason: policy.reason };
     return report;
   }
   const fileName = (sha256: string, extension: string) => visualFileName(form, sha256, extension)!;
-  const objectName = (sha256: string, extension: string) => `${storage.userId}/${fileName(sha256, extension)}`;
+  const objectName = (sha256: string, extension: string) =>
+    `${storage.userId}/${fileName(sha256, extension)}`;
   const pending = await visualsToUpload(session.database, objectName);
   if (pending.length === 0) return report;
   const total = pending.reduce((n, v) => n + v.byteSize, 0);
@@ -226,7 +228,9 @@ export async function moveVisualObjects(
   const storage = visualStorageOf(session);
   const files = visualFilesOf(ctx);
   const listed = new Set(
-    (await withRetries(ctx, session, 'visuals', () => storage.list({ signal: ctx.signal }))).map((o) => o.name),
+    (await withRetries(ctx, session, 'visuals', () => storage.list({ signal: ctx.signal }))).map(
+      (o) => o.name,
+    ),
   );
   const seen = new Set<string>();
   for (const visual of await listVisuals(session.database)) {
@@ -318,10 +322,13 @@ export async function fetchVisual(
         bytes = openVisual(form.key, visual.sha256, found);
       } catch (error) {
         if (!isContentPolicyError(error)) throw error;
-        throw new CliError(`the encrypted image of visual ${visual.id} does not open with this machine's key`, {
-          exitCode: ExitCode.failure,
-          hint: 'it was altered in the project; the machine that recorded it uploads it again after the object is deleted',
-        });
+        throw new CliError(
+          `the encrypted image of visual ${visual.id} does not open with this machine's key`,
+          {
+            exitCode: ExitCode.failure,
+            hint: 'it was altered in the project; the machine that recorded it uploads it again after the object is deleted',
+          },
+        );
       }
     } else {
       bytes = found;
