@@ -6,7 +6,7 @@
  * plain form at the content level, removes the key parameters, and no machine loses local text.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openLocalDatabase } from '@agentlogs/local-store';
 import { createProjectClient, VisualStorage } from '@agentlogs/supabase-remote';
@@ -23,6 +23,7 @@ import { fixtures, ingestFixtures, Machine, removeTemps, tempDir } from './e2e-h
 
 const OCTOCAT = { id: 583231, login: 'octocat', email: 'octocat@github.example' };
 const PASSPHRASE = 'amber lantern quietly folds';
+const NEW_PASSPHRASE = 'seven copper kites at dawn';
 const MARKER_A = 'marker-of-machine-a';
 const MARKER_C = 'marker-of-machine-c';
 const SCREENSHOTS = path.join(ingestFixtures, 'screenshot-session.jsonl');
@@ -293,16 +294,40 @@ describe('encrypted images and encryption disable', { timeout: 300_000 }, () => 
     expect(await storedObjects()).toHaveLength(4);
   });
 
-  it('disable is refused without the passphrase, with a wrong one, and from a machine that lost track', async () => {
+  it('change-passphrase seals every image again under the new key; a machine with the new key opens them', async () => {
+    const before = (await storedObjects()).map((o) => o.name);
+    const change = await a.ok(['encryption', 'change-passphrase'], {
+      AGENTLOGS_PASSPHRASE: PASSPHRASE,
+      AGENTLOGS_NEW_PASSPHRASE: NEW_PASSPHRASE,
+    });
+    expect(change.stdout).toContain('4 images re-encrypted under the new key');
+    const after = await storedObjects();
+    expect(after).toHaveLength(4);
+    for (const object of after) {
+      expect(object.name.endsWith('.enc')).toBe(true);
+      expect(before).not.toContain(object.name);
+    }
+    await b.ok(['encryption', 'unlock'], { AGENTLOGS_PASSPHRASE: NEW_PASSPHRASE });
+    // Without its files, B fetches every image again, sealed under the new key.
+    rmSync(path.join(b.home, 'visuals'), { recursive: true, force: true });
+    const images = new Map([...shotsA().images, ...shotsB().images]);
+    for (const visual of await b.json<ListedVisual[]>(['visuals', 'list'])) {
+      const got = await b.json<GotVisual>(['visuals', 'get', visual.id]);
+      expect(got.fetched).toBe(true);
+      expect(readFileSync(got.path!).equals(images.get(visual.sha256)!)).toBe(true);
+    }
+  });
+
+  it('disable is refused without the passphrase and with a wrong one (the old one, after the change)', async () => {
     const none = await a.run(['encryption', 'disable']);
     expect(none.code).toBe(2);
     expect(none.stderr.trim().split('\n')[0]).toBe(
       'agentlogs encryption disable: a passphrase is needed and there is no terminal to ask for it',
     );
-    const wrong = await c.run(['encryption', 'disable'], { AGENTLOGS_PASSPHRASE: 'not the passphrase' });
+    const wrong = await c.run(['encryption', 'disable'], secretEnv);
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain('wrong passphrase');
-    expect(wrong.stderr).not.toContain('not the passphrase');
+    expect(wrong.stderr).not.toContain(PASSPHRASE);
     expect(await query('select 1 from private.content_keys')).toHaveLength(1);
     expect((await a.json<{ account: string }>(['encryption', 'status'])).account).toBe('on');
   });
@@ -315,10 +340,10 @@ describe('encrypted images and encryption disable', { timeout: 300_000 }, () => 
     expect(beforeA).toContain(MARKER_A);
     expect(beforeB).toContain('marker-of-machine-b');
 
-    const disable = await a.ok(['encryption', 'disable'], secretEnv);
+    const disable = await a.ok(['encryption', 'disable'], { AGENTLOGS_PASSPHRASE: NEW_PASSPHRASE });
     expect(disable.stdout).toContain('Encryption is off.');
     expect(disable.stdout).toContain('4 images are stored unencrypted');
-    expect(disable.stdout + disable.stderr).not.toContain(PASSPHRASE);
+    expect(disable.stdout + disable.stderr).not.toContain(NEW_PASSPHRASE);
     expect(existsSync(keyFile(a))).toBe(false);
     expect(await query('select 1 from private.content_keys')).toEqual([]);
     const dump = await dumpServerText();
@@ -341,7 +366,7 @@ describe('encrypted images and encryption disable', { timeout: 300_000 }, () => 
     );
     expect(await localText(a)).toBe(beforeA);
     // Disabling again says there is nothing to do.
-    const again = await a.run(['encryption', 'disable'], secretEnv);
+    const again = await a.run(['encryption', 'disable'], { AGENTLOGS_PASSPHRASE: NEW_PASSPHRASE });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('encryption is off for this account');
 
