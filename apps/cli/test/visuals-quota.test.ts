@@ -1,9 +1,10 @@
+import { deriveKey, newKdfParams } from '@agentlogs/content-policy';
 import { describe, expect, it } from 'vitest';
 import { parseOlderThan } from '../src/commands/sync-prune.js';
 import { planQuota } from '../src/settings.js';
 import type { ResolvedContentPolicy } from '../src/sync/policy.js';
 import { quotaReport, quotaWarning } from '../src/sync/quota.js';
-import { visualsUploadAllowed } from '../src/sync/visuals.js';
+import { visualFileName, visualsUploadAllowed } from '../src/sync/visuals.js';
 
 const MB = 1024 * 1024;
 
@@ -43,16 +44,27 @@ describe('which images may leave', () => {
   const policy = (level: 'metrics' | 'redacted' | 'full', extra: object = {}) =>
     ({ level, source: 'profile', exclude: [], ...extra }) as ResolvedContentPolicy;
 
-  it('only at full, never when encryption is on', () => {
-    expect(visualsUploadAllowed(policy('full')).allowed).toBe(true);
-    expect(visualsUploadAllowed(policy('redacted'))).toEqual({
+  it('only at full; sealed when encryption is on; never from a machine without the key', async () => {
+    const plain = { kind: 'plain' } as const;
+    expect(visualsUploadAllowed(policy('full'), plain).allowed).toBe(true);
+    expect(visualsUploadAllowed(policy('redacted'), plain)).toEqual({
       allowed: false,
       reason: 'images stay on this machine at content level redacted (they are uploaded at full)',
     });
-    expect(visualsUploadAllowed(policy('metrics')).allowed).toBe(false);
-    const encrypted = visualsUploadAllowed(policy('full', { encryption: { key: 'k' } }));
-    expect(encrypted.allowed).toBe(false);
-    expect(encrypted.reason).toContain('cannot be uploaded encrypted yet');
+    expect(visualsUploadAllowed(policy('metrics'), plain).allowed).toBe(false);
+    const key = await deriveKey('amber lantern quietly folds', newKdfParams({ N: 2 ** 14 }));
+    const sealed = { kind: 'sealed', key } as const;
+    expect(visualsUploadAllowed(policy('full'), sealed).allowed).toBe(true);
+    expect(visualsUploadAllowed(policy('redacted'), sealed).allowed).toBe(false);
+    const locked = visualsUploadAllowed(policy('full'), { kind: 'locked' });
+    expect(locked.allowed).toBe(false);
+    expect(locked.reason).toContain('no key');
+    // The object name of a sealed image is a keyed hash: the plain SHA-256 is not in it.
+    const sha = 'a'.repeat(64);
+    expect(visualFileName(plain, sha, 'png')).toBe(`${sha}.png`);
+    expect(visualFileName(sealed, sha, 'png')).toMatch(/^[0-9a-f]{64}\.enc$/);
+    expect(visualFileName(sealed, sha, 'png')).not.toContain(sha);
+    expect(visualFileName({ kind: 'locked' }, sha, 'png')).toBeNull();
   });
 });
 

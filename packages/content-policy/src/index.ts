@@ -56,3 +56,10 @@ export {
   type SecretRule,
   shannonEntropy,
 } from './ruleset.js';
+export {
+  openVisual,
+  SEALED_VISUAL_CONTENT_TYPE,
+  SEALED_VISUAL_EXTENSION,
+  sealedVisualName,
+  sealVisual,
+} from './visuals.js';

@@ -168,6 +168,7 @@ export {
 } from './visual-files.js';
 export {
   findVisuals,
+  forgetVisualObjects,
   listVisuals,
   recordedVisualObjects,
   recordVisualObjects,

@@ -147,3 +147,18 @@ export async function recordedVisualObjects(database: LocalDatabase): Promise<Se
     (await db.selectFrom('visual_uploads').select('object_name').execute()).map((r) => r.object_name),
   );
 }
+
+/** Forgets objects the project no longer holds (replaced by another form, or removed), so they go again when due. */
+export async function forgetVisualObjects(
+  database: LocalDatabase,
+  objectNames: readonly string[],
+): Promise<void> {
+  if (objectNames.length === 0) return;
+  const db = await database.kysely();
+  for (let i = 0; i < objectNames.length; i += 500) {
+    await db
+      .deleteFrom('visual_uploads')
+      .where('object_name', 'in', objectNames.slice(i, i + 500))
+      .execute();
+  }
+}

@@ -363,6 +363,15 @@ export class ProjectRpc {
     return contentKeyRow(object(data, 'set_content_key'));
   }
 
+  /**
+   * Turns encryption off for the account (`clear_content_key`): removes the key parameters when `keyCheck` is the
+   * current key check. Encryption already off, or a passphrase changed meanwhile, is a permanent error with code
+   * PT409.
+   */
+  async clearContentKey(keyCheck: string, options: RequestOptions = {}): Promise<void> {
+    await this.#call('clear_content_key', { key_check: keyCheck }, options);
+  }
+
   /** The caller's machines with their last finished sync. */
   async machines(options: RequestOptions = {}): Promise<RemoteMachine[]> {
     const data = await this.#call('sync_machines', {}, options);

@@ -52,8 +52,21 @@ export class VisualStorage {
     contentType: string,
     options: RequestOptions = {},
   ): Promise<'uploaded' | 'present'> {
-    const name = visualObjectName(this.userId, sha256, extension);
-    return this.run(`upload ${sha256}.${extension}`, options, async () => {
+    return this.uploadObject(`${sha256}.${extension}`, bytes, contentType, options);
+  }
+
+  /**
+   * Uploads an object of this user's folder by file name (a plain image `<sha256>.<ext>`, or a sealed one named
+   * by a keyed hash) unless it exists: `uploaded`, or `present`.
+   */
+  async uploadObject(
+    fileName: string,
+    bytes: Uint8Array,
+    contentType: string,
+    options: RequestOptions = {},
+  ): Promise<'uploaded' | 'present'> {
+    const name = `${this.userId}/${fileName}`;
+    return this.run(`upload ${fileName}`, options, async () => {
       const { error } = await this.bucket.upload(name, bytes, {
         contentType,
         upsert: false,
@@ -71,8 +84,13 @@ export class VisualStorage {
     extension: string,
     options: RequestOptions = {},
   ): Promise<Uint8Array | null> {
-    const name = visualObjectName(this.userId, sha256, extension);
-    return this.run(`download ${sha256}.${extension}`, options, async (signal) => {
+    return this.downloadObject(`${sha256}.${extension}`, options);
+  }
+
+  /** The bytes of an object of this user's folder by file name, or null when there is none. */
+  async downloadObject(fileName: string, options: RequestOptions = {}): Promise<Uint8Array | null> {
+    const name = `${this.userId}/${fileName}`;
+    return this.run(`download ${fileName}`, options, async (signal) => {
       const { data, error } = await this.bucket.download(name, {}, { signal });
       if (error) {
         if (statusCodeOf(error) === '404') return null;

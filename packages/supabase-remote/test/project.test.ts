@@ -155,5 +155,10 @@ describe('ProjectRpc over supabase-js and the stand-in', () => {
     );
     // Another user sees none of it.
     expect(await rpcFor(await backend.createUser({ githubLogin: 'eve' })).contentKey()).toBeNull();
+    // Turning encryption off takes the current key check only; then it is off, and off again is PT409.
+    expect((await failure(rpc.clearContentKey(first))).serverCode).toBe('PT409');
+    await rpc.clearContentKey(second);
+    expect(await rpc.contentKey()).toBeNull();
+    expect((await failure(rpc.clearContentKey(second))).serverCode).toBe('PT409');
   });
 });

@@ -144,6 +144,22 @@ describe('visuals in Storage through supabase-js and the stand-in', () => {
     expect(isSyncError(refused)).toBe(true);
     expect(refused).toMatchObject({ status: 415 });
   });
+
+  it('takes a sealed image as an opaque object by file name, readable by its owner only', async () => {
+    const owner = await backend.createUser({ githubLogin: 'visual-owner-4' });
+    const stranger = await backend.createUser({ githubLogin: 'visual-stranger-4' });
+    const storage = new VisualStorage(clientFor(owner), owner.id);
+    const sealed = Buffer.concat([Buffer.from('ALVIS1'), randomBytes(2048)]);
+    const name = `${'c'.repeat(64)}.enc`;
+    expect(await storage.uploadObject(name, sealed, 'application/octet-stream')).toBe('uploaded');
+    expect(await storage.uploadObject(name, sealed, 'application/octet-stream')).toBe('present');
+    expect(Buffer.from((await storage.downloadObject(name))!).equals(sealed)).toBe(true);
+    expect(await storage.list()).toEqual([
+      { name, bytes: sealed.length, mimeType: 'application/octet-stream' },
+    ]);
+    expect(await new VisualStorage(clientFor(stranger), owner.id).downloadObject(name)).toBeNull();
+    expect(await storage.downloadObject(`${'d'.repeat(64)}.enc`)).toBeNull();
+  });
 });
 
 describe('sync_footprint and sync_prune', () => {

@@ -1,5 +1,5 @@
 /**
- * `agentlogs encryption enable|unlock|lock|status|change-passphrase` (docs/privacy.md): end-to-end encryption of
+ * `agentlogs encryption enable|unlock|lock|status|change-passphrase|disable` (docs/privacy.md): end-to-end encryption of
  * the text that leaves this machine, under a key derived from a passphrase that never leaves it.
  */
 import {
@@ -11,7 +11,12 @@ import {
   openField,
   reencryptField,
 } from '@agentlogs/content-policy';
-import { parseContentState } from '@agentlogs/local-store';
+import {
+  openIncomingPayload,
+  outgoingPayload,
+  parseContentState,
+  type SyncedTable,
+} from '@agentlogs/local-store';
 import type { ProjectRpc, RemoteContentKey } from '@agentlogs/supabase-remote';
 import { isSyncError, recordByteSize, type SyncRecord } from '@agentlogs/sync-core';
 import type { Command, OptionsOf } from '../command.js';
@@ -32,6 +37,7 @@ import {
 } from '../sync/encryption.js';
 import { syncCliError, withRetries } from '../sync/run.js';
 import { assertSyncEnabled, openLocalSyncStore, openSyncSession, SYNC_TABLES } from '../sync/session.js';
+import { moveVisualObjects } from '../sync/visuals.js';
 import type { specs } from './index.js';
 
 const PASSPHRASE_ENV = 'AGENTLOGS_PASSPHRASE';
@@ -81,11 +87,34 @@ function openLocked(ctx: CommandContext, key: ContentKey): { opened: number; loc
 const LOSS_WARNING =
   'Keep the passphrase safe: without it the encrypted text cannot be read by anyone (the metrics are never encrypted).';
 
+/** Seals the images the project holds in the clear (sent before encryption was on), and says how many. */
+async function sealPlainImages(ctx: CommandContext, key: ContentKey): Promise<void> {
+  const session = await openSyncSession(ctx, 'encryption enable');
+  try {
+    if (session.encryption.state !== 'on') return;
+    const moved = await moveVisualObjects(ctx, session, { kind: 'plain' }, { kind: 'sealed', key });
+    if (moved.moved > 0)
+      ctx.out(`${moved.moved} images the project held unencrypted are stored encrypted now.`);
+  } catch (error) {
+    throw syncCliError(error, session);
+  } finally {
+    await session.close();
+  }
+}
+
 export const encryptionEnableCommand: Command<OptionsOf<(typeof specs)['encryption enable']>> = {
   name: 'encryption enable',
   async run(ctx, args) {
     const { rpc } = await connect(ctx, 'encryption enable');
-    if ((await serverKey(rpc)) !== null) {
+    const current = await serverKey(rpc);
+    if (current !== null) {
+      const cached = readCachedKey(ctx);
+      if (cached?.sealing && cached.keyCheck === current.keyCheck) {
+        ctx.err('Resuming: sealing the images the project held unencrypted.');
+        await sealPlainImages(ctx, cached.key);
+        writeCachedKey(ctx, { key: cached.key, keyCheck: cached.keyCheck });
+        return ExitCode.ok;
+      }
       throw new CliError('encryption is already on for this account', {
         exitCode: ExitCode.failure,
         hint: "run 'agentlogs encryption unlock' on this machine",
@@ -112,8 +141,11 @@ export const encryptionEnableCommand: Command<OptionsOf<(typeof specs)['encrypti
       }
       throw syncCliError(error);
     }
-    writeCachedKey(ctx, { key, keyCheck: check });
+    // Until the images sent in the clear are sealed, the key file says so: run again, enable resumes.
+    writeCachedKey(ctx, { key, keyCheck: check, sealing: true });
     ctx.out('Encryption is on. This machine holds the key (in a file only you can read).');
+    await sealPlainImages(ctx, key);
+    writeCachedKey(ctx, { key, keyCheck: check });
     ctx.out(
       "The next 'agentlogs sync' replaces the text this machine uploaded with ciphertext. On your other machines run 'agentlogs encryption unlock'; until then they send no text.",
     );
@@ -413,11 +445,19 @@ export const encryptionChangePassphraseCommand: Command<
       // What is pending here goes first, under the new key; then the server's ciphertext is re-encrypted.
       await withRetries(ctx, session, 'sync', () => session.engine.sync({ signal: ctx.signal }));
       const report = await reencryptServer(ctx, session, previous.key, key);
+      const images = await moveVisualObjects(
+        ctx,
+        session,
+        { kind: 'sealed', key: previous.key },
+        { kind: 'sealed', key },
+      );
       await withRetries(ctx, session, 'pull', () => session.engine.pull({ signal: ctx.signal }));
       writeCachedKey(ctx, { key, keyCheck: cached!.keyCheck });
       ctx.out(
         `Passphrase changed: ${report.reencrypted.toLocaleString('en-US')} records re-encrypted on the server under the new key.`,
       );
+      if (images.moved > 0)
+        ctx.out(`${images.moved.toLocaleString('en-US')} images re-encrypted under the new key.`);
       if (report.pendingHere > 0)
         ctx.out(`${report.pendingHere} records newer here go with the next sync, under the new key.`);
       if (report.rejected > 0)
@@ -439,10 +479,187 @@ export const encryptionChangePassphraseCommand: Command<
   },
 };
 
+/** What `encryption disable` did to the server's copies. */
+interface PlainReport {
+  /** Records of other machines stored again in plain form (at this machine's content level). */
+  replaced: number;
+  /** Newer on this machine: its sync sent them in plain form. */
+  pendingHere: number;
+  /** Holding fields under another passphrase: left as they are. */
+  unreadable: number;
+  rejected: number;
+}
+
+/**
+ * Replaces every encrypted field on the server with its text at this machine's content level: each record whose
+ * copy holds one becomes a new version (version + 1, this device) in plain form, redacted or withheld as the
+ * level says, so every machine's next pull takes it (a fuller local copy is never replaced, see
+ * `mayReplaceField`).
+ */
+async function decryptServer(
+  ctx: CommandContext,
+  session: Awaited<ReturnType<typeof openSyncSession>>,
+  key: ContentKey,
+): Promise<PlainReport> {
+  const remote = new session.project.remote.SupabaseRemote(session.project.client);
+  const report: PlainReport = { replaced: 0, pendingHere: 0, unreadable: 0, rejected: 0 };
+  const order = (table: string) => SYNC_TABLES.indexOf(table);
+  let batch: SyncRecord[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const records = batch.sort((a, b) => order(a.table) - order(b.table));
+    batch = [];
+    bytes = 0;
+    const result = await withRetries(ctx, session, 'encryption disable', () =>
+      remote.push({ deviceId: session.device.deviceId, records }, { signal: ctx.signal }),
+    );
+    report.replaced += result.accepted.length;
+    report.rejected += result.rejected.length;
+  };
+  let cursor = 0;
+  for (;;) {
+    const page = await withRetries(ctx, session, 'encryption disable', () =>
+      remote.pull({ cursor, limit: 500 }, { signal: ctx.signal }),
+    );
+    for (const record of page.records) {
+      if (record.deletedAt !== null) continue;
+      const states = parseContentState(record.payload.content_state);
+      if (!Object.values(states).includes('encrypted')) continue;
+      const local = await session.store.readRecord(record.table, record.id);
+      if (local !== null && local.version > record.version) {
+        report.pendingHere += 1;
+        continue;
+      }
+      const table = record.table as SyncedTable;
+      const opened = openIncomingPayload(table, record.id, record.payload, key);
+      if (opened.locked > 0) report.unreadable += 1;
+      if (opened.opened === 0) continue;
+      const out = outgoingPayload(
+        table,
+        record.id,
+        opened.payload,
+        session.content.level,
+        session.content.ruleset,
+        undefined,
+      );
+      const next: SyncRecord = {
+        table: record.table,
+        id: record.id,
+        version: record.version + 1,
+        updatedAt: new Date().toISOString(),
+        deletedAt: null,
+        deviceId: session.device.deviceId,
+        payload: out.payload,
+      };
+      const size = recordByteSize(next);
+      if (batch.length >= REKEY_BATCH_ROWS || (batch.length > 0 && bytes + size > REKEY_BATCH_BYTES))
+        await flush();
+      batch.push(next);
+      bytes += size;
+    }
+    cursor = page.nextCursor;
+    if (!page.hasMore) break;
+  }
+  await flush();
+  return report;
+}
+
+export const encryptionDisableCommand: Command<OptionsOf<(typeof specs)['encryption disable']>> = {
+  name: 'encryption disable',
+  async run(ctx, args) {
+    const { rpc } = await connect(ctx, 'encryption disable');
+    const remote = await serverKey(rpc);
+    let cached = readCachedKey(ctx);
+    const resuming = remote === null && cached?.disabling === true;
+    if (remote === null && !resuming) {
+      throw new CliError('encryption is off for this account; there is nothing to disable', {
+        exitCode: ExitCode.failure,
+        hint: "'agentlogs encryption status' shows it",
+      });
+    }
+    if (remote !== null) {
+      // The passphrase, always: a machine that merely holds the key may not decide to publish the text.
+      const passphrase = await readPassphrase(ctx, {
+        file: args.values['passphrase-file'],
+        envName: PASSPHRASE_ENV,
+        prompt: 'Passphrase (to turn encryption off): ',
+      });
+      const key = await unlockWith(passphrase, remote);
+      // Fields this machine pulled while locked are opened before the key goes.
+      openLocked(ctx, key);
+      cached = { key, keyCheck: remote.keyCheck, disabling: true };
+      // The key stays here until the server holds no ciphertext: interrupted, the command resumes with it.
+      writeCachedKey(ctx, cached);
+      try {
+        await rpc.clearContentKey(remote.keyCheck);
+      } catch (error) {
+        writeCachedKey(ctx, { key, keyCheck: remote.keyCheck });
+        if (changedElsewhere(error)) {
+          throw new CliError(
+            'the passphrase was changed or encryption turned off on another machine meanwhile',
+            {
+              exitCode: ExitCode.failure,
+              hint: "run 'agentlogs encryption status'",
+            },
+          );
+        }
+        throw syncCliError(error);
+      }
+    } else {
+      ctx.err('Resuming the encryption disable that did not finish on this machine.');
+    }
+    const { key } = cached as CachedKey;
+    const session = await openSyncSession(ctx, 'encryption disable');
+    try {
+      // This machine's records go first, in plain form at its level (the change of form queued them again).
+      await withRetries(ctx, session, 'sync', () => session.engine.sync({ signal: ctx.signal }));
+      const report = await decryptServer(ctx, session, key);
+      const images = await moveVisualObjects(
+        ctx,
+        session,
+        { kind: 'sealed', key },
+        session.content.level === 'full' ? { kind: 'plain' } : null,
+      );
+      await withRetries(ctx, session, 'pull', () => session.engine.pull({ signal: ctx.signal }));
+      openLocked(ctx, key);
+      deleteCachedKey(ctx);
+      ctx.out(
+        `Encryption is off. ${report.replaced.toLocaleString('en-US')} records of other machines on the server are stored at content level ${session.content.level} now, unencrypted; this machine's go at that level too.`,
+      );
+      if (images.moved > 0)
+        ctx.out(
+          `${images.moved.toLocaleString('en-US')} images are stored unencrypted (content level full).`,
+        );
+      if (images.removed > 0)
+        ctx.out(
+          `${images.removed.toLocaleString('en-US')} encrypted images were removed from the project (images are uploaded at content level full only); every machine keeps its own.`,
+        );
+      if (report.rejected > 0)
+        ctx.out(
+          `${report.rejected} records were changed by another machine meanwhile; they leave unencrypted with its next sync.`,
+        );
+      if (report.unreadable + images.unreadable > 0)
+        ctx.out(
+          `${report.unreadable + images.unreadable} records or images hold text under an older passphrase and stay encrypted.`,
+        );
+      ctx.out(
+        'The key parameters are removed from the server and the key from this machine. Your other machines learn it at their next sync; none loses its text.',
+      );
+    } catch (error) {
+      throw syncCliError(error, session);
+    } finally {
+      await session.close();
+    }
+    return ExitCode.ok;
+  },
+};
+
 export const encryptionCommands = [
   encryptionEnableCommand,
   encryptionUnlockCommand,
   encryptionLockCommand,
   encryptionStatusCommand,
   encryptionChangePassphraseCommand,
+  encryptionDisableCommand,
 ];

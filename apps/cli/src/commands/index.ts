@@ -422,6 +422,19 @@ version of its record. Interrupted, running it again resumes. Other machines loc
 'agentlogs encryption unlock' with the new passphrase.`,
     options: { 'passphrase-file': { type: 'string' }, 'new-passphrase-file': { type: 'string' } },
   }),
+  'encryption disable': commandSpec({
+    name: 'encryption disable',
+    summary:
+      'Turn end-to-end encryption off: the server gets the text back at your content level, unencrypted',
+    usage: 'encryption disable [--passphrase-file FILE]',
+    help: `Asks the passphrase (or --passphrase-file FILE, or ${'$'}AGENTLOGS_PASSPHRASE) and refuses without the right one.
+Removes the key parameters from the server, re-uploads what was encrypted there in plain form at this machine's
+content level (sync.content: redacted text stays redacted, metrics sends none), stores encrypted images
+unencrypted at full (removes them otherwise), then deletes the key here. Other machines learn it at their next
+sync, delete their key and send their text at their own level; no machine loses local text. Interrupted,
+running it again resumes.`,
+    options: { 'passphrase-file': { type: 'string' } },
+  }),
   setup: commandSpec({
     name: 'setup',
     summary: 'Set up sync step by step: project, schema, checks, content level, login, first sync, service',
@@ -984,6 +997,7 @@ export const commandTable: CommandEntry[] = [
       specs['encryption lock'],
       specs['encryption status'],
       specs['encryption change-passphrase'],
+      specs['encryption disable'],
     ],
     async () => (await import('./encryption.js')).encryptionCommands,
   ),

@@ -97,17 +97,43 @@ const getCommand: Command<OptionsOf<(typeof specs)['visuals get']>> = {
       await local.database.close();
     }
     const files = visualFilesOf(ctx);
-    let path = files.pathOf(visual.sha256, visual.extension);
+    let path: string | null = files.pathOf(visual.sha256, visual.extension);
     let fetched = false;
+    let locked = false;
     if (!files.read(visual.sha256, visual.extension)) {
       const session = await openSyncSession(ctx, 'visuals get', {}, { dryRun: true });
       try {
-        ({ path, fetched } = await fetchVisual(ctx, session, visual));
+        ({ path, fetched, locked } = await fetchVisual(ctx, session, visual));
       } catch (error) {
         throw syncCliError(error, session);
       } finally {
         await session.close();
       }
+    }
+    if (path === null) {
+      // Encrypted in the project and this machine has no key: the image stays locked, which is not a failure.
+      if (json) {
+        ctx.out(
+          JSON.stringify(
+            {
+              id: visual.id,
+              path: null,
+              fetched: false,
+              locked,
+              sha256: visual.sha256,
+              media_type: visual.mediaType,
+              bytes: visual.byteSize,
+            },
+            null,
+            2,
+          ),
+        );
+      } else {
+        ctx.out(
+          `The image of visual ${visual.id} is encrypted and this machine has no key (locked); run 'agentlogs encryption unlock' to see it.`,
+        );
+      }
+      return ExitCode.ok;
     }
     if (output !== undefined) {
       const target = resolve(output);
@@ -125,6 +151,7 @@ const getCommand: Command<OptionsOf<(typeof specs)['visuals get']>> = {
             id: visual.id,
             path,
             fetched,
+            locked: false,
             sha256: visual.sha256,
             media_type: visual.mediaType,
             bytes: visual.byteSize,

@@ -38,7 +38,7 @@ export function describeContentPlan(plan: ContentPlan): string[] {
   if (plan.encryptionState === 'locked')
     lines.push('This machine is locked: its records leave without text or paths until it is unlocked.');
   else if (plan.encryptionState === 'on')
-    lines.push('Every text and path field that leaves is encrypted on this machine first.');
+    lines.push('Every text and path field, and every image, that leaves is encrypted on this machine first.');
   if (plan.level === 'metrics')
     lines.push('No text leaves this machine: ids, times, models, tokens and costs only.');
   if (plan.level !== 'redacted') return lines;

@@ -18,7 +18,7 @@ import {
   validateKdfParams,
   verifyKeyCheck,
 } from '@agentlogs/content-policy';
-import type { ContentEncryption } from '@agentlogs/local-store';
+import type { ContentEncryption, ContentPolicyOptions } from '@agentlogs/local-store';
 import type { ProjectRpc, RemoteContentKey } from '@agentlogs/supabase-remote';
 import { isSyncError } from '@agentlogs/sync-core';
 import type { CommandContext } from '../context.js';
@@ -32,6 +32,13 @@ export interface CachedKey {
   keyCheck: string;
   /** The key of the passphrase being replaced, kept until every field on the server is re-encrypted. */
   previous?: { key: ContentKey; keyCheck: string };
+  /**
+   * Set while `encryption disable` runs: the account's key is removed from the server but ciphertext may remain
+   * there, so the key stays here until the command finishes (run again, it resumes).
+   */
+  disabling?: boolean;
+  /** Set while `encryption enable` seals the images the project held in the clear (run again, it resumes). */
+  sealing?: boolean;
 }
 
 export function keyFilePath(ctx: Pick<CommandContext, 'home' | 'profile'>): string {
@@ -61,6 +68,8 @@ export function readCachedKey(ctx: Pick<CommandContext, 'home' | 'profile'>): Ca
     };
     const cached: CachedKey = entry(parsed);
     if (parsed.previous !== undefined) cached.previous = entry(parsed.previous);
+    if (parsed.disabling === true) cached.disabling = true;
+    if (parsed.sealing === true) cached.sealing = true;
     return cached;
   } catch (error) {
     if (!(error instanceof SyntaxError) && !isContentPolicyError(error) && !(error instanceof TypeError))
@@ -82,6 +91,8 @@ export function writeCachedKey(ctx: Pick<CommandContext, 'home' | 'profile'>, ca
   if (cached.previous) {
     body.previous = { keyCheck: cached.previous.keyCheck, key: exportContentKey(cached.previous.key) };
   }
+  if (cached.disabling) body.disabling = true;
+  if (cached.sealing) body.sealing = true;
   // Written to a new file of mode 0600 and renamed over the old one: the key is never in a file others may read.
   const temporary = `${file}.${process.pid}.tmp`;
   try {
@@ -251,4 +262,30 @@ export function lockedNotice(state: EncryptionState): string | undefined {
   return state.reason === 'passphrase-changed'
     ? "Encryption: locked (the passphrase was changed on another machine): no text leaves this machine; run 'agentlogs encryption unlock'."
     : "Encryption: locked (this machine has no key): no text leaves this machine and encrypted text shows as locked; run 'agentlogs encryption unlock'.";
+}
+
+/**
+ * A machine whose account no longer encrypts (`encryption disable` ran elsewhere) but which still holds a key:
+ * what it pulled while the account encrypted and could not open yet is opened with that key, then the key file is
+ * deleted. The key file of a disable that did not finish on this machine is kept (the command resumes with it).
+ * Returns the line to print, if any.
+ */
+export function retireStaleKey(
+  ctx: Pick<CommandContext, 'home' | 'profile'>,
+  store: { setContentPolicy(content: ContentPolicyOptions | undefined): void; openLockedFields(): unknown },
+  content: ContentPolicyOptions,
+): string | undefined {
+  const cached = readCachedKey(ctx);
+  if (cached === undefined) return undefined;
+  if (cached.disabling) {
+    return "Encryption: an 'agentlogs encryption disable' did not finish on this machine; run it again to finish.";
+  }
+  store.setContentPolicy({ ...content, encryption: { key: cached.key } });
+  try {
+    store.openLockedFields();
+  } finally {
+    store.setContentPolicy(content);
+  }
+  deleteCachedKey(ctx);
+  return 'Encryption was turned off for this account: the key is deleted from this machine and its text now leaves at its content level.';
 }

@@ -22,7 +22,7 @@ import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
 import { assertServerSchema } from '../schema/check.js';
-import { type EncryptionState, resolveEncryption, storeEncryption } from './encryption.js';
+import { type EncryptionState, resolveEncryption, retireStaleKey, storeEncryption } from './encryption.js';
 import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
 /** The tables sync moves, parents first. */
@@ -204,6 +204,11 @@ export async function openSyncSession(
     const encrypt = storeEncryption(encryption);
     content = { ...content, ...(encrypt ? { encryption: encrypt } : {}) };
     store.setContentPolicy(content);
+    if (encryption.state === 'off' && options.dryRun !== true && commandName !== 'encryption disable') {
+      // Encryption turned off for the account while this machine held the key.
+      const notice = retireStaleKey(ctx, store, content);
+      if (notice) ctx.err(notice);
+    }
     if (options.dryRun !== true) {
       // Fields pulled while this machine was locked become readable once it holds the key.
       if (encryption.state === 'on' && store.uploadedForm() === 'locked') store.openLockedFields();
