@@ -152,6 +152,13 @@ export interface TranscriptImportOptions {
   machineId: string;
   /** The import's time (ISO-8601), written as `updated_at` / `imported_at`. */
   now: string;
+  /**
+   * `now` (default): the turns written go into the search index before each commit. `later`: they wait in its
+   * queue for the next writer or search to index them (`flushSearchIndex` indexes the whole queue) — for an
+   * import that must end fast whatever the database's size (the agent's session-end hook): adding to a large
+   * FTS5 index can set off a merge of its segments that takes longer than the rest of the import.
+   */
+  searchIndex?: 'now' | 'later';
 }
 
 /**
@@ -164,6 +171,7 @@ export class TranscriptImport {
   readonly legacy: LegacyFolder;
   readonly cursors: ImportCursors;
   private readonly autoCheckpoint: number;
+  private readonly indexNow: boolean;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -181,6 +189,7 @@ export class TranscriptImport {
     this.writer = new TranscriptWriter(db, options.deviceId, options.machineId, options.now);
     this.legacy = new LegacyFolder(db, options.now);
     this.cursors = new ImportCursors(db);
+    this.indexNow = options.searchIndex !== 'later';
   }
 
   /** Opens the group transaction unless one is open. */
@@ -192,7 +201,7 @@ export class TranscriptImport {
   commitGroup(): void {
     if (!this.db.inTransaction) return;
     // The turns the group wrote go into the search index in the same transaction, in one statement.
-    flushSearchIndex(this.db);
+    if (this.indexNow) flushSearchIndex(this.db);
     this.db.exec('COMMIT');
   }
 
@@ -201,7 +210,7 @@ export class TranscriptImport {
     if (this.db.inTransaction) return this.db.transaction(write)();
     return this.db.transaction(() => {
       const result = write();
-      flushSearchIndex(this.db);
+      if (this.indexNow) flushSearchIndex(this.db);
       return result;
     })();
   }
