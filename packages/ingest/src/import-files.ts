@@ -29,8 +29,8 @@ export interface FileSet {
 export interface FileImportOptions extends Omit<ImportOptions, 'roots' | 'onProgress' | 'batchSize'> {
   files: FileSet[];
   batchSize?: number;
-  /** `later`: the turns wait in the search index's queue for the next import, pull or search (see `TranscriptImport`). */
-  searchIndex?: 'now' | 'later';
+  /** Search indexing and the WAL checkpoint left to the next writer (`TranscriptImportOptions.deferred`). */
+  deferred?: boolean;
 }
 
 /**
@@ -45,7 +45,7 @@ export function importTranscriptFiles(store: StoreConnection, options: FileImpor
     deviceId,
     machineId,
     now,
-    searchIndex: options.searchIndex,
+    deferred: options.deferred,
   });
   const named = options.files.flatMap((f) => f.paths);
   // No folder is listed, and only the named files' cursors matter: the run reads those instead of every

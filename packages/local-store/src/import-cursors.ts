@@ -153,12 +153,13 @@ export interface TranscriptImportOptions {
   /** The import's time (ISO-8601), written as `updated_at` / `imported_at`. */
   now: string;
   /**
-   * `now` (default): the turns written go into the search index before each commit. `later`: they wait in its
-   * queue for the next writer or search to index them (`flushSearchIndex` indexes the whole queue) — for an
-   * import that must end fast whatever the database's size (the agent's session-end hook): adding to a large
-   * FTS5 index can set off a merge of its segments that takes longer than the rest of the import.
+   * Leaves to the next writer what does not need doing now, for an import that must end fast whatever the
+   * database's size (the agent's session-end hook): the turns written wait in the search index's queue for the
+   * next import, pull or search (`flushSearchIndex` indexes the whole queue) — adding to a large FTS5 index can
+   * set off a merge of its segments that takes longer than the rest of the import — and the WAL is not copied
+   * back into the database at the end (the next import's checkpoint, or SQLite's automatic one, does it).
    */
-  searchIndex?: 'now' | 'later';
+  deferred?: boolean;
 }
 
 /**
@@ -171,7 +172,7 @@ export class TranscriptImport {
   readonly legacy: LegacyFolder;
   readonly cursors: ImportCursors;
   private readonly autoCheckpoint: number;
-  private readonly indexNow: boolean;
+  private readonly deferred: boolean;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -189,7 +190,7 @@ export class TranscriptImport {
     this.writer = new TranscriptWriter(db, options.deviceId, options.machineId, options.now);
     this.legacy = new LegacyFolder(db, options.now);
     this.cursors = new ImportCursors(db);
-    this.indexNow = options.searchIndex !== 'later';
+    this.deferred = options.deferred === true;
   }
 
   /** Opens the group transaction unless one is open. */
@@ -201,7 +202,7 @@ export class TranscriptImport {
   commitGroup(): void {
     if (!this.db.inTransaction) return;
     // The turns the group wrote go into the search index in the same transaction, in one statement.
-    if (this.indexNow) flushSearchIndex(this.db);
+    if (!this.deferred) flushSearchIndex(this.db);
     this.db.exec('COMMIT');
   }
 
@@ -210,7 +211,7 @@ export class TranscriptImport {
     if (this.db.inTransaction) return this.db.transaction(write)();
     return this.db.transaction(() => {
       const result = write();
-      if (this.indexNow) flushSearchIndex(this.db);
+      if (!this.deferred) flushSearchIndex(this.db);
       return result;
     })();
   }
@@ -232,6 +233,7 @@ export class TranscriptImport {
 
   /** Copies the WAL back into the database once, at the end of an import that wrote. */
   checkpoint(): void {
+    if (this.deferred) return;
     // A checkpoint that finds readers copies what it can; the next one finishes.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
