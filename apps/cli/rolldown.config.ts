@@ -179,11 +179,12 @@ function removeStaleOutput(): Plugin {
  */
 const chunkGroups = [
   // What the statusline's fast path runs (statusline-fast.ts): the database file's name and schema version, the
-  // usage read from the turns' index, the billing blocks and the prices, in one small chunk of their own, so
-  // that it loads neither the rest of the store nor the importers (docs/decisions/0102-fast-statusline-and-hook.md).
+  // usage read from the turns' index, the billing blocks and the prices, in one small chunk of their own with the
+  // path itself, so that it loads neither the rest of the store nor the importers, and few files
+  // (docs/decisions/0102-fast-statusline-and-hook.md).
   {
-    name: 'usage-now',
-    test: /[\\/]packages[\\/](local-store[\\/]dist[\\/](database-file|usage-rollup|connection)|ingest[\\/]dist[\\/](blocks|pricing|stats)|content-policy[\\/]dist[\\/](crypto|errors))\.js$/,
+    name: 'statusline-fast',
+    test: /[\\/](apps[\\/]cli[\\/]src[\\/](statusline-fast|statusline-line|prices)\.ts|packages[\\/](local-store[\\/]dist[\\/](database-file|usage-rollup|connection)|ingest[\\/]dist[\\/](blocks|pricing|stats)|content-policy[\\/]dist[\\/](crypto|errors))\.js)$/,
     priority: 5,
     includeDependenciesRecursively: false,
   },
@@ -240,7 +241,7 @@ export default defineConfig({
   treeshake: {
     // The workspace libraries do nothing when loaded but define things, so a chunk that uses a few of their
     // modules need not load the chunk holding the rest only to keep the order they would have run in (the
-    // statusline's fast path loads the `usage-now` chunk without `local-store` and `ingest`).
+    // statusline's fast path loads the `statusline-fast` chunk without `local-store` and `ingest`).
     moduleSideEffects: [
       {
         test: /[\\/]packages[\\/](local-store|ingest|content-policy|schema|sync-core)[\\/]dist[\\/]/,
