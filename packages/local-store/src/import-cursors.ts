@@ -4,6 +4,7 @@
  * settings and transactions of one import run. The import pipeline (`@agentlogs/ingest`) decides; this module
  * is its only SQL.
  */
+import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LegacyFolder } from './legacy-fold.js';
 import { flushSearchIndex } from './search-index.js';
@@ -231,10 +232,26 @@ export class TranscriptImport {
     }
   }
 
-  /** Copies the WAL back into the database once, at the end of an import that wrote. */
+  /**
+   * Copies the WAL back into the database once, at the end of an import that wrote. A deferred import leaves a
+   * WAL smaller than SQLite's own automatic checkpoint threshold to the next writer, so that hook after hook
+   * (with no other import in between) never lets it grow past that.
+   */
   checkpoint(): void {
-    if (this.deferred) return;
+    if (this.deferred && walBytes(this.db) < DEFERRED_WAL_LIMIT_BYTES) return;
     // A checkpoint that finds readers copies what it can; the next one finishes.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+}
+
+/** SQLite's automatic checkpoint threshold: 1,000 pages of 4 KiB. */
+const DEFERRED_WAL_LIMIT_BYTES = 1000 * 4096;
+
+/** The size of the connection's WAL file (0 when there is none). */
+function walBytes(db: BetterSqlite3.Database): number {
+  try {
+    return statSync(`${db.name}-wal`).size;
+  } catch {
+    return 0;
   }
 }
