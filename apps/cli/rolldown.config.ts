@@ -178,6 +178,16 @@ function removeStaleOutput(): Plugin {
  * automatic splitting: one chunk per command, plus the pieces several commands share.
  */
 const chunkGroups = [
+  // What the statusline's fast path runs (statusline-fast.ts): the database file's name and schema version, the
+  // usage read from the turns' index, the billing blocks and the prices, in one small chunk of their own with the
+  // path itself, so that it loads neither the rest of the store nor the importers, and few files
+  // (docs/decisions/0102-fast-statusline-and-hook.md).
+  {
+    name: 'statusline-fast',
+    test: /[\\/](apps[\\/]cli[\\/]src[\\/](statusline-fast|statusline-line|prices)\.ts|packages[\\/](local-store[\\/]dist[\\/](database-file|usage-rollup|connection)|ingest[\\/]dist[\\/](blocks|pricing|stats)|content-policy[\\/]dist[\\/](crypto|errors))\.js)$/,
+    priority: 5,
+    includeDependenciesRecursively: false,
+  },
   { name: 'sync-core', test: /[\\/]packages[\\/]sync-core[\\/]/, priority: 4 },
   // The schema spec and the row ids: small, and needed by commands that never open the store (whoami).
   { name: 'schema', test: /[\\/]packages[\\/]schema[\\/]/, priority: 4 },
@@ -228,6 +238,17 @@ export default defineConfig({
     executableEntry(),
     removeStaleOutput(),
   ],
+  treeshake: {
+    // The workspace libraries do nothing when loaded but define things, so a chunk that uses a few of their
+    // modules need not load the chunk holding the rest only to keep the order they would have run in (the
+    // statusline's fast path loads the `statusline-fast` chunk without `local-store` and `ingest`).
+    moduleSideEffects: [
+      {
+        test: /[\\/]packages[\\/](local-store|ingest|content-policy|schema|sync-core)[\\/]dist[\\/]/,
+        sideEffects: false,
+      },
+    ],
+  },
   output: {
     dir: path.join(here, 'dist'),
     format: 'esm',

@@ -14,6 +14,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LATEST_SCHEMA_VERSION, openLocalDatabase } from '@agentlogs/local-store';
 import { parseAst } from 'rolldown/parseAst';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
@@ -145,18 +146,41 @@ describe('the bundled binary', () => {
     expect(packages.sort()).toEqual(Object.keys(packageJson.dependencies).sort());
   });
 
-  it('--version loads the entry and the runtime chunk only', () => {
+  /**
+   * The entry, the command table's chunk (`main`) and the chunks these import statically: what every command
+   * loads before its own module.
+   */
+  function entryChunks(): Set<string> {
+    const chunks = path.join(dist, 'chunks');
+    const main = readdirSync(chunks).find((f) => /^main-.*\.js$/.test(f));
+    expect(main, 'a main-*.js chunk').toBeDefined();
+    const found = new Set<string>();
+    const visit = (file: string) => {
+      if (found.has(file)) return;
+      found.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(
+        /(?:^|;|\n)\s*import\s*(?:[^'"`();]*?from\s*)?"(\.{1,2}\/[^"]+)"/g,
+      ))
+        visit(path.resolve(path.dirname(file), m[1]!));
+    };
+    visit(bin);
+    visit(path.join(chunks, main!));
+    return found;
+  }
+
+  it('--version loads the entry and the command table only', () => {
     const r = cliLoading(temp(), ['--version']);
     expect(r.code).toBe(0);
     const { fromDist, elsewhere } = split(r.loaded);
     expect(elsewhere).toEqual([]);
-    expect(fromDist.length).toBeLessThanOrEqual(2);
+    const allowed = entryChunks();
+    expect(fromDist.filter((f) => !allowed.has(f))).toEqual([]);
+    expect(fromDist.length).toBeLessThanOrEqual(5);
   });
 
-  it('help, group help, the exit codes and a usage error load the entry and the runtime chunk only', () => {
+  it('help, group help, the exit codes and a usage error load the entry and the command table only', () => {
     const home = temp();
-    const runtime = readdirSync(path.join(dist, 'chunks')).filter((f) => /^rolldown-runtime-.*\.js$/.test(f));
-    const allowed = new Set([bin, ...runtime.map((f) => path.join(dist, 'chunks', f))]);
+    const allowed = entryChunks();
     for (const args of [
       ['--help'],
       ['stats', '--help'],
@@ -236,9 +260,14 @@ describe('the bundled binary', () => {
 
     for (const run of [imported, stats, statusline]) {
       const { fromDist, elsewhere } = split(run.loaded);
-      expect(fromDist.length).toBeLessThanOrEqual(15);
+      expect(fromDist.length).toBeLessThanOrEqual(17);
       expect(new Set(elsewhere.map(packageOf))).toEqual(new Set(['better-sqlite3']));
     }
+    // The statusline answers from its own path: neither the command table nor the store and import chunks.
+    const statuslineChunks = split(statusline.loaded).fromDist.map((f) => path.basename(f));
+    expect(statuslineChunks.length, statuslineChunks.join(' ')).toBeLessThanOrEqual(8);
+    for (const heavy of ['main-', 'local-store-', 'ingest-', 'sync-core-', 'schema-'])
+      expect(statuslineChunks.filter((f) => f.startsWith(heavy))).toEqual([]);
     // import reads a setting as plain JSON and stats reads none: the settings writer stays unloaded.
     for (const run of [imported, stats, statusline]) {
       expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('conf-'))).toBe(false);
@@ -247,6 +276,39 @@ describe('the bundled binary', () => {
     for (const run of [imported, stats, statusline]) {
       expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('kysely-'))).toBe(false);
     }
+  });
+
+  it('the statusline hands over to the full command what its fast path does not handle', async () => {
+    const home = temp();
+    const input = readFileSync(path.join(FIXTURES, 'ccusage-fixtures', 'statusline-test-opus4.json'), 'utf8');
+    const fullCommand = (run: { loaded: string[] }) =>
+      split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('main-'));
+    // No database yet: the full command creates it.
+    const first = cliLoading(home, ['statusline'], {}, input);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^🤖 Opus 4\.1 \| 💰 \$0\.09 session \/ \$0\.00 today \/ No active block/);
+    expect(fullCommand(first)).toBe(true);
+    // From then on the fast path answers alone, with the same line.
+    const fast = cliLoading(home, ['statusline'], {}, input);
+    expect(fast.code, fast.stderr).toBe(0);
+    expect(fast.stdout).toBe(first.stdout);
+    expect(fullCommand(fast)).toBe(false);
+    // An option given: the full command parses it.
+    const withProfile = cliLoading(home, ['statusline', '--profile', 'default'], {}, input);
+    expect(withProfile.stdout).toBe(first.stdout);
+    expect(fullCommand(withProfile)).toBe(true);
+    // Not JSON: the full command's usage error, on the input the fast path read.
+    const bad = cliLoading(home, ['statusline'], {}, 'not json');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("statusline reads Claude Code's status line JSON on stdin");
+    // A database written by a newer agentlogs: the full command says so instead of reading it.
+    const store = openLocalDatabase({ dir: path.join(home, 'data') });
+    store.sqlite.prepare('insert into schema_version (version) values (?)').run(LATEST_SCHEMA_VERSION + 1);
+    await store.close();
+    const newer = cliLoading(home, ['statusline'], {}, input);
+    expect(newer.code).toBe(6);
+    expect(newer.stderr).toContain('install the newer agentlogs');
+    expect(newer.stdout).toBe('');
   });
 
   it('a command that talks to the server loads supabase-js from the bundle', () => {

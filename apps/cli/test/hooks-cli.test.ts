@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLocalDatabase } from '@agentlogs/local-store';
+import { openLocalDatabase, pendingSearchTurns } from '@agentlogs/local-store';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // Spawns the built CLI (and the hook command through a shell) several times: allow for a busy machine.
@@ -94,7 +94,7 @@ const OTHER_HOOKS =
   '{\n    "model": "opus",\n    "cleanupPeriodDays": 60,\n    "hooks": {\n        "PreToolUse": [ { "matcher": "Bash", "hooks": [ { "type": "command", "command": "echo hi" } ] } ],\n        "SessionEnd": [\n            {\n                "matcher": "clear",\n                "hooks": [ { "type": "command", "command": "notify-send bye" } ]\n            }\n        ]\n    }\n}\n';
 
 describe('agentlogs hooks', () => {
-  it('install, a SessionEnd call imports that session, uninstall leaves settings byte for byte as before', () => {
+  it('install, a SessionEnd call imports that session, uninstall leaves settings byte for byte as before', async () => {
     const home = temp();
     const transcript = claudeHome(home);
     const settings = path.join(home, '.claude', 'settings.json');
@@ -127,6 +127,13 @@ describe('agentlogs hooks', () => {
     expect(sessionsIn(home)).toEqual([SESSION]);
     const log = readFileSync(path.join(home, 'data', 'hooks.log'), 'utf8');
     expect(log).toMatch(new RegExp(`ok ${SESSION}: 3 of 3 files read, \\d+ new turns`));
+    // The hook leaves its turns to the search index's queue; the next search indexes them and finds the session.
+    const database = openLocalDatabase({ dir: path.join(home, 'data') });
+    expect(pendingSearchTurns(database.sqlite)).toBeGreaterThan(0);
+    await database.close();
+    const found = cli(home, ['search', 'spotter-4te', '--json']);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toContain(SESSION);
     // The same import as a whole-folder import: nothing new for it afterwards.
     const folder = cli(home, ['import', '--json']);
     expect(JSON.parse(folder.stdout)).toMatchObject({ filesFound: 3, filesUnchanged: 3, turnsAdded: 0 });

@@ -29,6 +29,8 @@ export interface FileSet {
 export interface FileImportOptions extends Omit<ImportOptions, 'roots' | 'onProgress' | 'batchSize'> {
   files: FileSet[];
   batchSize?: number;
+  /** Search indexing and the WAL checkpoint left to the next writer (`TranscriptImportOptions.deferred`). */
+  deferred?: boolean;
 }
 
 /**
@@ -39,7 +41,12 @@ export function importTranscriptFiles(store: StoreConnection, options: FileImpor
   const now = (options.now ?? (() => new Date()))().toISOString();
   const deviceId = options.deviceId;
   const machineId = options.machineId ?? rowId.machine(deviceId);
-  const run = new TranscriptImport(sqliteOf(store), { deviceId, machineId, now });
+  const run = new TranscriptImport(sqliteOf(store), {
+    deviceId,
+    machineId,
+    now,
+    deferred: options.deferred,
+  });
   const named = options.files.flatMap((f) => f.paths);
   // No folder is listed, and only the named files' cursors matter: the run reads those instead of every
   // cursor and folder listing of the database, so its cost does not grow with the database.

@@ -1,5 +1,6 @@
-import { appendFileSync, cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pendingSearchTurns, searchTurns } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { claudeCode } from '../src/agents/index.js';
 import { importTranscripts } from '../src/import.js';
@@ -93,5 +94,30 @@ describe('importTranscriptFiles', () => {
       now,
     });
     expect(result).toMatchObject({ filesFound: 0, filesRead: 0, filesFailed: [] });
+  });
+
+  it('deferred: the turns wait in the search queue and the WAL stays for the next import, which catches both up', () => {
+    const { dir } = tree();
+    const db = freshStore();
+    const deferred = importTranscriptFiles(db.sqlite, {
+      files: [{ agent: claudeCode, ...claudeSessionFiles(join(dir, `${SESSION}.jsonl`)) }],
+      deviceId: DEVICE,
+      now,
+      deferred: true,
+    });
+    expect(deferred.turnsAdded).toBeGreaterThan(0);
+    expect(pendingSearchTurns(db.sqlite)).toBe(deferred.turnsAdded);
+    expect(statSync(`${db.path}-wal`).size).toBeGreaterThan(0);
+    const after = importTranscriptFiles(db.sqlite, {
+      files: [{ agent: claudeCode, ...claudeSessionFiles(join(dir, `${OTHER}.jsonl`)) }],
+      deviceId: DEVICE,
+      now,
+    });
+    expect(after.turnsAdded).toBeGreaterThan(0);
+    expect(pendingSearchTurns(db.sqlite)).toBe(0);
+    expect(statSync(`${db.path}-wal`).size).toBe(0);
+    // Both sessions are found by search.
+    const found = new Set(searchTurns(db, 'the', { limit: 10_000 }).hits.map((h) => h.session_native_id));
+    expect(found.has(SESSION) && found.has(OTHER)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
  * settings and transactions of one import run. The import pipeline (`@agentlogs/ingest`) decides; this module
  * is its only SQL.
  */
+import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LegacyFolder } from './legacy-fold.js';
 import { flushSearchIndex } from './search-index.js';
@@ -152,6 +153,14 @@ export interface TranscriptImportOptions {
   machineId: string;
   /** The import's time (ISO-8601), written as `updated_at` / `imported_at`. */
   now: string;
+  /**
+   * Leaves to the next writer what does not need doing now, for an import that must end fast whatever the
+   * database's size (the agent's session-end hook): the turns written wait in the search index's queue for the
+   * next import, pull or search (`flushSearchIndex` indexes the whole queue) — adding to a large FTS5 index can
+   * set off a merge of its segments that takes longer than the rest of the import — and the WAL is not copied
+   * back into the database at the end (the next import's checkpoint, or SQLite's automatic one, does it).
+   */
+  deferred?: boolean;
 }
 
 /**
@@ -164,6 +173,7 @@ export class TranscriptImport {
   readonly legacy: LegacyFolder;
   readonly cursors: ImportCursors;
   private readonly autoCheckpoint: number;
+  private readonly deferred: boolean;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -181,6 +191,7 @@ export class TranscriptImport {
     this.writer = new TranscriptWriter(db, options.deviceId, options.machineId, options.now);
     this.legacy = new LegacyFolder(db, options.now);
     this.cursors = new ImportCursors(db);
+    this.deferred = options.deferred === true;
   }
 
   /** Opens the group transaction unless one is open. */
@@ -192,7 +203,7 @@ export class TranscriptImport {
   commitGroup(): void {
     if (!this.db.inTransaction) return;
     // The turns the group wrote go into the search index in the same transaction, in one statement.
-    flushSearchIndex(this.db);
+    if (!this.deferred) flushSearchIndex(this.db);
     this.db.exec('COMMIT');
   }
 
@@ -201,7 +212,7 @@ export class TranscriptImport {
     if (this.db.inTransaction) return this.db.transaction(write)();
     return this.db.transaction(() => {
       const result = write();
-      flushSearchIndex(this.db);
+      if (!this.deferred) flushSearchIndex(this.db);
       return result;
     })();
   }
@@ -221,9 +232,26 @@ export class TranscriptImport {
     }
   }
 
-  /** Copies the WAL back into the database once, at the end of an import that wrote. */
+  /**
+   * Copies the WAL back into the database once, at the end of an import that wrote. A deferred import leaves a
+   * WAL smaller than SQLite's own automatic checkpoint threshold to the next writer, so that hook after hook
+   * (with no other import in between) never lets it grow past that.
+   */
   checkpoint(): void {
+    if (this.deferred && walBytes(this.db) < DEFERRED_WAL_LIMIT_BYTES) return;
     // A checkpoint that finds readers copies what it can; the next one finishes.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+}
+
+/** SQLite's automatic checkpoint threshold: 1,000 pages of 4 KiB. */
+const DEFERRED_WAL_LIMIT_BYTES = 1000 * 4096;
+
+/** The size of the connection's WAL file (0 when there is none). */
+function walBytes(db: BetterSqlite3.Database): number {
+  try {
+    return statSync(`${db.name}-wal`).size;
+  } catch {
+    return 0;
   }
 }

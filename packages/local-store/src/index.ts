@@ -15,6 +15,7 @@ export {
 } from './commit-views.js';
 export { type CommitSummary, getCommit, type ListCommitsOptions, listCommits } from './commits.js';
 export { type StoreConnection, sqliteOf } from './connection.js';
+export { openCurrentReadOnly, SCHEMA_VERSION } from './database-file.js';
 export {
   isLocalStoreBusyError,
   isLocalStoreError,

@@ -8,6 +8,7 @@
  * records its version; the runner reports each step and never throws halfway.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { readSchemaVersion } from './database-file.js';
 import { agentlogsUuid } from './ids.js';
 import { SEARCH_INDEX_BUILD, SEARCH_INDEX_DDL } from './search-index.js';
 import { LEGACY_SYNC_TABLES, SYNCED_TABLES } from './tables.js';
@@ -617,17 +618,7 @@ function adoptLegacyProjects(db: Sqlite, now: string): void {
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** The schema version of an open database: MAX(version) of `schema_version`, 0 when there is none. */
-export function readSchemaVersion(db: Sqlite): number {
-  const table = db
-    .prepare("select 1 from sqlite_master where type = 'table' and name = 'schema_version'")
-    .get();
-  if (!table) return 0;
-  const row = db.prepare('select max(version) as version from schema_version').get() as
-    | { version: number | null }
-    | undefined;
-  return row?.version ?? 0;
-}
+export { readSchemaVersion };
 
 function columnsOf(db: Sqlite, table: string): Set<string> {
   const rows = db.prepare(`select name from pragma_table_info(?)`).all(table) as { name: string }[];

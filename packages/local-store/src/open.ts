@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, SqliteDatabase, SqliteStatement } from 'kysely';
+import { DATABASE_FILE_NAME, DEFAULT_BUSY_TIMEOUT_MS, LEGACY_DATABASE_PATH } from './database-file.js';
 import { LocalStoreError, MigrationFailedError, SchemaTooNewError, translateSqliteError } from './errors.js';
 import {
   LATEST_SCHEMA_VERSION,
@@ -18,13 +19,7 @@ import {
 } from './migrations.js';
 import type { Database } from './schema.js';
 
-/** File name of the database inside the data directory. */
-export const DATABASE_FILE_NAME = 'agentlogs.db';
-
-/** Where earlier agentlogs releases kept their global database, relative to the home directory. */
-export const LEGACY_DATABASE_PATH = join('.agentlogs', 'global', 'data.db');
-
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+export { DATABASE_FILE_NAME, DEFAULT_BUSY_TIMEOUT_MS, LEGACY_DATABASE_PATH };
 
 export type OpenLocalStoreOptions = (
   | { /** Data directory; the database is `<dir>/agentlogs.db` (the directory is created). */ dir: string }

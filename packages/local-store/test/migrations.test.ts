@@ -14,6 +14,7 @@ import {
   openLocalDatabase,
   readSchemaVersion,
   runMigrations,
+  SCHEMA_VERSION,
   SchemaTooNewError,
 } from '../src/index.js';
 import { copyFixture, LEGACY_FIXTURES, pick, readAllRows, tempDir } from './helpers.js';
@@ -701,5 +702,11 @@ describe('a database in an unexpected state', () => {
     expect(() => openLocalDatabase({ path: join(dir, 'nope', 'data.db') })).toThrow(
       /Cannot open the database/,
     );
+  });
+});
+
+describe('the schema version without the migrations', () => {
+  it('SCHEMA_VERSION is the version the migrations end at (bump it with each new migration)', () => {
+    expect(SCHEMA_VERSION).toBe(LATEST_SCHEMA_VERSION);
   });
 });

@@ -419,6 +419,9 @@ const runCommand: Command<OptionsOf<(typeof specs)['hooks run']>> = {
       try {
         const result = importTranscriptFiles(store, {
           files: [{ agent: claudeCode, ...claudeSessionFiles(path.resolve(transcript)) }],
+          // Search indexing and the WAL checkpoint are left to the next import, pull or search: adding to a
+          // large search index can take seconds.
+          deferred: true,
           deviceId: device.deviceId,
           machine: { name: device.name, hostname: device.hostname, platform: device.platform },
         });
