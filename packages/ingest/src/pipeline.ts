@@ -14,7 +14,7 @@ import {
 import type { AgentAdapter, LineReport, TranscriptFile } from './agents/agent.js';
 import { discoverFiles, FolderLister, fingerprint, isCompleteJson } from './files.js';
 import { MAX_LINE_BYTES, readLinesFrom, readWholeFile, type TooLongLine } from './lines.js';
-import { ParsePool, parseWorkerCount, poolable } from './parse-pool.js';
+import { ParsePool, POOL_MIN_BYTES, parseWorkerCount, poolable } from './parse-pool.js';
 import { wellFormedLine } from './text.js';
 
 export interface PipelineOptions {
@@ -164,6 +164,8 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   );
   const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
   const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
+  // A large first import builds the indexes no import lookup needs once, at its end (see local-store).
+  if (freshBytes >= POOL_MIN_BYTES) store.deferTurnIndexes();
   let pool: ParsePool | null = null;
   const pooled = new Map<TranscriptFile, number>();
   if (workers > 0 && fresh.length > 0) {
