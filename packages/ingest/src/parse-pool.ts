@@ -26,11 +26,13 @@ import { readLinesFrom } from './lines.js';
 import { wellFormedLine } from './text.js';
 
 /** Transcript bytes whose parsed lines travel in one message. */
-const CHUNK_BYTES = 512 * 1024;
-/** Messages a worker may post before the importing thread took them (bounds memory: about 8 MB of input). */
-const MAX_AHEAD = 16;
+const CHUNK_BYTES = 256 * 1024;
+/** Messages a worker may post before the importing thread took them (bounds memory: about 2 MB of input). */
+const MAX_AHEAD = 8;
 /** Below this much to read, workers cost more to start than they save (a hook's one session). */
 export const POOL_MIN_BYTES = 4 * 1024 * 1024;
+/** Young generation of each worker's heap, in MB. */
+const YOUNG_GENERATION_MB = 4;
 /** The most workers one import starts. */
 const MAX_WORKERS = 4;
 
@@ -130,6 +132,9 @@ export class ParsePool {
           port: port2,
         },
         transferList: [port2],
+        // A small young generation: the worker's garbage is short-lived lines; this keeps its heap (and the
+        // import's peak RSS) small at the cost of more frequent, cheap scavenges.
+        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
       worker.unref();
       this.workers.push(worker);

@@ -236,6 +236,9 @@ export class TranscriptImport {
         for (const name of Object.keys(DEFERRED_TURN_INDEXES))
           if (!missing.includes(name)) this.db.exec(`drop index ${name}`);
         this.deferred = Object.keys(DEFERRED_TURN_INDEXES);
+        // With three B-trees fewer to keep, half the page cache serves as well, and keeps the import (with
+        // its parse workers) under 200 MB resident.
+        this.db.pragma('cache_size = -16384');
         return true;
       })
       .immediate();
