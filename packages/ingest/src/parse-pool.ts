@@ -116,6 +116,8 @@ export class ParsePool {
   private readonly assigned = new Map<number, number>();
   private readonly queuedBytes: number[];
   private nextId = 0;
+  /** Workers that stopped answering: their files are read on the importing thread instead. */
+  private readonly silent = new Set<number>();
 
   constructor(count: number) {
     this.counters = new Int32Array(new SharedArrayBuffer(4 * (2 * count + 1)));
@@ -157,6 +159,12 @@ export class ParsePool {
     return id;
   }
 
+  /** Whether the worker holding file `id` still answers (else the caller reads the file itself). */
+  answers(id: number): boolean {
+    const w = this.assigned.get(id);
+    return w !== undefined && !this.silent.has(w);
+  }
+
   /** The file queued as `id` (the next one not yet consumed on its worker). */
   file(id: number): PooledFile {
     const w = this.assigned.get(id);
@@ -187,6 +195,7 @@ export class ParsePool {
 
   /** Skips what a worker sends for a file the import will not read (after a failure of the file). */
   discard(id: number): void {
+    if (!this.answers(id)) return;
     try {
       this.file(id).consume(() => {});
     } catch {
@@ -207,8 +216,10 @@ export class ParsePool {
       }
       // A worker that died without answering (out of memory) would leave this waiting: give up after a minute
       // of silence, the file then fails and the import goes on.
-      if (Atomics.wait(this.counters, posted, seen, 60_000) === 'timed-out')
-        throw new Error('the parse worker stopped answering');
+      if (Atomics.wait(this.counters, posted, seen, 60_000) === 'timed-out') {
+        this.silent.add(w);
+        throw new Error('the parse worker stopped answering; run the import again');
+      }
     }
   }
 

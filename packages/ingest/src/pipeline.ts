@@ -359,7 +359,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
       const pooledId = pooled.get(file);
       let headHash: string | null | undefined;
       let read: { offset: number; line: number; size: number };
-      if (pool && pooledId !== undefined && reader.readParsed) {
+      if (pool && pooledId !== undefined && reader.readParsed && pool.answers(pooledId)) {
         const readParsed = reader.readParsed.bind(reader);
         const done = pool.file(pooledId).consume((lines, visited) => {
           tally.linesRead += visited;
