@@ -247,12 +247,19 @@ export class TranscriptImport {
   /** Builds the indexes this run dropped and indexes the run's turns for search, in one transaction. */
   private buildDeferredIndexes(): void {
     if (this.deferred.length === 0) return;
-    this.db
-      .transaction(() => {
-        for (const name of this.deferred) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
-        flushSearchIndex(this.db);
-      })
-      .immediate();
+    // The index builds sort every turn: with temporary storage in memory that sort would be held whole (its
+    // size grows with the tree); in a temporary file it spills past the page cache and memory stays flat.
+    this.db.pragma('temp_store = FILE');
+    try {
+      this.db
+        .transaction(() => {
+          for (const name of this.deferred) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
+          flushSearchIndex(this.db);
+        })
+        .immediate();
+    } finally {
+      this.db.pragma('temp_store = MEMORY');
+    }
     this.deferred = [];
   }
 
