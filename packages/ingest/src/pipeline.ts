@@ -390,6 +390,9 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
         headHash = done.headHash;
         read = done;
       } else {
+        // A file queued to a worker that no longer answers (or whose reader takes only text) is read here;
+        // whatever the worker still sends for it is skipped.
+        if (pool && pooledId !== undefined) pool.discard(pooledId);
         read = whole
           ? readWholeFile(file.path, onLine, onTooLong)
           : readLinesFrom(file.path, offset, lineCount, onLine, isCompleteJson, { onTooLong });
