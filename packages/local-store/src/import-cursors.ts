@@ -6,7 +6,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { LegacyFolder } from './legacy-fold.js';
-import { flushSearchIndex } from './search-index.js';
+import { flushSearchIndex, flushSearchIndexInSlices } from './search-index.js';
 import { TranscriptWriter } from './transcript-writer.js';
 
 /** Where the last import of one file stopped. */
@@ -170,6 +170,9 @@ export const DEFERRED_TURN_INDEXES: Readonly<Record<string, string>> = {
           cache_creation_1h_tokens, cache_read_tokens, reasoning_tokens, cost_usd, machine_id, deleted_at)`,
 };
 
+/** Turns per statement when a first import feeds the search index at its end. */
+const SEARCH_SLICE = 20_000;
+
 /** The deferred indexes missing from the database (none normally). */
 function missingTurnIndexes(db: BetterSqlite3.Database): string[] {
   const present = new Set(
@@ -254,7 +257,7 @@ export class TranscriptImport {
       this.db
         .transaction(() => {
           for (const name of this.deferred) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
-          flushSearchIndex(this.db);
+          flushSearchIndexInSlices(this.db, SEARCH_SLICE);
         })
         .immediate();
     } finally {
