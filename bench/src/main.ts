@@ -2,7 +2,7 @@
  * `pnpm bench`: builds everything, then runs the parts selected with `--only` (default: all) and prints one
  * table per part; the full result goes to bench/results/latest.json.
  *
- *   pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
+ *   pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--scale N] [--limits]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,13 +16,14 @@ import { formatIngest } from './report.js';
 const PARTS = ['ingest', 'sync', 'e2e', 'content', 'hook', 'reading'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--limits]
+const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--scale N] [--limits]
   --only      parts to run (repeatable or comma-separated; default: all)
   --sessions  sessions in the synthetic Claude Code tree (default 2000, about 200 MB)
   --seed      generator seed (default 1)
   --runs      repetitions of each timed step; medians are reported (default 3)
   --codex     Codex rollouts in the separate Codex comparison (default 100, 0 to skip)
   --agents    sessions per agent in the OpenCode, Gemini CLI, Qwen Code and Copilot CLI comparison (default 100, 0 to skip)
+  --scale     also import a tree N times larger (default 5, about 1 GB; 1 to skip): s/GB and peak RSS of both sizes
   --limits    also measure the floors when every target is met`;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
         runs: { type: 'string' },
         codex: { type: 'string' },
         agents: { type: 'string' },
+        scale: { type: 'string' },
         limits: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   const runs = positiveInt(values.runs, 3, '--runs');
   const codexSessions = values.codex === '0' ? 0 : positiveInt(values.codex, 100, '--codex');
   const agentSessions = values.agents === '0' ? 0 : positiveInt(values.agents, 100, '--agents');
+  const scale = positiveInt(values.scale, 5, '--scale');
   const log = (line: string) => process.stderr.write(`  · ${line}\n`);
 
   const cpus = os.cpus();
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
     `agentlogs bench — ${machine.date}, Node ${machine.node}, ${machine.platform}, ${machine.cpus} cores ` +
       `(${machine.cpu_model}), ${machine.memory_gb} GiB, load ${machine.load_average_1m}; peak RSS via ${rssMethod === 'gnu-time' ? 'GNU time %M' : '/proc VmHWM polling'}\n`,
   );
-  const results: Record<string, unknown> = { machine, options: { parts, sessions, seed, runs } };
+  const results: Record<string, unknown> = { machine, options: { parts, sessions, seed, runs, scale } };
 
   if (parts.includes('ingest')) {
     process.stdout.write('\n== ingest: import + stats vs ccusage ==\n');
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
       runs,
       codexSessions,
       agentSessions,
+      scale,
       limits: values.limits ?? false,
       log,
     });

@@ -1,6 +1,13 @@
 import type { AgentComparison } from './agents-bench.js';
 import type { TokenTotals } from './claude-tree.js';
-import { type CodexComparison, type IngestBenchResult, mb, seconds } from './ingest-bench.js';
+import {
+  type CodexComparison,
+  type IngestBenchResult,
+  mb,
+  type ScaleResult,
+  type ScaleSize,
+  seconds,
+} from './ingest-bench.js';
 
 /** A plain-text table: first column left-aligned, the others right-aligned. */
 export function table(headers: string[], rows: string[][]): string {
@@ -120,6 +127,7 @@ export function formatIngest(result: IngestBenchResult): string {
       ),
     );
   }
+  if (result.scale) out.push('', ...formatScale(result.scale));
   if (result.codex) out.push('', ...formatCodex(result.codex));
   if (result.agents.length > 0) out.push('', ...formatAgents(result.agents));
   if (result.limits.length > 0) {
@@ -221,6 +229,28 @@ function floors(result: IngestBenchResult): string[] {
     }
   }
   return lines;
+}
+
+function formatScale(scale: ScaleResult): string[] {
+  const row = (label: string, size: ScaleSize) => [
+    label,
+    `${int(size.sessions)} sessions, ${mb(size.bytes)} MB`,
+    seconds(size.first_import.median_ms),
+    Number.isNaN(size.first_import.median_cpu_ms) ? '' : seconds(size.first_import.median_cpu_ms),
+    size.wall_s_per_gb.toFixed(2),
+    Number.isNaN(size.cpu_s_per_gb) ? '' : size.cpu_s_per_gb.toFixed(2),
+    mb(size.first_import.max_rss_kb * 1024),
+  ];
+  return [
+    table(
+      ['first import', 'tree', 'wall s (median)', 'CPU s', 'wall s/GB', 'CPU s/GB', 'peak RSS MB'],
+      [row('base tree', scale.base), row(`${scale.factor}× tree`, scale.large)],
+    ),
+    '',
+    scale.turns_equal
+      ? `check: the ${scale.factor}× tree's import stored every turn the generator wrote (${int(scale.large.turns)})`
+      : `check: the ${scale.factor}× tree's import stored ${int(scale.large.turns)} turns — DIFFERS from the generator's count`,
+  ];
 }
 
 function formatCodex(codex: CodexComparison): string[] {

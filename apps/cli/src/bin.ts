@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import module from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 // Node ≥ 22.1 keeps the bundle's compiled code between runs (in the system's temporary folder, or where
 // NODE_COMPILE_CACHE points): commands run on every turn of an agent start sooner. Absent on Node 20.
@@ -23,15 +24,18 @@ async function run(argv: string[]): Promise<number> {
   return main(argv);
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // main() has its own error boundary; this only catches bugs in it.
-    process.stderr.write(
-      `agentlogs: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exitCode = 70;
-  },
-);
+// The import's parse workers may load a bundle chunk that imports this module: only the main thread runs the CLI.
+if (isMainThread) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // main() has its own error boundary; this only catches bugs in it.
+      process.stderr.write(
+        `agentlogs: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      process.exitCode = 70;
+    },
+  );
+}

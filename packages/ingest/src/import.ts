@@ -28,6 +28,11 @@ export interface ImportOptions {
   now?: () => Date;
   /** Turns per write batch inside one file's transaction (default 2000). */
   batchSize?: number;
+  /**
+   * Worker threads that read and parse new files (default: one per spare core when there is enough to read;
+   * 0 parses on the importing thread). See `parseWorkerCount`.
+   */
+  parseWorkers?: number;
 }
 
 /** Transcript folders by agent id. */
@@ -63,5 +68,6 @@ export function importTranscripts(store: StoreConnection, options: ImportOptions
     signal: options.signal,
     now,
     batchSize: options.batchSize ?? 2000,
+    parseWorkers: options.parseWorkers,
   });
 }

@@ -67,6 +67,7 @@ export {
   readWholeFile,
   type TooLongLine,
 } from './lines.js';
+export { ParsePool, POOL_MIN_BYTES, parseWorkerCount } from './parse-pool.js';
 export { type PipelineOptions, runImport } from './pipeline.js';
 export {
   isPriceTableFile,

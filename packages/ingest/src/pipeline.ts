@@ -14,6 +14,7 @@ import {
 import type { AgentAdapter, LineReport, TranscriptFile } from './agents/agent.js';
 import { discoverFiles, FolderLister, fingerprint, isCompleteJson } from './files.js';
 import { MAX_LINE_BYTES, readLinesFrom, readWholeFile, type TooLongLine } from './lines.js';
+import { ParsePool, POOL_MIN_BYTES, parseWorkerCount, poolable } from './parse-pool.js';
 import { wellFormedLine } from './text.js';
 
 export interface PipelineOptions {
@@ -26,6 +27,11 @@ export interface PipelineOptions {
   now: string;
   /** Turns per write batch inside one file's transaction. */
   batchSize: number;
+  /**
+   * Worker threads that read and parse new files while this thread assembles and writes (default: one per
+   * spare core when there is enough to read, see `parseWorkerCount`; 0 parses on this thread).
+   */
+  parseWorkers?: number;
 }
 
 export interface ImportProgress {
@@ -149,6 +155,30 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   /** Sessions that received sidechain turns in this run: they join their parent's segments at the end. */
   const withSidechains = new Set<string>();
   const seen = cursors.sizes();
+
+  // Files never read before are read and parsed on worker threads, queued now in import order; the rest
+  // (resumed, folded with legacy rows, whole documents, agents without a pure line parser) are read here.
+  const fresh = files.filter(
+    (f) =>
+      !seen.has(f.path) && poolable(f.agent) && f.agent.readsWhole?.(f) !== true && legacyPending(f) === null,
+  );
+  const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
+  const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
+  // A large first import builds the indexes no import lookup needs once, at its end (see local-store).
+  if (freshBytes >= POOL_MIN_BYTES) store.deferTurnIndexes();
+  let pool: ParsePool | null = null;
+  const pooled = new Map<TranscriptFile, number>();
+  if (workers > 0 && fresh.length > 0) {
+    try {
+      pool = new ParsePool(workers);
+      for (const f of fresh) pooled.set(f, pool.submit(f.agent, f.path, f.size));
+    } catch {
+      // No worker threads here (a restricted runtime): parse on this thread.
+      pool?.close();
+      pool = null;
+      pooled.clear();
+    }
+  }
   let filesDone = 0;
   let bytesDone = 0;
   let groupBytes = 0;
@@ -180,6 +210,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     store.attachSidechainTurns(withSidechains);
     cursors.storeFolderListings(lister.listed);
   } finally {
+    pool?.close();
     store.finish();
   }
   if (result.filesRead > 0) store.checkpoint();
@@ -207,6 +238,9 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
       // A locked database is not a bad file: stop and let the caller report it.
       const code = sqliteCode(error);
       if (code !== null && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) throw error;
+      // What a worker still holds of the file is skipped.
+      const id = pooled.get(file);
+      if (id !== undefined && pool) pool.discard(id);
       // The file's writes were rolled back: so are its counts.
       writer.forgetWritten();
       Object.assign(writer.counts, countsBefore);
@@ -293,6 +327,20 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
         batchSize: options.batchSize,
         collectLegacyLines: legacyName !== null,
       });
+      /** After each line: a full batch is written. */
+      const afterLine = (end: number) => {
+        if (reader.batch.size >= options.batchSize) {
+          flush(reader.takeBatch());
+          report(file.path, end);
+        }
+      };
+      const unreadable = (line: number, error: unknown) => {
+        const name = error instanceof Error ? error.name : typeof error;
+        malformed(
+          line,
+          `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
+        );
+      };
       const onLine = ({ text, line, end }: { text: string; line: number; end: number }) => {
         tally.linesRead++;
         lineAt = line;
@@ -303,21 +351,52 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
           reader.readLine(wellFormedLine(text), line, lineReport);
         } catch (error) {
           if (sqliteCode(error) !== null) throw error;
-          const name = error instanceof Error ? error.name : typeof error;
-          malformed(
-            line,
-            `could not be read (${name}${error instanceof RangeError ? `: ${error.message}` : ''})`,
-          );
+          unreadable(line, error);
           return;
         }
-        if (reader.batch.size >= options.batchSize) {
-          flush(reader.takeBatch());
-          report(file.path, end);
-        }
+        afterLine(end);
       };
-      const read = whole
-        ? readWholeFile(file.path, onLine, onTooLong)
-        : readLinesFrom(file.path, offset, lineCount, onLine, isCompleteJson, { onTooLong });
+      const pooledId = pooled.get(file);
+      let headHash: string | null | undefined;
+      let read: { offset: number; line: number; size: number };
+      if (pool && pooledId !== undefined && reader.readParsed && pool.answers(pooledId)) {
+        const readParsed = reader.readParsed.bind(reader);
+        const done = pool.file(pooledId).consume((lines, visited) => {
+          tally.linesRead += visited;
+          for (const [line, end, parsed] of lines) {
+            const p = parsed as { kind?: unknown; bytes?: number; name?: string; message?: string | null };
+            if (p !== null && p.kind === 'tooLong') {
+              malformed(
+                line,
+                `line of ${p.bytes} bytes is above the ${MAX_LINE_BYTES / 1024 / 1024} MiB line limit`,
+              );
+              continue;
+            }
+            if (p !== null && p.kind === 'threw') {
+              malformed(line, `could not be read (${p.name}${p.message ? `: ${p.message}` : ''})`);
+              continue;
+            }
+            lineAt = line;
+            try {
+              readParsed(parsed, line, lineReport);
+            } catch (error) {
+              if (sqliteCode(error) !== null) throw error;
+              unreadable(line, error);
+              continue;
+            }
+            afterLine(end);
+          }
+        });
+        headHash = done.headHash;
+        read = done;
+      } else {
+        // A file queued to a worker that no longer answers (or whose reader takes only text) is read here;
+        // whatever the worker still sends for it is skipped.
+        if (pool && pooledId !== undefined) pool.discard(pooledId);
+        read = whole
+          ? readWholeFile(file.path, onLine, onTooLong)
+          : readLinesFrom(file.path, offset, lineCount, onLine, isCompleteJson, { onTooLong });
+      }
       flush(reader.takeBatch());
       const newState = reader.state();
       if (legacyName !== null) {
@@ -335,7 +414,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
           mtimeMs: file.mtimeMs,
           byteOffset: read.offset,
           lineCount: read.line,
-          headHash: fingerprint(file.path, read.offset),
+          headHash: headHash !== undefined ? headHash : fingerprint(file.path, read.offset),
           sessionId: sessions.size === 1 ? [...sessions][0]! : null,
           state: JSON.stringify(newState),
           malformedLines: malformedInFile,

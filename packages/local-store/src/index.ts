@@ -30,6 +30,7 @@ export {
 export { type DatabaseInspection, type ImportedFile, inspectDatabase } from './health.js';
 export { AGENTLOGS_ID_NAMESPACE, agentlogsUuid, rowId, uuidV5 } from './ids.js';
 export {
+  DEFERRED_TURN_INDEXES,
   type FolderListing,
   type ImportCursor,
   ImportCursors,

@@ -102,6 +102,26 @@ export function flushSearchIndex(db: Sqlite): number {
   return indexed;
 }
 
+/**
+ * Indexes the queue in slices of `slice` turns (by rowid), one statement each: what a first import does at its
+ * end, so FTS5's pending terms never hold the whole import's text at once. Returns how many turns were indexed.
+ */
+export function flushSearchIndexInSlices(db: Sqlite, slice: number): number {
+  if (!hasSearchIndex(db)) return 0;
+  const bounds = db.prepare('select min(turn_rowid), max(turn_rowid) from turn_search_pending').raw();
+  const [low, high] = bounds.get() as [number | null, number | null];
+  if (low === null || high === null) return 0;
+  const index = db.prepare(`
+    insert into turn_search (rowid, ${SEARCH_COLUMNS.join(', ')})
+      select t.rowid, ${indexedValues('t')}
+        from turn_search_pending p join turns t on t.rowid = p.turn_rowid
+       where p.turn_rowid >= ? and p.turn_rowid < ? and t.deleted_at is null`);
+  let indexed = 0;
+  for (let from = low; from <= high; from += slice) indexed += index.run(from, from + slice).changes;
+  db.prepare('delete from turn_search_pending').run();
+  return indexed;
+}
+
 /** Turns written but not yet indexed (0 normally: every writer indexes what it wrote before committing). */
 export function pendingSearchTurns(db: Sqlite): number {
   if (!hasSearchIndex(db)) return 0;

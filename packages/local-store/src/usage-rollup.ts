@@ -241,6 +241,17 @@ export function parseRollup(data: string): StoredRollup | undefined {
  * readable timestamp counts in `turns`, one with neither model nor usage under the model in effect in its session
  * at its time (see `modelInEffect`).
  */
+/**
+ * The scan's index: `idx_turns_usage`, unless a first import that was killed before its end left it unbuilt
+ * (the next import builds it): then the rows are sorted instead.
+ */
+function usageIndexHint(db: BetterSqlite3.Database): string {
+  const present = db
+    .prepare("select 1 from sqlite_master where type = 'index' and name = 'idx_turns_usage'")
+    .get();
+  return present ? 'indexed by idx_turns_usage' : '';
+}
+
 export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices): RollupRow[] {
   // Hand-tuned hot path, measured by `pnpm bench` (ingest section: stats after import).
   // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
@@ -248,7 +259,7 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
   // same), so each response's winner is known when its run of rows ends, and no row is kept after that.
   const scan = db
     .prepare(
-      `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_usage where deleted_at is null
+      `select ${TURN_USAGE_COLUMNS} from turns ${usageIndexHint(db)} where deleted_at is null
         order by message_id, request_id`,
     )
     .raw();
@@ -421,7 +432,7 @@ export function readUsageEntries(
   const scan = db
     .prepare(
       since === undefined
-        ? `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_usage where deleted_at is null
+        ? `select ${TURN_USAGE_COLUMNS} from turns ${usageIndexHint(db)} where deleted_at is null
             order by message_id, request_id`
         : `select ${TURN_USAGE_COLUMNS} from turns indexed by idx_turns_session
             where session_id in (select id from sessions

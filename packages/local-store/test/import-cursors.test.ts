@@ -1,6 +1,14 @@
 /** The import's own tables: cursors and folder listings round-trip, and the run's settings are restored. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImportCursors, type LocalDatabase, openLocalDatabase, TranscriptImport } from '../src/index.js';
+import {
+  buildUsageRollup,
+  DEFERRED_TURN_INDEXES,
+  ImportCursors,
+  type LocalDatabase,
+  openLocalDatabase,
+  searchStatus,
+  TranscriptImport,
+} from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 let database: LocalDatabase;
@@ -87,5 +95,79 @@ describe('TranscriptImport', () => {
     expect(db.inTransaction).toBe(false);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(before);
     expect(new ImportCursors(db).get('/t/a.jsonl')).toMatchObject({ source: 'codex' });
+  });
+});
+
+describe('a first import defers the turn indexes no import lookup needs', () => {
+  const NOW = '2026-11-01T00:00:00.000Z';
+  const indexes = (db: LocalDatabase['sqlite']) =>
+    db
+      .prepare(
+        "select name, sql from sqlite_master where type = 'index' and tbl_name = 'turns' order by name",
+      )
+      .all();
+  function addTurns(db: LocalDatabase['sqlite'], n: number, from = 0) {
+    db.prepare(
+      `insert or ignore into sessions (id, source, native_id, started_at, ended_at, updated_at, device_id, machine_id)
+       values ('s1', 'claude_code', 'n1', @now, @now, @now, 'd', 'm')`,
+    ).run({ now: NOW });
+    const insert = db.prepare(
+      `insert into turns (id, session_id, role, content, timestamp, message_id, updated_at, device_id, machine_id)
+       values (?, 's1', 'assistant', ?, @now, ?, @now, 'd', 'm')`,
+    );
+    for (let i = from; i < from + n; i++) insert.run(`t${i}`, `migration step ${i}`, `msg${i}`, { now: NOW });
+  }
+
+  it('drops them on an empty database, builds the same ones at the end, and indexes the turns for search once', () => {
+    const db = open().sqlite;
+    const migrated = indexes(db);
+    for (const name of Object.keys(DEFERRED_TURN_INDEXES))
+      expect(migrated.map((i) => (i as { name: string }).name)).toContain(name);
+    const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: NOW });
+    expect(run.deferTurnIndexes()).toBe(true);
+    expect(indexes(db).length).toBe(migrated.length - Object.keys(DEFERRED_TURN_INDEXES).length);
+    run.beginGroup();
+    addTurns(db, 50);
+    run.commitGroup();
+    // The group committed without feeding the search index: the turns wait in its queue until the end.
+    expect(searchStatus(db).pendingTurns).toBe(50);
+    run.finish();
+    expect(indexes(db)).toEqual(migrated);
+    expect(searchStatus(db).pendingTurns).toBe(0);
+    expect(
+      db.prepare("select count(*) from turn_search where turn_search match 'migration'").pluck().get(),
+    ).toBe(50);
+    expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY again
+  });
+
+  it('leaves a database that already holds turns alone', () => {
+    const db = open().sqlite;
+    addTurns(db, 3);
+    const before = indexes(db);
+    const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: NOW });
+    expect(run.deferTurnIndexes()).toBe(false);
+    expect(indexes(db)).toEqual(before);
+    run.finish();
+    expect(indexes(db)).toEqual(before);
+  });
+
+  it('after a first import killed before its end, the next import rebuilds them; stats reads meanwhile', () => {
+    const db = open().sqlite;
+    const migrated = indexes(db);
+    const killed = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: NOW });
+    killed.deferTurnIndexes();
+    killed.beginGroup();
+    addTurns(db, 20);
+    db.exec('COMMIT'); // the group committed, then the process died: no finish()
+    expect(indexes(db).length).toBeLessThan(migrated.length);
+    // Meanwhile the rollup `stats` reads is built without the usage index (sorted instead), with the same entries.
+    const prices = { fingerprint: 'none', cost: () => null };
+    const without = buildUsageRollup(db, prices);
+    expect(without.reduce((sum, row) => sum + row[4], 0)).toBe(20);
+    // The next import (a hook's, say) repairs before it writes.
+    const next = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: NOW });
+    expect(indexes(db)).toEqual(migrated);
+    next.finish();
+    expect(buildUsageRollup(db, prices)).toEqual(without);
   });
 });

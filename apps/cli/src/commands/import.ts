@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
-import { formatBytes, ProgressBar } from '../progress.js';
+import { formatBytes, importProgressDetail, ProgressBar } from '../progress.js';
 import { ProfileConfig } from '../settings.js';
 import { agentNames, transcriptRoots } from '../transcript-roots.js';
 import type { specs } from './index.js';
@@ -41,7 +41,9 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     const json = args.values.json === true;
     const device = loadDevice(ctx.home, ctx.env, new ProfileConfig(ctx).get('machine.name').value);
     const store = openStore(ctx);
-    const bar = new ProgressBar(ctx.stderr, 'importing');
+    // On a terminal (stderr), files, MiB and the time left; nothing with --json or when not a terminal.
+    const bar = json ? null : new ProgressBar(ctx.stderr, 'importing');
+    const started = performance.now();
     let result: ImportResult;
     try {
       result = importTranscripts(store, {
@@ -49,12 +51,14 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
         deviceId: device.deviceId,
         machine: { name: device.name, hostname: device.hostname, platform: device.platform },
         signal: ctx.signal,
-        onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal, `${p.filesDone}/${p.filesTotal} files`),
+        onProgress: bar?.enabled
+          ? (p) => bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started))
+          : undefined,
       });
     } catch (error) {
       throw storeError(store.translateError(error));
     } finally {
-      bar.done();
+      bar?.done();
       await store.close();
     }
 

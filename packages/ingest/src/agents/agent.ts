@@ -51,6 +51,11 @@ export interface TranscriptReader {
   readonly batch: RecordBatch;
   /** Reads one line (already made well-formed text). Throwing makes the line malformed, not the file. */
   readLine(text: string, line: number, report: LineReport): void;
+  /**
+   * Reads one line already parsed by the adapter's `parseLine` (on a worker thread): the same as `readLine` of
+   * its text. Present exactly when the adapter has `parseLine`.
+   */
+  readParsed?(parsed: unknown, line: number, report: LineReport): void;
   /** Takes the records built so far (for writing), leaving what later lines still need. */
   takeBatch(): RecordBatch;
   /** The parser state to resume from next time (stored as JSON). */
@@ -68,6 +73,12 @@ export interface AgentAdapter {
   /** Its transcript files under one root, in the order they are imported. */
   listFiles(root: string, folders: FolderWalker): string[];
   openFile(file: TranscriptFile, context: OpenFileContext): TranscriptReader;
+  /**
+   * The pure half of reading a line (well-formed text in, a structured-cloneable value out, null for a line the
+   * reader skips): run on a worker thread during large imports, its result handed to `readParsed`. It must not
+   * depend on the file's earlier lines or on the store. Throwing makes the line malformed.
+   */
+  parseLine?(text: string): unknown;
   /**
    * Whether a file is one JSON document that the agent rewrites whole (not lines it appends): the pipeline then
    * reads it from the start whenever it changed and hands the reader its whole text as line 1.
