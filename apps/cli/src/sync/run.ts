@@ -77,6 +77,14 @@ export function withRetries<T>(
   });
 }
 
+/**
+ * The text after a push or pull bar: rows moved of the rows expected, and the JSON size moved so far
+ * (what `--json` reports as `bytes`), e.g. `12,000/74,707 rows, 18.3 MiB`.
+ */
+export function transferDetail(rows: number, totalRows: number, bytes: number): string {
+  return `${int(rows)}/${int(Math.max(rows, totalRows))} rows, ${formatBytes(bytes)}`;
+}
+
 /** Runs one operation with progress and retries; stores its outcome; reports the machine's sync to the server. */
 export async function runOperation(
   ctx: CommandContext,
@@ -104,10 +112,18 @@ export async function runOperation(
   const unsubscribe = engine.subscribe((event: SyncEvent) => {
     if (event.type === 'pushProgress') {
       pushTotal = Math.max(pushTotal, event.pushedRecords);
-      pushBar.update(event.pushedRecords, pushTotal, `${int(event.pushedRecords)}/${int(pushTotal)} records`);
+      pushBar.update(
+        event.pushedRecords,
+        pushTotal,
+        transferDetail(event.pushedRecords, pushTotal, event.pushedBytes),
+      );
     } else if (event.type === 'pullProgress') {
       pullTotal = Math.max(pullTotal, event.pulledRecords);
-      pullBar.update(event.pulledRecords, pullTotal, `${int(event.pulledRecords)} records`);
+      pullBar.update(
+        event.pulledRecords,
+        pullTotal,
+        transferDetail(event.pulledRecords, pullTotal, event.pulledBytes),
+      );
     } else if (event.type === 'fullResync' && event.phase === 'start') {
       pullBar.done();
       ctx.err(
