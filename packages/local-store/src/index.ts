@@ -65,6 +65,7 @@ export {
 export {
   listPendingRecords,
   markEverythingPending,
+  outboxEnvelopePages,
   outboxEnvelopes,
   type PendingRecord,
 } from './outbox.js';
