@@ -13,9 +13,19 @@ import {
   type SyncRecord,
 } from '@agentlogs/sync-core';
 import { MemoryRemote, MemoryServer } from '@agentlogs/sync-core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalDatabase, openLocalDatabase, SqliteSyncStore, SYNCED_TABLES } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  type LocalDatabase,
+  openLocalDatabase,
+  outboxEnvelopePages,
+  outboxEnvelopes,
+  SqliteSyncStore,
+  SYNCED_TABLES,
+} from '../src/index.js';
 import { tempDir } from './helpers.js';
+
+// Thousands of rows through SQLite: allow for a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const TURNS = 3_000;
 const BATCH = 100;
@@ -164,5 +174,24 @@ describe('a large push and pull in bounded memory', () => {
     for (let i = 1; i < order.length; i += 1) {
       if (order[i] === 'fetch') expect(order[i - 1]).not.toBe('fetch');
     }
+  });
+
+  it('the dry run reads the outbox envelopes a page at a time, the same envelopes as in one read', async () => {
+    const server = new MemoryServer({ tables: SYNCED_TABLES, clock });
+    const a = machine('a', server);
+    importTurns(a.database);
+    const pages: number[] = [];
+    const paged: string[] = [];
+    for await (const page of outboxEnvelopePages(a.database, { deviceId: 'device-a', pageSize: 400 })) {
+      pages.push(page.length);
+      for (const r of page) paged.push(`${r.table}/${r.id}@${r.version}`);
+    }
+    const whole = (await outboxEnvelopes(a.database, { deviceId: 'device-a' })).map(
+      (r) => `${r.table}/${r.id}@${r.version}`,
+    );
+    expect(Math.max(...pages)).toBe(400);
+    expect(pages.length).toBeGreaterThanOrEqual(TURNS / 400);
+    expect(paged).toHaveLength(TURNS + 1);
+    expect([...paged].sort()).toEqual([...whole].sort());
   });
 });
