@@ -181,7 +181,7 @@ export async function runE2eBench(
         ],
       ),
       '',
-      `tree: ${sessions.toLocaleString('en-US')} sessions (${result.treeMegabytes} MB); pnpm bench -- --only e2e --sessions 10000 runs the 5× tree`,
+      `tree: ${sessions.toLocaleString('en-US')} sessions (${result.treeMegabytes} MB); pnpm bench -- --only e2e --e2e-sessions 10000 runs the 5× tree`,
       `sync with nothing to do (B): ${result.noopSync.milliseconds} ms median of ${noopRuns} (Node start-up alone: ${result.startupMs} ms)`,
       `stats --json on B equals A: ${result.statsEqual ? 'yes' : 'NO'}`,
     ].join('\n');
