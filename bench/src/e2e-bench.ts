@@ -23,6 +23,9 @@ export interface E2eBenchOptions {
   noopRuns?: number;
 }
 
+/** Peak resident memory of the push and of the pull process, whatever the size of the tree. */
+export const SYNC_RSS_TARGET_MB = 200;
+
 export interface E2eStep {
   seconds: number;
   /** Records the step moved (imported rows, pushed or pulled records). */
@@ -36,8 +39,12 @@ export interface E2eBenchResult {
   sessions: number;
   turns: number;
   import: E2eStep;
+  /** Size of the tree imported (MB of transcripts). */
+  treeMegabytes: number;
   push: E2eStep & { megabytes: number; requests: number };
   pull: E2eStep & { megabytes: number };
+  /** Peak RSS of the push and pull processes against `SYNC_RSS_TARGET_MB`. */
+  rssTarget: { targetMb: number; pushMet: boolean; pullMet: boolean };
   /** `agentlogs sync` on B with nothing to do: wall time of the whole command, median of `runs`. */
   noopSync: { milliseconds: number; runs: number };
   /** `agentlogs --version`: the floor of any command (Node start-up). */
@@ -120,6 +127,7 @@ export async function runE2eBench(
       available: true,
       sessions,
       turns: im.turnsAdded,
+      treeMegabytes: round(tree.manifest.bytes / 1e6, 1),
       import: importStep,
       push: {
         ...step(pushed.run, push.accepted),
@@ -127,33 +135,53 @@ export async function runE2eBench(
         requests: push.batches,
       },
       pull: { ...step(pulled.run, pull.records), megabytes: round(pull.bytes / 1e6, 1) },
+      rssTarget: { targetMb: SYNC_RSS_TARGET_MB, pushMet: false, pullMet: false },
       noopSync: { milliseconds: Math.round(median(noop)), runs: noopRuns },
       startupMs: Math.round(median(startup)),
       statsEqual: statsA === statsB,
       table: '',
     };
-    const row = (name: string, s: E2eStep, extra: string) => [
+    result.rssTarget.pushMet = result.push.maxRssMb <= SYNC_RSS_TARGET_MB;
+    result.rssTarget.pullMet = result.pull.maxRssMb <= SYNC_RSS_TARGET_MB;
+    const target = (met: boolean | undefined) =>
+      met === undefined ? '' : `≤ ${SYNC_RSS_TARGET_MB}: ${met ? 'met' : 'MISSED'}`;
+    const row = (name: string, s: E2eStep, extra: string, met?: boolean) => [
       name,
       s.seconds.toFixed(2),
       s.records.toLocaleString('en-US'),
       s.recordsPerSecond.toLocaleString('en-US'),
       s.maxRssMb.toFixed(1),
+      target(met),
       extra,
     ];
     result.table = [
       table(
-        ['step (built CLI, one process each)', 'wall s', 'records', 'records/s', 'peak RSS MB', 'notes'],
+        [
+          'step (built CLI, one process each)',
+          'wall s',
+          'records',
+          'records/s',
+          'peak RSS MB',
+          'RSS target MB',
+          'notes',
+        ],
         [
           row(
             'A: import --claude-dir <tree>',
             result.import,
-            `${result.turns.toLocaleString('en-US')} turns`,
+            `${result.turns.toLocaleString('en-US')} turns from ${result.treeMegabytes} MB of transcripts`,
           ),
-          row('A: push', result.push, `${result.push.megabytes} MB in ${result.push.requests} requests`),
-          row('B: pull', result.pull, `${result.pull.megabytes} MB`),
+          row(
+            'A: push',
+            result.push,
+            `${result.push.megabytes} MB in ${result.push.requests} requests`,
+            result.rssTarget.pushMet,
+          ),
+          row('B: pull', result.pull, `${result.pull.megabytes} MB`, result.rssTarget.pullMet),
         ],
       ),
       '',
+      `tree: ${sessions.toLocaleString('en-US')} sessions (${result.treeMegabytes} MB); pnpm bench -- --only e2e --e2e-sessions 10000 runs the 5× tree`,
       `sync with nothing to do (B): ${result.noopSync.milliseconds} ms median of ${noopRuns} (Node start-up alone: ${result.startupMs} ms)`,
       `stats --json on B equals A: ${result.statsEqual ? 'yes' : 'NO'}`,
     ].join('\n');

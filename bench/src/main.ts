@@ -2,7 +2,7 @@
  * `pnpm bench`: builds everything, then runs the parts selected with `--only` (default: all) and prints one
  * table per part; the full result goes to bench/results/latest.json.
  *
- *   pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--scale N] [--limits]
+ *   pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--e2e-sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--scale N] [--limits]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,9 +16,10 @@ import { formatIngest } from './report.js';
 const PARTS = ['ingest', 'sync', 'e2e', 'content', 'hook', 'reading'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--scale N] [--limits]
+const USAGE = `usage: pnpm bench [-- --only ingest|sync|e2e|content|hook|reading[,…]] [--sessions N] [--e2e-sessions N] [--seed N] [--runs N] [--codex N] [--agents N] [--scale N] [--limits]
   --only      parts to run (repeatable or comma-separated; default: all)
   --sessions  sessions in the synthetic Claude Code tree (default 2000, about 200 MB)
+  --e2e-sessions  sessions of the tree the e2e part imports, pushes and pulls (default: --sessions; 10000 is the 5× tree, about 1 GB)
   --seed      generator seed (default 1)
   --runs      repetitions of each timed step; medians are reported (default 3)
   --codex     Codex rollouts in the separate Codex comparison (default 100, 0 to skip)
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       options: {
         only: { type: 'string', multiple: true },
         sessions: { type: 'string' },
+        'e2e-sessions': { type: 'string' },
         seed: { type: 'string' },
         runs: { type: 'string' },
         codex: { type: 'string' },
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   for (const part of only) if (!PARTS.includes(part as Part)) fail(`unknown part "${part}" for --only`);
   const parts: Part[] = only.length > 0 ? (only as Part[]) : [...PARTS];
   const sessions = positiveInt(values.sessions, 2000, '--sessions');
+  const e2eSessions = positiveInt(values['e2e-sessions'], sessions, '--e2e-sessions');
   const seed = positiveInt(values.seed, 1, '--seed');
   const runs = positiveInt(values.runs, 3, '--runs');
   const codexSessions = values.codex === '0' ? 0 : positiveInt(values.codex, 100, '--codex');
@@ -98,7 +101,10 @@ async function main(): Promise<void> {
     `agentlogs bench — ${machine.date}, Node ${machine.node}, ${machine.platform}, ${machine.cpus} cores ` +
       `(${machine.cpu_model}), ${machine.memory_gb} GiB, load ${machine.load_average_1m}; peak RSS via ${rssMethod === 'gnu-time' ? 'GNU time %M' : '/proc VmHWM polling'}\n`,
   );
-  const results: Record<string, unknown> = { machine, options: { parts, sessions, seed, runs, scale } };
+  const results: Record<string, unknown> = {
+    machine,
+    options: { parts, sessions, ...(e2eSessions !== sessions ? { e2eSessions } : {}), seed, runs, scale },
+  };
 
   if (parts.includes('ingest')) {
     process.stdout.write('\n== ingest: import + stats vs ccusage ==\n');
@@ -136,7 +142,12 @@ async function main(): Promise<void> {
   }
   if (parts.includes('e2e')) {
     process.stdout.write('\n== e2e: tree imported on A, pushed, pulled on B ==\n');
-    results.e2e = await runOptionalPart('e2e-bench.js', 'runE2eBench', { repoRoot, log, sessions, seed });
+    results.e2e = await runOptionalPart('e2e-bench.js', 'runE2eBench', {
+      repoRoot,
+      log,
+      sessions: e2eSessions,
+      seed,
+    });
   }
 
   if (parts.includes('content')) {

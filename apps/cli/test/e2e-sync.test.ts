@@ -289,8 +289,8 @@ describe('two machines, one user', { timeout: 120_000 }, () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
-    expect(output).toMatch(/pulling \[[#-]+\] +\d+%/);
-    expect(output).toMatch(/pushing \[[#-]+\] +\d+%/);
+    expect(output).toMatch(/pulling \[[#-]+\] +\d+% [\d,]+\/[\d,]+ rows, [\d.]+ (B|KiB|MiB)/);
+    expect(output).toMatch(/pushing \[[#-]+\] +\d+% [\d,]+\/[\d,]+ rows, [\d.]+ (B|KiB|MiB)/);
     expect(output).toMatch(/Sync done/);
     await a.ok(['sync']);
     const statsA = await a.json<Stats>(['stats']);

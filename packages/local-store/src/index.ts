@@ -67,6 +67,7 @@ export {
 export {
   listPendingRecords,
   markEverythingPending,
+  outboxEnvelopePages,
   outboxEnvelopes,
   type PendingRecord,
 } from './outbox.js';

@@ -103,6 +103,41 @@ export async function outboxEnvelopes(
 }
 
 /**
+ * `outboxEnvelopes` a page at a time (table by table in push order, by id within a table), so a dry run over an
+ * outbox of any size holds one page: each page is read with `id > last id … limit pageSize`.
+ */
+export async function* outboxEnvelopePages(
+  database: LocalDatabase,
+  options: { deviceId: string; all?: boolean; pageSize?: number },
+): AsyncGenerator<SyncRecord[]> {
+  const db = await database.kysely();
+  const pageSize = options.pageSize ?? 5000;
+  for (const table of SYNCED_TABLES) {
+    let after: string | null = null;
+    for (;;) {
+      let query = db
+        .selectFrom(`${envelopeTable(table)} as t`)
+        .select(['t.id', 't.version', 't.updated_at', 't.deleted_at', 't.device_id']);
+      if (!options.all) query = query.whereRef('t.version', '>', 't.synced_version').where(notParked(table));
+      if (after !== null) query = query.where('t.id', '>', after);
+      const rows = await query.orderBy('t.id').limit(pageSize).execute();
+      if (rows.length === 0) break;
+      yield rows.map((row) => ({
+        table,
+        id: row.id,
+        version: row.version,
+        updatedAt: row.updated_at ?? EPOCH,
+        deletedAt: row.deleted_at,
+        deviceId: row.device_id ?? options.deviceId,
+        payload: {},
+      }));
+      if (rows.length < pageSize) break;
+      after = (rows.at(-1) as { id: string }).id;
+    }
+  }
+}
+
+/**
  * Makes every record pending again and releases the dead letters: the next push re-sends all of them; the
  * server takes back what it already holds as the same write. Returns how many records became pending.
  */

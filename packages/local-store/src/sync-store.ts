@@ -214,9 +214,12 @@ export class SqliteSyncStore implements LocalStore {
     tables: readonly string[];
     limit: number;
     maxBytes: number;
+    skip?: (table: string, id: string) => boolean;
   }): Promise<SyncRecord[]> {
     const records: SyncRecord[] = [];
     let bytes = 0;
+    let skipped = 0;
+    const skip = options.skip;
     return this.read(() => {
       this.refreshExclusions();
       for (const table of options.tables) {
@@ -228,8 +231,13 @@ export class SqliteSyncStore implements LocalStore {
              ${this.excludedSql(synced)}
            order by t.id`,
         );
+        // One row at a time: at most `limit` rows are read, whatever the size of the outbox.
         for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
-          if (records.length >= options.limit) return records;
+          if (records.length + skipped >= options.limit) return records;
+          if (skip?.(synced, row.id as string)) {
+            skipped += 1;
+            continue;
+          }
           const record = this.outgoing(this.recordOf(synced, row)).record;
           const size = recordByteSize(record);
           if (records.length > 0 && bytes + size > options.maxBytes) return records;

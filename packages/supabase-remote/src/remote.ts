@@ -92,7 +92,11 @@ export class SupabaseRemote implements Remote {
   }
 
   #call(fn: string, args: Record<string, unknown>, options: CallOptions): Promise<unknown> {
-    return callRpc(this.#client, fn, args, { signal: options.signal, timeoutMs: this.#timeoutMs });
+    return callRpc(this.#client, fn, args, {
+      signal: options.signal,
+      timeoutMs: this.#timeoutMs,
+      retryClosedConnection: true,
+    });
   }
 }
 

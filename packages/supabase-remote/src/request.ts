@@ -15,6 +15,14 @@ export interface RequestOptions {
   signal?: AbortSignalLike;
   /** Milliseconds before the call is abandoned with a transient `SyncTimeoutError`. */
   timeoutMs?: number;
+  /**
+   * Send the call once more, at once, when the server closed the connection before answering
+   * (`UND_ERR_SOCKET`): a kept-alive connection the server timed out just as the request went out, which
+   * happens when the client paused longer than the server's keep-alive (a busy machine, a large batch read
+   * from the store). Only for functions whose replay is harmless (the sync RPCs: the server decides each
+   * pushed record on its own, pulls and summaries only read).
+   */
+  retryClosedConnection?: boolean;
 }
 
 /** Calls the Postgres function `fn` with `args` and returns its JSON result. */
@@ -23,6 +31,27 @@ export async function callRpc(
   fn: string,
   args: Record<string, unknown>,
   options: RequestOptions = {},
+): Promise<unknown> {
+  if (!options.retryClosedConnection) return callRpcOnce(client, fn, args, options);
+  try {
+    return await callRpcOnce(client, fn, args, options);
+  } catch (error) {
+    if (!isClosedBeforeAnswer(error) || options.signal?.aborted) throw error;
+    return callRpcOnce(client, fn, args, options);
+  }
+}
+
+/** A call that got no answer because the server closed the connection (not a refusal, not a timeout). */
+function isClosedBeforeAnswer(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e.code === 'network' && typeof e.message === 'string' && e.message.includes('UND_ERR_SOCKET');
+}
+
+async function callRpcOnce(
+  client: SupabaseClient,
+  fn: string,
+  args: Record<string, unknown>,
+  options: RequestOptions,
 ): Promise<unknown> {
   const external = options.signal;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -355,6 +355,55 @@ describe('SupabaseRemote over supabase-js and the stand-in', () => {
     });
   });
 
+  it('sends a sync call once more when the server closed the connection before answering', async () => {
+    const carol = await backend.createUser();
+    // In front of the stand-in: the first sync_push has its connection closed before any answer (as when a
+    // kept-alive connection times out on the server just as the request goes out); the rest pass through.
+    const { createServer } = await import('node:http');
+    let closed = 0;
+    let pushes = 0;
+    const front = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        if (req.url?.includes('sync_push')) pushes += 1;
+        if (req.url?.includes('sync_push') && closed === 0) {
+          closed += 1;
+          req.socket.destroy();
+          return;
+        }
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(
+            ([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k),
+          ),
+        ) as Record<string, string>;
+        const answer = await fetch(`${backend.url}${req.url}`, {
+          method: req.method,
+          headers,
+          body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+        });
+        res.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'application/json',
+        });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const remote = createSupabaseRemote({
+        url: `http://127.0.0.1:${(front.address() as { port: number }).port}`,
+        anonKey: backend.anonKey,
+        accessToken: async () => carol.accessToken,
+      });
+      const result = await remote.push({ deviceId: 'd', records: [turn(1), turn(2)] });
+      expect(result.accepted).toHaveLength(2);
+      expect({ closed, pushes }).toEqual({ closed: 1, pushes: 2 });
+    } finally {
+      front.closeAllConnections();
+      front.close();
+    }
+  });
+
   it('accepts a SupabaseClient built elsewhere (the CLI passes its signed-in client)', async () => {
     const ivan = await backend.createUser();
     const client = createClient(backend.url, backend.anonKey, {

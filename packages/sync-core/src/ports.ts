@@ -192,11 +192,17 @@ export interface LocalStore {
    * Records whose local version is not yet acknowledged by the server, excluding dead letters,
    * ordered by the given table order (parents first), at most `limit` records and about `maxBytes`
    * of JSON (always at least one record when any is pending).
+   *
+   * `skip` (optional for stores to honour): a record for which it returns true is left out without being
+   * read in full (the push passes the records it has in flight, so they are not read and encoded again); it
+   * still counts toward `limit`, not toward `maxBytes`. A store that ignores it returns those records too,
+   * and the push leaves them out itself.
    */
   pendingChanges(options: {
     tables: readonly string[];
     limit: number;
     maxBytes: number;
+    skip?: (table: string, id: string) => boolean;
   }): Promise<SyncRecord[]>;
   /** Count of pending records per table (for status and progress). */
   pendingCounts(tables: readonly string[]): Promise<Record<string, number>>;

@@ -45,13 +45,22 @@ interface PushRun {
   deviceId: string;
   report: PushReport;
   signal: AbortSignalLike | undefined;
-  /** `table/id@version` of every write sent in this run: seeing one pending again means its outcome was not stored. */
+  /**
+   * `table/id@version` of writes sent in this run whose outcome may not be stored: seeing one pending again means
+   * it was not, and it is not sent again. Writes the server rejected or left unresolved and parked records stay
+   * for the whole run (they are few); accepted writes stay only while their batch is among the last
+   * `acceptedWindow` answered, long enough for the next read of the outbox to show whether `markPushed` took
+   * them out. So the run's memory does not grow with the size of the upload.
+   */
   decided: Set<string>;
+  /** Keys in `decided` of the accepted writes of the last answered batches, oldest first. */
+  acceptedBatches: string[][];
+  acceptedWindow: number;
   /** Records in requests not answered yet (by table and id), and their JSON bytes. */
   inFlight: Set<string>;
   inFlightBytes: number;
   /** Seqs of this run's accepted writes the cursor has not passed yet. */
-  ownSeqs: Set<number>;
+  ownSeqs: SeqRuns;
   /** The last store call of the run: store calls run one after another. */
   storeTurn: Promise<unknown>;
   /** A request was answered without resolving any record it sent: send no more. */
@@ -97,9 +106,13 @@ export class PushPipeline {
       report,
       signal,
       decided: new Set<string>(),
+      acceptedBatches: [],
+      // Between storing a batch's outcome and the next read of the outbox, at most the other lanes' answers are
+      // stored; twice that, and two more, leaves room.
+      acceptedWindow: this.options.concurrency * 2 + 2,
       inFlight: new Set<string>(),
       inFlightBytes: 0,
-      ownSeqs: new Set<number>(),
+      ownSeqs: new SeqRuns(),
       storeTurn: Promise.resolve(),
       stop: false,
       limits: await this.serverLimits(signal),
@@ -170,6 +183,7 @@ export class PushPipeline {
       tables: this.options.tables,
       limit: batchSize + run.inFlight.size,
       maxBytes: batchBytes + run.inFlightBytes,
+      skip: run.inFlight.size > 0 ? (table, id) => run.inFlight.has(recordKey({ table, id })) : undefined,
     });
     const records: SyncRecord[] = [];
     let bytes = 0;
@@ -260,6 +274,7 @@ export class PushPipeline {
       if (accepted.length > 0) await store.markPushed(accepted);
       if (winners.length > 0) await store.applyServerRecords(winners);
       await this.advancePastOwnWrites(run, accepted);
+      forgetOlderAccepted(run, accepted);
     });
 
     const report = run.report;
@@ -313,11 +328,7 @@ export class PushPipeline {
     if (accepted.length === 0) return;
     for (const entry of accepted) run.ownSeqs.add(entry.changeSeq);
     const cursor = await this.options.store.getCursor();
-    let next = cursor;
-    while (run.ownSeqs.has(next + 1)) {
-      next += 1;
-      run.ownSeqs.delete(next);
-    }
+    const next = run.ownSeqs.advance(cursor);
     if (next > cursor) await this.options.store.applyServerRecords([], next);
   }
 
@@ -333,5 +344,66 @@ export class PushPipeline {
     await this.options.store.deadLetter([letter]);
     report.deadLettered += 1;
     this.options.emit({ type: 'deadLettered', letters: [letter] });
+  }
+}
+
+/**
+ * Keeps the accepted writes of the last `acceptedWindow` answered batches in `decided` and forgets older ones:
+ * their outcome is stored (`markPushed` ran before this) and reads of the outbox since then did not show them.
+ */
+function forgetOlderAccepted(run: PushRun, accepted: AcceptedRecord[]): void {
+  if (accepted.length > 0) {
+    run.acceptedBatches.push(accepted.map((entry) => `${recordKey(entry)}@${entry.version}`));
+  }
+  while (run.acceptedBatches.length > run.acceptedWindow) {
+    for (const key of run.acceptedBatches.shift() as string[]) run.decided.delete(key);
+  }
+}
+
+/**
+ * A set of seqs kept as sorted, disjoint runs `[first, last]`: a push's own accepted seqs come in long
+ * consecutive stretches, so this stays a few pairs even when another device's write keeps the cursor
+ * from moving over them for the rest of the push.
+ */
+export class SeqRuns {
+  private readonly runs: [number, number][] = [];
+
+  /** Number of runs held (for tests). */
+  get size(): number {
+    return this.runs.length;
+  }
+
+  add(seq: number): void {
+    const runs = this.runs;
+    // The first run that ends at or after seq - 1 (runs are sorted and disjoint).
+    let lo = 0;
+    let hi = runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((runs[mid] as [number, number])[1] < seq - 1) lo = mid + 1;
+      else hi = mid;
+    }
+    const at = runs[lo];
+    if (at === undefined || at[0] > seq + 1) {
+      runs.splice(lo, 0, [seq, seq]);
+      return;
+    }
+    at[0] = Math.min(at[0], seq);
+    at[1] = Math.max(at[1], seq);
+    const after = runs[lo + 1];
+    if (after !== undefined && after[0] <= at[1] + 1) {
+      at[1] = Math.max(at[1], after[1]);
+      runs.splice(lo + 1, 1);
+    }
+  }
+
+  /** The cursor moved over every held seq that directly follows it (`cursor+1, cursor+2, …`); those are dropped. */
+  advance(cursor: number): number {
+    let next = cursor;
+    const runs = this.runs;
+    while (runs.length > 0 && (runs[0] as [number, number])[0] <= next + 1) {
+      next = Math.max(next, (runs.shift() as [number, number])[1]);
+    }
+    return next;
   }
 }

@@ -2,7 +2,7 @@
  * Runs push, pull and sync once for a command: progress bars on a terminal, retries with backoff on
  * transient failures, the outcome stored for `sync status`, errors turned into one-line CLI errors.
  */
-import { outboxEnvelopes } from '@agentlogs/local-store';
+import { outboxEnvelopePages } from '@agentlogs/local-store';
 import type { PullPreview, PushPreviewTable } from '@agentlogs/supabase-remote';
 import {
   isSyncAbortedError,
@@ -77,6 +77,14 @@ export function withRetries<T>(
   });
 }
 
+/**
+ * The text after a push or pull bar: rows moved of the rows expected, and the JSON size moved so far
+ * (what `--json` reports as `bytes`), e.g. `12,000/74,707 rows, 18.3 MiB`.
+ */
+export function transferDetail(rows: number, totalRows: number, bytes: number): string {
+  return `${int(rows)}/${int(Math.max(rows, totalRows))} rows, ${formatBytes(bytes)}`;
+}
+
 /** Runs one operation with progress and retries; stores its outcome; reports the machine's sync to the server. */
 export async function runOperation(
   ctx: CommandContext,
@@ -104,10 +112,18 @@ export async function runOperation(
   const unsubscribe = engine.subscribe((event: SyncEvent) => {
     if (event.type === 'pushProgress') {
       pushTotal = Math.max(pushTotal, event.pushedRecords);
-      pushBar.update(event.pushedRecords, pushTotal, `${int(event.pushedRecords)}/${int(pushTotal)} records`);
+      pushBar.update(
+        event.pushedRecords,
+        pushTotal,
+        transferDetail(event.pushedRecords, pushTotal, event.pushedBytes),
+      );
     } else if (event.type === 'pullProgress') {
       pullTotal = Math.max(pullTotal, event.pulledRecords);
-      pullBar.update(event.pulledRecords, pullTotal, `${int(event.pulledRecords)} records`);
+      pullBar.update(
+        event.pulledRecords,
+        pullTotal,
+        transferDetail(event.pulledRecords, pullTotal, event.pulledBytes),
+      );
     } else if (event.type === 'fullResync' && event.phase === 'start') {
       pullBar.done();
       ctx.err(
@@ -270,21 +286,30 @@ export async function planPush(
   session: SyncSession,
   options: { all?: boolean } = {},
 ): Promise<PushPlan> {
-  const records = await outboxEnvelopes(session.database, {
+  // The envelopes go to the server a page at a time (never the whole outbox in one request or in memory),
+  // and the answers are summed per table.
+  const totals = new Map<string, PushPreviewTable>();
+  let records = 0;
+  for await (const page of outboxEnvelopePages(session.database, {
     deviceId: session.device.deviceId,
     all: options.all,
-  });
-  const tables =
-    records.length === 0
-      ? []
-      : await withRetries(ctx, session, 'push --dry-run', () =>
-          session.queries.pushPreview(records, session.device.deviceId, { signal: ctx.signal }),
-        );
-  const ordered = SYNC_TABLES.map((t) => tables.find((x) => x.table === t)).filter(
-    (t): t is PushPreviewTable => t !== undefined,
-  );
+  })) {
+    records += page.length;
+    const tables = await withRetries(ctx, session, 'push --dry-run', () =>
+      session.queries.pushPreview(page, session.device.deviceId, { signal: ctx.signal }),
+    );
+    for (const t of tables) {
+      const sum = totals.get(t.table) ?? { table: t.table, new: 0, update: 0, same: 0, serverWins: 0 };
+      sum.new += t.new;
+      sum.update += t.update;
+      sum.same += t.same;
+      sum.serverWins += t.serverWins;
+      totals.set(t.table, sum);
+    }
+  }
+  const ordered = SYNC_TABLES.map((t) => totals.get(t)).filter((t): t is PushPreviewTable => t !== undefined);
   return {
-    records: records.length,
+    records,
     accepted: ordered.reduce((n, t) => n + t.new + t.update + t.same, 0),
     serverWins: ordered.reduce((n, t) => n + t.serverWins, 0),
     tables: ordered,

@@ -133,6 +133,20 @@ export function runLocalStoreContract(t: TestApi, factory: LocalStoreFactory): v
         2,
         'only the requested tables',
       );
+      const isParent = (table: string, id: string) => table === parent.table && id === parent.id;
+      const skipping = await h.store.pendingChanges({
+        tables: h.tables,
+        limit: 2,
+        maxBytes: 10_000_000,
+        skip: isParent,
+      });
+      // A store that honours `skip` leaves the parent out and counts it toward the limit; one that ignores it
+      // returns it, and the caller leaves it out. Either way the next record is the only other one.
+      assertEqual(
+        skipping.filter((r) => !isParent(r.table, r.id)).map((r) => r.table),
+        [h.tables[1]],
+        'a skipped record counts toward the limit',
+      );
       const counts = await h.store.pendingCounts(h.tables);
       assertEqual(counts[h.tables[0] as string], 1, 'pending count of the parent table');
       assertEqual(counts[h.tables[1] as string], 2, 'pending count of the child table');

@@ -143,6 +143,7 @@ export class MemoryLocalStore implements LocalStore {
     tables: readonly string[];
     limit: number;
     maxBytes: number;
+    skip?: (table: string, id: string) => boolean;
   }): Promise<SyncRecord[]> {
     const order = new Map(options.tables.map((table, index) => [table, index]));
     const candidates = [...this.rows.entries()]
@@ -154,8 +155,13 @@ export class MemoryLocalStore implements LocalStore {
       });
     const out: SyncRecord[] = [];
     let bytes = 0;
+    let skipped = 0;
     for (const record of candidates) {
-      if (out.length >= options.limit) break;
+      if (out.length + skipped >= options.limit) break;
+      if (options.skip?.(record.table, record.id)) {
+        skipped += 1;
+        continue;
+      }
       const size = recordByteSize(record);
       if (out.length > 0 && bytes + size > options.maxBytes) break;
       out.push(clone(record));
