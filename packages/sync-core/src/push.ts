@@ -115,10 +115,18 @@ export class PushPipeline {
       ownSeqs: new SeqRuns(),
       storeTurn: Promise.resolve(),
       stop: false,
-      limits: await this.serverLimits(signal),
+      limits: undefined,
       suspectTries: new Map<string, number>(),
       failure: undefined,
     };
+    // The server's caps shape the batches: asked for only when there is something to send, so a sync with
+    // nothing to do stays one round trip (its pull).
+    const anyPending = await this.options.store.pendingChanges({
+      tables: this.options.tables,
+      limit: 1,
+      maxBytes: Number.POSITIVE_INFINITY,
+    });
+    if (anyPending.length > 0) run.limits = await this.serverLimits(signal);
     const lane = async (): Promise<void> => {
       while (!run.stop && run.failure === undefined) {
         let batch: { records: SyncRecord[]; bytes: number } | null;
