@@ -4,6 +4,7 @@
  * the `visuals` bucket and comes back byte for byte on the other when first viewed; the quota `sync status`
  * shows is what the database measures for that user; pruning old text leaves every machine's local text.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { openLocalDatabase } from '@agentlogs/local-store';
 import { AuthStandIn, startTestBackend, type TestBackend } from '@agentlogs/test-backend';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeTree, ingestFixtures, Machine, removeTemps } from './e2e-harness.js';
+import { bin, claudeTree, ingestFixtures, Machine, removeTemps } from './e2e-harness.js';
 
 const OCTOCAT = { id: 583231, login: 'octocat', email: 'octocat@github.example' };
 const FIXTURE = path.join(ingestFixtures, 'screenshot-session.jsonl');
@@ -199,5 +200,41 @@ describe('visuals through Supabase Storage', { timeout: 180_000 }, () => {
     await c.loginAs(auth, OCTOCAT);
     await c.ok(['sync']);
     expect(await c.json(['stats', '--by', 'session'])).toEqual(await a.json(['stats', '--by', 'session']));
+  });
+
+  it('on a terminal the image upload draws its bar (images and bytes); with --json it draws none', async () => {
+    /** `agentlogs <args>` in a pseudo-terminal (`script`), as a person runs it; stdout and stderr together. */
+    const inTerminal = async (machine: Machine, args: string[]) => {
+      const command = [process.execPath, bin, ...args].map((w) => `'${w}'`).join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: machine.env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        output += d;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { code, output };
+    };
+    // Another account, so its images are not in the bucket yet.
+    const p = new Machine('machine-p', backend.url, backend.anonKey);
+    await p.loginAs(auth, { id: 9_140_213, login: 'picture-taker', email: 'p@github.example' });
+    await p.ok(['config', 'set', 'sync.content', 'full']);
+    await p.ok(['import', '--claude-dir', claudeTree({ webapp: [FIXTURE] })]);
+    const pushed = await inTerminal(p, ['push']);
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toMatch(/uploading images \[[#-]+\] +\d+% \d+\/2 images, [\d.]+ (B|KiB|MiB)/);
+    expect(pushed.output).toContain('Uploaded 2 images');
+
+    const q = new Machine('machine-q', backend.url, backend.anonKey);
+    await q.loginAs(auth, { id: 9_140_214, login: 'quiet-one', email: 'q@github.example' });
+    await q.ok(['config', 'set', 'sync.content', 'full']);
+    await q.ok(['import', '--claude-dir', claudeTree({ webapp: [FIXTURE] })]);
+    const quiet = await inTerminal(q, ['push', '--json']);
+    expect(quiet.code, quiet.output).toBe(0);
+    expect(quiet.output).not.toContain('uploading images');
+    expect(quiet.output).not.toMatch(/pushing \[/);
   });
 });
