@@ -87,6 +87,11 @@ export interface IngestBenchResult {
         stats_after_noop: Step;
         /** `agentlogs statusline` on the imported tree plus a session active now (warm runs). */
         statusline: Step | undefined;
+        /**
+         * The floor of any statusline on this machine, in the same alternation: a Node process that loads
+         * better-sqlite3, opens the same database read-only and runs one query.
+         */
+        statusline_floor?: Step | undefined;
         first_import_output: unknown;
         noop_import_output: unknown;
         totals: TokenTotals;
@@ -203,7 +208,7 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
         ...(ours.statusline
           ? [
               {
-                name: 'statusline, warm',
+                name: `statusline, warm${ours.statusline_floor ? ` (floor ${Math.round(ours.statusline_floor.median_ms)} ms)` : ''}`,
                 measured: ours.statusline.median_ms,
                 target: 50,
                 unit: 'ms' as const,
@@ -447,6 +452,7 @@ async function runAgentlogs(
   let dataDirBytes = 0;
   let storedTurns: { rows: number; avg_content_bytes: number } | undefined;
   let statusline: Step | undefined;
+  let statuslineFloor: Step | undefined;
   for (let i = 0; i < runs; i++) {
     await beforeEachRun();
     // A fresh data directory and an empty HOME per run: nothing outside the tree is read, nothing is reused.
@@ -501,7 +507,17 @@ async function runAgentlogs(
       noopOutput = parseJsonOrText(c.stdout);
       dataDirBytes = directoryBytes(data);
       storedTurns = readStoredTurns(data);
-      statusline = await measureStatusline(options, cli, scratch, Math.max(5, runs * 3));
+      ({ statusline, floor: statuslineFloor } = await measureStatusline(
+        options,
+        cli,
+        scratch,
+        Math.max(5, runs * 3),
+        {
+          env,
+          home,
+          database: findFile(data, (name) => name === 'agentlogs.db') ?? path.join(data, 'agentlogs.db'),
+        },
+      ));
     }
     fs.rmSync(data, { recursive: true, force: true });
     fs.rmSync(home, { recursive: true, force: true });
@@ -514,6 +530,7 @@ async function runAgentlogs(
     noop_import: step('agentlogs import (no-op)', noop),
     stats_after_noop: step('agentlogs stats --json (after no-op)', statsAfterNoop),
     statusline,
+    statusline_floor: statuslineFloor,
     first_import_output: firstOutput,
     noop_import_output: noopOutput,
     totals: pickTokens(totals),
@@ -535,7 +552,8 @@ async function measureStatusline(
   cli: (args: string[], input?: string) => Promise<ProcessRun>,
   scratch: string,
   runs: number,
-): Promise<Step> {
+  floorRun: { env: NodeJS.ProcessEnv; home: string; database: string },
+): Promise<{ statusline: Step; floor: Step }> {
   const fixtures = path.join(options.repoRoot, 'fixtures', 'transcripts');
   const source = path.join(fixtures, 'oneryalcin-fasthooks');
   const recent = path.join(scratch, 'recent', 'projects', 'now');
@@ -563,16 +581,37 @@ async function measureStatusline(
     .readFileSync(path.join(fixtures, 'ccusage-fixtures', 'statusline-test-opus4.json'), 'utf8')
     .replace('test-session-opus4', session);
   await cli(['statusline'], input);
+  // The floor, run alternately with the statusline: Node, better-sqlite3 (resolved from the CLI's package) and one
+  // query on the same database opened read-only, as any statusline reading this database must do at least.
+  const sqlite = createRequire(path.join(options.repoRoot, 'apps', 'cli', 'package.json')).resolve(
+    'better-sqlite3',
+  );
+  const floorScript =
+    'const D = require(process.argv[1]); const db = new D(process.argv[2], { readonly: true });' +
+    " process.stdout.write(String(db.prepare('select count(*) from sessions').pluck().get()));";
+  const floor = () =>
+    runMeasured(process.execPath, ['-e', floorScript, sqlite, floorRun.database], {
+      env: floorRun.env,
+      cwd: floorRun.home,
+    });
+  await floor();
   const samples: ProcessRun[] = [];
+  const floors: ProcessRun[] = [];
   for (let i = 0; i < runs; i++) {
     const run = await cli(['statusline'], input);
     if (run.exitCode !== 0 || !run.stdout.includes(' block (')) {
       throw new Error(`agentlogs statusline failed or found no active block: ${run.stdout}${run.stderr}`);
     }
     samples.push(run);
+    const bare = await floor();
+    if (bare.exitCode !== 0) throw new Error(`the statusline floor failed: ${bare.stderr}`);
+    floors.push(bare);
   }
   options.log(`agentlogs statusline: ${seconds(median(samples.map((r) => r.wallMs)))} s (median of ${runs})`);
-  return step('agentlogs statusline (warm)', samples);
+  return {
+    statusline: step('agentlogs statusline (warm)', samples),
+    floor: step('floor: node + better-sqlite3, one query', floors),
+  };
 }
 
 /** The floors each target runs into, measured on their own in fresh Node processes. */

@@ -40,6 +40,7 @@ export function formatIngest(result: IngestBenchResult): string {
       ours.noop_import,
       ours.stats_after_noop,
       ...(ours.statusline ? [ours.statusline] : []),
+      ...(ours.statusline_floor ? [ours.statusline_floor] : []),
     );
   out.push(
     table(
