@@ -256,7 +256,7 @@ describe('setup, answering its questions', () => {
         expect(stderr.text).not.toMatch(/\r|pushing|pulling/);
         expect(() => JSON.parse(stdout.text)).not.toThrow();
       } else {
-        expect(stderr.text).toMatch(/\rpushing \[[#-]+\] +\d+% [\d,]+\/[\d,]+ records/);
+        expect(stderr.text).toMatch(/\rpushing \[[#-]+\] +\d+% [\d,]+\/[\d,]+ rows, [\d.]+ (B|KiB|MiB)/);
         expect(stdout.text).toMatch(/Pushed [\d,]+ records/);
       }
       expect((await m.json<{ pending_total: number }>(['sync', 'status'])).pending_total).toBe(0);
