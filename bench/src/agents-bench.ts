@@ -1,5 +1,6 @@
 /**
- * The other agents' part of the ingest bench: a small synthetic tree per agent (OpenCode, Gemini CLI, Qwen Code,
+ * The other agents' part of the ingest bench: a small synthetic tree per agent (OpenCode (`opencode.db` and
+ * `storage/`), Gemini CLI, Qwen Code,
  * GitHub Copilot CLI, Amp, Antigravity CLI, Droid), written in the agent's own layout and format, then `ccusage <agent> daily --json --offline`
  * and `agentlogs import --<agent>-dir` + `stats --json` on it, alternating. Both tools' token totals are compared
  * with each other and with the generator's ground truth. The trees avoid the two readings where ccusage and
@@ -8,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { TokenTotals } from './claude-tree.js';
 import { median, type ProcessRun, runMeasured } from './measure.js';
 import { SeededRandom } from './random.js';
@@ -72,58 +74,80 @@ const GENERATORS: Record<string, Generator> = {
     env: 'OPENCODE_DATA_DIR',
     flag: '--opencode-dir',
     write(dir, rng, sessions) {
+      // Current releases keep sessions in `opencode.db`, earlier ones in `storage/`: every other session is
+      // written to each, as a machine that moved to the database keeps both.
+      fs.mkdirSync(dir, { recursive: true });
+      const db = new Database(path.join(dir, 'opencode.db'));
+      db.exec(`
+        create table message (id text primary key, session_id text not null, time_created integer not null,
+          time_updated integer not null, data text not null);
+        create table part (id text primary key, message_id text not null, session_id text not null,
+          time_created integer not null, time_updated integer not null, data text not null);
+        create index part_message_idx on part (message_id);`);
+      const insertMessage = db.prepare('insert into message values (?, ?, ?, ?, ?)');
+      const insertPart = db.prepare('insert into part values (?, ?, ?, ?, ?, ?)');
       const totals = zero();
       let responses = 0;
-      for (let s = 0; s < sessions; s++) {
-        const session = `ses_bench${String(s).padStart(5, '0')}`;
-        let at = DAY0 + s * 3_600_000;
-        for (let m = 0; m < 20; m++) {
-          const id = `msg_${session}_${String(m).padStart(3, '0')}`;
-          const user = m % 2 === 0;
-          at += rng.int(1000, 60_000);
-          const base = { id, sessionID: session, role: user ? 'user' : 'assistant', time: { created: at } };
-          if (user) {
-            write(path.join(dir, 'storage', 'message', session, `${id}.json`), JSON.stringify(base));
-          } else {
-            const t = {
-              input: rng.int(10, 4000),
-              output: rng.int(10, 900),
-              reasoning: 0,
-              cache: { read: rng.int(0, 90_000), write: rng.int(0, 4000) },
-            };
-            totals.input_tokens += t.input;
-            totals.output_tokens += t.output;
-            totals.cache_read_tokens += t.cache.read;
-            totals.cache_creation_tokens += t.cache.write;
-            responses++;
-            const model = MODELS[rng.int(0, 1)]!;
-            write(
-              path.join(dir, 'storage', 'message', session, `${id}.json`),
-              JSON.stringify(
-                {
-                  ...base,
-                  modelID: model,
-                  providerID: model.startsWith('gpt') ? 'openai' : 'anthropic',
-                  path: { cwd: '/home/dev/app', root: '/home/dev/app' },
-                  cost: 0,
-                  tokens: t,
-                },
-                null,
-                2,
-              ),
-            );
-          }
-          write(
-            path.join(dir, 'storage', 'part', id, `prt_${id}.json`),
-            JSON.stringify({
+      const writeAll = db.transaction(() => {
+        for (let s = 0; s < sessions; s++) {
+          const session = `ses_bench${String(s).padStart(5, '0')}`;
+          const inDatabase = s % 2 === 1;
+          let at = DAY0 + s * 3_600_000;
+          for (let m = 0; m < 20; m++) {
+            const id = `msg_${session}_${String(m).padStart(3, '0')}`;
+            const user = m % 2 === 0;
+            at += rng.int(1000, 60_000);
+            const base = { id, sessionID: session, role: user ? 'user' : 'assistant', time: { created: at } };
+            let message: Record<string, unknown> = base;
+            if (!user) {
+              const t = {
+                input: rng.int(10, 4000),
+                output: rng.int(10, 900),
+                reasoning: 0,
+                cache: { read: rng.int(0, 90_000), write: rng.int(0, 4000) },
+              };
+              totals.input_tokens += t.input;
+              totals.output_tokens += t.output;
+              totals.cache_read_tokens += t.cache.read;
+              totals.cache_creation_tokens += t.cache.write;
+              responses++;
+              const model = MODELS[rng.int(0, 1)]!;
+              message = {
+                ...base,
+                modelID: model,
+                providerID: model.startsWith('gpt') ? 'openai' : 'anthropic',
+                path: { cwd: '/home/dev/app', root: '/home/dev/app' },
+                cost: 0,
+                tokens: t,
+              };
+            }
+            const part = {
               id: `prt_${id}`,
               sessionID: session,
               messageID: id,
               type: 'text',
               text: prose(rng, 30),
-            }),
-          );
+            };
+            if (inDatabase) {
+              // The database keeps the ids in columns, the rest as JSON.
+              const { id: _id, sessionID: _session, ...data } = message;
+              insertMessage.run(id, session, at, at, JSON.stringify(data));
+              const { id: partId, sessionID: _s, messageID: _m, ...partData } = part;
+              insertPart.run(partId, id, session, at, at, JSON.stringify(partData));
+            } else {
+              write(
+                path.join(dir, 'storage', 'message', session, `${id}.json`),
+                JSON.stringify(message, null, user ? undefined : 2),
+              );
+              write(path.join(dir, 'storage', 'part', id, `prt_${id}.json`), JSON.stringify(part));
+            }
+          }
         }
+      });
+      try {
+        writeAll();
+      } finally {
+        db.close();
       }
       return { sessions, responses, totals };
     },

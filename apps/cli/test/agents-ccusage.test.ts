@@ -13,6 +13,8 @@ const bin = path.join(here, '..', 'dist', 'bin.js');
 const FIXTURES = path.join(here, '..', '..', '..', 'fixtures', 'transcripts');
 const SAMPLES = path.join(FIXTURES, 'jazzyalex-agent-sessions');
 const OWN = path.join(here, '..', '..', '..', 'packages', 'ingest', 'test', 'fixtures', 'agents');
+/** An OpenCode database as current releases write it (git-ai's test fixture). */
+const OPENCODE_DB = path.join(FIXTURES, 'git-ai-project-git-ai', 'opencode-sqlite', 'opencode.db');
 /** The Amp threads of ccusage's own tests (one thread per file; several files share a thread id). */
 const AMP_THREADS = path.join(FIXTURES, 'ccusage-fixtures', 'amp');
 /** ccusage@20.0.24, a devDependency of packages/ingest. */
@@ -76,6 +78,25 @@ const AGENTS: Record<string, Agent> = {
       for (const store of ['storage_v2', 'storage_legacy'])
         for (const f of readdirSync(path.join(SAMPLES, 'opencode', store)))
           copy(path.join(SAMPLES, 'opencode', store, f), path.join(dir, 'storage', f));
+    },
+  },
+  'OpenCode, opencode.db': {
+    command: 'opencode',
+    env: 'OPENCODE_DATA_DIR',
+    flag: '--opencode-dir',
+    lay(dir) {
+      copy(OPENCODE_DB, path.join(dir, 'opencode.db'));
+    },
+  },
+  'OpenCode, a channel database beside storage/': {
+    command: 'opencode',
+    env: 'OPENCODE_DATA_DIR',
+    flag: '--opencode-dir',
+    lay(dir) {
+      // A release channel's database (`opencode-<channel>.db`) next to message files of earlier releases.
+      copy(OPENCODE_DB, path.join(dir, 'opencode-beta.db'));
+      for (const f of readdirSync(path.join(SAMPLES, 'opencode', 'storage_v2')))
+        copy(path.join(SAMPLES, 'opencode', 'storage_v2', f), path.join(dir, 'storage', f));
     },
   },
   'GitHub Copilot CLI': {

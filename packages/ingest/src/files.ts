@@ -101,7 +101,18 @@ export function discoverFiles(
         seen.add(path);
         // undefined when it vanished between listing and stat: nothing to import
         const st = statSync(path, { throwIfNoEntry: false });
-        if (st?.isFile()) files.push({ path, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs), agent });
+        if (!st?.isFile()) continue;
+        let size = st.size;
+        let mtimeMs = st.mtimeMs;
+        if (agent.isDatabase?.(path)) {
+          // A database's recent writes sit in its write-ahead log, which changes without touching the file.
+          const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
+          if (wal?.isFile()) {
+            size += wal.size;
+            mtimeMs = Math.max(mtimeMs, wal.mtimeMs);
+          }
+        }
+        files.push({ path, root, size, mtimeMs: Math.floor(mtimeMs), agent });
       }
     }
   }

@@ -160,7 +160,11 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   // (resumed, folded with legacy rows, whole documents, agents without a pure line parser) are read here.
   const fresh = files.filter(
     (f) =>
-      !seen.has(f.path) && poolable(f.agent) && f.agent.readsWhole?.(f) !== true && legacyPending(f) === null,
+      !seen.has(f.path) &&
+      poolable(f.agent) &&
+      f.agent.readsWhole?.(f) !== true &&
+      f.agent.isDatabase?.(f.path) !== true &&
+      legacyPending(f) === null,
   );
   const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
   const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
@@ -261,7 +265,9 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     const legacyName = legacyPending(file);
     // A JSON document rewritten by its agent is read from the start each time it changed (rows are upserted).
     const whole = file.agent.readsWhole?.(file) === true;
-    if (cursor && legacyName === null && !whole) {
+    // An agent's database is read whole too (its documents are upserted), through the adapter.
+    const database = file.agent.isDatabase?.(file.path) === true;
+    if (cursor && legacyName === null && !whole && !database) {
       const sameHead =
         cursor.byteOffset === 0 ||
         (file.size >= cursor.byteOffset && fingerprint(file.path, cursor.byteOffset) === cursor.headHash);
@@ -393,9 +399,11 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
         // A file queued to a worker that no longer answers (or whose reader takes only text) is read here;
         // whatever the worker still sends for it is skipped.
         if (pool && pooledId !== undefined) pool.discard(pooledId);
-        read = whole
-          ? readWholeFile(file.path, onLine, onTooLong)
-          : readLinesFrom(file.path, offset, lineCount, onLine, isCompleteJson, { onTooLong });
+        read = database
+          ? readDatabaseDocuments(file, onLine)
+          : whole
+            ? readWholeFile(file.path, onLine, onTooLong)
+            : readLinesFrom(file.path, offset, lineCount, onLine, isCompleteJson, { onTooLong });
       }
       flush(reader.takeBatch());
       const newState = reader.state();
@@ -414,7 +422,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
           mtimeMs: file.mtimeMs,
           byteOffset: read.offset,
           lineCount: read.line,
-          headHash: headHash !== undefined ? headHash : fingerprint(file.path, read.offset),
+          headHash: database ? null : headHash !== undefined ? headHash : fingerprint(file.path, read.offset),
           sessionId: sessions.size === 1 ? [...sessions][0]! : null,
           state: JSON.stringify(newState),
           malformedLines: malformedInFile,
@@ -426,4 +434,19 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     tally.filesRead++;
     return bytes;
   }
+}
+
+/** Hands each document of an agent's database to `onLine` as one line; the whole file counts as read. */
+function readDatabaseDocuments(
+  file: TranscriptFile,
+  onLine: (line: { text: string; line: number; end: number }) => void,
+): { offset: number; line: number; size: number } {
+  const documents = file.agent.readDatabase?.(file);
+  if (!documents) throw new Error(`${file.agent.displayName} has no database reader`);
+  let line = 0;
+  for (const text of documents) {
+    line++;
+    onLine({ text, line, end: 0 });
+  }
+  return { offset: file.size, line, size: file.size };
 }

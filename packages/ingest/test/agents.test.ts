@@ -1,4 +1,14 @@
-import { appendFileSync, cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { AgentId } from '../src/agents/catalog.js';
@@ -238,6 +248,142 @@ describe('OpenCode', () => {
       cacheWrite: 20,
       cost: 0.0021,
     });
+  });
+});
+
+describe('OpenCode, opencode.db', () => {
+  const OPENCODE_DB = join(TRANSCRIPTS, 'git-ai-project-git-ai', 'opencode-sqlite', 'opencode.db');
+  const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+  it("reads the database read-only, each message with its parts' text, and again after OpenCode writes to it", () => {
+    const data = join(tempDir(), 'opencode');
+    const file = copy(OPENCODE_DB, join(data, 'opencode.db'));
+    const before = sha256(file);
+    const db = freshStore();
+    expect(run(db, { opencode: [data] })).toMatchObject({
+      filesFound: 1,
+      filesRead: 1,
+      filesFailed: [],
+      turnsAdded: 2,
+      sessionsAdded: 1,
+    });
+    expect(
+      turns(db, 'opencode').map((r) => [
+        r.session,
+        r.role,
+        r.content,
+        r.model,
+        r.input,
+        r.output,
+        r.sessionCwd,
+      ]),
+    ).toEqual([
+      [
+        'test-session-123',
+        'user',
+        'Please update index.ts using sqlite transcript data',
+        'gpt-5',
+        0,
+        0,
+        '/Users/test/project',
+      ],
+      // The tool part is not text; the two text parts, in order.
+      [
+        'test-session-123',
+        'assistant',
+        'I will make the edit from sqlite.\nDone from sqlite source.',
+        'gpt-5',
+        10,
+        20,
+        '/Users/test/project',
+      ],
+    ]);
+    // Read-only: the file is unchanged and nothing was created beside it.
+    expect(sha256(file)).toBe(before);
+    expect(readdirSync(data)).toEqual(['opencode.db']);
+    expect(run(db, { opencode: [data] })).toMatchObject({ filesRead: 0, filesUnchanged: 1 });
+
+    // OpenCode writes through its write-ahead log: the database file itself does not change.
+    const Sqlite = db.sqlite.constructor as new (path: string) => typeof db.sqlite;
+    const agent = new Sqlite(file);
+    try {
+      agent.pragma('journal_mode = wal');
+      agent.pragma('wal_autocheckpoint = 0');
+      expect(run(db, { opencode: [data] })).toMatchObject({ filesRead: 1, turnsAdded: 0, filesFailed: [] });
+      const stamp = statSync(file);
+      agent
+        .prepare(
+          'insert into message (id, session_id, time_created, time_updated, data) values (?, ?, ?, ?, ?)',
+        )
+        .run(
+          'msg-user-sql-002',
+          'test-session-123',
+          1706459840000,
+          1706459840000,
+          JSON.stringify({ role: 'user', time: { created: 1706459840000 } }),
+        );
+      agent
+        .prepare(
+          'insert into part (id, message_id, session_id, time_created, time_updated, data) values (?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          'prt-sql-005',
+          'msg-user-sql-002',
+          'test-session-123',
+          1706459840001,
+          1706459840001,
+          JSON.stringify({ type: 'text', text: 'And the tests' }),
+        );
+      expect(statSync(file).size).toBe(stamp.size);
+      expect(statSync(file).mtimeMs).toBe(stamp.mtimeMs);
+      expect(run(db, { opencode: [data] })).toMatchObject({ filesRead: 1, turnsAdded: 1, filesFailed: [] });
+      expect(turns(db, 'opencode').at(-1)).toMatchObject({ role: 'user', content: 'And the tests' });
+    } finally {
+      agent.close();
+    }
+  });
+
+  it('a file named like a database that is not one fails alone, with a line that says why', () => {
+    const data = join(tempDir(), 'opencode');
+    copy(OPENCODE_DB, join(data, 'opencode.db'));
+    writeFileSync(join(data, 'opencode-beta.db'), 'not a database');
+    const db = freshStore();
+    const result = run(db, { opencode: [data] });
+    expect(result).toMatchObject({ filesFound: 2, filesRead: 1, turnsAdded: 2 });
+    expect(result.filesFailed).toEqual([
+      {
+        path: join(data, 'opencode-beta.db'),
+        error: "could not read the agent's database: it is not a SQLite database or is damaged",
+      },
+    ]);
+  });
+
+  it('a message in both the database and a message file (OpenCode moving to the database) counts once', () => {
+    const data = join(tempDir(), 'opencode');
+    copy(OPENCODE_DB, join(data, 'opencode.db'));
+    // The same message as an earlier release kept it in storage/, left behind by the move.
+    const earlier = join(data, 'storage', 'message', 'test-session-123', 'msg-assistant-sql-001.json');
+    mkdirSync(dirname(earlier), { recursive: true });
+    writeFileSync(
+      earlier,
+      JSON.stringify({
+        id: 'msg-assistant-sql-001',
+        sessionID: 'test-session-123',
+        role: 'assistant',
+        time: { created: 1706459831000, completed: 1706459835000 },
+        modelID: 'gpt-5',
+        providerID: 'openai',
+        path: { cwd: '/Users/test/project', root: '/Users/test/project' },
+        cost: 0,
+        tokens: { input: 10, output: 20, reasoning: 0, cache: { read: 0, write: 0 } },
+      }),
+    );
+    const db = freshStore();
+    expect(run(db, { opencode: [data] })).toMatchObject({ filesFound: 2, filesRead: 2, filesFailed: [] });
+    expect(turns(db, 'opencode').map((r) => [r.role, r.input, r.output, r.content])).toEqual([
+      ['user', 0, 0, 'Please update index.ts using sqlite transcript data'],
+      ['assistant', 10, 20, 'I will make the edit from sqlite.\nDone from sqlite source.'],
+    ]);
   });
 });
 

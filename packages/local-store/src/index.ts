@@ -5,6 +5,7 @@ export {
   legacyAdoptionPending,
   legacyBackupDir,
 } from './adopt.js';
+export { AgentDatabase, AgentDatabaseError } from './agent-database.js';
 export {
   type CommitView,
   findCommit,

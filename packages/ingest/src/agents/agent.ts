@@ -85,6 +85,16 @@ export interface AgentAdapter {
    */
   readsWhole?(file: TranscriptFile): boolean;
   /**
+   * Whether a file is a SQLite database the agent keeps its sessions in, not text: the pipeline reads it through
+   * `readDatabase`, whole, whenever it or its write-ahead log (`<file>-wal`) changed.
+   */
+  isDatabase?(path: string): boolean;
+  /**
+   * The documents of a database file, in order, each handed to the reader's `readLine` as one line (read-only,
+   * through the local store's `AgentDatabase`). Throwing fails the file, never the import.
+   */
+  readDatabase?(file: TranscriptFile): Iterable<string>;
+  /**
    * The file name under which an earlier agentlogs release stored this file's session, when that release read
    * this agent: its rows are folded into the imported ones (docs/decisions/0014-adopting-legacy-databases.md).
    */

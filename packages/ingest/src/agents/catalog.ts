@@ -129,7 +129,7 @@ export const opencodeEntry: AgentEntry = {
     envMissing: 'skip',
     // OpenCode keeps its data under the XDG data folder on every platform (Windows: %USERPROFILE%\.local\share).
     defaults: (ctx) => [join(dataHome(ctx), 'opencode')],
-    folderHelp: 'OpenCode\'s data folder, holding "storage/"',
+    folderHelp: 'OpenCode\'s data folder, holding "opencode.db" or "storage/"',
     defaultHelp: '$OPENCODE_DATA_DIR (comma-separated), else ~/.local/share/opencode',
   },
 };
