@@ -152,6 +152,7 @@ export {
   readSessionFacts,
   readUsageEntries,
   readUsageSnapshot,
+  refreshUsageRollup,
   rollupFromRows,
   type SessionFacts,
   SLOT_MS,
