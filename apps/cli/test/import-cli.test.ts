@@ -3,6 +3,8 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadPriceTable } from '@agentlogs/ingest';
+import { openLocalDatabase } from '@agentlogs/local-store';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // Each test spawns the CLI (and ccusage) several times: allow for a busy machine.
@@ -75,6 +77,32 @@ describe('agentlogs import', () => {
     expect(second.bytesRead).toBe(Buffer.byteLength(lines));
     // short.jsonl: 4 user lines and one streamed response = 5 turns.
     expect(second.turnsAdded).toBe(5);
+  });
+
+  it('ends with the usage totals built, with the prices stats uses, so stats reads them as they are', async () => {
+    const home = temp();
+    const tree = claudeTree(path.join(home, 'claude'), { demo: ['marot-spotter/short.jsonl'] });
+    const rollup = async () => {
+      const database = openLocalDatabase({ dir: path.join(home, 'data') });
+      try {
+        return database.sqlite.prepare('select valid, prices, data from usage_rollup').get() as {
+          valid: number;
+          prices: string;
+          data: string;
+        };
+      } finally {
+        await database.close();
+      }
+    };
+    expect(cli(home, ['import', '--claude-dir', tree]).code).toBe(0);
+    const built = await rollup();
+    expect(built).toMatchObject({ valid: 1, prices: loadPriceTable().fingerprint });
+    expect(JSON.parse(built.data).rows.length).toBeGreaterThan(0);
+    const stats = cli(home, ['stats', '--json']);
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout).totals.turns).toBe(5);
+    // Read as it was stored: same prices, same entries.
+    expect(await rollup()).toEqual(built);
   });
 
   it('a missing --claude-dir is a one-line usage error', () => {

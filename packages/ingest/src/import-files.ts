@@ -46,6 +46,7 @@ export function importTranscriptFiles(store: StoreConnection, options: FileImpor
     machineId,
     now,
     deferred: options.deferred,
+    prices: options.prices,
   });
   const named = options.files.flatMap((f) => f.paths);
   // No folder is listed, and only the named files' cursors matter: the run reads those instead of every

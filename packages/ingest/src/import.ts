@@ -1,4 +1,10 @@
-import { rowId, type StoreConnection, sqliteOf, TranscriptImport } from '@agentlogs/local-store';
+import {
+  rowId,
+  type StoreConnection,
+  sqliteOf,
+  TranscriptImport,
+  type UsagePrices,
+} from '@agentlogs/local-store';
 import type { AgentAdapter, TranscriptFile } from './agents/agent.js';
 import type { AgentId } from './agents/catalog.js';
 import { AGENTS } from './agents/index.js';
@@ -33,6 +39,11 @@ export interface ImportOptions {
    * 0 parses on the importing thread). See `parseWorkerCount`.
    */
   parseWorkers?: number;
+  /**
+   * The prices `stats` reads with (its price table): given, an import that changed turns rebuilds the usage
+   * rollup at its end, so the next `stats` or dashboard does not. Left out, the next reader rebuilds it.
+   */
+  prices?: UsagePrices;
 }
 
 /** Transcript folders by agent id. */
@@ -61,13 +72,16 @@ export function importTranscripts(store: StoreConnection, options: ImportOptions
   const now = (options.now ?? (() => new Date()))().toISOString();
   const deviceId = options.deviceId;
   const machineId = options.machineId ?? rowId.machine(deviceId);
-  return runImport(new TranscriptImport(sqliteOf(store), { deviceId, machineId, now }), {
-    agents: agentsWithRoots(options.roots),
-    machine: options.machine,
-    onProgress: options.onProgress,
-    signal: options.signal,
-    now,
-    batchSize: options.batchSize ?? 2000,
-    parseWorkers: options.parseWorkers,
-  });
+  return runImport(
+    new TranscriptImport(sqliteOf(store), { deviceId, machineId, now, prices: options.prices }),
+    {
+      agents: agentsWithRoots(options.roots),
+      machine: options.machine,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      now,
+      batchSize: options.batchSize ?? 2000,
+      parseWorkers: options.parseWorkers,
+    },
+  );
 }

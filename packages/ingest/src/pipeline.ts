@@ -217,6 +217,9 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     pool?.close();
     store.finish();
   }
+  // The rollup stats reads, brought up to date when this run changed turns (an import given prices).
+  if (!result.interrupted && writer.counts.turnsAdded + writer.counts.turnsUpdated > 0)
+    store.refreshUsageRollup();
   if (result.filesRead > 0) store.checkpoint();
 
   Object.assign(result, writer.counts);

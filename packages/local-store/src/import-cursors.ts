@@ -9,6 +9,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LegacyFolder } from './legacy-fold.js';
 import { flushSearchIndex, flushSearchIndexInSlices } from './search-index.js';
 import { TranscriptWriter } from './transcript-writer.js';
+import { refreshUsageRollup, type UsagePrices } from './usage-rollup.js';
 
 /** Where the last import of one file stopped. */
 export interface ImportCursor {
@@ -161,6 +162,12 @@ export interface TranscriptImportOptions {
    * back into the database at the end (the next import's checkpoint, or SQLite's automatic one, does it).
    */
   deferred?: boolean;
+  /**
+   * The prices `stats` reads with: given, an import that wrote turns rebuilds the usage rollup at its end
+   * (`refreshUsageRollup`), so the next `stats` or dashboard reads it built. Left out (and in a deferred
+   * import), the rollup stays stale and the next reader rebuilds it.
+   */
+  prices?: UsagePrices;
 }
 
 /**
@@ -207,6 +214,7 @@ export class TranscriptImport {
   private readonly deferred: boolean;
   /** The indexes this run dropped and builds at its end. */
   private deferredIndexes: string[] = [];
+  private readonly prices: UsagePrices | undefined;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -226,6 +234,7 @@ export class TranscriptImport {
     this.legacy = new LegacyFolder(db, options.now);
     this.cursors = new ImportCursors(db);
     this.deferred = options.deferred === true;
+    this.prices = options.prices;
   }
 
   /** Recreates deferred indexes left unbuilt by a first import that was killed before its end. */
@@ -320,6 +329,17 @@ export class TranscriptImport {
     } finally {
       this.db.pragma(`wal_autocheckpoint = ${this.autoCheckpoint}`);
     }
+  }
+
+  /**
+   * After an import that wrote turns (called after `finish`, before `checkpoint`): rebuilds the usage rollup
+   * when it is stale, unless the import is deferred or was given no prices. Moves the rebuild that the next
+   * `stats` or dashboard would do to the end of the import, where the turns' pages are still in the cache.
+   * Returns whether it rebuilt the rollup.
+   */
+  refreshUsageRollup(): boolean {
+    if (this.deferred || this.prices === undefined || this.db.inTransaction) return false;
+    return refreshUsageRollup(this.db, this.prices);
   }
 
   /**

@@ -153,6 +153,7 @@ export {
   readSessionFacts,
   readUsageEntries,
   readUsageSnapshot,
+  refreshUsageRollup,
   rollupFromRows,
   type SessionFacts,
   SLOT_MS,

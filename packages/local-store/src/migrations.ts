@@ -507,7 +507,24 @@ export const MIGRATIONS: readonly Migration[] = [
       c.exec('create index if not exists idx_sessions_ended on sessions(ended_at)');
     },
   },
+  {
+    version: 27,
+    name: 'unclaimed rows: the rows without device, machine or update time found by an index, not a scan',
+    up(c) {
+      // The first sync store opened on a database gives rows of earlier releases (written before the sync
+      // envelope, or adopted from such a database) this device's and machine's ids. Found by a scan of every
+      // synced table, that took a third of a second on 70,000 turns, in the first `ui`, `sync` or `status`
+      // after an import, to find none. These partial indexes hold only such rows: none in a database written
+      // by this release, so they cost an insert one test of its row, and the search is instant.
+      for (const table of SYNCED_TABLES) {
+        c.exec(`create index if not exists idx_${table}_unclaimed on ${table}(id) where ${UNCLAIMED_ROWS}`);
+      }
+    },
+  },
 ];
+
+/** The rows of a synced table that carry no device, machine or update time (rows of earlier releases). */
+export const UNCLAIMED_ROWS = 'device_id is null or machine_id is null or updated_at is null';
 
 /** The turn columns the usage rollup is computed from: writing any of them makes the rollup stale. */
 const ROLLUP_INPUT_COLUMNS = [

@@ -88,10 +88,13 @@ export function flushSearchIndex(db: Sqlite): number {
   if (!statements) {
     if (!hasSearchIndex(db)) return 0;
     statements = {
+      // `cross join`: the queue drives the loop (a lookup of each queued turn by rowid). With a plain join
+      // SQLite chose to scan every turn (through the usage index, which holds deleted_at) and probe the
+      // queue: a tenth of a second on 70,000 turns for each flush, even of an empty queue.
       index: db.prepare(`
         insert into turn_search (rowid, ${SEARCH_COLUMNS.join(', ')})
           select t.rowid, ${indexedValues('t')}
-            from turn_search_pending p join turns t on t.rowid = p.turn_rowid
+            from turn_search_pending p cross join turns t on t.rowid = p.turn_rowid
            where t.deleted_at is null`),
       clear: db.prepare('delete from turn_search_pending'),
     };

@@ -17,7 +17,7 @@ import type {
 import { addToChecksum, compareVersions, recordByteSize, recordDigest } from '@agentlogs/sync-core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
-import { purgedGuardSql } from './migrations.js';
+import { purgedGuardSql, UNCLAIMED_ROWS } from './migrations.js';
 import type { LocalDatabase } from './open.js';
 import type { PendingRecord } from './outbox.js';
 import {
@@ -156,7 +156,8 @@ export class SqliteSyncStore implements LocalStore {
 
   /**
    * Rows written by earlier agentlogs releases carry no device or machine: they were recorded here, so they
-   * take this device's and machine's ids (once per database).
+   * take this device's and machine's ids (once per database; found through the `idx_<table>_unclaimed`
+   * partial indexes, which hold only such rows).
    */
   private claimLegacyRows(): void {
     if (this.getState(LEGACY_CLAIMED_KEY) !== undefined) return;
@@ -166,7 +167,7 @@ export class SqliteSyncStore implements LocalStore {
         this.prepare(
           `update ${table} set device_id = coalesce(device_id, ?), machine_id = coalesce(machine_id, ?),
                updated_at = coalesce(updated_at, ?)
-             where device_id is null or machine_id is null or updated_at is null`,
+             where ${UNCLAIMED_ROWS}`,
         ).run(this.device, this.machine, now);
       }
       this.setStateInTransaction(LEGACY_CLAIMED_KEY, now);

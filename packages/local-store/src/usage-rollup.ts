@@ -126,6 +126,22 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
 }
 
 /**
+ * Brings the stored rollup up to date without reading it: when a turn changed since it was built (or the prices
+ * are others) it is rebuilt from the turns in one read snapshot and stored, as `readUsageSnapshot` would; when it
+ * is current, only its flag is read. What an import that wrote turns does at its end, so that the next reader
+ * (`stats`, the dashboard's cost chart) finds it built. Returns whether it rebuilt and stored it.
+ */
+export function refreshUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices): boolean {
+  const stored = db
+    .prepare('select valid, prices, data is not null as built from usage_rollup where id = 1')
+    .get() as { valid: number; prices: string | null; built: number } | undefined;
+  if (stored?.valid === 1 && stored.prices === prices.fingerprint && stored.built === 1) return false;
+  const dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const rollup = db.transaction(() => rollupFromRows(buildUsageRollup(db, prices)))();
+  return storeUsageRollup(db, rollup, prices.fingerprint, dataVersion);
+}
+
+/**
  * The live (not tombstoned) sessions' facts that stats shows and filters by, into `into` (a new map without it);
  * with `activeSince` (ISO 8601), only the sessions with activity since then.
  */

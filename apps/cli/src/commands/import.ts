@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { loadPrices } from '../prices.js';
 import { formatBytes, importProgressDetail, ProgressBar } from '../progress.js';
 import { ProfileConfig } from '../settings.js';
 import { agentNames, transcriptRoots } from '../transcript-roots.js';
@@ -51,6 +52,8 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
         deviceId: device.deviceId,
         machine: { name: device.name, hostname: device.hostname, platform: device.platform },
         signal: ctx.signal,
+        // The usage rollup is rebuilt at the end of an import that changed turns, with the prices stats uses.
+        prices: loadPrices(ctx),
         onProgress: bar?.enabled
           ? (p) => bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started))
           : undefined,

@@ -3,6 +3,7 @@ import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
+import { loadPrices } from '../prices.js';
 import { sessionFilterOf, wholeNumber } from '../reading/filters.js';
 import { printPaged } from '../reading/pager.js';
 import {
@@ -44,7 +45,7 @@ const listCommand: Command<OptionsOf<(typeof specs)['sessions list']>> = {
     const limit = wholeNumber(v.limit, '--limit', 50);
     const { sessions, total } = await withDatabase(ctx, (database) => {
       const page = listSessionViews(database, { ...filter, limit });
-      return { sessions: withCosts(database, page.sessions), total: page.total };
+      return { sessions: withCosts(database, page.sessions, loadPrices(ctx)), total: page.total };
     });
     if (v.json === true) {
       ctx.out(JSON.stringify({ total, sessions }, null, 2));
@@ -146,7 +147,10 @@ const showCommand: Command<OptionsOf<(typeof specs)['sessions show']>> = {
       const id = resolveSession(database, args.positionals[0]);
       const view = getSessionView(database, id);
       if (!view) throw new CliError(`no session with id ${id}`, { exitCode: ExitCode.failure });
-      return { session: withCosts(database, [view])[0]!, turns: readAllTurns(database, id) };
+      return {
+        session: withCosts(database, [view], loadPrices(ctx))[0]!,
+        turns: readAllTurns(database, id),
+      };
     });
     if (args.values.json === true) {
       ctx.out(JSON.stringify({ session, turns }, null, 2));

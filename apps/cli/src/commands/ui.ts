@@ -1,5 +1,6 @@
 import type { Command, OptionsOf } from '../command.js';
 import { ExitCode, usageError } from '../errors.js';
+import { loadPrices } from '../prices.js';
 import { wholeNumber } from '../reading/filters.js';
 import { openLocalSyncStore } from '../sync/session.js';
 import { visualFilesOf } from '../sync/visuals.js';
@@ -23,6 +24,7 @@ export const uiCommand: Command<OptionsOf<typeof specs.ui>> = {
         port,
         visualFiles: visualFilesOf(ctx),
         link,
+        prices: loadPrices(ctx),
       });
     } catch (error) {
       await local.database.close();

@@ -16,10 +16,16 @@ export interface SessionRow extends SessionView {
   cost_usd: number;
 }
 
-/** Adds each session's cost, from the usage rollup `stats` reads. */
-export function withCosts(database: LocalDatabase, sessions: SessionView[]): SessionRow[] {
+/** Adds each session's cost, from the usage rollup `stats` reads (with the prices `stats` uses, when given). */
+export function withCosts(
+  database: LocalDatabase,
+  sessions: SessionView[],
+  prices?: PriceTable,
+): SessionRow[] {
   if (sessions.length === 0) return [];
-  const costs = new Map(computeStats(database, { by: 'session' }).rows.map((r) => [r.key, r.cost_usd]));
+  const costs = new Map(
+    computeStats(database, { by: 'session', prices }).rows.map((r) => [r.key, r.cost_usd]),
+  );
   return sessions.map((s) => ({ ...s, cost_usd: costs.get(s.native_id ?? s.id) ?? costs.get(s.id) ?? 0 }));
 }
 

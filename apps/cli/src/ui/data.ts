@@ -2,7 +2,7 @@
  * The dashboard's data endpoints: each reads the local database (read-only) and answers JSON. The pages ask for
  * exactly what they show: a page of sessions, a page of a session's turns, one search, the cost series.
  */
-import { loadPriceTable } from '@agentlogs/ingest';
+import type { PriceTable } from '@agentlogs/ingest';
 import {
   findVisuals,
   getSessionView,
@@ -12,6 +12,7 @@ import {
   listSessionViews,
   ROLLUP_WIDTH,
   readUsageSnapshot,
+  refreshUsageRollup,
   SLOT_MS,
   type SqliteSyncStore,
   searchStatus,
@@ -55,11 +56,11 @@ const COST_KEYS = new Set(['machine', 'model', 'project']);
  * Cost per local day, one series per machine (or model, or project): `{days, series: [{key, costs}]}`. Read from
  * the usage rollup `stats` reads (rebuilt first when a turn changed), so the totals are those of `stats`.
  */
-export function costs(database: LocalDatabase, query: Query) {
+export function costs(database: LocalDatabase, prices: PriceTable, query: Query) {
   const by = query.get('by') ?? 'machine';
   if (!COST_KEYS.has(by)) throw new BadRequest('by must be machine, model or project');
   const keep = sessionIdsMatching(database, filterOf(query));
-  const { rollup, sessions, projectPaths, machines } = readUsageSnapshot(database.sqlite, loadPriceTable());
+  const { rollup, sessions, projectPaths, machines } = readUsageSnapshot(database.sqlite, prices);
   const byKey = new Map<string, Map<string, number>>();
   const days = new Set<string>();
   const dayOf = (slot: number) => {
@@ -98,35 +99,35 @@ export function costs(database: LocalDatabase, query: Query) {
 }
 
 /**
- * Brings the usage rollup up to date (rebuilt from the turns when a turn changed since it was built, as after an
- * import) so that the first page's cost chart does not wait for it: run once as the dashboard starts, while the
- * browser opens and loads the page. A failure is left for `/api/costs` to report.
+ * Brings the usage rollup up to date when it is stale (a pull, or an agent's session-end hook, wrote turns since
+ * it was built; `import` builds it at its end), so that the first page's cost chart does not wait for it: run
+ * once as the dashboard starts, while the browser opens and loads the page. A current rollup is not read here
+ * (only its flag): `/api/costs` reads it. A failure is left for `/api/costs` to report.
  */
-export function warmUp(database: LocalDatabase): void {
+export function warmUp(database: LocalDatabase, prices: PriceTable): void {
   try {
-    readUsageSnapshot(database.sqlite, loadPriceTable());
+    refreshUsageRollup(database.sqlite, prices);
   } catch {
     // Reported by the request that needs it.
   }
 }
 
-export function sessions(database: LocalDatabase, query: Query) {
+export function sessions(database: LocalDatabase, prices: PriceTable, query: Query) {
   const page = listSessionViews(database, {
     ...filterOf(query),
     limit: numberOf(query, 'limit', 50, 1),
     offset: numberOf(query, 'offset', 0),
   });
-  return { total: page.total, sessions: withCosts(database, page.sessions), agents: AGENT_IDS };
+  return { total: page.total, sessions: withCosts(database, page.sessions, prices), agents: AGENT_IDS };
 }
 
-export function session(database: LocalDatabase, id: string) {
+export function session(database: LocalDatabase, prices: PriceTable, id: string) {
   const view = getSessionView(database, id);
   if (!view) throw new BadRequest('no such session', 404);
-  return withCosts(database, [view])[0];
+  return withCosts(database, [view], prices)[0];
 }
 
-export function turns(database: LocalDatabase, id: string, query: Query) {
-  const prices = loadPriceTable();
+export function turns(database: LocalDatabase, prices: PriceTable, id: string, query: Query) {
   const page = listSessionTurns(database, id, {
     offset: numberOf(query, 'offset', 0),
     limit: Math.min(500, numberOf(query, 'limit', 100, 1)),

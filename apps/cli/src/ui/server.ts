@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadPriceTable, type PriceTable } from '@agentlogs/ingest';
 import type { LocalDatabase, SqliteSyncStore, VisualFiles } from '@agentlogs/local-store';
 import * as data from './data.js';
 import type { ProjectLink } from './remote.js';
@@ -37,6 +38,8 @@ export interface DashboardOptions {
   visualFiles: VisualFiles;
   /** The project, asked only for the other machines' syncs and for images not fetched yet. */
   link?: ProjectLink;
+  /** The prices `stats` uses (default: the table shipped with agentlogs). */
+  prices?: PriceTable;
 }
 
 export interface Dashboard {
@@ -73,6 +76,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(dir, 'app.js')) },
   };
   let port = options.port;
+  const prices = options.prices ?? loadPriceTable();
   const send = (
     response: http.ServerResponse,
     status: number,
@@ -119,7 +123,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         return;
       }
       try {
-        const result = await route(options, url);
+        const result = await route(options, prices, url);
         if (result === undefined) return send(response, 404, 'not found');
         if (result instanceof data.Binary) {
           // Named by content: the same id is always the same bytes.
@@ -149,7 +153,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   port = (server.address() as { port: number }).port;
   // After the URL is printed (and the browser is opening), not before.
-  setImmediate(() => data.warmUp(options.database));
+  setImmediate(() => data.warmUp(options.database, prices));
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
@@ -159,18 +163,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 }
 
-async function route(options: DashboardOptions, url: URL): Promise<unknown> {
+async function route(options: DashboardOptions, prices: PriceTable, url: URL): Promise<unknown> {
   const { database } = options;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] !== 'api') return undefined;
   const q = url.searchParams;
   switch (parts[1]) {
     case 'costs':
-      return data.costs(database, q);
+      return data.costs(database, prices, q);
     case 'sessions':
-      if (parts.length === 2) return data.sessions(database, q);
-      if (parts.length === 3) return data.session(database, parts[2]!);
-      if (parts.length === 4 && parts[3] === 'turns') return data.turns(database, parts[2]!, q);
+      if (parts.length === 2) return data.sessions(database, prices, q);
+      if (parts.length === 3) return data.session(database, prices, parts[2]!);
+      if (parts.length === 4 && parts[3] === 'turns') return data.turns(database, prices, parts[2]!, q);
       return undefined;
     case 'search':
       return data.search(database, q);
