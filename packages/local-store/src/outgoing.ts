@@ -19,7 +19,7 @@ import {
   openField,
   projectForLevel,
   type Ruleset,
-  redact,
+  redactJsonText,
 } from '@agentlogs/content-policy';
 import { tableSpec } from '@agentlogs/schema';
 import type { SyncedTable } from './tables.js';
@@ -153,14 +153,10 @@ export function outgoingPayload(
       states[column] = 'plain';
     } else {
       let changed = false;
-      values[column] = redactJsonText(
-        String(value),
-        (text, found) => {
-          changed = true;
-          for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
-        },
-        ruleset,
-      );
+      values[column] = redactJsonText(String(value), ruleset, (text, found) => {
+        changed = true;
+        for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
+      });
       states[column] = changed ? 'redacted' : 'plain';
     }
   }
@@ -326,41 +322,6 @@ function preview(
   all: Finding[],
 ): RedactionPreview {
   return { table, id, column, rule: finding.rule, excerpt: maskedExcerpt(finding, text, { findings: all }) };
-}
-
-/** Redacts every string inside a JSON text; text that is not JSON is redacted as a whole. */
-function redactJsonText(
-  json: string,
-  report: (text: string, findings: Finding[]) => void,
-  ruleset?: Ruleset,
-): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    const result = redact(json, ruleset);
-    if (result.findings.length > 0) report(json, result.findings);
-    return result.text;
-  }
-  let changed = false;
-  const walk = (value: unknown): unknown => {
-    if (typeof value === 'string') {
-      const result = redact(value, ruleset);
-      if (result.findings.length === 0) return value;
-      changed = true;
-      report(value, result.findings);
-      return result.text;
-    }
-    if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [key, inner] of Object.entries(value)) out[key] = walk(inner);
-      return out;
-    }
-    return value;
-  };
-  const redacted = walk(parsed);
-  return changed ? JSON.stringify(redacted) : json;
 }
 
 /**
