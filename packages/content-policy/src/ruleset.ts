@@ -22,6 +22,11 @@ export interface SecretRule {
   flags?: string;
   /** Lowercase substrings; the regex runs only when the lowercased text holds one. Empty: always runs. */
   keywords: readonly string[];
+  /**
+   * Literal strings of which every match of the regex holds at least one (a `=` the regex cannot match without, in
+   * the text's own case): the regex runs only when the text holds one. Unset: no such test.
+   */
+  requires?: readonly string[];
   /** Shannon entropy (bits per character) the secret must exceed, as gitleaks' `entropy`. */
   entropy?: number;
   /** The capture group holding the secret; unset: the first non-empty group, or the whole match without groups. */
@@ -49,6 +54,7 @@ interface CompiledRule {
   /** The same regex, sticky with offsets (`y`, `d`): re-run at a match's position for its group offsets. */
   locate: RegExp;
   keywords: readonly string[];
+  requires: readonly string[];
   entropy: number;
   secretGroup: number;
   allow: CompiledAllow[];
@@ -77,42 +83,51 @@ export interface Ruleset {
  * always marked.
  */
 class KeywordScanner {
-  /** Indexed by ((first & 127) << 7 | (second & 127)): the keywords starting with such a pair. */
-  private readonly byPair: (string[] | undefined)[] = new Array(128 * 128);
+  /** Indexed by ((first & 127) << 7 | (second & 127)): the ids of the keywords starting with such a pair. */
+  private readonly byPair: (number[] | undefined)[] = new Array(128 * 128);
   private readonly pairs = new Uint8Array(128 * 128);
-  private readonly short: string[] = [];
-  /** For each keyword, the indices of the rules it enables. */
-  private readonly rulesOf = new Map<string, number[]>();
+  /** The keywords by id, and for each the indices of the rules it enables. */
+  private readonly keywords: string[] = [];
+  private readonly rulesOf: number[][] = [];
+  /** Ids of the keywords shorter than two characters. */
+  private readonly short: number[] = [];
   /** The indices of the rules without keywords: they run on every text. */
   private readonly always: number[] = [];
+  /** Per scan: the keywords found so far. */
+  private readonly found: Uint8Array;
   /** Every character any keyword holds. */
   readonly keywordChars: ReadonlySet<string>;
-  readonly ruleCount: number;
 
   constructor(rules: readonly { keywords: readonly string[] }[]) {
-    this.ruleCount = rules.length;
     const chars = new Set<string>();
+    const ids = new Map<string, number>();
     rules.forEach((rule, index) => {
       if (rule.keywords.length === 0) this.always.push(index);
       for (const keyword of rule.keywords) {
         for (const char of keyword) chars.add(char);
-        const list = this.rulesOf.get(keyword);
-        if (list === undefined) this.rulesOf.set(keyword, [index]);
-        else if (!list.includes(index)) list.push(index);
+        let id = ids.get(keyword);
+        if (id === undefined) {
+          id = this.keywords.length;
+          ids.set(keyword, id);
+          this.keywords.push(keyword);
+          this.rulesOf.push([]);
+        }
+        if (!this.rulesOf[id]!.includes(index)) this.rulesOf[id]!.push(index);
       }
     });
     this.keywordChars = chars;
-    for (const keyword of this.rulesOf.keys()) {
+    this.found = new Uint8Array(this.keywords.length);
+    this.keywords.forEach((keyword, id) => {
       if (keyword.length < 2) {
-        this.short.push(keyword);
-        continue;
+        this.short.push(id);
+        return;
       }
       const pair = ((keyword.charCodeAt(0) & 127) << 7) | (keyword.charCodeAt(1) & 127);
       this.pairs[pair] = 1;
       const list = this.byPair[pair];
-      if (list === undefined) this.byPair[pair] = [keyword];
-      else list.push(keyword);
-    }
+      if (list === undefined) this.byPair[pair] = [id];
+      else list.push(id);
+    });
   }
 
   /** Whether some rule runs on every text (a user pattern): no text can be passed over. */
@@ -126,38 +141,43 @@ class KeywordScanner {
    */
   mark(lower: string, marks: Uint8Array): number {
     marks.fill(0);
+    const found = this.found;
+    found.fill(0);
     let count = 0;
-    const enable = (keyword: string) => {
-      for (const rule of this.rulesOf.get(keyword)!) {
-        if (marks[rule] === 0) {
-          marks[rule] = 1;
-          count += 1;
-        }
-      }
-    };
     for (const rule of this.always) {
       marks[rule] = 1;
       count += 1;
     }
-    for (const keyword of this.short) if (lower.includes(keyword)) enable(keyword);
+    for (const id of this.short) {
+      if (lower.includes(this.keywords[id]!)) count += this.enable(id, marks);
+    }
     const pairs = this.pairs;
     const end = lower.length;
     if (end < 2) return count;
-    let seen: Set<string> | undefined;
     let previous = lower.charCodeAt(0) & 127;
     for (let at = 1; at < end; at += 1) {
       const current = lower.charCodeAt(at) & 127;
       const pair = (previous << 7) | current;
       previous = current;
       if (pairs[pair] === 0) continue;
-      for (const keyword of this.byPair[pair]!) {
-        if (seen?.has(keyword) || !lower.startsWith(keyword, at - 1)) continue;
-        seen ??= new Set();
-        seen.add(keyword);
-        enable(keyword);
+      for (const id of this.byPair[pair]!) {
+        if (found[id] === 0 && lower.startsWith(this.keywords[id]!, at - 1)) count += this.enable(id, marks);
       }
     }
     return count;
+  }
+
+  /** Marks the rules of a keyword found; returns how many were not marked before. */
+  private enable(id: number, marks: Uint8Array): number {
+    this.found[id] = 1;
+    let added = 0;
+    for (const rule of this.rulesOf[id]!) {
+      if (marks[rule] === 0) {
+        marks[rule] = 1;
+        added += 1;
+      }
+    }
+    return added;
   }
 }
 
@@ -186,6 +206,7 @@ function compileRule(rule: SecretRule, globalAllow: boolean): CompiledRule {
     locate: new RegExp(source, `yd${extra}`),
     leadingContext: leading ? 50 : 0,
     keywords: rule.keywords.map((keyword) => keyword.toLowerCase()),
+    requires: rule.requires ?? [],
     entropy: rule.entropy ?? 0,
     secretGroup: rule.secretGroup ?? 0,
     allow: (rule.allow ?? []).map((entry) => ({
@@ -373,6 +394,7 @@ export function scan(text: string, ruleset: Ruleset): RuleMatch[] {
   for (let index = 0; index < compiled.length; index += 1) {
     if (marks[index] === 0) continue;
     const rule = compiled[index]!;
+    if (rule.requires.length > 0 && !rule.requires.some((literal) => text.includes(literal))) continue;
     const regex = rule.regex;
     regex.lastIndex = 0;
     for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {

@@ -281,10 +281,16 @@ export function parseContentState(value: unknown): Record<string, FieldState> {
 
 /** The `content_state` value of a record: the columns that are not plain, sorted; null when all are plain. */
 export function encodeContentState(states: Readonly<Record<string, FieldState>>): string | null {
-  const entries = Object.entries(states)
-    .filter(([, state]) => state !== 'plain')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return entries.length === 0 ? null : JSON.stringify(Object.fromEntries(entries));
+  const columns: string[] = [];
+  for (const column in states) if (states[column] !== 'plain') columns.push(column);
+  if (columns.length === 0) return null;
+  if (columns.length > 1) columns.sort();
+  // JSON.stringify of the object with these keys in this order (column names are never integer-like).
+  let json = '{';
+  for (const [index, column] of columns.entries()) {
+    json += `${index === 0 ? '' : ','}${JSON.stringify(column)}:${JSON.stringify(states[column])}`;
+  }
+  return `${json}}`;
 }
 
 /**
