@@ -426,13 +426,13 @@ describe('redactJsonText', () => {
     ]);
     const reported: string[] = [];
     const out = redactJsonText(json, undefined, (text, findings) =>
-      reported.push(...findings.map((f) => f.rule)),
+      reported.push(...findings.map((f) => `${f.rule} in ${text.slice(0, 4)}`)),
     );
     expect(out).not.toContain(password);
     expect(JSON.parse(out)[0].input.command).toBe(
       'psql postgres://app:[REDACTED:connection-string-password]@db/app',
     );
-    expect(reported).toEqual(['connection-string-password']);
+    expect(reported).toEqual(['connection-string-password in psql']);
   });
 
   it('returns a JSON text holding no keyword as the same string', () => {
