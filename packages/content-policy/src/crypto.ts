@@ -204,6 +204,8 @@ const ENVELOPE_PATTERN = new RegExp(`^${ENVELOPE_PREFIX}[A-Za-z0-9_-]{${MIN_BODY
 /** What an encrypted field held before encryption: the text as is, or the text after redaction. */
 export type SealedState = 'plain' | 'redacted';
 const STATE_BYTES: Record<SealedState, number> = { plain: 0x50, redacted: 0x52 };
+/** The same bytes as characters: `P` and `R`. */
+const HEADER_CHARS: Record<SealedState, string> = { plain: 'P', redacted: 'R' };
 
 /**
  * Random nonces are drawn from a pool refilled from the CSPRNG 1,024 at a time: one `randomBytes(12)` call per
@@ -244,18 +246,25 @@ export function isEnvelope(value: unknown): value is string {
   return typeof value === 'string' && ENVELOPE_PATTERN.test(value);
 }
 
-function aadFor(context: FieldContext): Buffer {
-  for (const part of ['table', 'id', 'column'] as const) {
-    if (typeof context?.[part] !== 'string' || context[part].length === 0) {
-      throw new InvalidFieldContextError(
-        `The field's ${part} must be a non-empty string to encrypt or decrypt it.`,
-      );
-    }
+function contextPart(context: FieldContext, part: 'table' | 'id' | 'column'): string {
+  const value = context?.[part];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidFieldContextError(
+      `The field's ${part} must be a non-empty string to encrypt or decrypt it.`,
+    );
   }
+  // JSON.stringify of a string, without the call for the usual ids and names (nothing to escape in them).
+  return PLAIN_JSON_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+const PLAIN_JSON_STRING = /^[\w .:/@+-]*$/;
+
+function aadFor(context: FieldContext): Buffer {
+  const table = contextPart(context, 'table');
+  const id = contextPart(context, 'id');
+  const column = contextPart(context, 'column');
   // The bytes of JSON.stringify(['agentlogs-field-v1', table, id, column]), without building the array.
-  return Buffer.from(
-    `["agentlogs-field-v1",${JSON.stringify(context.table)},${JSON.stringify(context.id)},${JSON.stringify(context.column)}]`,
-  );
+  return Buffer.from(`["agentlogs-field-v1",${table},${id},${column}]`);
 }
 
 /**
@@ -269,15 +278,12 @@ export function encryptField(
   state: SealedState = 'plain',
 ): string {
   const aad = aadFor(context);
-  // The header byte and the text, encoded once into one buffer and sealed in one call: the same ciphertext as
-  // sealing them one after the other.
-  const input = Buffer.allocUnsafe(1 + Buffer.byteLength(plaintext, 'utf8'));
-  input[0] = STATE_BYTES[state];
-  input.write(plaintext, 1, 'utf8');
   const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', fieldKeyObject(key), nonce);
   cipher.setAAD(aad);
-  const body = cipher.update(input);
+  // The header byte is an ASCII letter: UTF-8 of the letter and the text is the header byte followed by the text's
+  // UTF-8, sealed in one call with no buffer built here.
+  const body = cipher.update(HEADER_CHARS[state] + plaintext, 'utf8');
   const rest = cipher.final();
   const tag = cipher.getAuthTag();
   const sealed = Buffer.concat(
