@@ -1,6 +1,7 @@
 /**
  * The content part of `pnpm bench` (`--only content`): what the content levels and end-to-end encryption cost the
- * push. The same turn rows as the sync part (from the synthetic tree, content included) leave at `full`,
+ * push. The same turn rows as the sync part (from the synthetic tree, content included; one in 25 with a secret
+ * planted, see `plantSecrets`) leave at `full`,
  * `metrics`, `redacted`, `full` + encryption and `redacted` + encryption: first the transformation alone
  * (`outgoingPayload`, the function the local store applies to every outgoing record), then the whole push
  * (SyncEngine → supabase-js → the PostgREST stand-in → PostgreSQL 17), each level for a user of its own.
@@ -12,6 +13,7 @@ import { createSupabaseRemote } from '@agentlogs/supabase-remote';
 import { isSyncError, SyncEngine, type SyncRecord } from '@agentlogs/sync-core';
 import { MemoryLocalStore } from '@agentlogs/sync-core/testing';
 import { startTestBackend } from '@agentlogs/test-backend';
+import { SeededRandom } from './random.js';
 import { benchTurnRows, PushOutbox, startStandInThread } from './sync-bench.js';
 
 type Level = 'full' | 'metrics' | 'redacted';
@@ -41,8 +43,9 @@ export interface ContentBenchResult {
    */
   push: { variant: string; rowsPerSecond: number; seconds: number; samples: number[]; slowdown: number }[];
   runs: number;
-  /** Secrets redaction replaced in the rows (they hold the generator's fake keys). */
+  /** Rows redaction changed, and rows a secret was planted in (`plantSecrets`). */
   redactedFields: number;
+  plantedRows: number;
   target: { maxSlowdown: number };
   met: boolean;
   table: string;
@@ -79,6 +82,7 @@ export async function runContentBench(
     ...r,
     payload: { ...r.payload, content_state: null },
   }));
+  const planted = plantSecrets(records, options.seed ?? 1);
   log('content: deriving the encryption key (scrypt, the default cost)');
   const key = await deriveKey('bench passphrase, not a secret', newKdfParams());
   const ruleset = getDefaultRuleset();
@@ -178,6 +182,7 @@ export async function runContentBench(
       push,
       runs: rounds,
       redactedFields,
+      plantedRows: planted.length,
       target: { maxSlowdown },
       met: push.every((p) => p.slowdown <= maxSlowdown),
     };
@@ -192,7 +197,7 @@ function formatContentBench(r: Omit<ContentBenchResult, 'table'>): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
   const lines = [
-    `${n(r.rows)} turn rows; redaction changed ${n(r.redactedFields)} of them; encryption: AES-256-GCM per field, key derived once`,
+    `${n(r.rows)} turn rows, ${n(r.plantedRows)} with a planted secret; redaction changed ${n(r.redactedFields)} of them; encryption: AES-256-GCM per field, key derived once`,
     '',
     '| level | transform alone rows/s | push rows/s | push slowdown vs full | target ≤ 25% |',
     '|---|---:|---:|---:|---|',
@@ -211,4 +216,63 @@ function formatContentBench(r: Omit<ContentBenchResult, 'table'>): string {
       .join('; ')}`,
   );
   return lines.join('\n');
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Secrets as transcripts hold them now and then (a `.env` file read, a connection string in a command, a token
+ * pasted in a prompt): one row in 25 gets one, in its text or, every other time, in its tool calls, so redaction has
+ * something to replace. Built from the seed at run time: the repository holds no string a secret scanner would
+ * take for a credential. Returns the secret values planted (the rows are changed in place).
+ */
+export function plantSecrets(records: SyncRecord[], seed: number): string[] {
+  const random = new SeededRandom(seed, 0x5ec7e7);
+  const chars = (alphabet: string, length: number) =>
+    Array.from({ length }, () => random.pick([...alphabet])).join('');
+  const secrets: (() => [line: string, value: string])[] = [
+    () => {
+      const password = chars(ALNUM, 16);
+      return [`DATABASE_URL=postgres://app:${password}@db.internal:5432/app`, password];
+    },
+    () => {
+      const key = `${'sk'}-proj-${chars(ALNUM, 48)}`;
+      return [`export OPENAI_API_KEY=${key}`, key];
+    },
+    () => {
+      const token = chars(ALNUM, 40);
+      return [`curl -H "Authorization: Bearer ${token}" https://api.example.com/v1/me`, token];
+    },
+    () => {
+      const token = `${'ghp'}_${chars(ALNUM, 36)}`;
+      return [`use the token ${token} for the CI job`, token];
+    },
+    () => {
+      const id = `${'AKIA'}${chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+      return [`aws configure set aws_access_key_id ${id}`, id];
+    },
+  ];
+  const planted: string[] = [];
+  let intoCalls = false;
+  for (const [index, record] of records.entries()) {
+    if (index % 25 !== 12) continue;
+    const [line, value] = random.pick(secrets)();
+    const payload = record.payload as Record<string, unknown>;
+    intoCalls = !intoCalls;
+    const calls =
+      typeof payload.tool_calls === 'string'
+        ? (JSON.parse(payload.tool_calls) as { input?: Record<string, unknown> }[])
+        : [];
+    const hasText = typeof payload.content === 'string';
+    if (calls[0] !== undefined && (intoCalls || !hasText)) {
+      calls[0].input = { ...calls[0].input, note: line };
+      payload.tool_calls = JSON.stringify(calls);
+    } else if (hasText) {
+      payload.content = `${payload.content}\n${line}\n`;
+    } else {
+      continue;
+    }
+    planted.push(value);
+  }
+  return planted;
 }
