@@ -44,6 +44,7 @@ export {
   type RedactionResult,
   redact,
   redactionMarker,
+  redactJsonText,
 } from './redact.js';
 export {
   type AllowList,

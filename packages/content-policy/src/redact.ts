@@ -1,4 +1,4 @@
-import { getDefaultRuleset, type RuleMatch, type Ruleset, scan } from './ruleset.js';
+import { getDefaultRuleset, jsonTextIsClean, type RuleMatch, type Ruleset, scan } from './ruleset.js';
 
 /** A secret found in a text: the rule that found it and its span in the original text (UTF-16 offsets). */
 export interface Finding {
@@ -57,6 +57,46 @@ export function redact(text: string, ruleset: Ruleset = getDefaultRuleset()): Re
   }
   parts.push(text.slice(at));
   return { text: parts.join(''), findings };
+}
+
+/**
+ * Redacts every string inside a JSON text (tool calls, file lists), so a marker never breaks an escape sequence and
+ * the text still parses; `report` hears each string that had findings. Text that is not JSON is redacted as a whole.
+ * A JSON text in which no rule could find anything (see `jsonTextIsClean`) is returned as it is, unparsed.
+ */
+export function redactJsonText(
+  json: string,
+  ruleset: Ruleset = getDefaultRuleset(),
+  report?: (text: string, findings: Finding[]) => void,
+): string {
+  if (jsonTextIsClean(json, ruleset)) return json;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    const result = redact(json, ruleset);
+    if (result.findings.length > 0) report?.(json, result.findings);
+    return result.text;
+  }
+  let changed = false;
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const result = redact(value, ruleset);
+      if (result.findings.length === 0) return value;
+      changed = true;
+      report?.(value, result.findings);
+      return result.text;
+    }
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, inner] of Object.entries(value)) out[key] = walk(inner);
+      return out;
+    }
+    return value;
+  };
+  const redacted = walk(parsed);
+  return changed ? JSON.stringify(redacted) : json;
 }
 
 export interface ExcerptOptions {

@@ -22,6 +22,11 @@ export interface SecretRule {
   flags?: string;
   /** Lowercase substrings; the regex runs only when the lowercased text holds one. Empty: always runs. */
   keywords: readonly string[];
+  /**
+   * Literal strings of which every match of the regex holds at least one (a `=` the regex cannot match without, in
+   * the text's own case): the regex runs only when the text holds one. Unset: no such test.
+   */
+  requires?: readonly string[];
   /** Shannon entropy (bits per character) the secret must exceed, as gitleaks' `entropy`. */
   entropy?: number;
   /** The capture group holding the secret; unset: the first non-empty group, or the whole match without groups. */
@@ -49,6 +54,7 @@ interface CompiledRule {
   /** The same regex, sticky with offsets (`y`, `d`): re-run at a match's position for its group offsets. */
   locate: RegExp;
   keywords: readonly string[];
+  requires: readonly string[];
   entropy: number;
   secretGroup: number;
   allow: CompiledAllow[];
@@ -69,51 +75,109 @@ export interface Ruleset {
 }
 
 /**
- * Finds which keywords of all rules a lowercased text holds, in one pass instead of an `includes` per keyword (which
- * read the text a hundred times over). A table of the keywords' first two characters rejects almost every position
- * with two array reads; the keywords starting with that pair are compared only where it occurs. A keyword shorter
- * than two characters or not starting with two ASCII characters (none of the default rules) is looked up with
- * `includes`.
+ * Finds which rules a lowercased text holds a keyword of, in one pass instead of an `includes` per keyword (which
+ * read the text a hundred times over). A table of the keywords' first two characters (each taken modulo 128, so a
+ * non-ASCII character costs no branch) rejects almost every position with one array read; the keywords starting
+ * with that pair are compared only where it occurs, and each keyword found marks its rules at once. A keyword
+ * shorter than two characters (none of the default rules) is looked up with `includes`; a rule without keywords is
+ * always marked.
  */
 class KeywordScanner {
-  /** Keyed by (first char << 7 | second char), ASCII only: the keywords starting with that pair. */
-  private readonly byPair = new Map<number, string[]>();
+  /** Indexed by ((first & 127) << 7 | (second & 127)): the ids of the keywords starting with such a pair. */
+  private readonly byPair: (number[] | undefined)[] = new Array(128 * 128);
   private readonly pairs = new Uint8Array(128 * 128);
-  private readonly others: string[] = [];
+  /** The keywords by id, and for each the indices of the rules it enables. */
+  private readonly keywords: string[] = [];
+  private readonly rulesOf: number[][] = [];
+  /** Ids of the keywords shorter than two characters. */
+  private readonly short: number[] = [];
+  /** The indices of the rules without keywords: they run on every text. */
+  private readonly always: number[] = [];
+  /** Per scan: the keywords found so far. */
+  private readonly found: Uint8Array;
+  /** Every character any keyword holds. */
+  readonly keywordChars: ReadonlySet<string>;
 
-  constructor(keywords: Iterable<string>) {
-    for (const keyword of new Set(keywords)) {
-      const first = keyword.charCodeAt(0);
-      const second = keyword.charCodeAt(1);
-      if (!(first < 128 && second < 128)) {
-        this.others.push(keyword);
-        continue;
+  constructor(rules: readonly { keywords: readonly string[] }[]) {
+    const chars = new Set<string>();
+    const ids = new Map<string, number>();
+    rules.forEach((rule, index) => {
+      if (rule.keywords.length === 0) this.always.push(index);
+      for (const keyword of rule.keywords) {
+        for (const char of keyword) chars.add(char);
+        let id = ids.get(keyword);
+        if (id === undefined) {
+          id = this.keywords.length;
+          ids.set(keyword, id);
+          this.keywords.push(keyword);
+          this.rulesOf.push([]);
+        }
+        if (!this.rulesOf[id]!.includes(index)) this.rulesOf[id]!.push(index);
       }
-      const pair = (first << 7) | second;
+    });
+    this.keywordChars = chars;
+    this.found = new Uint8Array(this.keywords.length);
+    this.keywords.forEach((keyword, id) => {
+      if (keyword.length < 2) {
+        this.short.push(id);
+        return;
+      }
+      const pair = ((keyword.charCodeAt(0) & 127) << 7) | (keyword.charCodeAt(1) & 127);
       this.pairs[pair] = 1;
-      const list = this.byPair.get(pair) ?? [];
-      list.push(keyword);
-      this.byPair.set(pair, list);
-    }
+      const list = this.byPair[pair];
+      if (list === undefined) this.byPair[pair] = [id];
+      else list.push(id);
+    });
   }
 
-  present(lower: string): Set<string> {
-    const found = new Set<string>();
-    for (const keyword of this.others) if (lower.includes(keyword)) found.add(keyword);
+  /** Whether some rule runs on every text (a user pattern): no text can be passed over. */
+  get hasAlwaysRules(): boolean {
+    return this.always.length > 0;
+  }
+
+  /**
+   * The rules to run on a text, given lowercased: `marks[i]` is 1 when rule `i` has no keywords or the text holds
+   * one of its keywords. Returns the number of rules marked.
+   */
+  mark(lower: string, marks: Uint8Array): number {
+    marks.fill(0);
+    const found = this.found;
+    found.fill(0);
+    let count = 0;
+    for (const rule of this.always) {
+      marks[rule] = 1;
+      count += 1;
+    }
+    for (const id of this.short) {
+      if (lower.includes(this.keywords[id]!)) count += this.enable(id, marks);
+    }
     const pairs = this.pairs;
-    const end = lower.length - 1;
-    for (let at = 0; at < end; at += 1) {
-      const first = lower.charCodeAt(at);
-      if (first >= 128) continue;
-      const second = lower.charCodeAt(at + 1);
-      if (second >= 128) continue;
-      const pair = (first << 7) | second;
+    const end = lower.length;
+    if (end < 2) return count;
+    let previous = lower.charCodeAt(0) & 127;
+    for (let at = 1; at < end; at += 1) {
+      const current = lower.charCodeAt(at) & 127;
+      const pair = (previous << 7) | current;
+      previous = current;
       if (pairs[pair] === 0) continue;
-      for (const keyword of this.byPair.get(pair)!) {
-        if (!found.has(keyword) && lower.startsWith(keyword, at)) found.add(keyword);
+      for (const id of this.byPair[pair]!) {
+        if (found[id] === 0 && lower.startsWith(this.keywords[id]!, at - 1)) count += this.enable(id, marks);
       }
     }
-    return found;
+    return count;
+  }
+
+  /** Marks the rules of a keyword found; returns how many were not marked before. */
+  private enable(id: number, marks: Uint8Array): number {
+    this.found[id] = 1;
+    let added = 0;
+    for (const rule of this.rulesOf[id]!) {
+      if (marks[rule] === 0) {
+        marks[rule] = 1;
+        added += 1;
+      }
+    }
+    return added;
   }
 }
 
@@ -142,6 +206,7 @@ function compileRule(rule: SecretRule, globalAllow: boolean): CompiledRule {
     locate: new RegExp(source, `yd${extra}`),
     leadingContext: leading ? 50 : 0,
     keywords: rule.keywords.map((keyword) => keyword.toLowerCase()),
+    requires: rule.requires ?? [],
     entropy: rule.entropy ?? 0,
     secretGroup: rule.secretGroup ?? 0,
     allow: (rule.allow ?? []).map((entry) => ({
@@ -209,7 +274,7 @@ export function compileRuleset(options: RulesetOptions = {}): Ruleset {
   return {
     ruleIds: compiled.map((rule) => rule.id),
     compiled,
-    keywords: new KeywordScanner(compiled.flatMap((rule) => rule.keywords)),
+    keywords: new KeywordScanner(compiled),
   };
 }
 
@@ -281,13 +346,55 @@ function isAllowed(rule: CompiledRule, text: string, match: RegExpExecArray, sta
   return false;
 }
 
+/** One buffer of rule marks, reused by every scan (a scan is synchronous; rulesets of up to its size share it). */
+let sharedMarks = new Uint8Array(128);
+
+function marksFor(rules: number): Uint8Array {
+  if (sharedMarks.length < rules) sharedMarks = new Uint8Array(rules * 2);
+  return sharedMarks;
+}
+
+/**
+ * Whether no rule can find anything in any string a JSON text holds, decided from the JSON text itself: no rule
+ * runs on every text, the text holds no keyword of any rule, and none of its escape sequences could hide one. Each
+ * character of a string stands for itself in the JSON text except the escaped ones; `\uXXXX` may stand for any
+ * character, the others for `"`, `\\`, `/` or a control character. So when the escapes present stand for no
+ * character a keyword holds, a keyword found in a string's text is found in the JSON text too.
+ */
+export function jsonTextIsClean(json: string, ruleset: Ruleset): boolean {
+  const scanner = ruleset.keywords;
+  if (scanner.hasAlwaysRules) return false;
+  for (let at = json.indexOf('\\'); at >= 0; at = json.indexOf('\\', at + 2)) {
+    const escaped = json[at + 1];
+    if (escaped === undefined || escaped === 'u') return false;
+    const stands =
+      escaped === 'n'
+        ? '\n'
+        : escaped === 'r'
+          ? '\r'
+          : escaped === 't'
+            ? '\t'
+            : escaped === 'b'
+              ? '\b'
+              : escaped === 'f'
+                ? '\f'
+                : escaped;
+    if (scanner.keywordChars.has(stands)) return false;
+  }
+  return scanner.mark(json.toLowerCase(), marksFor(ruleset.compiled.length)) === 0;
+}
+
 /** Every candidate of every rule whose keywords the text holds, before overlaps are merged. */
 export function scan(text: string, ruleset: Ruleset): RuleMatch[] {
   const matches: RuleMatch[] = [];
   if (text.length === 0) return matches;
-  const present = ruleset.keywords.present(text.toLowerCase());
-  for (const rule of ruleset.compiled) {
-    if (rule.keywords.length > 0 && !rule.keywords.some((keyword) => present.has(keyword))) continue;
+  const compiled = ruleset.compiled;
+  const marks = marksFor(compiled.length);
+  if (ruleset.keywords.mark(text.toLowerCase(), marks) === 0) return matches;
+  for (let index = 0; index < compiled.length; index += 1) {
+    if (marks[index] === 0) continue;
+    const rule = compiled[index]!;
+    if (rule.requires.length > 0 && !rule.requires.some((literal) => text.includes(literal))) continue;
     const regex = rule.regex;
     regex.lastIndex = 0;
     for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {

@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ContentKey,
@@ -140,6 +141,45 @@ describe('field encryption', () => {
     const body = Buffer.from(envelope.slice(ENVELOPE_PREFIX.length), 'base64url');
     expect(body).toHaveLength(12 + 1 + 3 + 16);
     expect(envelope).toMatch(/^alenc1:[A-Za-z0-9_-]+$/);
+  });
+
+  it('the format is fixed: envelopes open with plain AES-256-GCM calls, and such calls seal envelopes it opens', () => {
+    // Every machine and every version reads this: nonce ‖ AES-256-GCM(header byte ‖ UTF-8 text) ‖ tag, the header
+    // 0x50 (plain) or 0x52 (redacted), the associated data the JSON array of a label, table, row id and column.
+    const contexts = [here, { table: 'turns', id: 'id with "quotes" \\ and é', column: 'tool_calls' }];
+    for (const context of contexts) {
+      const aad = Buffer.from(
+        JSON.stringify(['agentlogs-field-v1', context.table, context.id, context.column]),
+      );
+      for (const [state, header] of [
+        ['plain', 0x50],
+        ['redacted', 0x52],
+      ] as const) {
+        const text = `${state} text, émoji 🔐, a lone surrogate \ud800`;
+        const sealed = Buffer.from(
+          encryptField(key, text, context, state).slice(ENVELOPE_PREFIX.length),
+          'base64url',
+        );
+        const decipher = createDecipheriv('aes-256-gcm', key.fieldKey, sealed.subarray(0, 12));
+        decipher.setAAD(aad);
+        decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+        const plain = Buffer.concat([
+          decipher.update(sealed.subarray(12, sealed.length - 16)),
+          decipher.final(),
+        ]);
+        expect(plain[0]).toBe(header);
+        expect(plain.subarray(1).equals(Buffer.from(text, 'utf8'))).toBe(true);
+
+        // Sealed the other way round: the header and the text in two calls, as earlier versions did.
+        const nonce = randomBytes(12);
+        const cipher = createCipheriv('aes-256-gcm', key.fieldKey, nonce);
+        cipher.setAAD(aad);
+        const parts = [nonce, cipher.update(Buffer.of(header)), cipher.update(text, 'utf8'), cipher.final()];
+        const envelope =
+          ENVELOPE_PREFIX + Buffer.concat([...parts, cipher.getAuthTag()]).toString('base64url');
+        expect(openField(key, envelope, context)).toEqual({ text: Buffer.from(text).toString(), state });
+      }
+    }
   });
 
   it('uses a fresh nonce per call: two encryptions of the same text differ', () => {

@@ -7,6 +7,7 @@ import {
   isInvalidPatternError,
   maskedExcerpt,
   redact,
+  redactJsonText,
   shannonEntropy,
 } from '../src/index.js';
 import { FakeSecrets } from './fake-secrets.js';
@@ -356,6 +357,32 @@ describe('the ruleset', () => {
     ).toEqual(['generic-api-key']);
   });
 
+  it("a rule's required literals are in every match of its regex", () => {
+    const fake = new FakeSecrets(13);
+    const texts = [
+      `DB_PASSWORD=${fake.password()}\nexport API_TOKEN="${fake.highEntropy(24)}"\n- SECRET_KEY=${fake.password()}`,
+      `{"password": "${fake.password()}", "client_secret":"${fake.highEntropy(20)}"}`,
+      `{\\"api_key\\": \\"${fake.highEntropy(20)}\\"}`,
+      `db:\n  password: ${fake.password()}\n  token: '${fake.highEntropy(16)}'\n`,
+      `"tool_result":"SESSION_SECRET=${fake.password()}\\nAPP_KEY=${fake.password()}"`,
+    ];
+    let checked = 0;
+    for (const rule of DEFAULT_RULES) {
+      if (rule.requires === undefined) continue;
+      const regex = new RegExp(rule.regex, `g${rule.flags ?? ''}`);
+      for (const text of texts) {
+        for (const match of text.matchAll(regex)) {
+          expect(
+            rule.requires.some((literal) => match[0].includes(literal)),
+            rule.id,
+          ).toBe(true);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(8);
+  });
+
   it('finds a bearer token outside a curl command', () => {
     const token = new FakeSecrets(11).highEntropy(40);
     expect(redact(`fetch(url, { headers: { Authorization: "Bearer ${token}" } })`).text).toBe(
@@ -376,5 +403,56 @@ describe('custom rules', () => {
     });
     const result = redact('Z1234 clé=abc INTERNAL-7 NEVER-1', ruleset);
     expect(result.text).toBe('[REDACTED:one-char] clé=[REDACTED:non-ascii] [REDACTED:always] NEVER-1');
+  });
+
+  it('a rule whose required literal the text lacks does not run', () => {
+    const ruleset = compileRuleset({
+      rules: [
+        { id: 'needs-equals', regex: 'KEY\\w*\\s*=?\\s*(\\w{6,})', keywords: ['key'], requires: ['='] },
+      ],
+    });
+    expect(redact('KEY_A = abcdef1', ruleset).text).toBe('KEY_A = [REDACTED:needs-equals]');
+    expect(redact('KEY_A abcdef1', ruleset).findings).toEqual([]);
+  });
+});
+
+describe('redactJsonText', () => {
+  const fake = new FakeSecrets(17);
+
+  it('redacts the strings inside the JSON text and keeps it JSON', () => {
+    const password = fake.password();
+    const json = JSON.stringify([
+      { name: 'Bash', input: { command: `psql postgres://app:${password}@db/app` } },
+    ]);
+    const reported: string[] = [];
+    const out = redactJsonText(json, undefined, (text, findings) =>
+      reported.push(...findings.map((f) => `${f.rule} in ${text.slice(0, 4)}`)),
+    );
+    expect(out).not.toContain(password);
+    expect(JSON.parse(out)[0].input.command).toBe(
+      'psql postgres://app:[REDACTED:connection-string-password]@db/app',
+    );
+    expect(reported).toEqual(['connection-string-password in psql']);
+  });
+
+  it('returns a JSON text holding no keyword as the same string', () => {
+    const json = JSON.stringify([{ name: 'Read', input: { file_path: '/repo/README.md' } }]);
+    expect(redactJsonText(json)).toBe(json);
+  });
+
+  it('finds a secret whose keyword only an escape sequence spells', () => {
+    const password = fake.password();
+    // `\u0074oken` is `token`, `\/\/` is `//`: the raw JSON text holds neither keyword.
+    const hidden = `{"a":"\\u0074oken: ${fake.highEntropy(32)}","b":"mysql:\\/\\/root:${password}@db"}`;
+    const out = JSON.parse(redactJsonText(hidden));
+    expect(out.a).toBe('token: [REDACTED:yaml-secret-field]');
+    expect(out.b).toBe('mysql://root:[REDACTED:connection-string-password]@db');
+  });
+
+  it('redacts text that is not JSON as a whole', () => {
+    const password = fake.password();
+    expect(redactJsonText(`not json\nDB_PASSWORD=${password}`)).toBe(
+      'not json\nDB_PASSWORD=[REDACTED:env-secret-assignment]',
+    );
   });
 });

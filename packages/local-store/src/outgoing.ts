@@ -19,7 +19,7 @@ import {
   openField,
   projectForLevel,
   type Ruleset,
-  redact,
+  redactJsonText,
 } from '@agentlogs/content-policy';
 import { tableSpec } from '@agentlogs/schema';
 import type { SyncedTable } from './tables.js';
@@ -153,14 +153,10 @@ export function outgoingPayload(
       states[column] = 'plain';
     } else {
       let changed = false;
-      values[column] = redactJsonText(
-        String(value),
-        (text, found) => {
-          changed = true;
-          for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
-        },
-        ruleset,
-      );
+      values[column] = redactJsonText(String(value), ruleset, (text, found) => {
+        changed = true;
+        for (const finding of found) findings.push(preview(table, id, column, finding, text, found));
+      });
       states[column] = changed ? 'redacted' : 'plain';
     }
   }
@@ -285,10 +281,16 @@ export function parseContentState(value: unknown): Record<string, FieldState> {
 
 /** The `content_state` value of a record: the columns that are not plain, sorted; null when all are plain. */
 export function encodeContentState(states: Readonly<Record<string, FieldState>>): string | null {
-  const entries = Object.entries(states)
-    .filter(([, state]) => state !== 'plain')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return entries.length === 0 ? null : JSON.stringify(Object.fromEntries(entries));
+  const columns: string[] = [];
+  for (const column in states) if (states[column] !== 'plain') columns.push(column);
+  if (columns.length === 0) return null;
+  if (columns.length > 1) columns.sort();
+  // JSON.stringify of the object with these keys in this order (column names are never integer-like).
+  let json = '{';
+  for (const [index, column] of columns.entries()) {
+    json += `${index === 0 ? '' : ','}${JSON.stringify(column)}:${JSON.stringify(states[column])}`;
+  }
+  return `${json}}`;
 }
 
 /**
@@ -326,41 +328,6 @@ function preview(
   all: Finding[],
 ): RedactionPreview {
   return { table, id, column, rule: finding.rule, excerpt: maskedExcerpt(finding, text, { findings: all }) };
-}
-
-/** Redacts every string inside a JSON text; text that is not JSON is redacted as a whole. */
-function redactJsonText(
-  json: string,
-  report: (text: string, findings: Finding[]) => void,
-  ruleset?: Ruleset,
-): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    const result = redact(json, ruleset);
-    if (result.findings.length > 0) report(json, result.findings);
-    return result.text;
-  }
-  let changed = false;
-  const walk = (value: unknown): unknown => {
-    if (typeof value === 'string') {
-      const result = redact(value, ruleset);
-      if (result.findings.length === 0) return value;
-      changed = true;
-      report(value, result.findings);
-      return result.text;
-    }
-    if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [key, inner] of Object.entries(value)) out[key] = walk(inner);
-      return out;
-    }
-    return value;
-  };
-  const redacted = walk(parsed);
-  return changed ? JSON.stringify(redacted) : json;
 }
 
 /**

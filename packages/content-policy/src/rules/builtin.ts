@@ -75,6 +75,7 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     regex: String.raw`(?:^|\\n|:[ \t]*\\?")[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*?(?:key|token|secret|passw(?:or)?d|passphrase|pwd|(?<![a-z])pass(?![a-z])|credentials?|auth)[A-Za-z0-9_.-]*[ \t]*=[ \t]*(?:\\?"((?:[^"\\\r\n]|\\(?![n"]))*)\\?"|'([^'\r\n]*)'|((?:[^\s"'#\\]|\\(?![nrt"]))+))`,
     flags: 'im',
     keywords: ['key', 'token', 'secret', 'pass', 'pwd', 'credential', 'auth'],
+    requires: ['='],
     allow: [
       { regexes: [REFERENCE, CODE_REFERENCE] },
       { regexes: [PLACEHOLDER], flags: 'i' },
@@ -95,6 +96,7 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     regex: String.raw`\\?["'][\w.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)\\?["'][ \t]*:[ \t]*\\?["']((?:[^"'\s\\]|\\(?![n"]))+)\\?["']`,
     flags: 'i',
     keywords: ['pass', 'secret', 'token', 'key'],
+    requires: [':'],
     allow: [{ regexes: [REFERENCE, WORDS_ONLY] }, { regexes: [PLACEHOLDER], flags: 'i' }],
   },
   {
@@ -104,6 +106,7 @@ export const BUILTIN_RULES: readonly SecretRule[] = [
     regex: String.raw`(?:^|\\n)[ \t]*[\w.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[ \t]*:[ \t]+(?:"([^"\r\n\\]{4,})"|'([^'\r\n]{4,})'|([^\s"'#;,{}\[\]\\][^\s#;,\\]{3,}))[ \t]*(?:#[^\r\n]*)?(?=\r?$|\\[rn])`,
     flags: 'im',
     keywords: ['pass', 'secret', 'token', 'key'],
+    requires: [':'],
     allow: [
       { regexes: [REFERENCE, CODE_REFERENCE, WORDS_ONLY, String.raw`\(.*\)$`] },
       { regexes: [PLACEHOLDER], flags: 'i' },
