@@ -23,6 +23,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { openStore, storeError } from '../open-store.js';
 import { assertServerSchema } from '../schema/check.js';
 import { type EncryptionState, resolveEncryption, retireStaleKey, storeEncryption } from './encryption.js';
+import { applySyncHeapPolicy } from './heap.js';
 import { type ResolvedContentPolicy, resolveContentPolicy } from './policy.js';
 
 /** The tables sync moves, parents first. */
@@ -231,6 +232,7 @@ export async function openSyncSession(
     await database.close();
     throw storeError(database.translateError(error));
   }
+  applySyncHeapPolicy();
   const remote = new project.remote.SupabaseRemote(project.client);
   const engine = new SyncEngine({
     store,
