@@ -3,6 +3,7 @@ import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
+import { applyBatchHeapPolicy } from '../heap-policy.js';
 import { openStore, storeError } from '../open-store.js';
 import { formatBytes, importProgressDetail, ProgressBar } from '../progress.js';
 import { ProfileConfig } from '../settings.js';
@@ -44,6 +45,7 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     // On a terminal (stderr), files, MiB and the time left; nothing with --json or when not a terminal.
     const bar = json ? null : new ProgressBar(ctx.stderr, 'importing');
     const started = performance.now();
+    applyBatchHeapPolicy();
     let result: ImportResult;
     try {
       result = importTranscripts(store, {
