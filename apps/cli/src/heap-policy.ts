@@ -20,15 +20,33 @@
  */
 import v8 from 'node:v8';
 
+/** The commands that take this policy (`bin` applies it before it loads anything; `sync` sessions apply it too). */
+export const BATCH_COMMANDS: ReadonlySet<string> = new Set(['import', 'push', 'pull', 'sync']);
+
 /** Old-generation growth allowed between major collections, in percent of what the last one kept. */
 export const BATCH_HEAP_GROWING_PERCENT = 30;
 
 let applied = false;
 
-/** Sets the batch commands' heap policy for the rest of the process (once; later calls do nothing). */
-export function applyBatchHeapPolicy(): void {
-  if (applied) return;
+/**
+ * Sets the batch commands' heap policy for the rest of the process (once; later calls do nothing unless `again`).
+ * V8 sets `--semi-space-growth-factor` back to its default (2) whenever it configures a new isolate: a command that
+ * starts worker threads calls this `again` once they run.
+ */
+export function applyBatchHeapPolicy(options: { again?: boolean } = {}): void {
+  if (applied && !options.again) return;
   applied = true;
   v8.setFlagsFromString(`--heap-growing-percent=${BATCH_HEAP_GROWING_PERCENT}`);
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** The command word of a command line: its first word that is neither an option nor a `--profile` value. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return undefined;
+    if (a === '--profile' || a === '-p') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }

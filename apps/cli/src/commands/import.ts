@@ -46,6 +46,7 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     const bar = json ? null : new ProgressBar(ctx.stderr, 'importing');
     const started = performance.now();
     applyBatchHeapPolicy();
+    let policyAfterWorkers = false;
     let result: ImportResult;
     try {
       result = importTranscripts(store, {
@@ -53,9 +54,16 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
         deviceId: device.deviceId,
         machine: { name: device.name, hostname: device.hostname, platform: device.platform },
         signal: ctx.signal,
-        onProgress: bar?.enabled
-          ? (p) => bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started))
-          : undefined,
+        onProgress: (p) => {
+          // V8 sets the young generation's growth factor back to its default whenever it creates an isolate,
+          // as it does for the parse workers (started before the first file): set the policy again after them.
+          if (!policyAfterWorkers) {
+            policyAfterWorkers = true;
+            applyBatchHeapPolicy({ again: true });
+          }
+          if (bar?.enabled)
+            bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started));
+        },
       });
     } catch (error) {
       throw storeError(store.translateError(error));
