@@ -42,6 +42,7 @@ class ObservedStore extends SqliteSyncStore {
     tables: readonly string[];
     limit: number;
     maxBytes: number;
+    skip?: (table: string, id: string) => boolean;
   }): Promise<SyncRecord[]> {
     const records = await super.pendingChanges(options);
     this.reads.push(records.length);
