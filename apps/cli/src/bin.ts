@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import module from 'node:module';
 import { isMainThread } from 'node:worker_threads';
+import { applyBatchHeapPolicy, BATCH_COMMANDS, commandWord } from './heap-policy.js';
 
 // Node ≥ 22.1 keeps the bundle's compiled code between runs (in the system's temporary folder, or where
 // NODE_COMPILE_CACHE points): commands run on every turn of an agent start sooner. Absent on Node 20.
@@ -15,6 +16,9 @@ if (process.env.AGENTLOGS_DEBUG) process.setSourceMapsEnabled(true);
  * neither the command table nor the store package; it hands anything unusual over to main().
  */
 async function run(argv: string[]): Promise<number> {
+  // Before anything else is loaded: V8 sizes its young generation from the first allocations on.
+  const word = commandWord(argv);
+  if (word !== undefined && BATCH_COMMANDS.has(word)) applyBatchHeapPolicy();
   if (argv.length === 1 && argv[0] === 'statusline') {
     const { fastStatusline } = await import('./statusline-fast.js');
     const code = await fastStatusline(process.env);

@@ -14,7 +14,13 @@ import type {
   SyncRecord,
   TableSummary,
 } from '@agentlogs/sync-core';
-import { addToChecksum, compareVersions, recordByteSize, recordDigest } from '@agentlogs/sync-core';
+import {
+  addToChecksum,
+  compareVersions,
+  measuredRecordSize,
+  recordByteSize,
+  recordDigest,
+} from '@agentlogs/sync-core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStoreError } from './errors.js';
 import { purgedGuardSql, UNCLAIMED_ROWS } from './migrations.js';
@@ -221,30 +227,48 @@ export class SqliteSyncStore implements LocalStore {
     let bytes = 0;
     let skipped = 0;
     const skip = options.skip;
+    /** Adds a row's record; false when the batch is full (its bytes would pass `maxBytes`). */
+    const add = (synced: SyncedTable, row: Record<string, unknown>): boolean => {
+      const record = this.outgoing(this.recordOf(synced, row)).record;
+      const size = measuredRecordSize(record);
+      if (records.length > 0 && bytes + size > options.maxBytes) return false;
+      records.push(record);
+      bytes += size;
+      return true;
+    };
     return this.read(() => {
       this.refreshExclusions();
       for (const table of options.tables) {
         const synced = tableOf(table);
-        const statement = this.prepare(
-          `select ${selectList(synced)} from ${synced} t
-           where t.version > t.synced_version
+        const where = `where t.version > t.synced_version
              and not exists (select 1 from dead_letters d where d.table_name = ? and d.id = t.id and d.version = t.version)
-             ${this.excludedSql(synced)}
-           order by t.id`,
-        );
-        // One row at a time: at most `limit` rows are read, whatever the size of the outbox.
-        for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
-          if (records.length + skipped >= options.limit) return records;
-          if (skip?.(synced, row.id as string)) {
-            skipped += 1;
-            continue;
+             ${this.excludedSql(synced)}`;
+        if (skip === undefined) {
+          const statement = this.prepare(
+            `select ${selectList(synced)} from ${synced} t ${where} order by t.id`,
+          );
+          // One row at a time: at most `limit` rows are read, whatever the size of the outbox.
+          for (const row of statement.iterate(synced) as Iterable<Record<string, unknown>>) {
+            if (records.length >= options.limit || !add(synced, row)) return records;
           }
-          const record = this.outgoing(this.recordOf(synced, row)).record;
-          const size = recordByteSize(record);
-          if (records.length > 0 && bytes + size > options.maxBytes) return records;
-          records.push(record);
-          bytes += size;
+          continue;
         }
+        // With records to skip (those in flight), the ids come first and only the rows taken are read whole:
+        // the skipped rows' payloads are never loaded. The ids are collected before any row is read (the
+        // connection runs one statement at a time); they are at most `limit`.
+        const ids: string[] = [];
+        const idStatement = this.prepare(`select t.id from ${synced} t ${where} order by t.id`).pluck();
+        for (const id of idStatement.iterate(synced) as Iterable<string>) {
+          if (records.length + ids.length + skipped >= options.limit) break;
+          if (skip(synced, id)) skipped += 1;
+          else ids.push(id);
+        }
+        const byId = this.prepare(`select ${selectList(synced)} from ${synced} t where t.id = ?`);
+        for (const id of ids) {
+          const row = byId.get(id) as Record<string, unknown> | undefined;
+          if (row !== undefined && !add(synced, row)) return records;
+        }
+        if (records.length + skipped >= options.limit) return records;
       }
       return records;
     });

@@ -42,6 +42,7 @@ class ObservedStore extends SqliteSyncStore {
     tables: readonly string[];
     limit: number;
     maxBytes: number;
+    skip?: (table: string, id: string) => boolean;
   }): Promise<SyncRecord[]> {
     const records = await super.pendingChanges(options);
     this.reads.push(records.length);
@@ -154,6 +155,32 @@ describe('a large push and pull in bounded memory', () => {
     expect(a.remote.maxInFlight).toBeLessThanOrEqual(CONCURRENCY * BATCH);
     // Both lanes were used: more than one batch was in flight at some point.
     expect(a.remote.maxInFlight).toBeGreaterThan(BATCH);
+  });
+
+  it('with records in flight, an outbox read skips them by id and returns what a read without them would', async () => {
+    const server = new MemoryServer({ tables: SYNCED_TABLES, clock });
+    const a = machine('a', server);
+    importTurns(a.database);
+    const key = (r: { table: string; id: string }) => `${r.table}/${r.id}`;
+    const all = await a.store.pendingChanges({ tables: SYNCED_TABLES, limit: 400, maxBytes: 1e9 });
+    // In flight: the session and every other one of the first 200 turns (not a prefix of the outbox).
+    const inFlight = new Set(
+      all
+        .slice(0, 201)
+        .filter((_, i) => i % 2 === 0)
+        .map(key),
+    );
+    const skip = (table: string, id: string) => inFlight.has(`${table}/${id}`);
+    const expected = all.filter((r) => !inFlight.has(key(r)));
+    const skipping = await a.store.pendingChanges({ tables: SYNCED_TABLES, limit: 400, maxBytes: 1e9, skip });
+    // The skipped records count toward the limit, as before.
+    expect(skipping.map(key)).toEqual(expected.map(key));
+    expect(skipping).toEqual(expected);
+    // The byte cap still closes the batch at the first record that would pass it.
+    const size = (r: SyncRecord) => Buffer.byteLength(JSON.stringify(r));
+    const cap = expected.slice(0, 37).reduce((n, r) => n + size(r), 0);
+    const capped = await a.store.pendingChanges({ tables: SYNCED_TABLES, limit: 400, maxBytes: cap, skip });
+    expect(capped.map(key)).toEqual(expected.slice(0, 37).map(key));
   });
 
   it('the pull stores each page before it fetches the next', async () => {

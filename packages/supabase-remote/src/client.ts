@@ -1,5 +1,6 @@
 import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { fetchWithEncodedBodies } from './body.js';
 
 /** The supabase-js client type this package creates. */
 export type ProjectClient = SupabaseClient;
@@ -23,7 +24,7 @@ export interface ProjectClientOptions {
 /**
  * A supabase-js client for a command-line program: PKCE login, the session persisted in `storage`, no timers
  * (`autoRefreshToken: false`: an expired access token is refreshed when the session is next read), no URL
- * detection. Passes the `ws` package as Realtime's transport where Node has no global WebSocket (Node 20).
+ * detection. Large JSON bodies go out as UTF-8 bytes (`fetchWithEncodedBodies`). Passes the `ws` package as Realtime's transport where Node has no global WebSocket (Node 20).
  */
 export function createProjectClient(options: ProjectClientOptions): SupabaseClient {
   const hasNativeWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
@@ -37,7 +38,7 @@ export function createProjectClient(options: ProjectClientOptions): SupabaseClie
       detectSessionInUrl: false,
     },
     ...(hasNativeWebSocket ? {} : { realtime: { transport: WebSocket as never } }),
-    ...(options.fetch ? { global: { fetch: options.fetch } } : {}),
+    global: { fetch: fetchWithEncodedBodies(options.fetch) },
   });
 }
 

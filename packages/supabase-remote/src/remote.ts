@@ -14,6 +14,7 @@ import {
 } from '@agentlogs/sync-core';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { fetchWithEncodedBodies } from './body.js';
 import { callRpc, DEFAULT_TIMEOUT_MS } from './request.js';
 
 /** The RPC names and argument names of the agentlogs schema (supabase/migrations). */
@@ -118,7 +119,7 @@ export function createSupabaseRemote(config: SupabaseRemoteConfig): SupabaseRemo
     accessToken: config.accessToken,
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     ...(hasNativeWebSocket ? {} : { realtime: { transport: WebSocket as never } }),
-    ...(config.fetch ? { global: { fetch: config.fetch } } : {}),
+    global: { fetch: fetchWithEncodedBodies(config.fetch) },
   });
   return new SupabaseRemote(client, config);
 }

@@ -7,5 +7,5 @@ export * from './engine.js';
 export * from './errors.js';
 export type * from './ports.js';
 export * from './retry.js';
-export { recordByteSize, utf8, utf8Length } from './size.js';
+export { measuredRecordSize, recordByteSize, utf8, utf8Length } from './size.js';
 export * from './state-machine.js';

@@ -26,7 +26,7 @@ import type {
   ServerRecord,
   SyncRecord,
 } from './ports.js';
-import { recordByteSize } from './size.js';
+import { measuredRecordSize } from './size.js';
 
 export interface PushPipelineOptions {
   store: LocalStore;
@@ -200,7 +200,7 @@ export class PushPipeline {
       const key = recordKey(record);
       if (run.inFlight.has(key) || run.decided.has(`${key}@${record.version}`)) continue;
       if (records.length >= batchSize) break;
-      const size = recordByteSize(record);
+      const size = measuredRecordSize(record);
       if (size > maxRecordBytes) {
         // Never sent: the server would refuse it whatever the batch. Parked once, with what to do.
         run.decided.add(`${key}@${record.version}`);
@@ -287,7 +287,7 @@ export class PushPipeline {
 
     const report = run.report;
     let bytes = knownBytes ?? 0;
-    if (knownBytes === undefined) for (const record of records) bytes += recordByteSize(record);
+    if (knownBytes === undefined) for (const record of records) bytes += measuredRecordSize(record);
     report.batches += 1;
     report.records += records.length;
     report.bytes += bytes;

@@ -73,3 +73,20 @@ export function encodeUtf8(text: string): Uint8Array {
 export function recordByteSize(record: object): number {
   return utf8Length(JSON.stringify(record));
 }
+
+/** Sizes of records measured by `measuredRecordSize`, for as long as the record object lives. */
+const measuredSizes = new WeakMap<object, number>();
+
+/**
+ * `recordByteSize`, remembered per record object: an outbox record is measured by the store that reads it (to
+ * keep a batch under its byte cap) and again by the push that sends it; with this the second is a lookup, not a
+ * second JSON encoding of the record. Only for records nobody changes after reading them (the outbox's).
+ */
+export function measuredRecordSize(record: object): number {
+  let size = measuredSizes.get(record);
+  if (size === undefined) {
+    size = recordByteSize(record);
+    measuredSizes.set(record, size);
+  }
+  return size;
+}

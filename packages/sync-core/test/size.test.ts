@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordByteSize, utf8, utf8Length } from '../src/index.js';
+import { measuredRecordSize, recordByteSize, utf8, utf8Length } from '../src/index.js';
 import { encodeUtf8 } from '../src/size.js';
 import { seededRandom } from '../src/testing/index.js';
 
@@ -39,6 +39,30 @@ describe('utf8Length', () => {
         true,
       );
       expect(Buffer.from(utf8(text)).equals(Buffer.from(text, 'utf8'))).toBe(true);
+    }
+  });
+});
+
+describe('measuredRecordSize', () => {
+  it('is recordByteSize, measured once per record object', () => {
+    const record = { table: 'turns', id: 't-1', payload: { content: 'naïve ☕ 😀'.repeat(100) } };
+    const size = recordByteSize(record);
+    expect(measuredRecordSize(record)).toBe(size);
+    // Remembered for this object: a second call does not encode it again.
+    const stringify = JSON.stringify;
+    let calls = 0;
+    JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+      calls += 1;
+      return stringify(...args);
+    }) as typeof JSON.stringify;
+    try {
+      expect(measuredRecordSize(record)).toBe(size);
+      expect(calls).toBe(0);
+      // Another object with the same content is measured on its own.
+      expect(measuredRecordSize({ ...record })).toBe(size);
+      expect(calls).toBe(1);
+    } finally {
+      JSON.stringify = stringify;
     }
   });
 });

@@ -3,6 +3,7 @@ import type { Command, OptionsOf } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
+import { applyBatchHeapPolicy } from '../heap-policy.js';
 import { openStore, storeError } from '../open-store.js';
 import { loadPrices } from '../prices.js';
 import { formatBytes, importProgressDetail, ProgressBar } from '../progress.js';
@@ -45,6 +46,8 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
     // On a terminal (stderr), files, MiB and the time left; nothing with --json or when not a terminal.
     const bar = json ? null : new ProgressBar(ctx.stderr, 'importing');
     const started = performance.now();
+    applyBatchHeapPolicy();
+    let policyAfterWorkers = false;
     let result: ImportResult;
     try {
       result = importTranscripts(store, {
@@ -54,9 +57,16 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
         signal: ctx.signal,
         // The usage rollup is rebuilt at the end of an import that changed turns, with the prices stats uses.
         prices: loadPrices(ctx),
-        onProgress: bar?.enabled
-          ? (p) => bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started))
-          : undefined,
+        onProgress: (p) => {
+          // V8 sets the young generation's growth factor back to its default whenever it creates an isolate,
+          // as it does for the parse workers (started before the first file): set the policy again after them.
+          if (!policyAfterWorkers) {
+            policyAfterWorkers = true;
+            applyBatchHeapPolicy({ again: true });
+          }
+          if (bar?.enabled)
+            bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started));
+        },
       });
     } catch (error) {
       throw storeError(store.translateError(error));

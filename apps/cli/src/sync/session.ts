@@ -20,6 +20,7 @@ import {
 import type { CommandContext } from '../context.js';
 import { type Device, loadDevice } from '../device.js';
 import { CliError, ExitCode } from '../errors.js';
+import { applyBatchHeapPolicy } from '../heap-policy.js';
 import { openStore, storeError } from '../open-store.js';
 import { assertServerSchema } from '../schema/check.js';
 import { type EncryptionState, resolveEncryption, retireStaleKey, storeEncryption } from './encryption.js';
@@ -231,6 +232,7 @@ export async function openSyncSession(
     await database.close();
     throw storeError(database.translateError(error));
   }
+  applyBatchHeapPolicy();
   const remote = new project.remote.SupabaseRemote(project.client);
   const engine = new SyncEngine({
     store,
