@@ -281,10 +281,23 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     .raw();
   const rows = new Map<string, RollupRow>();
 
+  // What is kept per turn until the scan ends is numbers and shared strings only: each row's strings are fresh
+  // copies, and a copy kept per turn made the build hold tens of MB on a large history.
+  const shared = new Map<string, string>();
+  const intern = (value: string | null): string | null => {
+    if (value === null) return null;
+    const known = shared.get(value);
+    if (known !== undefined) return known;
+    shared.set(value, value);
+    return value;
+  };
   /** Per session, the instants at which a turn names its model: what the session's model-less turns count under. */
   const modelsInEffect = new Map<string, { ms: number[]; models: string[] }>();
-  /** Turns with neither a model nor usage (prompts, tool results), placed once every model is known. */
-  const modelless: [sessionId: string, ms: number, machineId: string | null][] = [];
+  /**
+   * Per session, the turns with neither a model nor usage (prompts, tool results), placed once every model is
+   * known: their instants and machines.
+   */
+  const modelless = new Map<string, { ms: number[]; machines: (string | null)[] }>();
 
   const countTurn = (sessionId: string, ms: number, model: string | null, machine: string | null) => {
     const slot = Math.floor(ms / SLOT_MS);
@@ -308,7 +321,13 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     if (Number.isNaN(ms)) return null;
     if (r[2] === null) {
       if (usageTotal(r) === 0 && !r[13]) {
-        modelless.push([r[0], ms, r[14]]);
+        let waiting = modelless.get(r[0]);
+        if (!waiting) {
+          waiting = { ms: [], machines: [] };
+          modelless.set(r[0], waiting);
+        }
+        waiting.ms.push(ms);
+        waiting.machines.push(intern(r[14]));
         return null;
       }
     } else {
@@ -318,7 +337,7 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
         modelsInEffect.set(r[0], known);
       }
       known.ms.push(ms);
-      known.models.push(r[2]);
+      known.models.push(intern(r[2]) as string);
     }
     return countTurn(r[0], ms, r[2], r[14]);
   };
@@ -336,8 +355,10 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     known.ms = order.map((i) => known.ms[i]!);
     known.models = order.map((i) => known.models[i]!);
   }
-  for (const [sessionId, ms, machine] of modelless) {
-    countTurn(sessionId, ms, modelInEffect(modelsInEffect.get(sessionId), ms), machine);
+  for (const [sessionId, waiting] of modelless) {
+    const known = modelsInEffect.get(sessionId);
+    for (let i = 0; i < waiting.ms.length; i++)
+      countTurn(sessionId, waiting.ms[i]!, modelInEffect(known, waiting.ms[i]!), waiting.machines[i]!);
   }
   return [...rows.values()];
 }
