@@ -58,3 +58,19 @@ export function jsonLines(path: string): unknown[] {
 }
 
 export const DEVICE = '0f5c2a9e-7d0b-8c41-9e2f-3a6b5c4d2e10';
+
+/** The two marot-spotter sessions that have subagent folders. */
+export const SESSION = 'ae4a77f8-aedd-4bc1-888f-c94edc91af04';
+export const OTHER = '4d5611e5-241a-462a-8d15-5122611a9569';
+
+/** A `projects/demo/` folder holding those two sessions, each with its subagent folder. */
+export function spotterTree(): { root: string; dir: string } {
+  const root = join(tempDir(), 'projects');
+  const dir = join(root, 'demo');
+  mkdirSync(dir, { recursive: true });
+  for (const id of [SESSION, OTHER]) {
+    cpSync(join(TRANSCRIPTS, 'marot-spotter', `${id}.jsonl`), join(dir, `${id}.jsonl`));
+    cpSync(join(TRANSCRIPTS, 'marot-spotter', id), join(dir, id), { recursive: true });
+  }
+  return { root, dir };
+}

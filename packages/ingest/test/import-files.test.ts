@@ -1,29 +1,15 @@
-import { appendFileSync, cpSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pendingSearchTurns, searchTurns } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { claudeCode } from '../src/agents/index.js';
 import { importTranscripts } from '../src/import.js';
 import { claudeSessionFiles, importTranscriptFiles } from '../src/import-files.js';
-import { DEVICE, freshStore, TRANSCRIPTS, tempDir } from './helpers.js';
+import { DEVICE, freshStore, OTHER, SESSION, TRANSCRIPTS, tempDir, spotterTree as tree } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 
-const SESSION = 'ae4a77f8-aedd-4bc1-888f-c94edc91af04';
-const OTHER = '4d5611e5-241a-462a-8d15-5122611a9569';
 const now = () => new Date('2026-11-01T00:00:00Z');
-
-/** A `projects/demo/` folder holding two sessions of the fixtures, each with its subagent folder. */
-function tree(): { root: string; dir: string } {
-  const root = join(tempDir(), 'projects');
-  const dir = join(root, 'demo');
-  mkdirSync(dir, { recursive: true });
-  for (const id of [SESSION, OTHER]) {
-    cpSync(join(TRANSCRIPTS, 'marot-spotter', `${id}.jsonl`), join(dir, `${id}.jsonl`));
-    cpSync(join(TRANSCRIPTS, 'marot-spotter', id), join(dir, id), { recursive: true });
-  }
-  return { root, dir };
-}
 
 function sessionRows(db: ReturnType<typeof freshStore>, nativeId: string) {
   return db.sqlite
