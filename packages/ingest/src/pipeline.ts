@@ -168,8 +168,12 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   );
   const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
   const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
-  // A large first import builds the indexes no import lookup needs once, at its end (see local-store).
-  if (freshBytes >= POOL_MIN_BYTES) store.deferTurnIndexes();
+  // A large first import builds the indexes no import lookup needs once, at its end; a large import's WAL is
+  // copied back by a helper thread as it grows (see local-store).
+  if (freshBytes >= POOL_MIN_BYTES) {
+    store.deferTurnIndexes();
+    store.checkpointWhileImporting();
+  }
   let pool: ParsePool | null = null;
   const pooled = new Map<TranscriptFile, number>();
   if (workers > 0 && fresh.length > 0) {
@@ -195,6 +199,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
       path,
     });
 
+  let completed = false;
   try {
     for (const file of files) {
       if (options.signal?.aborted) {
@@ -213,14 +218,21 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     store.commitGroup();
     store.attachSidechainTurns(withSidechains);
     cursors.storeFolderListings(lister.listed);
+    completed = true;
   } finally {
     pool?.close();
+    // After a failure no helper thread outlives the run.
+    if (!completed) store.stopCheckpointing();
     store.finish();
   }
-  // The rollup stats reads, brought up to date when this run changed turns (an import given prices).
-  if (!result.interrupted && writer.counts.turnsAdded + writer.counts.turnsUpdated > 0)
-    store.refreshUsageRollup();
-  if (result.filesRead > 0) store.checkpoint();
+  try {
+    // The rollup stats reads, brought up to date when this run changed turns (an import given prices).
+    if (!result.interrupted && writer.counts.turnsAdded + writer.counts.turnsUpdated > 0)
+      store.refreshUsageRollup();
+    if (result.filesRead > 0) store.checkpoint();
+  } finally {
+    store.stopCheckpointing();
+  }
 
   Object.assign(result, writer.counts);
   result.durationMs = Math.round(performance.now() - started);

@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import { BackgroundCheckpointer } from './background-checkpoint.js';
 import { LegacyFolder } from './legacy-fold.js';
 import { flushSearchIndex, flushSearchIndexInSlices } from './search-index.js';
 import { TranscriptWriter } from './transcript-writer.js';
@@ -215,6 +216,8 @@ export class TranscriptImport {
   /** The indexes this run dropped and builds at its end. */
   private deferredIndexes: string[] = [];
   private readonly prices: UsagePrices | undefined;
+  /** The helper copying the WAL back while this run writes (`checkpointWhileImporting`), if one runs. */
+  private checkpointer: BackgroundCheckpointer | null = null;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -268,6 +271,29 @@ export class TranscriptImport {
       .immediate();
   }
 
+  /**
+   * Before a large import: a helper thread copies the WAL back into the database as it grows, while this run
+   * writes (see `BackgroundCheckpointer`); `checkpoint` stops it and copies what is left. Not for a deferred
+   * (hook) import, nor an in-memory database. Returns whether a helper runs.
+   */
+  checkpointWhileImporting(): boolean {
+    if (this.checkpointer || this.deferred || this.db.memory) return this.checkpointer !== null;
+    if (String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return false;
+    this.checkpointer = BackgroundCheckpointer.start(this.db.name);
+    return this.checkpointer !== null;
+  }
+
+  /**
+   * Stops the helper, if one runs (idempotent; also after a failure) and turns SQLite's automatic checkpoint
+   * back on. Returns the checkpoints the helper ran.
+   */
+  stopCheckpointing(): number {
+    const runs = this.checkpointer?.stop() ?? 0;
+    this.checkpointer = null;
+    this.db.pragma(`wal_autocheckpoint = ${this.autoCheckpoint}`);
+    return runs;
+  }
+
   /** Builds the indexes this run dropped and indexes the run's turns for search, in one transaction. */
   private buildDeferredIndexes(): void {
     if (this.deferredIndexes.length === 0) return;
@@ -318,16 +344,22 @@ export class TranscriptImport {
       this.db.transaction(() => this.writer.attachSidechainTurns(sessionIds)).immediate();
   }
 
-  /** Commits what is open and restores the connection settings (also after a failure). */
+  /**
+   * Commits what is open and restores the connection settings (also after a failure). While a helper copies
+   * the WAL back (`checkpointWhileImporting`), the automatic checkpoint stays off until `checkpoint`, so that the
+   * copying stays off this thread; after a failure the helper stops here.
+   */
   finish(): void {
+    let failed = true;
     try {
       try {
         this.commitGroup();
       } finally {
         this.buildDeferredIndexes();
       }
+      failed = false;
     } finally {
-      this.db.pragma(`wal_autocheckpoint = ${this.autoCheckpoint}`);
+      if (failed || !this.checkpointer) this.stopCheckpointing();
     }
   }
 
@@ -345,11 +377,13 @@ export class TranscriptImport {
   }
 
   /**
-   * Copies the WAL back into the database once, at the end of an import that wrote. A deferred import leaves a
+   * Copies the WAL back into the database once, at the end of an import that wrote (what a helper of
+   * `checkpointWhileImporting` left: it is stopped first). A deferred import leaves a
    * WAL smaller than SQLite's own automatic checkpoint threshold to the next writer, so that hook after hook
    * (with no other import in between) never lets it grow past that.
    */
   checkpoint(): void {
+    this.stopCheckpointing();
     if (this.deferred && walBytes(this.db) < DEFERRED_WAL_LIMIT_BYTES) return;
     // A checkpoint that finds readers copies what it can; the next one finishes.
     this.db.pragma('wal_checkpoint(TRUNCATE)');

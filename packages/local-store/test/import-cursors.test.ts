@@ -1,4 +1,5 @@
 /** The import's own tables: cursors and folder listings round-trip, and the run's settings are restored. */
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildUsageRollup,
@@ -95,6 +96,87 @@ describe('TranscriptImport', () => {
     expect(db.inTransaction).toBe(false);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(before);
     expect(new ImportCursors(db).get('/t/a.jsonl')).toMatchObject({ source: 'codex' });
+  });
+});
+
+describe('a large import copies its WAL back on a helper thread as it grows', () => {
+  const MB = 1024 * 1024;
+  /** Writes `groups` commits of about 1 MB each, giving a helper (if any) time to copy each back; returns the WAL's largest size. */
+  function writeGroups(
+    db: LocalDatabase['sqlite'],
+    run: TranscriptImport,
+    groups: number,
+    waitFor?: () => number,
+  ): number {
+    db.exec('create table if not exists scratch (id integer primary key, body text)');
+    const insert = db.prepare('insert into scratch (body) values (?)');
+    let largest = 0;
+    for (let g = 0; g < groups; g++) {
+      run.beginGroup();
+      for (let i = 0; i < 64; i++) insert.run(`${g}:${i}:`.padEnd(16 * 1024, 'x'));
+      run.commitGroup();
+      largest = Math.max(largest, statSync(`${db.name}-wal`).size);
+      if (waitFor) {
+        // Until the helper has run a checkpoint after this commit (bounded: the test fails on the size below).
+        const seen = waitFor();
+        const deadline = Date.now() + 5_000;
+        while (waitFor() <= seen + 1 && Date.now() < deadline)
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
+    return largest;
+  }
+
+  it('keeps the WAL short while the run writes, and stops before the final checkpoint', () => {
+    const db = open().sqlite;
+    const before = db.pragma('wal_autocheckpoint', { simple: true });
+    const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: '2026-11-01T00:00:00Z' });
+    expect(run.checkpointWhileImporting()).toBe(true);
+    const helper = (run as unknown as { checkpointer: { runs: number } }).checkpointer;
+    const largest = writeGroups(db, run, 12, () => helper.runs);
+    // 12 MB written; the WAL is reused from its start once the helper has copied it back.
+    expect(largest).toBeLessThan(4 * MB);
+    run.finish();
+    // Still off until the final checkpoint: the copying stays on the helper.
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    run.checkpoint();
+    expect(helper.runs).toBeGreaterThan(0);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(before);
+    expect(statSync(`${db.name}-wal`).size).toBe(0);
+    expect(db.prepare('select count(*) from scratch').pluck().get()).toBe(12 * 64);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('without the helper the same writes grow the WAL to their whole size', () => {
+    const db = open().sqlite;
+    const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: '2026-11-01T00:00:00Z' });
+    expect(writeGroups(db, run, 12)).toBeGreaterThan(12 * MB);
+    run.finish();
+    run.checkpoint();
+  });
+
+  it('stops the helper when the run fails, and a deferred (hook) run starts none', () => {
+    const db = open().sqlite;
+    const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: '2026-11-01T00:00:00Z' });
+    expect(run.checkpointWhileImporting()).toBe(true);
+    db.pragma('foreign_keys = on');
+    db.exec(`create table parent (id integer primary key);
+      create table child (parent_id integer references parent(id) deferrable initially deferred)`);
+    run.beginGroup();
+    db.exec('insert into child values (1)');
+    // A failure while finishing: the open group cannot commit (a deferred constraint fails).
+    expect(() => run.finish()).toThrow(/FOREIGN KEY/);
+    expect((run as unknown as { checkpointer: unknown }).checkpointer).toBeNull();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    if (db.inTransaction) db.exec('rollback');
+    const hook = new TranscriptImport(db, {
+      deviceId: 'd',
+      machineId: 'm',
+      now: '2026-11-01T00:00:00Z',
+      deferred: true,
+    });
+    expect(hook.checkpointWhileImporting()).toBe(false);
+    hook.finish();
   });
 });
 
