@@ -8,8 +8,8 @@
  * helper as it grows, on the core the parse workers leave spare, the end's copy is small and the WAL stays short.
  * Measured by `pnpm bench` (ingest section, first import): see `bench/README.md`.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { sqliteDriverPath } from './open.js';
 
 /** Slots of the shared flags: stop asked, helper stopped, checkpoints run. */
 const STOP = 0;
@@ -63,7 +63,7 @@ export class BackgroundCheckpointer {
   static start(path: string): BackgroundCheckpointer | null {
     const flags = new Int32Array(new SharedArrayBuffer(4 * 3));
     try {
-      const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+      const driver = sqliteDriverPath();
       const worker = new Worker(HELPER, {
         eval: true,
         workerData: { driver, path, flags, intervalMs: INTERVAL_MS },

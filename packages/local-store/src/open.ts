@@ -4,7 +4,9 @@
  * connection on demand. Kysely is loaded on first use: the hot paths (import, stats, sync) use prepared
  * statements, and loading it costs a process more than opening the database.
  */
+
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -18,6 +20,11 @@ import {
   runMigrations,
 } from './migrations.js';
 import type { Database } from './schema.js';
+
+/** Where better-sqlite3 lives, for a worker thread that opens a connection of its own (evaluated code cannot import it). */
+export function sqliteDriverPath(): string {
+  return createRequire(import.meta.url).resolve('better-sqlite3');
+}
 
 export { DATABASE_FILE_NAME, DEFAULT_BUSY_TIMEOUT_MS, LEGACY_DATABASE_PATH };
 

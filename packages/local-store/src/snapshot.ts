@@ -13,14 +13,13 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { createGunzip, createGzip } from 'node:zlib';
 import { LocalStoreError } from './errors.js';
-import { DATABASE_FILE_NAME, type LocalDatabase, openLocalDatabase } from './open.js';
+import { DATABASE_FILE_NAME, type LocalDatabase, openLocalDatabase, sqliteDriverPath } from './open.js';
 import { SYNCED_TABLES } from './tables.js';
 
 /** The first line of a JSON-lines export. */
@@ -84,7 +83,7 @@ function liveBytes(db: LocalDatabase): number {
  * The copy is the same: one read transaction of the database file.
  */
 function vacuumInWorker(db: LocalDatabase, file: string): Promise<void> {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const driver = sqliteDriverPath();
   const code = `
     const { workerData } = require('node:worker_threads');
     const Database = require(workerData.driver);

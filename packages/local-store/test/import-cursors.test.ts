@@ -110,6 +110,7 @@ describe('a large import copies its WAL back on a helper thread as it grows', ()
   ): number {
     db.exec('create table if not exists scratch (id integer primary key, body text)');
     const insert = db.prepare('insert into scratch (body) values (?)');
+    const pause = new Int32Array(new SharedArrayBuffer(4));
     let largest = 0;
     for (let g = 0; g < groups; g++) {
       run.beginGroup();
@@ -120,8 +121,7 @@ describe('a large import copies its WAL back on a helper thread as it grows', ()
         // Until the helper has run a checkpoint after this commit (bounded: the test fails on the size below).
         const seen = waitFor();
         const deadline = Date.now() + 5_000;
-        while (waitFor() <= seen + 1 && Date.now() < deadline)
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        while (waitFor() <= seen + 1 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 5);
       }
     }
     return largest;
