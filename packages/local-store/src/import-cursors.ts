@@ -218,6 +218,8 @@ export class TranscriptImport {
   private readonly prices: UsagePrices | undefined;
   /** The helper copying the WAL back while this run writes (`checkpointWhileImporting`), if one runs. */
   private checkpointer: BackgroundCheckpointer | null = null;
+  /** While a helper runs: the WAL size at which a group commit starts the WAL again (`keepWalShort`). */
+  private walLimitBytes = WAL_LIMIT_BYTES;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -275,12 +277,37 @@ export class TranscriptImport {
    * Before a large import: a helper thread copies the WAL back into the database as it grows, while this run
    * writes (see `BackgroundCheckpointer`); `checkpoint` stops it and copies what is left. Not for a deferred
    * (hook) import, nor an in-memory database. Returns whether a helper runs.
+   *
+   * A WAL can only start again from its beginning when everything in it has been copied back at the moment a
+   * writer begins; an import that commits group after group never leaves the helper that moment, so while a
+   * helper runs, a group commit that finds the WAL at `walLimitBytes` or more starts it again itself
+   * (`keepWalShort`): what the WAL holds on disk stays near that size whatever the import's size.
    */
-  checkpointWhileImporting(): boolean {
+  checkpointWhileImporting(options: { walLimitBytes?: number } = {}): boolean {
     if (this.checkpointer || this.deferred || this.db.memory) return this.checkpointer !== null;
     if (String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return false;
+    this.walLimitBytes = options.walLimitBytes ?? WAL_LIMIT_BYTES;
     this.checkpointer = BackgroundCheckpointer.start(this.db.name);
     return this.checkpointer !== null;
+  }
+
+  /**
+   * After a group commit, while a helper runs: when the WAL has reached the limit, copies what the helper has not
+   * copied yet (the last groups) and truncates the WAL, on this thread, with no transaction open. It never waits:
+   * when the helper's checkpoint is in flight, or another connection still reads from the WAL, it leaves the WAL
+   * as it is and the next group commit tries again.
+   */
+  private keepWalShort(): void {
+    if (!this.checkpointer || walBytes(this.db) < this.walLimitBytes) return;
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Busy: the next group commit tries again.
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
   }
 
   /**
@@ -294,23 +321,32 @@ export class TranscriptImport {
     return runs;
   }
 
-  /** Builds the indexes this run dropped and indexes the run's turns for search, in one transaction. */
+  /**
+   * Builds the indexes this run dropped in one transaction, then indexes the run's turns for search, each slice
+   * in a transaction of its own, so that the WAL can start again between them (`keepWalShort`). An import killed
+   * in between leaves nothing wrong: missing indexes are built by the next import, queued turns are indexed by the
+   * next writer or search.
+   */
   private buildDeferredIndexes(): void {
     if (this.deferredIndexes.length === 0) return;
     // The index builds sort every turn: with temporary storage in memory that sort would be held whole (its
     // size grows with the tree); in a temporary file it spills past the page cache and memory stays flat.
     this.db.pragma('temp_store = FILE');
+    const inTransaction = (work: () => number): number => {
+      const result = this.db.transaction(work).immediate();
+      this.keepWalShort();
+      return result;
+    };
     try {
-      this.db
-        .transaction(() => {
-          for (const name of this.deferredIndexes) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
-          flushSearchIndexInSlices(this.db, SEARCH_SLICE);
-        })
-        .immediate();
+      inTransaction(() => {
+        for (const name of this.deferredIndexes) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
+        return 0;
+      });
+      this.deferredIndexes = [];
+      flushSearchIndexInSlices(this.db, SEARCH_SLICE, inTransaction);
     } finally {
       this.db.pragma('temp_store = MEMORY');
     }
-    this.deferredIndexes = [];
   }
 
   /** Opens the group transaction unless one is open. */
@@ -326,6 +362,7 @@ export class TranscriptImport {
     // indexes the queue first, as it does after any writer), as they do after a deferred (hook) import.
     if (!this.deferred && this.deferredIndexes.length === 0) flushSearchIndex(this.db);
     this.db.exec('COMMIT');
+    this.keepWalShort();
   }
 
   /** Runs `write` as one file's savepoint inside the group (its own transaction when no group is open). */
@@ -389,6 +426,13 @@ export class TranscriptImport {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 }
+
+/**
+ * The WAL size at which a large import's group commit starts the WAL again (`keepWalShort`). Below it the helper's
+ * copying costs the importing thread nothing; each restart costs it the copy of what the helper has not reached
+ * (about one group). Measured by `pnpm bench` (ingest section, 5× tree): see `bench/README.md`.
+ */
+const WAL_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /** SQLite's automatic checkpoint threshold: 1,000 pages of 4 KiB. */
 const DEFERRED_WAL_LIMIT_BYTES = 1000 * 4096;

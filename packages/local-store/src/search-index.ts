@@ -107,9 +107,16 @@ export function flushSearchIndex(db: Sqlite): number {
 
 /**
  * Indexes the queue in slices of `slice` turns (by rowid), one statement each: what a first import does at its
- * end, so FTS5's pending terms never hold the whole import's text at once. Returns how many turns were indexed.
+ * end, so FTS5's pending terms never hold the whole import's text at once. Each slice takes its turns off the
+ * queue, and runs through `eachSlice` (which may give it a transaction of its own: the queue then stays true
+ * between slices, and a writer or search in between indexes what is left, as after any writer). Returns how many
+ * turns were indexed.
  */
-export function flushSearchIndexInSlices(db: Sqlite, slice: number): number {
+export function flushSearchIndexInSlices(
+  db: Sqlite,
+  slice: number,
+  eachSlice: (index: () => number) => number = (index) => index(),
+): number {
   if (!hasSearchIndex(db)) return 0;
   const bounds = db.prepare('select min(turn_rowid), max(turn_rowid) from turn_search_pending').raw();
   const [low, high] = bounds.get() as [number | null, number | null];
@@ -119,9 +126,16 @@ export function flushSearchIndexInSlices(db: Sqlite, slice: number): number {
       select t.rowid, ${indexedValues('t')}
         from turn_search_pending p join turns t on t.rowid = p.turn_rowid
        where p.turn_rowid >= ? and p.turn_rowid < ? and t.deleted_at is null`);
+  const taken = db.prepare('delete from turn_search_pending where turn_rowid >= ? and turn_rowid < ?');
   let indexed = 0;
-  for (let from = low; from <= high; from += slice) indexed += index.run(from, from + slice).changes;
-  db.prepare('delete from turn_search_pending').run();
+  for (let from = low; from <= high; from += slice) {
+    const to = from + slice;
+    indexed += eachSlice(() => {
+      const changes = index.run(from, to).changes;
+      taken.run(from, to);
+      return changes;
+    });
+  }
   return indexed;
 }
 

@@ -147,6 +147,19 @@ describe('a large import copies its WAL back on a helper thread as it grows', ()
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
+  it('with commits back to back (the helper never catches up), a group commit starts the WAL again at its limit', () => {
+    const db = open().sqlite;
+    const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: '2026-11-01T00:00:00Z' });
+    expect(run.checkpointWhileImporting({ walLimitBytes: 4 * MB })).toBe(true);
+    // 24 MB written with no pause: without the limit nothing lets the WAL start again (see the next test).
+    const largest = writeGroups(db, run, 24);
+    expect(largest).toBeLessThan(4 * MB + 2 * MB);
+    run.finish();
+    run.checkpoint();
+    expect(db.prepare('select count(*) from scratch').pluck().get()).toBe(24 * 64);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
   it('without the helper the same writes grow the WAL to their whole size', () => {
     const db = open().sqlite;
     const run = new TranscriptImport(db, { deviceId: 'd', machineId: 'm', now: '2026-11-01T00:00:00Z' });
