@@ -246,7 +246,7 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Inges
     }
     const limits: Limit[] = [];
     if (options.limits || targets.some((t) => !t.met) || !ours.available) {
-      limits.push(...(await measureLimits(options, projectsDir, scratch, ours, manifest)));
+      limits.push(...(await measureLimits(options, projectsDir, scratch, ours, manifest, scale)));
     }
     const codex =
       options.codexSessions > 0
@@ -621,6 +621,7 @@ async function measureLimits(
   scratch: string,
   ours: AgentlogsResult,
   manifest: ClaudeTreeManifest,
+  scale: ScaleResult | undefined,
 ): Promise<Limit[]> {
   const worker = path.join(options.repoRoot, 'bench', 'dist', 'limits-worker.js');
   const env = baseEnv({});
@@ -671,6 +672,17 @@ async function measureLimits(
     ['sqlite', path.join(dbDir, 'floor.db'), String(rows), String(bytes)],
     1,
   );
+  fs.rmSync(dbDir, { recursive: true, force: true });
+  if (scale && scale.large.turns > 0) {
+    // The scale target's floor: the same rows for the larger tree's turn count, in a fresh database.
+    const largeDir = fs.mkdtempSync(path.join(scratch, 'sqlite-'));
+    await measure(
+      `SQLite insert of ${scale.large.turns} turn rows (${scale.factor}× tree), ${bytes} B content each`,
+      ['sqlite', path.join(largeDir, 'floor.db'), String(scale.large.turns), String(bytes)],
+      1,
+    );
+    fs.rmSync(largeDir, { recursive: true, force: true });
+  }
   return limits;
 }
 

@@ -11,6 +11,7 @@
  *
  * Each prints one JSON object on stdout.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -111,7 +112,11 @@ interface SqliteDatabase {
   close(): void;
 }
 
-/** Rows shaped like the store's turn rows (docs/data-model.md), inserted as fast as better-sqlite3 allows. */
+/**
+ * Rows shaped like the store's turn rows (docs/data-model.md), inserted as fast as better-sqlite3 allows. Their ids
+ * are hash-ordered as the store's are (UUIDv5): each insert lands at a random place in the primary-key index, whose
+ * pages stop fitting SQLite's page cache as the table grows, so the cost per row grows with the row count.
+ */
 function sqliteInsert(dbPath: string, rows: number, contentBytes: number): Record<string, number> {
   const require = createRequire(import.meta.url);
   const Database = require('better-sqlite3') as new (file: string) => SqliteDatabase;
@@ -136,8 +141,15 @@ function sqliteInsert(dbPath: string, rows: number, contentBytes: number): Recor
     Math.ceil((contentBytes + 64) / 78) + 1,
   );
   const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
-  const uuid = (n: number, salt: number) =>
-    `${hex(salt, 8)}-${hex((n >>> 16) & 0xffff, 4)}-4${hex(n & 0xfff, 3)}-8${hex(n % 4096, 3)}-${hex(n * 2654435761, 12).slice(-12)}`;
+  /** A UUIDv5-shaped id: the SHA-1 of a name, in the store's layout (version and variant nibbles set). */
+  const uuid = (n: number, salt: number) => {
+    const h = createHash('sha1').update(`${salt}:${n}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
+  // The store's import settings for a large first import (local-store TranscriptImport): a 16 MiB page cache and
+  // no automatic checkpoint while it writes.
+  db.pragma('cache_size = -16384');
+  db.pragma('wal_autocheckpoint = 0');
   const started = performance.now();
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
