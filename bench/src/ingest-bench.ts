@@ -670,7 +670,7 @@ async function measureLimits(
   await measure(
     `SQLite insert of ${rows} turn rows, ${bytes} B content each`,
     ['sqlite', path.join(dbDir, 'floor.db'), String(rows), String(bytes)],
-    1,
+    3,
   );
   fs.rmSync(dbDir, { recursive: true, force: true });
   if (scale && scale.large.turns > 0) {

@@ -120,6 +120,8 @@ interface SqliteDatabase {
 function sqliteInsert(dbPath: string, rows: number, contentBytes: number): Record<string, number> {
   const require = createRequire(import.meta.url);
   const Database = require('better-sqlite3') as new (file: string) => SqliteDatabase;
+  // Each sample starts from no database (a measurement may be repeated on the same path).
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${dbPath}${suffix}`, { force: true });
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
