@@ -8,6 +8,7 @@ import {
   listSessionTurns,
   listSessionViews,
   openLocalDatabase,
+  pendingSearchTurns,
   SqliteSyncStore,
   searchStatus,
   searchTurns,
@@ -15,6 +16,7 @@ import {
   toMatchQuery,
 } from '../src/index.js';
 import { runMigrations } from '../src/migrations.js';
+import { flushSearchIndexInSlices } from '../src/search-index.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;
@@ -219,6 +221,29 @@ describe('the search index', () => {
     } finally {
       await upgraded.close();
     }
+  });
+});
+
+describe('the search index built in slices (a first import)', () => {
+  it('each slice, in a transaction of its own, takes its turns off the queue; a writer in between indexes the rest once', () => {
+    const db = database.sqlite;
+    addSession(db, 's1', 'alpha');
+    for (let i = 0; i < 10; i++) addTurn(db, `t${i}`, 's1', `sliced marker number${i}`);
+    expect(pendingSearchTurns(db)).toBe(10);
+    const queued: number[] = [];
+    const indexed = flushSearchIndexInSlices(db, 4, (index) => {
+      const n = db.transaction(index).immediate();
+      queued.push(pendingSearchTurns(db));
+      // Another writer between the first two slices indexes what is still queued before it commits.
+      if (queued.length === 1) db.transaction(() => flushSearchIndex(db)).immediate();
+      return n;
+    });
+    // 10 turns in slices of 4: the first slice indexed 4, the writer the other 6, the last two slices none.
+    expect(queued).toEqual([6, 0, 0]);
+    expect(indexed).toBe(4);
+    expect(ids('marker')).toHaveLength(10);
+    expect(ids('number7')).toEqual(['t7']);
+    integrityCheck();
   });
 });
 
