@@ -106,11 +106,20 @@ export function flushSearchIndex(db: Sqlite): number {
 }
 
 /**
+ * FTS5's memory for pending terms while a first import indexes its queue (FTS5's `hashsize`; its default, 1 MiB,
+ * is put back after). Each time that memory fills, FTS5 writes a segment and merges segments as they accumulate:
+ * with 8 MiB it writes an eighth as many and merges less. Measured alone on the 5× bench tree (353,271 turns, the
+ * same statements): 5.1 s instead of 6.5 s, about 7 MB more resident while it runs.
+ */
+const BULK_HASH_BYTES = 8 * 1024 * 1024;
+const DEFAULT_HASH_BYTES = 1024 * 1024;
+
+/**
  * Indexes the queue in slices of `slice` turns (by rowid), one statement each: what a first import does at its
  * end, so FTS5's pending terms never hold the whole import's text at once. Each slice takes its turns off the
  * queue, and runs through `eachSlice` (which may give it a transaction of its own: the queue then stays true
- * between slices, and a writer or search in between indexes what is left, as after any writer). Returns how many
- * turns were indexed.
+ * between slices, and a writer or search in between indexes what is left, as after any writer). Meanwhile FTS5
+ * keeps more pending terms before it writes a segment (`BULK_HASH_BYTES`). Returns how many turns were indexed.
  */
 export function flushSearchIndexInSlices(
   db: Sqlite,
@@ -127,14 +136,22 @@ export function flushSearchIndexInSlices(
         from turn_search_pending p join turns t on t.rowid = p.turn_rowid
        where p.turn_rowid >= ? and p.turn_rowid < ? and t.deleted_at is null`);
   const taken = db.prepare('delete from turn_search_pending where turn_rowid >= ? and turn_rowid < ?');
+  // FTS5 takes an integer only: a bound JavaScript number arrives as a real.
+  const hashSize = (bytes: number) =>
+    db.exec(`insert into turn_search (turn_search, rank) values ('hashsize', ${Math.trunc(bytes)})`);
   let indexed = 0;
-  for (let from = low; from <= high; from += slice) {
-    const to = from + slice;
-    indexed += eachSlice(() => {
-      const changes = index.run(from, to).changes;
-      taken.run(from, to);
-      return changes;
-    });
+  hashSize(BULK_HASH_BYTES);
+  try {
+    for (let from = low; from <= high; from += slice) {
+      const to = from + slice;
+      indexed += eachSlice(() => {
+        const changes = index.run(from, to).changes;
+        taken.run(from, to);
+        return changes;
+      });
+    }
+  } finally {
+    hashSize(DEFAULT_HASH_BYTES);
   }
   return indexed;
 }

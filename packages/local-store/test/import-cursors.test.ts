@@ -233,6 +233,12 @@ describe('a first import defers the turn indexes no import lookup needs', () => 
       db.prepare("select count(*) from turn_search where turn_search match 'migration'").pluck().get(),
     ).toBe(50);
     expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY again
+    // The index builds' sorter settings and FTS5's pending-terms memory are given back.
+    expect(db.pragma('threads', { simple: true })).toBe(0);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-16384);
+    expect(db.prepare("select v from turn_search_config where k = 'hashsize'").pluck().get() ?? 1048576).toBe(
+      1048576,
+    );
   });
 
   it('leaves a database that already holds turns alone', () => {
