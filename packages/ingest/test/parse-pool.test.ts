@@ -102,4 +102,27 @@ describe('parse workers', () => {
       pool.close();
     }
   });
+
+  it('hands a worker a few files at a time: many more files than that arrive whole, in order, one skipped', () => {
+    const files = built.findTranscriptFiles({ claude_code: [claudeTree()] });
+    const pool = new built.ParsePool(1);
+    try {
+      // Far more files than a worker is handed at once (32): the rest are handed on as earlier ones are taken.
+      const queued = Array.from({ length: 200 }, (_, i) => files[i % files.length]!);
+      const ids = queued.map((f) => pool.submit(f.agent, f.path, f.size));
+      let whole = 0;
+      for (let i = 0; i < ids.length; i++) {
+        if (i === 50) {
+          pool.discard(ids[i]!);
+          continue;
+        }
+        const end = pool.file(ids[i]!).consume(() => {});
+        expect(end.offset).toBe(queued[i]!.size);
+        whole++;
+      }
+      expect(whole).toBe(199);
+    } finally {
+      pool.close();
+    }
+  });
 });
