@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { BackgroundCheckpointer } from './background-checkpoint.js';
+import { withBusyTimeout } from './connection.js';
 import { LegacyFolder } from './legacy-fold.js';
 import { flushSearchIndex, flushSearchIndexInSlices } from './search-index.js';
 import { TranscriptWriter } from './transcript-writer.js';
@@ -299,15 +300,13 @@ export class TranscriptImport {
    */
   private keepWalShort(): void {
     if (!this.checkpointer || walBytes(this.db) < this.walLimitBytes) return;
-    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // Busy: the next group commit tries again.
-    } finally {
-      this.db.pragma(`busy_timeout = ${timeout}`);
-    }
+    withBusyTimeout(this.db, 0, () => {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // Busy: the next group commit tries again.
+      }
+    });
   }
 
   /**
@@ -337,24 +336,25 @@ export class TranscriptImport {
       this.keepWalShort();
       return result;
     };
-    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     try {
       // SQLite bounds a sort's memory by the page cache: with the default 2 MB the three builds ran faster than
       // with the import's 16 MiB (1.9 s against 2.2–3.6 s on the 5× bench tree, measured alone), and one helper
       // thread of SQLite's sorter merges beside this one (1.5 s). Decision 0108.
+      const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
       this.db.pragma('cache_size = -2000');
       this.db.pragma('threads = 1');
-      inTransaction(() => {
-        for (const name of this.deferredIndexes) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
-        return 0;
-      });
+      try {
+        inTransaction(() => {
+          for (const name of this.deferredIndexes) this.db.exec(DEFERRED_TURN_INDEXES[name]!);
+          return 0;
+        });
+      } finally {
+        this.db.pragma('threads = 0');
+        this.db.pragma(`cache_size = ${cacheSize}`);
+      }
       this.deferredIndexes = [];
-      this.db.pragma('threads = 0');
-      this.db.pragma(`cache_size = ${cacheSize}`);
       flushSearchIndexInSlices(this.db, SEARCH_SLICE, inTransaction);
     } finally {
-      this.db.pragma('threads = 0');
-      this.db.pragma(`cache_size = ${cacheSize}`);
       this.db.pragma('temp_store = MEMORY');
     }
   }

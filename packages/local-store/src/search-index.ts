@@ -117,14 +117,14 @@ const DEFAULT_HASH_BYTES = 1024 * 1024;
 /**
  * Indexes the queue in slices of `slice` turns (by rowid), one statement each: what a first import does at its
  * end, so FTS5's pending terms never hold the whole import's text at once. Each slice takes its turns off the
- * queue, and runs through `eachSlice` (which may give it a transaction of its own: the queue then stays true
+ * queue, and runs through `eachSlice` (which gives it a transaction of its own: the queue then stays true
  * between slices, and a writer or search in between indexes what is left, as after any writer). Meanwhile FTS5
  * keeps more pending terms before it writes a segment (`BULK_HASH_BYTES`). Returns how many turns were indexed.
  */
 export function flushSearchIndexInSlices(
   db: Sqlite,
   slice: number,
-  eachSlice: (index: () => number) => number = (index) => index(),
+  eachSlice: (index: () => number) => number,
 ): number {
   if (!hasSearchIndex(db)) return 0;
   const bounds = db.prepare('select min(turn_rowid), max(turn_rowid) from turn_search_pending').raw();

@@ -5,6 +5,7 @@
  */
 import { isEnvelope } from '@agentlogs/content-policy';
 import type BetterSqlite3 from 'better-sqlite3';
+import { withBusyTimeout } from './connection.js';
 import type { TokenUsage } from './records.js';
 
 /** What the rollup prices usage with (the ingest price table). */
@@ -530,24 +531,23 @@ export function storeUsageRollup(
   pricesFingerprint: string,
   dataVersion: number,
 ): boolean {
-  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma('busy_timeout = 50');
-  let began = false;
-  try {
-    db.exec('begin immediate');
-    began = true;
-    if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
-    db.prepare('update usage_rollup set valid = 1, prices = ?, data = ? where id = 1').run(
-      pricesFingerprint,
-      JSON.stringify(rollup),
-    );
-    db.exec('commit');
-    began = false;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    if (began && db.inTransaction) db.exec('rollback');
-    db.pragma(`busy_timeout = ${timeout}`);
-  }
+  return withBusyTimeout(db, 50, () => {
+    let began = false;
+    try {
+      db.exec('begin immediate');
+      began = true;
+      if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
+      db.prepare('update usage_rollup set valid = 1, prices = ?, data = ? where id = 1').run(
+        pricesFingerprint,
+        JSON.stringify(rollup),
+      );
+      db.exec('commit');
+      began = false;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      if (began && db.inTransaction) db.exec('rollback');
+    }
+  });
 }
