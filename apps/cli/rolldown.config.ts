@@ -191,6 +191,22 @@ const chunkGroups = [
   { name: 'sync-core', test: /[\\/]packages[\\/]sync-core[\\/]/, priority: 4 },
   // The schema spec and the row ids: small, and needed by commands that never open the store (whoami).
   { name: 'schema', test: /[\\/]packages[\\/]schema[\\/]/, priority: 4 },
+  // Opening the store (connection, migrations, adopting an earlier database): what every command that reads the
+  // store needs, apart from the rest of the store.
+  {
+    name: 'store-open',
+    test: /[\\/]packages[\\/]local-store[\\/]dist[\\/](open|migrations|adopt|errors|connection|database-file|ids|search-index|session-views|tables|schema)\.js$/,
+    priority: 3.5,
+    includeDependenciesRecursively: false,
+  },
+  // What an import reads and writes with (its cursors, writer, legacy folding, WAL helper, other agents'
+  // databases): `import` loads neither the store's sync side nor its views.
+  {
+    name: 'store-import',
+    test: /[\\/]packages[\\/]local-store[\\/]dist[\\/](import-cursors|transcript-writer|background-checkpoint|records|versions|visual-files|legacy-fold|agent-database)\.js$/,
+    priority: 3.5,
+    includeDependenciesRecursively: false,
+  },
   { name: 'local-store', test: /[\\/]packages[\\/]local-store[\\/]/, priority: 3 },
   // The store loads kysely on first use (typed commit queries only): its own chunk, read only then.
   { name: 'kysely', test: /[\\/]node_modules[\\/]kysely[\\/]/, priority: 3 },

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import module from 'node:module';
 import { isMainThread } from 'node:worker_threads';
-import { applyBatchHeapPolicy, BATCH_COMMANDS, commandWord } from './heap-policy.js';
 
 // Node ≥ 22.1 keeps the bundle's compiled code between runs (in the system's temporary folder, or where
 // NODE_COMPILE_CACHE points): commands run on every turn of an agent start sooner. Absent on Node 20.
@@ -16,9 +15,6 @@ if (process.env.AGENTLOGS_DEBUG) process.setSourceMapsEnabled(true);
  * neither the command table nor the store package; it hands anything unusual over to main().
  */
 async function run(argv: string[]): Promise<number> {
-  // Before anything else is loaded: V8 sizes its young generation from the first allocations on.
-  const word = commandWord(argv);
-  if (word !== undefined && BATCH_COMMANDS.has(word)) applyBatchHeapPolicy();
   if (argv.length === 1 && argv[0] === 'statusline') {
     const { fastStatusline } = await import('./statusline-fast.js');
     const code = await fastStatusline(process.env);
@@ -28,7 +24,8 @@ async function run(argv: string[]): Promise<number> {
   return main(argv);
 }
 
-// The import's parse workers may load a bundle chunk that imports this module: only the main thread runs the CLI.
+// The import's parse workers load bundle chunks, which may import this module (the bundler's helpers can land
+// here): only the main thread runs the CLI.
 if (isMainThread) {
   run(process.argv.slice(2)).then(
     (code) => {

@@ -272,6 +272,14 @@ describe('the bundled binary', () => {
     for (const run of [imported, stats, statusline]) {
       expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('conf-'))).toBe(false);
     }
+    // Both open the store without its sync side and views (the `local-store` chunk); stats without the
+    // import's writer either.
+    for (const run of [imported, stats]) {
+      expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('local-store-'))).toBe(false);
+    }
+    expect(split(stats.loaded).fromDist.some((f) => path.basename(f).startsWith('store-import-'))).toBe(
+      false,
+    );
     // They run prepared statements: the typed query builder stays unloaded.
     for (const run of [imported, stats, statusline]) {
       expect(split(run.loaded).fromDist.some((f) => path.basename(f).startsWith('kysely-'))).toBe(false);

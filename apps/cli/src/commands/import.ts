@@ -62,7 +62,7 @@ export const importCommand: Command<OptionsOf<typeof specs.import>> = {
           // as it does for the parse workers (started before the first file): set the policy again after them.
           if (!policyAfterWorkers) {
             policyAfterWorkers = true;
-            applyBatchHeapPolicy({ again: true });
+            applyBatchHeapPolicy();
           }
           if (bar?.enabled)
             bar.update(p.bytesDone, p.bytesTotal, importProgressDetail(p, performance.now() - started));
