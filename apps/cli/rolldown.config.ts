@@ -191,8 +191,8 @@ const chunkGroups = [
   { name: 'sync-core', test: /[\\/]packages[\\/]sync-core[\\/]/, priority: 4 },
   // The schema spec and the row ids: small, and needed by commands that never open the store (whoami).
   { name: 'schema', test: /[\\/]packages[\\/]schema[\\/]/, priority: 4 },
-  // Opening the store (connection, migrations, adopting an earlier database): what every command that reads the
-  // store needs, apart from the rest of the store.
+  // Opening the store (connection, migrations, adopting an earlier database, with the search index and session
+  // views the migrations and search use): what every command that reads the store needs, and no more of it.
   {
     name: 'store-open',
     test: /[\\/]packages[\\/]local-store[\\/]dist[\\/](open|migrations|adopt|errors|connection|database-file|ids|search-index|session-views|tables|schema)\.js$/,
