@@ -51,11 +51,8 @@ const CURATED_NUMBERS = [
 ];
 
 export class LegacyFolder {
-  /**
-   * Whether the database holds any legacy session at all: checked once, when first asked (most never do, and an
-   * import that reads no file never asks; the check scans the sessions).
-   */
-  private hasLegacy: boolean | undefined;
+  /** Whether the database holds any legacy session at all (checked once: most never do). */
+  readonly active: boolean;
   private readonly selectSession: BetterSqlite3.Statement;
   private readonly selectFolded: BetterSqlite3.Statement;
 
@@ -63,20 +60,16 @@ export class LegacyFolder {
     private readonly db: BetterSqlite3.Database,
     private readonly now: string,
   ) {
+    this.active =
+      db
+        .prepare('select 1 from sessions where legacy_id is not null and deleted_at is null limit 1')
+        .get() !== undefined;
     this.selectSession = db.prepare(
       'select * from sessions where id = ? and legacy_id = ? and deleted_at is null',
     );
     this.selectFolded = db.prepare(
       "select 1 from legacy_ids where table_name = 'sessions' and legacy_id = ?",
     );
-  }
-
-  get active(): boolean {
-    this.hasLegacy ??=
-      this.db
-        .prepare('select 1 from sessions where legacy_id is not null and deleted_at is null limit 1')
-        .get() !== undefined;
-    return this.hasLegacy;
   }
 
   /** True when an earlier release stored a session for a Claude Code file of this name that is not folded yet. */
