@@ -158,6 +158,34 @@ describe('line assembly', () => {
     expect(tooLong).toEqual([{ line: 2, bytes: 100, end: 108 }]);
     expect(read).toMatchObject({ offset: 178, line: 4 });
   });
+
+  it('the chunk buffer kept between reads never changes a line: one across chunks, the next file, a read inside a visit', () => {
+    const dir = tempDir();
+    const lines = (prefix: string, n: number, size: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${i}:${String.fromCharCode(97 + (i % 26)).repeat(size)}`);
+    // Lines of 300,000 bytes: the fourth crosses the first 1 MiB chunk, whose tail stays held while the next is read.
+    const a = lines('a', 8, 300_000);
+    const b = lines('b', 5, 70_000);
+    const c = lines('c', 3, 10);
+    writeFileSync(join(dir, 'a.jsonl'), `${a.join('\n')}\n`);
+    writeFileSync(join(dir, 'b.jsonl'), `${b.join('\n')}\n`);
+    writeFileSync(join(dir, 'c.jsonl'), `${c.join('\n')}\n`);
+    const read = (name: string, onLine?: (line: number) => void) => {
+      const seen: string[] = [];
+      readLinesFrom(join(dir, name), 0, 0, ({ text, line }) => {
+        seen.push(text);
+        onLine?.(line);
+      });
+      return seen;
+    };
+    expect(read('a.jsonl')).toEqual(a);
+    expect(read('b.jsonl')).toEqual(b);
+    // A visit that reads another file while its own read holds the kept buffer.
+    const inner: string[][] = [];
+    expect(read('a.jsonl', (line) => line === 4 && inner.push(read('c.jsonl')))).toEqual(a);
+    expect(inner).toEqual([c]);
+    expect(read('b.jsonl')).toEqual(b);
+  });
 });
 
 describe('import of bad input', () => {
