@@ -76,9 +76,9 @@ export function readLinesFrom(
   options: LineReadOptions = {},
 ): LineReadResult {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
-  const fd = openSync(path, 'r');
   const first = spareBuffer ?? Buffer.allocUnsafeSlow(CHUNK);
   spareBuffer = null;
+  const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
     let position = fromOffset;
@@ -155,7 +155,7 @@ export function readLinesFrom(
     return { offset, line: lineNumber, size, bytesCopied, maxLineBytesHeld };
   } finally {
     closeSync(fd);
-    // Nothing refers to it now: a line's text is copied out, and a tail kept across chunks moved on to new buffers.
+    // Nothing refers to it now: every line's text, and a tail handed to `acceptTail`, is a copy.
     spareBuffer = first;
   }
 }
