@@ -62,7 +62,9 @@ export function adoptLegacyDatabase(options: AdoptLegacyOptions): LegacyAdoption
   const now = (options.now ?? (() => new Date()))();
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   mkdirSync(options.backupDir, { recursive: true });
-  const backupPath = join(options.backupDir, `legacy-${stamp}-${basename(legacyPath)}`);
+  // The process id keeps the name its own: processes started in the same millisecond each copy a backup, and the
+  // ones that find the database adopted by another remove theirs, never the one kept.
+  const backupPath = join(options.backupDir, `legacy-${stamp}-${process.pid}-${basename(legacyPath)}`);
 
   // Byte copies: the database and its WAL (the SHM index is rebuilt from the WAL). The backup is what the earlier
   // release left; the work copy is upgraded and read, then removed.
