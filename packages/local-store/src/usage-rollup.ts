@@ -189,25 +189,16 @@ export interface StoredRollup {
 export const ROLLUP_WIDTH = 11;
 
 export function rollupFromRows(rows: RollupRow[]): StoredRollup {
-  const index = <T>(list: T[], positions: Map<T, number>, value: T) => {
-    let i = positions.get(value);
-    if (i === undefined) {
-      i = list.length;
-      list.push(value);
-      positions.set(value, i);
-    }
-    return i;
-  };
-  const stored: StoredRollup = { format: 2, sessions: [], models: [], machines: [], rows: [] };
-  const sessionAt = new Map<string, number>();
-  const modelAt = new Map<string | null, number>();
-  const machineAt = new Map<string | null, number>();
+  const sessions = new Interned<string>();
+  const models = new Interned<string | null>();
+  const machines = new Interned<string | null>();
+  const flat: number[] = [];
   for (const r of rows) {
-    stored.rows.push(
-      index(stored.sessions, sessionAt, r[0]),
+    flat.push(
+      sessions.index(r[0]),
       r[1],
-      index(stored.models, modelAt, r[2]),
-      index(stored.machines, machineAt, r[3]),
+      models.index(r[2]),
+      machines.index(r[3]),
       r[4],
       r[5],
       r[6],
@@ -217,7 +208,13 @@ export function rollupFromRows(rows: RollupRow[]): StoredRollup {
       r[10],
     );
   }
-  return stored;
+  return {
+    format: 2,
+    sessions: sessions.list(),
+    models: models.list(),
+    machines: machines.list(),
+    rows: flat,
+  };
 }
 
 /** A stored rollup, or undefined when it is not in a form this version reads (then it is rebuilt). */
@@ -252,13 +249,6 @@ export function parseRollup(data: string): StoredRollup | undefined {
 }
 
 /**
- * Computes the usage rollup from every non-tombstoned turn. A response's usage counts once: among the turns
- * carrying the same message id and request id, the non-sidechain one with the largest usage (then the one with
- * a speed, then the first) is kept, and its usage counts in that turn's own rollup row. Every turn with a
- * readable timestamp counts in `turns`, one with neither model nor usage under the model in effect in its session
- * at its time (see `modelInEffect`).
- */
-/**
  * The scan's index: `idx_turns_usage`, unless a first import that was killed before its end left it unbuilt
  * (the next import builds it): then the rows are sorted instead.
  */
@@ -269,8 +259,16 @@ function usageIndexHint(db: BetterSqlite3.Database): string {
   return present ? 'indexed by idx_turns_usage' : '';
 }
 
+/**
+ * Computes the usage rollup from every non-tombstoned turn. A response's usage counts once: among the turns
+ * carrying the same message id and request id, the non-sidechain one with the largest usage (then the one with
+ * a speed, then the first) is kept, and its usage counts in that turn's own rollup row. Every turn with a
+ * readable timestamp counts in `turns`, one with neither model nor usage under the model in effect in its session
+ * at its time (see `ModelTimelines.modelAt`).
+ */
 export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices): RollupRow[] {
-  // Hand-tuned hot path, measured by `pnpm bench` (ingest section: stats after import).
+  // Hand-tuned hot path, measured by `pnpm bench` (ingest section: stats after import, and the 5× tree's first
+  // import, whose peak RSS this build set when it kept per-turn arrays and string copies per session).
   // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
   // response arrive next to each other (no request id sorts just before an empty one, and they count as the
   // same), so each response's winner is known when its run of rows ends, and no row is kept after that.
@@ -280,32 +278,23 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
         order by message_id, request_id`,
     )
     .raw();
+  // Each row's strings are fresh copies: what is kept until the scan ends is each distinct string once, and per
+  // turn only numbers, in typed columns (16 bytes a turn).
+  const sessions = new Interned<string>();
+  const models = new Interned<string | null>();
+  const machines = new Interned<string | null>();
   const rows = new Map<string, RollupRow>();
+  /** The turns that name a model: what a session's model-less turns count under. */
+  const modelTurns = new TurnColumns();
+  /** The turns with neither a model nor usage (prompts, tool results), placed once every model is known. */
+  const modellessTurns = new TurnColumns();
 
-  // What is kept per turn until the scan ends is numbers and shared strings only: each row's strings are fresh
-  // copies, and a copy kept per turn made the build hold tens of MB on a large history.
-  const shared = new Map<string, string>();
-  const intern = (value: string | null): string | null => {
-    if (value === null) return null;
-    const known = shared.get(value);
-    if (known !== undefined) return known;
-    shared.set(value, value);
-    return value;
-  };
-  /** Per session, the instants at which a turn names its model: what the session's model-less turns count under. */
-  const modelsInEffect = new Map<string, { ms: number[]; models: string[] }>();
-  /**
-   * Per session, the turns with neither a model nor usage (prompts, tool results), placed once every model is
-   * known: their instants and machines.
-   */
-  const modelless = new Map<string, { ms: number[]; machines: (string | null)[] }>();
-
-  const countTurn = (sessionId: string, ms: number, model: string | null, machine: string | null) => {
+  const countTurn = (session: number, ms: number, model: number, machine: number) => {
     const slot = Math.floor(ms / SLOT_MS);
-    const key = `${sessionId}\u0000${slot}\u0000${model ?? '\u0001'}\u0000${machine ?? '\u0001'}`;
+    const key = `${session} ${slot} ${model} ${machine}`;
     let row = rows.get(key);
     if (!row) {
-      row = [sessionId, slot, model, machine, 0, 0, 0, 0, 0, 0, 0];
+      row = [sessions.at(session), slot, models.at(model), machines.at(machine), 0, 0, 0, 0, 0, 0, 0];
       rows.set(key, row);
     }
     row[4]++;
@@ -320,27 +309,18 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     if (r[0] === null) return null;
     const ms = Date.parse(r[1]);
     if (Number.isNaN(ms)) return null;
+    const session = sessions.index(r[0]);
+    const model = models.index(r[2]);
+    const machine = machines.index(r[14]);
     if (r[2] === null) {
       if (usageTotal(r) === 0 && !r[13]) {
-        let waiting = modelless.get(r[0]);
-        if (!waiting) {
-          waiting = { ms: [], machines: [] };
-          modelless.set(r[0], waiting);
-        }
-        waiting.ms.push(ms);
-        waiting.machines.push(intern(r[14]));
+        modellessTurns.push(ms, session, machine);
         return null;
       }
     } else {
-      let known = modelsInEffect.get(r[0]);
-      if (!known) {
-        known = { ms: [], models: [] };
-        modelsInEffect.set(r[0], known);
-      }
-      known.ms.push(ms);
-      known.models.push(intern(r[2]) as string);
+      modelTurns.push(ms, session, model);
     }
-    return countTurn(r[0], ms, r[2], r[14]);
+    return countTurn(session, ms, model, machine);
   };
 
   forEachResponse(scan.iterate() as IterableIterator<TurnStatsRow>, prices, rowOf, (r, row, cost) => {
@@ -351,17 +331,137 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     if (cost === null) row[10]++;
     else row[9] += cost;
   });
-  for (const known of modelsInEffect.values()) {
-    const order = known.ms.map((_, i) => i).sort((a, b) => known.ms[a]! - known.ms[b]!);
-    known.ms = order.map((i) => known.ms[i]!);
-    known.models = order.map((i) => known.models[i]!);
-  }
-  for (const [sessionId, waiting] of modelless) {
-    const known = modelsInEffect.get(sessionId);
-    for (let i = 0; i < waiting.ms.length; i++)
-      countTurn(sessionId, waiting.ms[i]!, modelInEffect(known, waiting.ms[i]!), waiting.machines[i]!);
+  const timelines = new ModelTimelines(modelTurns, sessions.size);
+  // Session by session, in the order of each session's first model-less turn, each in scan order: the order in
+  // which their rows are first made (and stored) does not depend on how the turns are held.
+  const noModel = models.index(null);
+  for (const i of modellessTurns.bySessionInOrderSeen(sessions.size)) {
+    const session = modellessTurns.session[i]!;
+    const ms = modellessTurns.ms[i]!;
+    countTurn(session, ms, timelines.modelAt(session, ms) ?? noModel, modellessTurns.value[i]!);
   }
   return [...rows.values()];
+}
+
+/** Distinct values, each held once, by index. */
+class Interned<T> {
+  private readonly values: T[] = [];
+  private readonly positions = new Map<T, number>();
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The index of `value`, added when new. */
+  index(value: T): number {
+    let i = this.positions.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.positions.set(value, i);
+    }
+    return i;
+  }
+
+  at(index: number): T {
+    return this.values[index] as T;
+  }
+
+  list(): T[] {
+    return this.values;
+  }
+}
+
+/** Per turn: its instant (epoch ms), its session's index and one more index (a model or a machine). */
+class TurnColumns {
+  length = 0;
+  ms = new Float64Array(1024);
+  session = new Int32Array(1024);
+  value = new Int32Array(1024);
+
+  push(ms: number, session: number, value: number): void {
+    if (this.length === this.ms.length) this.grow();
+    this.ms[this.length] = ms;
+    this.session[this.length] = session;
+    this.value[this.length] = value;
+    this.length++;
+  }
+
+  private grow(): void {
+    const capacity = Math.ceil(this.ms.length * 1.5);
+    const ms = new Float64Array(capacity);
+    const session = new Int32Array(capacity);
+    const value = new Int32Array(capacity);
+    ms.set(this.ms);
+    session.set(this.session);
+    value.set(this.value);
+    this.ms = ms;
+    this.session = session;
+    this.value = value;
+  }
+
+  /** The turns' positions grouped by session, the sessions in the order first seen here, each in turn order. */
+  bySessionInOrderSeen(sessionCount: number): Int32Array {
+    const rank = new Int32Array(sessionCount).fill(-1);
+    const counts: number[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const s = this.session[i]!;
+      if (rank[s] === -1) {
+        rank[s] = counts.length;
+        counts.push(0);
+      }
+      counts[rank[s]!]!++;
+    }
+    const next = new Int32Array(counts.length);
+    for (let r = 1; r < counts.length; r++) next[r] = next[r - 1]! + counts[r - 1]!;
+    const order = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) order[next[rank[this.session[i]!]!]!++] = i;
+    return order;
+  }
+}
+
+/** The models each session's turns name, in time order (see `modelAt`). */
+class ModelTimelines {
+  private readonly ms: Float64Array;
+  private readonly models: Int32Array;
+  /** Per session, where its turns start in `ms` and `models` (its end is the next session's start). */
+  private readonly starts: Int32Array;
+
+  constructor(turns: TurnColumns, sessionCount: number) {
+    const order = new Int32Array(turns.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    // By session, then instant; turns at one instant in scan order (the last of them is in effect).
+    order.sort((a, b) => turns.session[a]! - turns.session[b]! || turns.ms[a]! - turns.ms[b]! || a - b);
+    this.ms = new Float64Array(order.length);
+    this.models = new Int32Array(order.length);
+    this.starts = new Int32Array(sessionCount + 1);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      this.ms[k] = turns.ms[i]!;
+      this.models[k] = turns.value[i]!;
+      this.starts[turns.session[i]! + 1]! += 1;
+    }
+    for (let s = 0; s < sessionCount; s++) this.starts[s + 1]! += this.starts[s]!;
+  }
+
+  /**
+   * The model in effect at `ms` in a session: the model of its latest turn at or before that instant, else of its
+   * first turn after it (a session's opening prompt counts under the model that answered it); undefined when no
+   * turn of the session names a model.
+   */
+  modelAt(session: number, ms: number): number | undefined {
+    const first = this.starts[session]!;
+    const end = this.starts[session + 1]!;
+    if (first === end) return undefined;
+    let lo = first;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ms[mid]! <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.models[lo === first ? first : lo - 1];
+  }
 }
 
 /** The columns of `TurnStatsRow`, in its order. */
@@ -500,23 +600,6 @@ export function readUsageEntries(
       }),
   );
   return entries.sort((a, b) => a.ms - b.ms);
-}
-
-/**
- * The model in effect at `ms` in a session: the model of its latest turn at or before that instant, else of its
- * first turn after it (a session's opening prompt counts under the model that answered it); null when no turn of
- * the session names a model.
- */
-function modelInEffect(known: { ms: number[]; models: string[] } | undefined, ms: number): string | null {
-  if (!known || known.ms.length === 0) return null;
-  let lo = 0;
-  let hi = known.ms.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (known.ms[mid]! <= ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return known.models[lo === 0 ? 0 : lo - 1]!;
 }
 
 /**
