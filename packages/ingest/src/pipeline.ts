@@ -136,11 +136,17 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
 
   const lister = new FolderLister(cursors.folderListings());
   const files = discoverFiles(options.agents, lister);
+  // The folders listed in this run are kept for the next one now rather than held until the end: on a large
+  // tree that is megabytes of names (3.7 MB of heap for the 16,333 files of the 5× bench tree). A listing
+  // only says what a folder held at its mtime, so one stored before an import that then fails is still true.
+  cursors.storeFolderListings(lister.listed);
+  lister.listed.clear();
+  const filesTotal = files.length;
   const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
   const result: ImportResult = {
     ...emptyCounts(),
     ...emptyTally(),
-    filesFound: files.length,
+    filesFound: filesTotal,
     filesFailed: [],
     interrupted: false,
     durationMs: 0,
@@ -156,44 +162,14 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   const withSidechains = new Set<string>();
   const seen = cursors.sizes();
 
-  // Files never read before are read and parsed on worker threads, queued now in import order; the rest
-  // (resumed, folded with legacy rows, whole documents, agents without a pure line parser) are read here.
-  const fresh = files.filter(
-    (f) =>
-      !seen.has(f.path) &&
-      poolable(f.agent) &&
-      f.agent.readsWhole?.(f) !== true &&
-      f.agent.isDatabase?.(f.path) !== true &&
-      legacyPending(f) === null,
-  );
-  const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
-  const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
-  // A large first import builds the indexes no import lookup needs once, at its end; a large import's WAL is
-  // copied back by a helper thread as it grows (see local-store).
-  if (freshBytes >= POOL_MIN_BYTES) {
-    store.deferTurnIndexes();
-    store.checkpointWhileImporting();
-  }
-  let pool: ParsePool | null = null;
-  const pooled = new Map<TranscriptFile, number>();
-  if (workers > 0 && fresh.length > 0) {
-    try {
-      pool = new ParsePool(workers);
-      for (const f of fresh) pooled.set(f, pool.submit(f.agent, f.path, f.size));
-    } catch {
-      // No worker threads here (a restricted runtime): parse on this thread.
-      pool?.close();
-      pool = null;
-      pooled.clear();
-    }
-  }
+  const { pool, pooled } = queueFreshFiles();
   let filesDone = 0;
   let bytesDone = 0;
   let groupBytes = 0;
   const report = (path: string, extra = 0) =>
     options.onProgress?.({
       filesDone,
-      filesTotal: files.length,
+      filesTotal,
       bytesDone: bytesDone + extra,
       bytesTotal,
       path,
@@ -201,7 +177,10 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
 
   let completed = false;
   try {
-    for (const file of files) {
+    // Each file leaves the list (and the pool's map) once done, so that what the run holds shrinks as it goes:
+    // the 16,333 files of the 5× bench tree are 4.4 MB of heap.
+    files.reverse();
+    for (let file = files.pop(); file !== undefined; file = files.pop()) {
       if (options.signal?.aborted) {
         result.interrupted = true;
         break;
@@ -211,13 +190,13 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
       if (last && last[0] === file.size && last[1] === file.mtimeMs && legacyPending(file) === null)
         result.filesUnchanged++;
       else importOrReportFailure(file, last !== undefined);
+      pooled.delete(file);
       filesDone++;
       bytesDone += file.size;
       report(file.path);
     }
     store.commitGroup();
     store.attachSidechainTurns(withSidechains);
-    cursors.storeFolderListings(lister.listed);
     completed = true;
   } finally {
     pool?.close();
@@ -237,6 +216,43 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   Object.assign(result, writer.counts);
   result.durationMs = Math.round(performance.now() - started);
   return result;
+
+  /**
+   * Queues the files never read before, in import order, to be read and parsed on worker threads; the rest
+   * (resumed, folded with legacy rows, whole documents, agents without a pure line parser) are read on this
+   * thread. Returns the pool (none for a small import) and each queued file's id in it.
+   */
+  function queueFreshFiles(): { pool: ParsePool | null; pooled: Map<TranscriptFile, number> } {
+    const fresh = files.filter(
+      (f) =>
+        !seen.has(f.path) &&
+        poolable(f.agent) &&
+        f.agent.readsWhole?.(f) !== true &&
+        f.agent.isDatabase?.(f.path) !== true &&
+        legacyPending(f) === null,
+    );
+    const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
+    const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
+    // A large first import builds the indexes no import lookup needs once, at its end; a large import's WAL is
+    // copied back by a helper thread as it grows (see local-store).
+    if (freshBytes >= POOL_MIN_BYTES) {
+      store.deferTurnIndexes();
+      store.checkpointWhileImporting();
+    }
+    const pooled = new Map<TranscriptFile, number>();
+    if (workers === 0 || fresh.length === 0) return { pool: null, pooled };
+    let pool: ParsePool | null = null;
+    try {
+      pool = new ParsePool(workers);
+      for (const f of fresh) pooled.set(f, pool.submit(f.agent, f.path, f.size));
+      return { pool, pooled };
+    } catch {
+      // No worker threads here (a restricted runtime): parse on this thread.
+      pool?.close();
+      pooled.clear();
+      return { pool: null, pooled };
+    }
+  }
 
   /**
    * Imports a new or changed file into the open group (`known`: it has a cursor). A file that fails is rolled
