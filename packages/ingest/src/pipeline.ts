@@ -98,6 +98,15 @@ const MAX_REPORTED = 20;
  * back alone). A group ends after this much input so the write lock is never held for long.
  */
 const GROUP_BYTES = 16 * 1024 * 1024;
+/**
+ * A file at least this large is written in a transaction of its own instead (the open group is committed first).
+ * A savepoint keeps in memory a copy of every page its writes change that existed when it began (SQLite's
+ * statement journal, held in memory as the import asks), and a turn's random ids change a page of each id index:
+ * about 2.5 bytes of memory per byte read, released when the file is done. The largest file of the 5× bench tree
+ * (2.9 MB) held 7 MB that way, the largest of the 2,000-session tree 3 MB: the import's peak RSS grew with the
+ * largest file a tree holds. A transaction of its own keeps no such copy (the WAL holds what it wrote).
+ */
+const OWN_TRANSACTION_BYTES = 512 * 1024;
 
 function emptyTally(): FileTally {
   return {
@@ -255,15 +264,23 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   }
 
   /**
-   * Imports a new or changed file into the open group (`known`: it has a cursor). A file that fails is rolled
-   * back alone, its counts with it, and reported; a locked database stops the import.
+   * Imports a new or changed file into the open group, or a large one in a transaction of its own (`known`: it
+   * has a cursor). A file that fails is rolled back alone, its counts with it, and reported; a locked database
+   * stops the import.
    */
   function importOrReportFailure(file: TranscriptFile, known: boolean): void {
     const countsBefore = { ...writer.counts };
     const tally = emptyTally();
     try {
-      store.beginGroup();
-      groupBytes += importFile(file, known ? cursors.get(file.path) : undefined, tally);
+      const cursor = known ? cursors.get(file.path) : undefined;
+      if (file.size >= OWN_TRANSACTION_BYTES) {
+        store.commitGroup();
+        groupBytes = 0;
+        importFile(file, cursor, tally);
+      } else {
+        store.beginGroup();
+        groupBytes += importFile(file, cursor, tally);
+      }
       addTally(result, tally);
       if (groupBytes >= GROUP_BYTES) {
         store.commitGroup();
@@ -286,7 +303,10 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     }
   }
 
-  /** Imports one file inside the open group transaction (as a savepoint); returns the bytes read. */
+  /**
+   * Imports one file, as a savepoint of the open group transaction or, with no group open, in a transaction of its
+   * own (`TranscriptImport.inFile`); returns the bytes read.
+   */
   function importFile(file: TranscriptFile, cursor: ImportCursor | undefined, tally: FileTally): number {
     let offset = 0;
     let lineCount = 0;

@@ -177,4 +177,59 @@ describe('the import pipeline with an adapter of its own', () => {
     const cursors = db.sqlite.prepare('select path from import_files order by path').pluck().all();
     expect(cursors).toEqual([join(root, 'a.jsonl'), join(root, 'c.jsonl')]);
   });
+
+  it('writes a file of 512 KB or more in a transaction of its own; when it fails, it alone rolls back', () => {
+    const db = freshStore();
+    const root = join(tempDir(), 'notes');
+    mkdirSync(root, { recursive: true });
+    // Nine lines of 64 KB: 576 KB.
+    const large = (session: string) =>
+      Array.from(
+        { length: 9 },
+        (_, minute) =>
+          `${JSON.stringify({ session, at: `2026-11-01T10:0${minute}:00Z`, role: 'user', text: 'x'.repeat(65_536) })}\n`,
+      ).join('');
+    writeFileSync(join(root, 'a.jsonl'), line('s1', 0));
+    writeFileSync(join(root, 'b-large.jsonl'), large('s2'));
+    writeFileSync(join(root, 'broken.jsonl'), large('s3'));
+    writeFileSync(join(root, 'c.jsonl'), line('s4', 0));
+    const now = '2026-11-01T11:00:00Z';
+    const store = new TranscriptImport(db.sqlite, {
+      deviceId: DEVICE,
+      machineId: rowId.machine(DEVICE),
+      now,
+    });
+    // Whether each file was written inside the open group (as a savepoint) or in a transaction of its own.
+    const inGroup: boolean[] = [];
+    const inFile = store.inFile.bind(store);
+    store.inFile = <T>(write: () => T): T => {
+      inGroup.push(db.sqlite.inTransaction);
+      return inFile(write);
+    };
+    const result = runImport(store, {
+      agents: [{ agent: notesAgent([]), roots: [root] }],
+      now,
+      batchSize: 2000,
+      parseWorkers: 0,
+    });
+    expect(inGroup).toEqual([true, false, false, true]);
+    expect(result).toMatchObject({
+      filesFound: 4,
+      filesRead: 3,
+      linesRead: 11,
+      turnsAdded: 11,
+      sessionsAdded: 3,
+      filesFailed: [{ path: join(root, 'broken.jsonl'), error: 'state cannot be kept' }],
+    });
+    expect(db.sqlite.inTransaction).toBe(false);
+    const sessions = db.sqlite.prepare('select native_id from sessions order by native_id').pluck().all();
+    expect(sessions).toEqual(['s1', 's2', 's4']);
+    const stored = db.sqlite
+      .prepare('select count(*) from turns where length(content) = 65536')
+      .pluck()
+      .get();
+    expect(stored).toBe(9);
+    const cursors = db.sqlite.prepare('select path from import_files order by path').pluck().all();
+    expect(cursors).toEqual([join(root, 'a.jsonl'), join(root, 'b-large.jsonl'), join(root, 'c.jsonl')]);
+  });
 });

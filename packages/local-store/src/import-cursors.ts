@@ -370,19 +370,31 @@ export class TranscriptImport {
     // The turns the group wrote go into the search index in the same transaction, in one statement; during a
     // first import they wait in the index's queue and go in with one statement at its end (a search meanwhile
     // indexes the queue first, as it does after any writer), as they do after a deferred (hook) import.
-    if (!this.deferred && this.deferredIndexes.length === 0) flushSearchIndex(this.db);
+    if (this.indexesSearchAtCommit()) flushSearchIndex(this.db);
     this.db.exec('COMMIT');
     this.keepWalShort();
   }
 
-  /** Runs `write` as one file's savepoint inside the group (its own transaction when no group is open). */
+  /** Whether a commit indexes its turns for search (else they wait in the index's queue, see `commitGroup`). */
+  private indexesSearchAtCommit(): boolean {
+    return !this.deferred && this.deferredIndexes.length === 0;
+  }
+
+  /**
+   * Runs `write` as one file's savepoint inside the group, or, when no group is open, as its own transaction,
+   * committed as a group is.
+   */
   inFile<T>(write: () => T): T {
     if (this.db.inTransaction) return this.db.transaction(write)();
-    return this.db.transaction(() => {
-      const result = write();
-      if (!this.deferred) flushSearchIndex(this.db);
-      return result;
-    })();
+    const result = this.db
+      .transaction(() => {
+        const written = write();
+        if (this.indexesSearchAtCommit()) flushSearchIndex(this.db);
+        return written;
+      })
+      .immediate();
+    this.keepWalShort();
+    return result;
   }
 
   /** Sidechain (subagent) turns of these sessions join their parent's segments, in one transaction. */
