@@ -35,6 +35,11 @@ const MAX_AHEAD = 8;
  * 16,333 files of the 5× bench tree at once held 12 MB until the end (3,277 files of the base tree: 2 MB).
  */
 const JOBS_AHEAD = 32;
+/**
+ * Files queued per worker and not yet taken back that keep the workers busy (`room`): what a caller queues
+ * beyond that only waits, and a caller that queues as room frees holds no job for the rest of its files.
+ */
+const QUEUED_PER_WORKER = 2 * JOBS_AHEAD;
 /** Below this much to read, workers cost more to start than they save (a hook's one session). */
 export const POOL_MIN_BYTES = 4 * 1024 * 1024;
 /** Young generation of each worker's heap, in MB. */
@@ -161,6 +166,11 @@ export class ParsePool {
     return this.workers.length;
   }
 
+  /** How many more files to queue now to keep every worker busy (0 when enough wait). */
+  get room(): number {
+    return Math.max(0, QUEUED_PER_WORKER * this.workers.length - this.assigned.size);
+  }
+
   /** Queues a file (to the least loaded worker); returns its id. Files must be consumed in the order queued. */
   submit(agent: AgentAdapter, path: string, bytes: number): number {
     let w = 0;
@@ -182,6 +192,11 @@ export class ParsePool {
       // Handed on: the worker's copy is all that is needed.
       backlog[at] = undefined;
       this.handed[w]!++;
+    }
+    // All handed on: the backlog starts again rather than growing by one empty slot per file.
+    if (this.nextJob[w] === backlog.length) {
+      backlog.length = 0;
+      this.nextJob[w] = 0;
     }
   }
 

@@ -171,7 +171,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   const withSidechains = new Set<string>();
   const seen = cursors.sizes();
 
-  const { pool, pooled } = queueFreshFiles();
+  const { pool, pooled, queueMore } = queueFreshFiles();
   let filesDone = 0;
   let bytesDone = 0;
   let groupBytes = 0;
@@ -190,6 +190,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
     // the 16,333 files of the 5× bench tree are 4.4 MB of heap.
     files.reverse();
     for (let file = files.pop(); file !== undefined; file = files.pop()) {
+      queueMore();
       if (options.signal?.aborted) {
         result.interrupted = true;
         break;
@@ -229,10 +230,17 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
   /**
    * Queues the files never read before, in import order, to be read and parsed on worker threads; the rest
    * (resumed, folded with legacy rows, whole documents, agents without a pure line parser) are read on this
-   * thread. Returns the pool (none for a small import) and each queued file's id in it.
+   * thread. Returns the pool (none for a small import), each queued file's id in it, and `queueMore`, which
+   * queues the next ones as the pool has room: files are queued a window at a time, so what the pool and the
+   * map hold stays the same whatever the number of files (queued all at once, the 16,333 files of the 5× bench
+   * tree held about 2 MB of jobs and map entries until they were read).
    */
-  function queueFreshFiles(): { pool: ParsePool | null; pooled: Map<TranscriptFile, number> } {
-    const fresh = files.filter(
+  function queueFreshFiles(): {
+    pool: ParsePool | null;
+    pooled: Map<TranscriptFile, number>;
+    queueMore: () => void;
+  } {
+    const fresh: (TranscriptFile | undefined)[] = files.filter(
       (f) =>
         !seen.has(f.path) &&
         poolable(f.agent) &&
@@ -240,7 +248,7 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
         f.agent.isDatabase?.(f.path) !== true &&
         legacyPending(f) === null,
     );
-    const freshBytes = fresh.reduce((sum, f) => sum + f.size, 0);
+    const freshBytes = fresh.reduce((sum, f) => sum + f!.size, 0);
     const workers = options.parseWorkers ?? parseWorkerCount(freshBytes);
     // A large first import builds the indexes no import lookup needs once, at its end; a large import's WAL is
     // copied back by a helper thread as it grows (see local-store).
@@ -249,17 +257,27 @@ export function runImport(store: TranscriptImport, options: PipelineOptions): Im
       store.checkpointWhileImporting();
     }
     const pooled = new Map<TranscriptFile, number>();
-    if (workers === 0 || fresh.length === 0) return { pool: null, pooled };
+    const none = { pool: null, pooled, queueMore: () => {} };
+    if (workers === 0 || fresh.length === 0) return none;
     let pool: ParsePool | null = null;
     try {
-      pool = new ParsePool(workers);
-      for (const f of fresh) pooled.set(f, pool.submit(f.agent, f.path, f.size));
-      return { pool, pooled };
+      const started = new ParsePool(workers);
+      pool = started;
+      let next = 0;
+      const queueMore = () => {
+        for (let room = started.room; room > 0 && next < fresh.length; room--) {
+          const f = fresh[next]!;
+          fresh[next++] = undefined;
+          pooled.set(f, started.submit(f.agent, f.path, f.size));
+        }
+      };
+      queueMore();
+      return { pool, pooled, queueMore };
     } catch {
       // No worker threads here (a restricted runtime): parse on this thread.
       pool?.close();
       pooled.clear();
-      return { pool: null, pooled };
+      return none;
     }
   }
 

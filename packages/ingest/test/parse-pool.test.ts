@@ -80,6 +80,67 @@ describe('parse workers', () => {
     }
   });
 
+  it('queue a large import a window at a time: every file stored, as the single-threaded import stores it', () => {
+    // More files than the workers are given at once (64 per worker): the import queues the rest as they finish.
+    const root = join(tempDir(), 'projects');
+    const session = readFileSync(join(OWN, 'git-commit-session.jsonl'), 'utf8');
+    for (let i = 0; i < 300; i++) {
+      mkdirSync(join(root, `p${i % 7}`), { recursive: true });
+      writeFileSync(
+        join(root, `p${i % 7}`, `s${i}.jsonl`),
+        session.replaceAll('"sessionId":"', `"sessionId":"w${i}-`),
+      );
+    }
+    const alone = importWith(0, root);
+    // Every file goes to the workers, each queued when there was room for it.
+    const submit = built.ParsePool.prototype.submit;
+    const roomAtSubmit: number[] = [];
+    const spy = vi.spyOn(built.ParsePool.prototype, 'submit').mockImplementation(function (
+      this: InstanceType<Built['ParsePool']>,
+      ...args: Parameters<typeof submit>
+    ) {
+      roomAtSubmit.push(this.room);
+      return submit.apply(this, args);
+    });
+    let two: ReturnType<typeof importWith>;
+    try {
+      two = importWith(2, root);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(roomAtSubmit).toHaveLength(300);
+    expect(Math.min(...roomAtSubmit)).toBeGreaterThan(0);
+    const { durationMs: _a, ...aloneCounts } = alone.result;
+    const { durationMs: _b, ...twoCounts } = two.result;
+    expect(aloneCounts.filesRead).toBe(300);
+    expect(twoCounts).toEqual(aloneCounts);
+    for (const name of Object.keys(TABLES)) expect(two.rows[name], name).toEqual(alone.rows[name]);
+    expect(new Set((two.rows.sessions as { id: string }[]).map((s) => s.id)).size).toBeGreaterThanOrEqual(
+      300,
+    );
+  });
+
+  it('says how many more files to queue to keep its workers busy', () => {
+    const files = built.findTranscriptFiles({ claude_code: [claudeTree()] });
+    const pool = new built.ParsePool(1);
+    try {
+      expect(pool.room).toBe(64);
+      const ids = Array.from({ length: 64 }, (_, i) => {
+        const f = files[i % files.length]!;
+        return pool.submit(f.agent, f.path, f.size);
+      });
+      expect(pool.room).toBe(0);
+      pool.file(ids[0]!).consume(() => {});
+      expect(pool.room).toBe(1);
+      pool.discard(ids[1]!);
+      expect(pool.room).toBe(2);
+      for (const id of ids.slice(2)) pool.discard(id);
+      expect(pool.room).toBe(64);
+    } finally {
+      pool.close();
+    }
+  });
+
   it('a file the worker cannot read fails with its error; the next file still arrives whole', () => {
     const root = claudeTree();
     const gone = join(root, 'own', 'broken.jsonl');
