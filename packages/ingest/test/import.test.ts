@@ -10,10 +10,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { openLocalDatabase } from '@agentlogs/local-store';
+import { openLocalDatabase, TranscriptWriter } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { rowId } from '../src/ids.js';
 import { findTranscriptFiles, importTranscripts } from '../src/import.js';
+import { RecordBatch } from '../src/records.js';
 import { computeStats } from '../src/stats.js';
 import { DEVICE, freshStore, OWN, TRANSCRIPTS, tempDir } from './helpers.js';
 
@@ -473,5 +474,38 @@ describe('findTranscriptFiles', () => {
     for (const spelled of [root, `${root}/`, `${root}/./`, `${root}/p/..`]) {
       expect(findTranscriptFiles({ claude_code: [spelled] }).map((f) => f.path)).toEqual(expected);
     }
+  });
+});
+
+describe('the transcript writer', () => {
+  it('counts each project and session once, however many it writes in a run', () => {
+    // More ids than the writer keeps as known (4,096): those it forgot are looked up, never counted again.
+    const db = freshStore();
+    const writer = new TranscriptWriter(db.sqlite, DEVICE, rowId.machine(DEVICE), '2026-11-01T00:00:00Z');
+    const writeAll = () => {
+      for (let from = 0; from < 6000; from += 100) {
+        const batch = new RecordBatch();
+        for (let i = from; i < from + 100; i++) {
+          const cwd = `/work/p${i % 50}`;
+          const projectId = rowId.project(cwd);
+          batch.touchProject(cwd, projectId);
+          batch.sessions.set(`s${i}`, {
+            id: `s${i}`,
+            source: 'claude_code',
+            nativeId: `s${i}`,
+            projectId,
+            cwd,
+            startedAt: '2026-10-01T00:00:00.000Z',
+            endedAt: '2026-10-01T00:00:00.000Z',
+          });
+        }
+        db.sqlite.transaction(() => writer.write(batch))();
+      }
+    };
+    writeAll();
+    writeAll();
+    expect(writer.counts.sessionsAdded).toBe(6000);
+    expect(writer.counts.projectsAdded).toBe(50);
+    expect(db.sqlite.prepare('select count(*) from sessions').pluck().get()).toBe(6000);
   });
 });
