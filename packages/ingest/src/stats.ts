@@ -79,7 +79,7 @@ class Accumulator {
   readonly unpriced = new Set<string>();
 
   /** Adds the entry at `at` of a rollup's flat numbers. */
-  add(flat: number[], at: number, sessionId: string, model: string | null): void {
+  add(flat: ArrayLike<number>, at: number, sessionId: string, model: string | null): void {
     this.turns += flat[at + 4]!;
     this.sessions.add(sessionId);
     this.input += flat[at + 5]!;

@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildUsageRollup, rollupFromRows } from '@agentlogs/local-store';
+import { buildUsageRollup, stringifyRollup } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
 import { claudeCode } from '../src/agents/index.js';
 import { importTranscripts } from '../src/import.js';
@@ -23,8 +23,8 @@ const rollupState = (db: Store) =>
     data: string | null;
   };
 
-/** The rollup as a fresh build from the turns gives it. */
-const rebuilt = (db: Store) => rollupFromRows(buildUsageRollup(db.sqlite, prices));
+/** The rollup as a fresh build from the turns gives it, as stored. */
+const rebuilt = (db: Store) => JSON.parse(stringifyRollup(buildUsageRollup(db.sqlite, prices)));
 
 describe('the usage rollup after an import', () => {
   it('is built by an import given prices, equal to a fresh build, and stats reads it as it is', () => {

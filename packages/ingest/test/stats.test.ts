@@ -2,8 +2,9 @@ import {
   buildUsageRollup,
   openLocalDatabase,
   parseRollup,
-  rollupFromRows,
+  rollupEntries,
   storeUsageRollup,
+  stringifyRollup,
   TranscriptWriter,
 } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
@@ -560,11 +561,15 @@ describe('the usage rollup', () => {
 
   it('stores every entry as it was built', () => {
     const db = mixedStore();
-    const rows = buildUsageRollup(db.sqlite, prices);
+    const built = buildUsageRollup(db.sqlite, prices);
+    const rows = rollupEntries(built);
     expect(rows.length).toBeGreaterThan(5);
-    const stored = rollupFromRows(rows);
+    // Its text is what JSON.stringify makes of it with its numbers in an array, and reads back whole.
+    const text = stringifyRollup(built);
+    const stored = { ...built, rows: Array.from(built.rows) };
+    expect(text).toBe(JSON.stringify(stored));
     expect(stored.rows).toHaveLength(rows.length * 11);
-    expect(parseRollup(JSON.stringify(stored))).toEqual(stored);
+    expect(parseRollup(text)).toEqual(stored);
     // Each entry reads back as it was built.
     const back = stored.rows.flatMap((_, i) =>
       i % 11 === 0
@@ -580,6 +585,9 @@ describe('the usage rollup', () => {
         : [],
     );
     expect(back).toEqual(rows);
+    // A number JSON cannot write is written as JSON.stringify writes it.
+    const odd = { ...built, rows: Float64Array.from([0, 1, 0, 0, 1, 1, 1, 1, 1, Number.NaN, 0]) };
+    expect(stringifyRollup(odd)).toBe(JSON.stringify({ ...odd, rows: Array.from(odd.rows) }));
   });
 
   it('is rebuilt for another price table', () => {
@@ -602,20 +610,15 @@ describe('the usage rollup', () => {
     const other = openLocalDatabase({ path: db.path });
     try {
       const dataVersion = db.sqlite.pragma('data_version', { simple: true }) as number;
-      const rows = buildUsageRollup(db.sqlite, prices);
+      const built = buildUsageRollup(db.sqlite, prices);
       other.sqlite
         .prepare('update turns set output_tokens = 5 where id = ?')
         .run(rowId.claudeTurn('s1', 't1'));
-      expect(storeUsageRollup(db.sqlite, rollupFromRows(rows), prices.fingerprint, dataVersion)).toBe(false);
+      expect(storeUsageRollup(db.sqlite, built, prices.fingerprint, dataVersion)).toBe(false);
       expect(rollupState(db).valid).toBe(0);
       const fresh = db.sqlite.pragma('data_version', { simple: true }) as number;
       expect(
-        storeUsageRollup(
-          db.sqlite,
-          rollupFromRows(buildUsageRollup(db.sqlite, prices)),
-          prices.fingerprint,
-          fresh,
-        ),
+        storeUsageRollup(db.sqlite, buildUsageRollup(db.sqlite, prices), prices.fingerprint, fresh),
       ).toBe(true);
       expect(rollupState(db).valid).toBe(1);
     } finally {

@@ -35,7 +35,10 @@ type TurnStatsRow = [
   machineId: string | null,
 ];
 
-/** One rollup entry: the turns of one session in one 15-minute UTC slot, with one model on one machine. */
+/**
+ * One rollup entry in readable form (`rollupEntries`): the turns of one session in one 15-minute UTC slot, with
+ * one model on one machine.
+ */
 export type RollupRow = [
   sessionId: string,
   slot: number,
@@ -103,7 +106,7 @@ export function readUsageSnapshot(db: BetterSqlite3.Database, prices: UsagePrice
       rollup = parseRollup(stored.data);
     }
     if (!rollup) {
-      rollup = rollupFromRows(buildUsageRollup(db, prices));
+      rollup = buildUsageRollup(db, prices);
       rebuilt = true;
     }
     for (const [id, path] of db
@@ -138,7 +141,7 @@ export function refreshUsageRollup(db: BetterSqlite3.Database, prices: UsagePric
     .get() as { valid: number; prices: string | null; built: number } | undefined;
   if (stored?.valid === 1 && stored.prices === prices.fingerprint && stored.built === 1) return false;
   const dataVersion = db.pragma('data_version', { simple: true }) as number;
-  const rollup = db.transaction(() => rollupFromRows(buildUsageRollup(db, prices)))();
+  const rollup = db.transaction(() => buildUsageRollup(db, prices))();
   return storeUsageRollup(db, rollup, prices.fingerprint, dataVersion);
 }
 
@@ -183,38 +186,46 @@ export interface StoredRollup {
   sessions: string[];
   models: (string | null)[];
   machines: (string | null)[];
-  rows: number[];
+  /** `ROLLUP_WIDTH` numbers per entry: a typed table as built, an array as read back. */
+  rows: number[] | Float64Array;
 }
 
 export const ROLLUP_WIDTH = 11;
 
-export function rollupFromRows(rows: RollupRow[]): StoredRollup {
-  const sessions = new Interned<string>();
-  const models = new Interned<string | null>();
-  const machines = new Interned<string | null>();
-  const flat: number[] = [];
-  for (const r of rows) {
-    flat.push(
-      sessions.index(r[0]),
-      r[1],
-      models.index(r[2]),
-      machines.index(r[3]),
-      r[4],
-      r[5],
-      r[6],
-      r[7],
-      r[8],
-      r[9],
-      r[10],
-    );
+/** The stored rollup's entries in readable form, one `RollupRow` each, in their stored order. */
+export function rollupEntries(rollup: StoredRollup): RollupRow[] {
+  const { sessions, models, machines, rows } = rollup;
+  const entries: RollupRow[] = [];
+  for (let at = 0; at < rows.length; at += ROLLUP_WIDTH) {
+    entries.push([
+      sessions[rows[at]!]!,
+      rows[at + 1]!,
+      models[rows[at + 2]!] ?? null,
+      machines[rows[at + 3]!] ?? null,
+      rows[at + 4]!,
+      rows[at + 5]!,
+      rows[at + 6]!,
+      rows[at + 7]!,
+      rows[at + 8]!,
+      rows[at + 9]!,
+      rows[at + 10]!,
+    ]);
   }
-  return {
-    format: 2,
-    sessions: sessions.list(),
-    models: models.list(),
-    machines: machines.list(),
-    rows: flat,
-  };
+  return entries;
+}
+
+/**
+ * The stored form's text: JSON, with the entries' numbers written straight from their table (no array of them is
+ * made). The same text as `JSON.stringify` of the rollup with its numbers in an array.
+ */
+export function stringifyRollup(rollup: StoredRollup): string {
+  const { rows, ...rest } = rollup;
+  let finite = true;
+  for (let i = 0; i < rows.length && finite; i++) finite = Number.isFinite(rows[i]);
+  // `join` writes each number as JSON does, except those JSON writes as null.
+  const numbers = finite ? rows.join(',') : JSON.stringify(Array.from(rows)).slice(1, -1);
+  const head = JSON.stringify({ ...rest, rows: null });
+  return `${head.slice(0, -'null}'.length)}[${numbers}]}`;
 }
 
 /** A stored rollup, or undefined when it is not in a form this version reads (then it is rebuilt). */
@@ -266,7 +277,7 @@ function usageIndexHint(db: BetterSqlite3.Database): string {
  * readable timestamp counts in `turns`, one with neither model nor usage under the model in effect in its session
  * at its time (see `ModelTimelines.modelAt`).
  */
-export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices): RollupRow[] {
+export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices): StoredRollup {
   // Hand-tuned hot path, measured by `pnpm bench` (ingest section: stats after import, and the 5× tree's first
   // import, whose peak RSS this build set when it kept per-turn arrays and string copies per session).
   // The scan follows idx_turns_usage, which starts with (message_id, request_id): the turns carrying one
@@ -279,11 +290,15 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     )
     .raw();
   // Each row's strings are fresh copies: what is kept until the scan ends is each distinct string once, and per
-  // turn only numbers, in typed columns (16 bytes a turn).
+  // turn only numbers, in typed columns (16 bytes a turn). The entries are built in their stored form, numbers
+  // in one typed table: as arrays of strings and numbers, then flattened, the 5× bench tree's 30,000 entries
+  // took 8 MB more heap at the end of its first import than anything before (the import's peak RSS).
   const sessions = new Interned<string>();
   const models = new Interned<string | null>();
   const machines = new Interned<string | null>();
-  const rows = new Map<string, RollupRow>();
+  const table = new RollupTable();
+  /** Each entry's offset in `table`, by session, slot, model and machine. */
+  const rows = new Map<string, number>();
   /** The turns that name a model: what a session's model-less turns count under. */
   const modelTurns = new TurnColumns();
   /** The turns with neither a model nor usage (prompts, tool results), placed once every model is known. */
@@ -293,11 +308,11 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     const slot = Math.floor(ms / SLOT_MS);
     const key = `${session} ${slot} ${model} ${machine}`;
     let row = rows.get(key);
-    if (!row) {
-      row = [sessions.at(session), slot, models.at(model), machines.at(machine), 0, 0, 0, 0, 0, 0, 0];
+    if (row === undefined) {
+      row = table.add(session, slot, model, machine);
       rows.set(key, row);
     }
-    row[4]++;
+    table.data[row + 4]!++;
     return row;
   };
 
@@ -305,7 +320,7 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
    * The rollup row a turn counts in (its turn counted), or null when it has no session or timestamp, or when it
    * has neither model nor usage: such a turn is counted after the scan, under the model in effect in its session.
    */
-  const rowOf = (r: TurnStatsRow): RollupRow | null => {
+  const rowOf = (r: TurnStatsRow): number | null => {
     if (r[0] === null) return null;
     const ms = Date.parse(r[1]);
     if (Number.isNaN(ms)) return null;
@@ -324,12 +339,13 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
   };
 
   forEachResponse(scan.iterate() as IterableIterator<TurnStatsRow>, prices, rowOf, (r, row, cost) => {
-    row[5] += r[7];
-    row[6] += r[8];
-    row[7] += r[9];
-    row[8] += r[11];
-    if (cost === null) row[10]++;
-    else row[9] += cost;
+    const data = table.data;
+    data[row + 5]! += r[7];
+    data[row + 6]! += r[8];
+    data[row + 7]! += r[9];
+    data[row + 8]! += r[11];
+    if (cost === null) data[row + 10]!++;
+    else data[row + 9]! += cost;
   });
   const timelines = new ModelTimelines(modelTurns, sessions.size);
   // Session by session, in the order of each session's first model-less turn, each in scan order: the order in
@@ -340,7 +356,40 @@ export function buildUsageRollup(db: BetterSqlite3.Database, prices: UsagePrices
     const ms = modellessTurns.ms[i]!;
     countTurn(session, ms, timelines.modelAt(session, ms) ?? noModel, modellessTurns.value[i]!);
   }
-  return [...rows.values()];
+  return {
+    format: 2,
+    sessions: sessions.list(),
+    models: models.list(),
+    machines: machines.list(),
+    rows: table.numbers(),
+  };
+}
+
+/** Rollup entries as they are built: `ROLLUP_WIDTH` numbers each, in the stored order (see `StoredRollup`). */
+class RollupTable {
+  data = new Float64Array(1024 * ROLLUP_WIDTH);
+  private end = 0;
+
+  /** A new entry with zero counts; returns its offset. */
+  add(session: number, slot: number, model: number, machine: number): number {
+    if (this.end === this.data.length) {
+      const data = new Float64Array(Math.ceil(this.data.length / ROLLUP_WIDTH / 2) * 3 * ROLLUP_WIDTH);
+      data.set(this.data);
+      this.data = data;
+    }
+    const at = this.end;
+    this.data[at] = session;
+    this.data[at + 1] = slot;
+    this.data[at + 2] = model;
+    this.data[at + 3] = machine;
+    this.end += ROLLUP_WIDTH;
+    return at;
+  }
+
+  /** The entries' numbers (a view of the table). */
+  numbers(): Float64Array {
+    return this.data.subarray(0, this.end);
+  }
 }
 
 /** Distinct values, each held once, by index. */
@@ -622,7 +671,7 @@ export function storeUsageRollup(
       if ((db.pragma('data_version', { simple: true }) as number) !== dataVersion) return false;
       db.prepare('update usage_rollup set valid = 1, prices = ?, data = ? where id = 1').run(
         pricesFingerprint,
-        JSON.stringify(rollup),
+        stringifyRollup(rollup),
       );
       db.exec('commit');
       began = false;
