@@ -412,10 +412,6 @@ class Interned<T> {
     return i;
   }
 
-  at(index: number): T {
-    return this.values[index] as T;
-  }
-
   list(): T[] {
     return this.values;
   }
