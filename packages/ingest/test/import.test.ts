@@ -12,6 +12,7 @@ import {
 import { join } from 'node:path';
 import { openLocalDatabase, TranscriptWriter } from '@agentlogs/local-store';
 import { describe, expect, it, vi } from 'vitest';
+import { sortSessionFoldersFirst } from '../src/files.js';
 import { rowId } from '../src/ids.js';
 import { findTranscriptFiles, importTranscripts } from '../src/import.js';
 import { RecordBatch } from '../src/records.js';
@@ -474,6 +475,30 @@ describe('findTranscriptFiles', () => {
     for (const spelled of [root, `${root}/`, `${root}/./`, `${root}/p/..`]) {
       expect(findTranscriptFiles({ claude_code: [spelled] }).map((f) => f.path)).toEqual(expected);
     }
+  });
+});
+
+describe('sortSessionFoldersFirst', () => {
+  it("puts a session's folder before its file, and sorts the rest by name", () => {
+    const paths = [
+      '/t/p/b.jsonl',
+      '/t/p/a.jsonl',
+      '/t/p/a/subagents/agent-2.jsonl',
+      '/t/p/a-b.jsonl',
+      '/t/p/a/subagents/agent-1.jsonl',
+      '/t/p/ab.jsonl',
+      '/t/p/a/notes.json',
+      '/t/p/é.jsonl',
+      '/t/p2/z.jsonl',
+      '/t/p/a',
+    ];
+    // The rule written as a comparison of keys, the way it reads.
+    const key = (p: string) => (p.endsWith('.jsonl') ? `${p.slice(0, -6)}/\uffff` : p);
+    const expected = [...paths].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+    sortSessionFoldersFirst(paths);
+    expect(paths).toEqual(expected);
+    expect(paths.indexOf('/t/p/a/subagents/agent-1.jsonl')).toBeLessThan(paths.indexOf('/t/p/a.jsonl'));
+    expect(paths.slice(0, 3)).toEqual(['/t/p/a', '/t/p/a-b.jsonl', '/t/p/a/notes.json']);
   });
 });
 
