@@ -18,10 +18,12 @@
  *
  * This is not a cap: no heap limit is set, so whatever such a command really holds can still grow, and shows.
  *
- * The import command sets it as it starts (after its modules are loaded, before it lists any file) and again
- * once its parse workers run; every sync session (push, pull, sync, and a `setup` that pushes) sets it as it
- * opens. Set any later, the young generation grows while the import lists and stats the tree and stays at that
- * size: the 1 GB tree's first import then peaked at 244 MB instead of 173 MB.
+ * The import command sets it before a first import lists the tree (no folder listing stored yet), and for every
+ * import at its first progress report, once its parse workers run; every sync session (push, pull, sync, and a
+ * `setup` that pushes) sets it as it opens. Set later in a first import, the young generation grows while the
+ * import lists and stats the tree and stays at that size: the 1 GB tree's first import then peaked at 244 MB
+ * instead of 173 MB. A later import lists from the stored listings and stats the files under V8's defaults, with
+ * fewer collections: what it then reads is what changed since (docs/decisions/0110-commonjs-bundle.md).
  */
 import v8 from 'node:v8';
 

@@ -43,8 +43,10 @@ function temp(): string {
 }
 
 /**
- * Runs the CLI with a module hook that writes the URL of every ES module Node loads to a file, and returns
- * the run's result with those URLs.
+ * Runs the CLI with hooks that write to a file the URL of every module the bundle loads: the CommonJS files it
+ * requires (the entry, its chunks and better-sqlite3, but not what better-sqlite3 requires in turn) and every ES
+ * module (`import()` of the ES-only `open`, and all that loads). Returns the run's result with those URLs, each
+ * once.
  */
 function cliLoading(home: string, args: string[], env: Record<string, string> = {}, input?: string) {
   const hooks = path.join(home, 'load-hooks.mjs');
@@ -60,7 +62,22 @@ function cliLoading(home: string, args: string[], env: Record<string, string> = 
   );
   writeFileSync(
     register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+    [
+      "import { appendFileSync } from 'node:fs';",
+      "import Module, { register } from 'node:module';",
+      "import { pathToFileURL } from 'node:url';",
+      `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+      `const dist = ${JSON.stringify(dist + path.sep)};`,
+      'const load = Module._load;',
+      'Module._load = function (request, parent, isMain) {',
+      '  if (!Module.isBuiltin(request) && (isMain || parent?.filename?.startsWith(dist))) {',
+      '    const file = Module._resolveFilename(request, parent, isMain);',
+      "    appendFileSync(process.env.AGENTLOGS_TEST_LOAD_LOG, pathToFileURL(file).href + '\\n');",
+      '  }',
+      '  return load.apply(this, arguments);',
+      '};',
+      '',
+    ].join('\n'),
   );
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, bin, ...args], {
@@ -75,10 +92,13 @@ function cliLoading(home: string, args: string[], env: Record<string, string> = 
     },
     encoding: 'utf8',
   });
-  const loaded = readFileSync(log, 'utf8')
-    .split('\n')
-    .filter((url) => url.startsWith('file:') && !url.startsWith(pathToFileURL(home).href))
-    .map((url) => fileURLToPath(url));
+  const loaded = [
+    ...new Set(
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((url) => url.startsWith('file:') && !url.startsWith(pathToFileURL(home).href)),
+    ),
+  ].map((url) => fileURLToPath(url));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
 }
 
@@ -129,10 +149,20 @@ describe('the bundled binary', () => {
     const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
     const named = new Set<string>();
     for (const file of files) {
-      // Every `import … from "x"`, `export … from "x"` and `import("x")` with a bare name.
+      // Every `require("x")`, `import … from "x"`, `export … from "x"` and `import("x")` with a bare name.
       // The minifier may write a name as a template literal (import(`open`)).
       walk(parseAst(readFileSync(path.join(dist, file), 'utf8')), (node) => {
-        const source = (node as { source?: ImportSource }).source;
+        const call = node as {
+          type?: string;
+          callee?: { type?: string; name?: string };
+          arguments?: unknown[];
+        };
+        const source =
+          call.type === 'CallExpression' &&
+          call.callee?.type === 'Identifier' &&
+          call.callee.name === 'require'
+            ? (call.arguments?.[0] as ImportSource | undefined)
+            : (node as { source?: ImportSource }).source;
         const name =
           source?.type === 'Literal'
             ? source.value
@@ -143,12 +173,24 @@ describe('the bundled binary', () => {
       });
     }
     const packages = [...named].filter((n) => !n.startsWith('node:') && !builtins.has(n));
-    expect(packages.sort()).toEqual(Object.keys(packageJson.dependencies).sort());
+    // Optional native helpers of bundled libraries, required inside a `try` and done without when absent: ws's
+    // bufferutil and utf-8-validate, pg's pg-native (only under NODE_PG_FORCE_NATIVE or `pg.native`).
+    const optional = ['bufferutil', 'utf-8-validate', 'pg-native'];
+    expect(packages.sort()).toEqual([...Object.keys(packageJson.dependencies), ...optional].sort());
+  });
+
+  it('is CommonJS, which dist/package.json declares for the .js files under it', () => {
+    expect(JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    const r = cliLoading(temp(), ['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    // Loaded through require: the Module._load hook saw the chunks, not only the ES loader the entry.
+    expect(r.loaded.some((f) => path.basename(f).startsWith('main-'))).toBe(true);
   });
 
   /**
-   * The entry, the command table's chunk (`main`) and the chunks these import statically: what every command
-   * loads before its own module.
+   * The entry, the command table's chunk (`main`) and the chunks these require at load time (not those
+   * required inside `Promise.resolve().then(() => require(…))`, which is how the bundle writes `import()`):
+   * what every command loads before its own module.
    */
   function entryChunks(): Set<string> {
     const chunks = path.join(dist, 'chunks');
@@ -158,9 +200,7 @@ describe('the bundled binary', () => {
     const visit = (file: string) => {
       if (found.has(file)) return;
       found.add(file);
-      for (const m of readFileSync(file, 'utf8').matchAll(
-        /(?:^|;|\n)\s*import\s*(?:[^'"`();]*?from\s*)?"(\.{1,2}\/[^"]+)"/g,
-      ))
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?<!=>)require\("(\.{1,2}\/[^"]+)"\)/g))
         visit(path.resolve(path.dirname(file), m[1]!));
     };
     visit(bin);

@@ -44,6 +44,22 @@ function claudeTree(root: string, projects: Record<string, string[]>): string {
 }
 
 describe('agentlogs import', () => {
+  it('reads the price table only when it changed turns: an import with nothing new never opens it', () => {
+    const home = temp();
+    const tree = claudeTree(path.join(home, 'claude'), { demo: ['marot-spotter/short.jsonl'] });
+    // A damaged download says so in one line whenever the table is read (the shipped prices are used).
+    mkdirSync(path.join(home, 'data'), { recursive: true });
+    writeFileSync(path.join(home, 'data', 'prices.json'), '{"source": 1');
+    const first = cli(home, ['import', '--claude-dir', tree]);
+    expect(first.code, first.stderr).toBe(0);
+    // New turns: the import rebuilt the usage rollup, with the prices.
+    expect(first.stderr).toContain('is not a readable price table');
+    const again = cli(home, ['import', '--claude-dir', tree]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^Nothing new: 1 file checked/);
+    expect(again.stderr).toBe('');
+  });
+
   it('imports, then says there is nothing new; reports malformed lines as file:line', () => {
     const home = temp();
     const tree = claudeTree(path.join(home, 'claude'), {

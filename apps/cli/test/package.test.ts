@@ -125,7 +125,11 @@ describe('the @agentlogs/cli tarball', () => {
     const read: string[] = [];
     for (const file of cli.files.filter((f) => f.endsWith('.js'))) {
       const code = readFileSync(path.join(cli.unpacked, file), 'utf8');
-      for (const m of code.matchAll(/new URL\((["'`])([^"'`$]+)\1,\s*import\.meta\.url\)/g))
+      // `new URL('../docs/login.md', import.meta.url)` in the sources; the CommonJS bundle spells the module's URL
+      // `require("url").pathToFileURL(__filename).href`.
+      for (const m of code.matchAll(
+        /new URL\((["'`])([^"'`$]+)\1,\s*(?:import\.meta\.url|require\("url"\)\.pathToFileURL\(__filename\)\.href)\)/g,
+      ))
         read.push(path.posix.join(path.posix.dirname(file), m[2]!));
     }
     expect(read).toContain('dist/docs/login.md');

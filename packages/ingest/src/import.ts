@@ -28,6 +28,12 @@ export interface ImportOptions {
   machine?: { name: string; hostname: string; platform: string };
   /** Progress after each file (and within large files). */
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Called once before the agents' folders are listed, with whether the store keeps no folder listing yet: a
+   * first import then reads every folder and stats every file before it reads any, while a later one stats
+   * them and reads what changed.
+   */
+  onListing?: (firstListing: boolean) => void;
   /** Stops after the file in flight. */
   signal?: AbortSignal;
   /** Clock, for tests. */
@@ -78,6 +84,7 @@ export function importTranscripts(store: StoreConnection, options: ImportOptions
       agents: agentsWithRoots(options.roots),
       machine: options.machine,
       onProgress: options.onProgress,
+      onListing: options.onListing,
       signal: options.signal,
       now,
       batchSize: options.batchSize ?? 2000,

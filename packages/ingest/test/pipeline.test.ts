@@ -99,6 +99,7 @@ describe('the import pipeline with an adapter of its own', () => {
     const opened: OpenFileContext[] = [];
     const agent = notesAgent(opened);
     const progress: ImportProgress[] = [];
+    const listings: boolean[] = [];
     const run = (now: string) =>
       runImport(
         new TranscriptImport(db.sqlite, { deviceId: DEVICE, machineId: rowId.machine(DEVICE), now }),
@@ -107,6 +108,7 @@ describe('the import pipeline with an adapter of its own', () => {
           now,
           batchSize: 1,
           onProgress: (p) => progress.push(p),
+          onListing: (first) => listings.push(first),
         },
       );
 
@@ -148,6 +150,8 @@ describe('the import pipeline with an adapter of its own', () => {
     const third = run('2026-11-01T13:00:00Z');
     expect(third).toMatchObject({ filesRead: 0, filesUnchanged: 1, turnsAdded: 0 });
     expect(opened).toHaveLength(2);
+    // Once per run, before listing: only the first run found no stored folder listing.
+    expect(listings).toEqual([true, false, false]);
   });
 
   it('rolls back a failing file with its counts and reports it; the other files stay imported', () => {
