@@ -89,13 +89,15 @@ export class FolderLister implements FolderWalker {
  * (docs/decisions/0021-equality-with-ccusage.md).
  */
 export function sortSessionFoldersFirst(paths: string[]): void {
-  // Each key is followed by NUL (which no path holds, and which sorts before every other character, so a key
-  // still sorts before the keys it is a prefix of) and the path's index: the keys are sorted as plain strings,
-  // without a comparison function, which a no-op import of a large tree notices (`pnpm bench`).
-  const keys = paths.map((p, i) => `${p.endsWith('.jsonl') ? `${p.slice(0, -6)}${sep}\uffff` : p}\u0000${i}`);
+  // The keys are sorted as plain strings, without a comparison function: on the path of an import with nothing
+  // new (`pnpm bench`). A key ending in `<sep>\uffff` is a `.jsonl` path's (no listed file is named `\uffff`).
+  const tail = `${sep}\uffff`;
+  const keys = paths.map((p) => (p.endsWith('.jsonl') ? p.slice(0, -6) + tail : p));
   keys.sort();
-  const sorted = keys.map((k) => paths[Number(k.slice(k.lastIndexOf('\u0000') + 1))]!);
-  for (let i = 0; i < sorted.length; i++) paths[i] = sorted[i]!;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    paths[i] = k.endsWith(tail) ? `${k.slice(0, -tail.length)}.jsonl` : k;
+  }
 }
 
 /** Every transcript file of the agents under their roots, in a stable order (a path found twice counts once). */
