@@ -285,7 +285,7 @@ export default defineConfig({
     // CommonJS: Node 20 loads a chunk through `require` (synchronous: read, compile, run) in less time than an
     // ES module, which goes through the ES loader's resolution, format lookup and asynchronous reads and linking.
     // That was most of the time a short command spent before its own code: on the bench tree an `import` with
-    // nothing new took 131 ms as ES modules and 111 ms as CommonJS, `--version` 43 and 35 ms
+    // nothing new took 128 ms as ES modules and 112 ms as CommonJS, `--version` 43 and 35 ms
     // (docs/decisions/0110-commonjs-bundle.md). `import()` of an external package stays `import()`, so the
     // ES-only `open` loads as before.
     format: 'cjs',

@@ -26,7 +26,8 @@ export interface FileSet {
   paths: string[];
 }
 
-export interface FileImportOptions extends Omit<ImportOptions, 'roots' | 'onProgress' | 'batchSize'> {
+export interface FileImportOptions
+  extends Omit<ImportOptions, 'roots' | 'onProgress' | 'onListing' | 'batchSize'> {
   files: FileSet[];
   batchSize?: number;
   /** Search indexing and the WAL checkpoint left to the next writer (`TranscriptImportOptions.deferred`). */
